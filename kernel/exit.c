@@ -1,0 +1,211 @@
+/*
+ * The generic exit dispatcher: vendor code has reduced every exit to an
+ * exit_record; each kind has one handler here. A kind without a handler is
+ * an explicit failure that stops the domain, never a silent resume.
+ */
+#include "exit.h"
+#include "vcpu.h"
+#include "domain.h"
+#include "sched.h"
+#include "hypercall.h"
+#include "cpuid.h"
+#include "msr.h"
+#include "exitfwd.h"
+#include "guestmem.h"
+#include "insn.h"
+#include "smp.h"
+#include "cpu.h"
+#include "console.h"
+#include "lib.h"
+
+typedef void (*exit_handler_t)(struct vcpu *v, const struct exit_record *e);
+
+void exit_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	struct guest_event ev = { EVENT_EXCEPTION, vector, has_error, error };
+
+	virt->inject(v, &ev);
+}
+
+bool exit_skip(struct vcpu *v, const struct exit_record *e)
+{
+	struct guest_mode m;
+	u8 code[15];
+	int len = (int)e->insn_len, got;
+
+	if (!len) {
+		virt->get_mode(v, &m);
+		got = guest_fetch(v, &m, v->regs.rip, code, sizeof(code));
+		len = got > 0 ? insn_length(code, (size_t)got, guest_insn_mode(&m)) : got;
+		if (len <= 0) {
+			domain_crash(v, "cannot decode the instruction at RIP 0x%lx (error %d)",
+				     v->regs.rip, len);
+			return false;
+		}
+	}
+	v->regs.rip += (u64)len;
+	return true;
+}
+
+void exit_prepare_entry(struct vcpu *v)
+{
+	int vector = vlapic_pending(v);
+
+	if (vector < 0)
+		return;
+	if (!virt->intr_allowed(v)) {
+		virt->set_intr_window(v, true);
+		return;
+	}
+	struct guest_event ev = { EVENT_EXTINT, (u8)vector, false, 0 };
+
+	vlapic_ack(v, (u8)vector);
+	virt->inject(v, &ev);
+}
+
+static void on_nothing(struct vcpu *v, const struct exit_record *e)
+{
+	(void)v, (void)e;	/* the host took its interrupt after the exit */
+}
+
+static void on_intr_window(struct vcpu *v, const struct exit_record *e)
+{
+	(void)e;
+	virt->set_intr_window(v, false);
+}
+
+static void on_cpuid(struct vcpu *v, const struct exit_record *e)
+{
+	struct cpuid_regs r;
+
+	cpuid_guest(v, (u32)v->regs.gpr[GPR_RAX], (u32)v->regs.gpr[GPR_RCX], &r);
+	if (!exit_skip(v, e))
+		return;
+	v->regs.gpr[GPR_RAX] = r.eax;
+	v->regs.gpr[GPR_RBX] = r.ebx;
+	v->regs.gpr[GPR_RCX] = r.ecx;
+	v->regs.gpr[GPR_RDX] = r.edx;
+}
+
+static void on_hlt(struct vcpu *v, const struct exit_record *e)
+{
+	if (!exit_skip(v, e))
+		return;
+	/* Sleep unless an interrupt could be taken right away. */
+	if (vlapic_pending(v) < 0 || !(v->regs.rflags & RFLAGS_IF))
+		sched_block(v);
+}
+
+static void on_hypercall(struct vcpu *v, const struct exit_record *e)
+{
+	if (exit_skip(v, e))
+		hypercall_dispatch(v);
+}
+
+static void on_msr(struct vcpu *v, const struct exit_record *e)
+{
+	u32 idx = (u32)v->regs.gpr[GPR_RCX];
+	u64 val;
+	int rc;
+
+	if (e->kind == EXIT_MSR_READ) {
+		rc = msr_read(v, idx, &val);
+	} else {
+		val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
+		rc = msr_write(v, idx, val);
+	}
+	if (rc) {
+		exit_inject_exception(v, X86_GP, true, 0);
+		return;
+	}
+	if (!exit_skip(v, e))
+		return;
+	if (e->kind == EXIT_MSR_READ) {
+		v->regs.gpr[GPR_RAX] = (u32)val;
+		v->regs.gpr[GPR_RDX] = val >> 32;
+	}
+}
+
+static void on_io(struct vcpu *v, const struct exit_record *e)
+{
+	exitfwd_io(v, e);
+}
+
+static void on_npf(struct vcpu *v, const struct exit_record *e)
+{
+	exitfwd_mmio(v, e);
+}
+
+static void on_triple_fault(struct vcpu *v, const struct exit_record *e)
+{
+	(void)e;
+	domain_crash(v, "triple fault at RIP 0x%lx", v->regs.rip);
+}
+
+static void on_virt_insn(struct vcpu *v, const struct exit_record *e)
+{
+	(void)e;
+	exit_inject_exception(v, X86_UD, false, 0);
+}
+
+static void on_xsetbv(struct vcpu *v, const struct exit_record *e)
+{
+	u64 val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
+
+	/* SDM XSETBV: XCR0 only; x87 always set; AVX needs SSE; host-supported bits. */
+	if ((u32)v->regs.gpr[GPR_RCX] != 0 || !(val & 1) || (val & ~xsave_mask) ||
+	    ((val & 4) && !(val & 2))) {
+		exit_inject_exception(v, X86_GP, true, 0);
+		return;
+	}
+	if (!exit_skip(v, e))
+		return;
+	v->xcr0 = val;
+	xsetbv(0, val);
+}
+
+static void on_exception(struct vcpu *v, const struct exit_record *e)
+{
+	domain_crash(v, "exception %u intercepted at RIP 0x%lx", e->exc.vector, v->regs.rip);
+}
+
+static void on_invalid(struct vcpu *v, const struct exit_record *e)
+{
+	domain_crash(v, "entry failed: invalid guest state (reason 0x%lx, 0x%lx) at RIP 0x%lx",
+		     e->raw, e->qual, v->regs.rip);
+}
+
+static void on_unhandled(struct vcpu *v, const struct exit_record *e)
+{
+	domain_crash(v, "unhandled exit 0x%lx (qualification 0x%lx) at RIP 0x%lx",
+		     e->raw, e->qual, v->regs.rip);
+}
+
+static const exit_handler_t exit_handlers[EXIT_KIND_COUNT] = {
+	[EXIT_EXTINT] = on_nothing,
+	[EXIT_INTR_WINDOW] = on_intr_window,
+	[EXIT_CPUID] = on_cpuid,
+	[EXIT_HLT] = on_hlt,
+	[EXIT_HYPERCALL] = on_hypercall,
+	[EXIT_MSR_READ] = on_msr,
+	[EXIT_MSR_WRITE] = on_msr,
+	[EXIT_IO] = on_io,
+	[EXIT_NPF] = on_npf,
+	[EXIT_TRIPLE_FAULT] = on_triple_fault,
+	[EXIT_VIRT_INSN] = on_virt_insn,
+	[EXIT_XSETBV] = on_xsetbv,
+	[EXIT_EXCEPTION] = on_exception,
+	[EXIT_INVALID] = on_invalid,
+	[EXIT_UNHANDLED] = on_unhandled,
+};
+
+void exit_handle(struct vcpu *v, const struct exit_record *e)
+{
+	exit_handler_t h = e->kind < EXIT_KIND_COUNT ? exit_handlers[e->kind] : NULL;
+
+	if (!h) {
+		on_unhandled(v, e);
+		return;
+	}
+	h(v, e);
+}

@@ -1,0 +1,136 @@
+/* Guest page-table walks (SDM Vol 3A ch. 4: 32-bit, PAE and 4-level paging). */
+#include "guestmem.h"
+#include "vcpu.h"
+#include "domain.h"
+#include "cpu.h"
+#include "errno.h"
+#include "lib.h"
+
+#define PTE_P 1ull
+#define PTE_W 2ull
+#define PTE_PS 0x80ull
+#define ADDR_MASK 0x000ffffffffff000ull
+
+bool guest_mode_is64(const struct guest_mode *m)
+{
+	return (m->efer & EFER_LMA) && (m->cs_attr & SEG_ATTR_L);
+}
+
+enum insn_mode guest_insn_mode(const struct guest_mode *m)
+{
+	if (guest_mode_is64(m))
+		return INSN_MODE_64;
+	if ((m->cr0 & CR0_PE) && (m->cs_attr & SEG_ATTR_DB))
+		return INSN_MODE_32;
+	return INSN_MODE_16;
+}
+
+/* Reads one paging-structure entry of the given width. */
+static int read_entry(struct domain *d, gpaddr_t gpa, bool wide, u64 *e)
+{
+	u32 narrow;
+
+	if (wide)
+		return gpa_read(d, gpa, e, 8);
+	if (gpa_read(d, gpa, &narrow, 4))
+		return -EFAULT;
+	*e = narrow;
+	return 0;
+}
+
+/* Walks levels from the top; each level indexes with `bits` bits at `shift`. */
+static int walk(struct domain *d, u64 table, u64 gva, int levels, bool wide, bool write,
+		gpaddr_t *gpa)
+{
+	int shift = wide ? 12 + 9 * (levels - 1) : 22;
+	int bits = wide ? 9 : 10;
+
+	for (int l = levels; l > 0; l--, shift -= bits) {
+		u64 e;
+
+		if (read_entry(d, table + ((gva >> shift) & ((1u << bits) - 1)) * (wide ? 8 : 4),
+			       wide, &e) || !(e & PTE_P) || (write && !(e & PTE_W)))
+			return -EFAULT;
+		if (l == 1 || (e & PTE_PS)) {
+			u64 size = 1ull << shift;
+			u64 base = wide ? e & ADDR_MASK & ~(size - 1) : e & 0xfffff000u & ~(size - 1);
+
+			*gpa = base | (gva & (size - 1));
+			return 0;
+		}
+		table = e & (wide ? ADDR_MASK : 0xfffff000u);
+	}
+	return -EFAULT;
+}
+
+int guest_translate(struct vcpu *v, const struct guest_mode *m, u64 gva, bool write, gpaddr_t *gpa)
+{
+	struct domain *d = v->domain;
+	u64 pdpte;
+
+	if (!(m->cr0 & CR0_PG)) {
+		*gpa = m->efer & EFER_LMA ? gva : gva & 0xffffffffull;
+		return 0;
+	}
+	if (m->efer & EFER_LMA)
+		return walk(d, m->cr3 & ADDR_MASK, gva, 4, true, write, gpa);
+	if (m->cr4 & CR4_PAE) {	/* PDPTE from the 32-byte table at CR3 */
+		if (gpa_read(d, (m->cr3 & 0xffffffe0u) + ((gva >> 30) & 3) * 8, &pdpte, 8) ||
+		    !(pdpte & PTE_P))
+			return -EFAULT;
+		return walk(d, pdpte & ADDR_MASK, gva & 0x3fffffff, 2, true, write, gpa);
+	}
+	return walk(d, m->cr3 & 0xfffff000u, gva & 0xffffffffull, 2, false, write, gpa);
+}
+
+/* Copies page by page; dir_in = guest to core. */
+static int copy_guest(struct vcpu *v, u64 gva, void *buf, size_t len, bool dir_in)
+{
+	struct guest_mode m;
+
+	virt->get_mode(v, &m);
+	while (len) {
+		size_t chunk = MIN(len, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
+		gpaddr_t gpa;
+		int rc;
+
+		if (guest_translate(v, &m, gva, !dir_in, &gpa))
+			return -EFAULT;
+		rc = dir_in ? gpa_read(v->domain, gpa, buf, chunk) :
+			      gpa_write(v->domain, gpa, buf, chunk);
+		if (rc)
+			return -EFAULT;
+		gva += chunk;
+		buf = (u8 *)buf + chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int copy_from_guest(struct vcpu *v, void *dst, u64 gva, size_t len)
+{
+	return copy_guest(v, gva, dst, len, true);
+}
+
+int copy_to_guest(struct vcpu *v, u64 gva, const void *src, size_t len)
+{
+	return copy_guest(v, gva, (void *)src, len, false);
+}
+
+int guest_fetch(struct vcpu *v, const struct guest_mode *m, u64 rip, u8 *buf, size_t len)
+{
+	u64 lin = guest_mode_is64(m) ? rip : (m->cs_base + rip) & 0xffffffffull;
+	size_t got = 0;
+
+	/* Fetch up to len bytes, stopping at the first page that is not there. */
+	while (got < len) {
+		size_t chunk = MIN(len - got, PAGE_SIZE - ((lin + got) & (PAGE_SIZE - 1)));
+		gpaddr_t gpa;
+
+		if (guest_translate(v, m, lin + got, false, &gpa) ||
+		    gpa_read(v->domain, gpa, buf + got, chunk))
+			break;
+		got += chunk;
+	}
+	return got ? (int)got : -EFAULT;
+}

@@ -1,0 +1,183 @@
+/*
+ * The hypercall table. Arguments come from RDI RSI RDX R10 R8 (64-bit code)
+ * or EBX ECX EDX ESI EDI (32-bit code); the result goes to RAX. Real mode,
+ * virtual-8086 mode and CPL > 0 may not make hypercalls (as in Xen).
+ */
+#include "hypercall.h"
+#include "vcpu.h"
+#include "domain.h"
+#include "sched.h"
+#include "guestmem.h"
+#include "cpuid.h"
+#include "console.h"
+#include "cmdline.h"
+#include "errno.h"
+#include "frame.h"
+#include "public/xen.h"
+#include "lib.h"
+
+#define HYPERCALL_ARGS 5
+
+typedef long (*hypercall_fn)(struct vcpu *v, const u64 *a);
+
+extern struct cmdline_opts boot_opts;
+
+static long do_console_io(struct vcpu *v, const u64 *a)
+{
+	struct domain *d = v->domain;
+	u64 count = a[1], gva = a[2];
+	char chunk[128];
+
+	if (a[0] != CONSOLEIO_write)
+		return -ENOSYS;	/* reading the hypervisor console is Dom0's, later */
+	if (count > 16 * 1024)
+		return -EINVAL;
+	while (count) {
+		size_t n = MIN(count, sizeof(chunk));
+
+		if (copy_from_guest(v, chunk, gva, n))
+			return -EFAULT;
+		spin_lock(&d->lock);
+		for (size_t i = 0; i < n; i++) {
+			if (chunk[i] != '\n' && d->con_len < CONSOLE_LINE - 1) {
+				if (chunk[i] != '\r')
+					d->con_line[d->con_len++] = chunk[i];
+				continue;
+			}
+			console_guest_write(d->id, d->con_line, d->con_len);
+			d->con_len = 0;
+			if (chunk[i] != '\n')
+				d->con_line[d->con_len++] = chunk[i];
+		}
+		spin_unlock(&d->lock);
+		gva += n;
+		count -= n;
+	}
+	return 0;
+}
+
+static long do_sched_op(struct vcpu *v, const u64 *a)
+{
+	struct sched_shutdown sd;
+
+	switch (a[0]) {
+	case SCHEDOP_yield:
+		sched_yield(v);
+		return 0;
+	case SCHEDOP_block:
+		/* Xen re-enables event delivery here; our interrupts are the vLAPIC's. */
+		if (vlapic_pending(v) < 0)
+			sched_block(v);
+		return 0;
+	case SCHEDOP_shutdown:
+		if (copy_from_guest(v, &sd, a[1], sizeof(sd)))
+			return -EFAULT;
+		if (sd.reason > SHUTDOWN_soft_reset)
+			return -EINVAL;
+		domain_shutdown(v->domain, (int)sd.reason);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+static long copy_string(struct vcpu *v, u64 gva, const char *s, size_t size)
+{
+	char buf[1024] = { 0 };
+
+	fmt_snprintf(buf, MIN(size, sizeof(buf)), "%s", s);
+	return copy_to_guest(v, gva, buf, MIN(size, sizeof(buf))) ? -EFAULT : 0;
+}
+
+static long do_xen_version(struct vcpu *v, const u64 *a)
+{
+	struct xen_feature_info fi;
+	struct xen_platform_parameters pp = { 0 };
+	u64 page = PAGE_SIZE;
+
+	switch (a[0]) {
+	case XENVER_version:
+		return (BULKHEAD_XEN_MAJOR << 16) | BULKHEAD_XEN_MINOR;
+	case XENVER_extraversion:
+		return copy_string(v, a[1], ".0-bulkhead", sizeof(xen_extraversion_t));
+	case XENVER_capabilities:
+		return copy_string(v, a[1], "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64",
+				   sizeof(xen_capabilities_info_t));
+	case XENVER_changeset:
+		return copy_string(v, a[1], "bulkhead", 64);
+	case XENVER_commandline:
+		return copy_string(v, a[1], boot_opts.raw, sizeof(xen_commandline_t));
+	case XENVER_platform_parameters:
+		return copy_to_guest(v, a[1], &pp, sizeof(pp)) ? -EFAULT : 0;
+	case XENVER_pagesize:
+		return (long)page;
+	case XENVER_get_features:
+		if (copy_from_guest(v, &fi, a[1], sizeof(fi)))
+			return -EFAULT;
+		fi.submap = fi.submap_idx == 0 ?
+			    (1u << XENFEAT_auto_translated_physmap) | (1u << XENFEAT_hvm_callback_vector) : 0;
+		return copy_to_guest(v, a[1], &fi, sizeof(fi)) ? -EFAULT : 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
+	[__HYPERVISOR_console_io] = do_console_io,
+	[__HYPERVISOR_sched_op] = do_sched_op,
+	[__HYPERVISOR_xen_version] = do_xen_version,
+};
+
+void hypercall_dispatch(struct vcpu *v)
+{
+	static const u8 args64[HYPERCALL_ARGS] = { GPR_RDI, GPR_RSI, GPR_RDX, GPR_R10, GPR_R8 };
+	static const u8 args32[HYPERCALL_ARGS] = { GPR_RBX, GPR_RCX, GPR_RDX, GPR_RSI, GPR_RDI };
+	u64 nr = v->regs.gpr[GPR_RAX], a[HYPERCALL_ARGS];
+	struct guest_mode m;
+	bool is64;
+	long rc;
+
+	virt->get_mode(v, &m);
+	is64 = guest_mode_is64(&m);
+	if (!(m.cr0 & CR0_PE) || (v->regs.rflags & RFLAGS_VM)) {
+		rc = -ENOSYS;
+	} else if (m.cpl != 0) {
+		rc = -EPERM;
+	} else if (nr >= NR_HYPERCALLS || !hypercalls[nr]) {
+		rc = -ENOSYS;
+	} else {
+		for (int i = 0; i < HYPERCALL_ARGS; i++) {
+			u64 r = v->regs.gpr[is64 ? args64[i] : args32[i]];
+
+			a[i] = is64 ? r : (u32)r;
+		}
+		rc = hypercalls[nr](v, a);
+	}
+	v->regs.gpr[GPR_RAX] = is64 ? (u64)rc : (u32)rc;
+}
+
+/* 128 stubs of 32 bytes: mov $nr, %eax; vmcall or vmmcall; ret (Xen's layout). */
+int hypercall_page_install(struct vcpu *v, u64 val)
+{
+	static const u8 vmcall[3] = { 0x0f, 0x01, 0xc1 }, vmmcall[3] = { 0x0f, 0x01, 0xd9 };
+	const u8 *insn = virt == &vmx_ops ? vmcall : vmmcall;
+	gpaddr_t gpa = val & PAGE_MASK;
+	paddr_t hpa;
+	u8 *page;
+
+	/* Only page index 0 (one hypercall page), and only in guest RAM. */
+	if (val & ~PAGE_MASK || !p2m_lookup(&v->domain->p2m, gpa, &hpa, NULL))
+		return -EINVAL;
+	page = phys_to_virt(hpa);
+	memset(page, 0xcc, PAGE_SIZE);	/* int3 between stubs */
+	for (u32 i = 0; i < 128; i++) {
+		u8 *s = &page[i * 32];
+
+		s[0] = 0xb8;	/* mov $i, %eax */
+		memcpy(&s[1], &i, 4);
+		memcpy(&s[5], insn, 3);
+		s[8] = 0xc3;	/* ret */
+	}
+	v->domain->hypercall_page_gpa = gpa;
+	return 0;
+}

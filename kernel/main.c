@@ -1,0 +1,188 @@
+/* Start of day on the boot CPU, and the application processors' path to the scheduler. */
+#include "types.h"
+#include "lib.h"
+#include "console.h"
+#include "cmdline.h"
+#include "mm.h"
+#include "frame.h"
+#include "virt.h"
+#include "domain.h"
+#include "sched.h"
+#include "multiboot.h"
+#include "percpu.h"
+#include "traps.h"
+#include "apic.h"
+#include "acpi.h"
+#include "smp.h"
+#include "cpu.h"
+
+struct cmdline_opts boot_opts;
+static struct boot_info boot;
+static u64 frames_before_domains;
+static volatile u32 cpus_ready;
+static volatile bool go;
+
+static void log_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	pr_warn("%s\n", msg);
+}
+
+/* Multiboot loaders other than GRUB 2 put the image's path first: skip it
+ * (as Xen does). */
+static const char *skip_image_path(const char *s, const char *loader)
+{
+	if (!strncmp(loader, "GRUB 2", 6))
+		return s;
+	while (*s == ' ')
+		s++;
+	while (*s && *s != ' ')
+		s++;
+	return s;
+}
+
+static void on_timer(struct trap_frame *f)
+{
+	(void)f;
+	sched_tick();
+}
+
+static void on_kick(struct trap_frame *f)
+{
+	(void)f;	/* its only job was to make the CPU leave the guest or HLT */
+}
+
+static void on_nmi(struct trap_frame *f)
+{
+	(void)f;
+	if (console_panicking())
+		for (;;)
+			__asm__ __volatile__("cli; hlt");
+	pr_warn("CPU%u: NMI\n", this_cpu()->index);
+}
+
+static void virt_enable_here(void)
+{
+	int rc = virt->cpu_enable();
+
+	if (rc)
+		panic("CPU%u: cannot enable %s (error %d)", this_cpu()->index, virt->name, rc);
+	__atomic_add_fetch(&cpus_ready, 1, __ATOMIC_RELEASE);
+}
+
+static void ap_main(void)
+{
+	virt_enable_here();
+	while (!go)
+		cpu_relax();
+	sched_loop();
+}
+
+static void all_gone(void)
+{
+	u64 now = frame_pool_free_count(&frames);
+
+	pr_info("all domains gone: %lu frames free, %lu before the first domain: %s\n", now,
+		frames_before_domains, now == frames_before_domains ? "balanced" : "LEAKED");
+	if (boot_opts.idle_poweroff) {
+		pr_info("idle_poweroff: powering off\n");
+		acpi_poweroff();
+	}
+}
+
+/* Value of KEY=... in a module's argument string, copied to buf. */
+static bool module_arg(const char *args, const char *key, char *buf, size_t size)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = args; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			size_t n = 0;
+
+			for (p += klen + 1; *p && *p != ' ' && n + 1 < size; p++)
+				buf[n++] = *p;
+			buf[n] = '\0';
+			return true;
+		}
+		while (*p && *p != ' ')
+			p++;
+	}
+	return false;
+}
+
+static u64 module_num(const char *args, const char *key, u64 dflt)
+{
+	char buf[32];
+
+	return module_arg(args, key, buf, sizeof(buf)) ? lib_strtou64(buf, NULL, 0) : dflt;
+}
+
+static void create_boot_domain(const struct boot_module *m)
+{
+	char name[DOMAIN_NAME_LEN] = "domain", mode[8] = "long";
+	struct domain_config cfg;
+	int rc;
+
+	module_arg(m->cmdline, "name", name, sizeof(name));
+	module_arg(m->cmdline, "mode", mode, sizeof(mode));
+	cfg.name = name;
+	cfg.mode = !strcmp(mode, "real") ? VCPU_START_REAL : VCPU_START_LONG;
+	cfg.nr_vcpus = (u32)module_num(m->cmdline, "vcpus", 1);
+	cfg.mem_mib = module_num(m->cmdline, "mem", 16);
+	cfg.load_addr = module_num(m->cmdline, "load", cfg.mode == VCPU_START_REAL ? 0x8000 : 0x100000);
+	cfg.image = phys_to_virt(m->start);
+	cfg.image_size = m->end - m->start;
+	rc = domain_create(&cfg, NULL);
+	if (rc)
+		pr_err("boot module '%s': domain not created (error %d)\n", m->cmdline, rc);
+}
+
+static void bsp_platform_init(void)
+{
+	struct platform_cpus plat;
+
+	acpi_init(boot.rsdp, &plat);
+	apic_cpu_init();
+	pcpus[0].apic_id = apic_id();
+	apic_calibrate();
+	apic_cpu_init();	/* again, now that the timer count is known */
+	traps_set_handler(2, on_nmi);
+	traps_set_handler(VECTOR_TIMER, on_timer);
+	traps_set_handler(VECTOR_KICK, on_kick);
+	pr_info("apic: %s mode\n", apic_x2apic() ? "x2APIC" : "xAPIC");
+	smp_boot(&plat, ap_main);
+}
+
+void kmain(u32 magic, u32 info)
+{
+	bool mb = multiboot_parse(magic, info, &boot);
+
+	percpu_set(0);
+	cmdline_defaults(&boot_opts);
+	cmdline_parse(&boot_opts, skip_image_path(boot.cmdline, boot.loader), log_warning, NULL);
+	console_init(&boot_opts);
+	pr_info("Bulkhead hypervisor (Xen %d.%d interface), loaded by %s\n", 4, 17, boot.loader);
+	if (!mb)
+		panic("not started by a multiboot loader (magic 0x%x)", magic);
+	pr_info("Command line: %s\n", skip_image_path(boot.cmdline, boot.loader));
+	traps_cpu_init();
+	cpu_local_init();
+	mm_init(&boot);
+	paging_init();
+	virt_select();
+	bsp_platform_init();
+	virt_enable_here();
+	while (__atomic_load_n(&cpus_ready, __ATOMIC_ACQUIRE) < nr_cpus)
+		cpu_relax();
+	pr_info("virt: %s enabled on %u CPU%s\n", virt->name, nr_cpus, nr_cpus == 1 ? "" : "s");
+	frames_before_domains = frame_pool_free_count(&frames);
+	domain_all_gone = all_gone;
+	for (u32 i = 0; i < boot.nr_modules; i++)
+		create_boot_domain(&boot.modules[i]);
+	if (!domain_count())
+		pr_warn("no domain to run\n");
+	go = true;
+	sched_loop();
+}

@@ -1,0 +1,177 @@
+/* The per-pCPU scheduling loop (mechanics of the queues are in runq.c). */
+#include "sched.h"
+#include "vcpu.h"
+#include "domain.h"
+#include "percpu.h"
+#include "apic.h"
+#include "traps.h"
+#include "cpu.h"
+#include "console.h"
+#include "lib.h"
+
+static u32 next_place;
+static bool reap_flag[MAX_CPUS];
+static bool resched_flag[MAX_CPUS];
+static u64 slice_end[MAX_CPUS];	/* tick at which the running vCPU's slice ends */
+
+u32 sched_place(void)
+{
+	return __atomic_fetch_add(&next_place, 1, __ATOMIC_RELAXED) % nr_cpus;
+}
+
+static void kick(unsigned cpu)
+{
+	if (cpu != this_cpu()->index)
+		apic_send_ipi(pcpus[cpu].apic_id, VECTOR_KICK);
+}
+
+void sched_add(struct vcpu *v)
+{
+	struct runqueue *q = &pcpus[v->pcpu].rq;
+	u64 f = irq_save();
+
+	spin_lock(&q->lock);
+	v->state = VCPU_RUNNABLE;
+	v->cpu_next = pcpus[v->pcpu].vcpus;
+	pcpus[v->pcpu].vcpus = v;
+	runq_push(q, &v->rq);
+	spin_unlock(&q->lock);
+	irq_restore(f);
+	kick(v->pcpu);
+}
+
+void sched_wake(struct vcpu *v)
+{
+	struct runqueue *q = &pcpus[v->pcpu].rq;
+	u64 f = irq_save();
+	bool woke = false;
+
+	spin_lock(&q->lock);
+	if (v->state == VCPU_BLOCKED) {
+		v->state = VCPU_RUNNABLE;
+		runq_push(q, &v->rq);
+		woke = true;
+	}
+	spin_unlock(&q->lock);
+	irq_restore(f);
+	if (woke)
+		kick(v->pcpu);
+}
+
+void sched_block(struct vcpu *v)
+{
+	struct runqueue *q = &pcpus[v->pcpu].rq;
+
+	spin_lock(&q->lock);
+	if (v->state == VCPU_RUNNABLE)
+		v->state = VCPU_BLOCKED;
+	spin_unlock(&q->lock);
+}
+
+void sched_yield(struct vcpu *v)
+{
+	resched_flag[v->pcpu] = true;
+}
+
+void sched_reap(unsigned cpu)
+{
+	__atomic_store_n(&reap_flag[cpu], true, __ATOMIC_RELEASE);
+	kick(cpu);
+}
+
+/* Timer interrupt: wake vCPUs whose virtual timer expired, end slices. */
+void sched_tick(void)
+{
+	struct pcpu *c = this_cpu();
+	u64 now = rdtsc();
+
+	c->ticks++;
+	spin_lock(&c->rq.lock);
+	for (struct vcpu *v = c->vcpus; v; v = v->cpu_next) {
+		if (!vlapic_timer_check(v, now) || v->state != VCPU_BLOCKED)
+			continue;
+		v->state = VCPU_RUNNABLE;
+		runq_push(&c->rq, &v->rq);
+	}
+	if (c->ticks >= slice_end[c->index] && c->rq.nr)
+		resched_flag[c->index] = true;
+	spin_unlock(&c->rq.lock);
+}
+
+/* Tear down this pCPU's vCPUs of dying domains. Interrupts are off. */
+static void reap(struct pcpu *c)
+{
+	struct vcpu **pp = &c->vcpus;
+
+	__atomic_store_n(&reap_flag[c->index], false, __ATOMIC_RELEASE);
+	while (*pp) {
+		struct vcpu *v = *pp;
+		struct domain *d = v->domain;
+
+		if (!__atomic_load_n(&d->dying, __ATOMIC_ACQUIRE)) {
+			pp = &v->cpu_next;
+			continue;
+		}
+		spin_lock(&c->rq.lock);
+		runq_remove(&c->rq, &v->rq);
+		*pp = v->cpu_next;
+		v->state = VCPU_DOWN;
+		spin_unlock(&c->rq.lock);
+		if (c->current == v)
+			c->current = NULL;
+		vcpu_destroy(v);
+		domain_vcpu_gone(d);
+	}
+}
+
+static struct vcpu *pick(struct pcpu *c)
+{
+	struct rq_node *n;
+
+	spin_lock(&c->rq.lock);
+	n = runq_pop(&c->rq);
+	spin_unlock(&c->rq.lock);
+	return n ? container_of(n, struct vcpu, rq) : NULL;
+}
+
+/* Runs v until its slice ends, it blocks, or its domain dies. */
+static void run_slice(struct pcpu *c, struct vcpu *v)
+{
+	slice_end[c->index] = c->ticks + SCHED_SLICE_TICKS;
+	resched_flag[c->index] = false;
+	do {
+		vcpu_enter(v);
+		/* Take the interrupt that caused the exit, if any: the NOP sits in
+		 * STI's one-instruction shadow so the interrupt lands before CLI. */
+		__asm__ __volatile__("sti; nop; cli" ::: "memory");
+	} while (v->state == VCPU_RUNNABLE && !resched_flag[c->index] &&
+		 !__atomic_load_n(&reap_flag[c->index], __ATOMIC_ACQUIRE));
+	spin_lock(&c->rq.lock);
+	if (v->state == VCPU_RUNNABLE)
+		runq_push(&c->rq, &v->rq);
+	spin_unlock(&c->rq.lock);
+}
+
+void sched_loop(void)
+{
+	struct pcpu *c = this_cpu();
+
+	for (;;) {
+		struct vcpu *v;
+
+		irq_disable();
+		if (__atomic_load_n(&reap_flag[c->index], __ATOMIC_ACQUIRE))
+			reap(c);
+		v = pick(c);
+		if (!v) {
+			/* STI's one-instruction shadow makes sti;hlt race-free. */
+			__asm__ __volatile__("sti; hlt" ::: "memory");
+			continue;
+		}
+		if (__atomic_load_n(&v->domain->dying, __ATOMIC_ACQUIRE)) {
+			reap(c);
+			continue;
+		}
+		run_slice(c, v);
+	}
+}

@@ -1,0 +1,49 @@
+/* Virtual CPUs: register state, scheduling state, the virtual local APIC. */
+#ifndef BULKHEAD_VCPU_H
+#define BULKHEAD_VCPU_H
+
+#include "types.h"
+#include "virt.h"
+#include "runq.h"
+#include "vlapic.h"
+
+struct domain;
+
+enum vcpu_state {
+	VCPU_RUNNABLE,		/* on its pCPU's run queue or running */
+	VCPU_BLOCKED,		/* HLT or SCHEDOP_block: waits for an event or timer */
+	VCPU_DOWN,		/* its domain is dying or stopped */
+};
+
+/*
+ * Legend: (I) immutable after creation; (P) touched only on the owning pCPU;
+ * (Q) under pcpus[v->pcpu].rq.lock.
+ */
+struct vcpu {
+	struct domain *domain;		/* (I) */
+	u32 id;				/* (I) index within the domain */
+	u32 pcpu;			/* (I) the pCPU it runs on; vCPUs never migrate */
+	u16 tag;			/* (I) unique non-zero VPID / ASID source */
+	struct vcpu_regs regs;		/* (P) */
+	void *vendor;			/* (P) VMCS or VMCB state of the backend */
+	void *fpu;			/* (P) XSAVE/FXSAVE area, one page */
+	u64 xcr0;			/* (P) the guest's XCR0 */
+	struct vlapic lapic;		/* (P) */
+	enum vcpu_state state;		/* (Q) */
+	struct rq_node rq;		/* (Q) */
+	struct vcpu *cpu_next;		/* (Q) list of all vCPUs on this pCPU */
+	u64 run_start_tsc;		/* (P) when it was last entered */
+	u64 cpu_tsc;			/* (P) TSC ticks spent running */
+	u64 exits;			/* (P) */
+};
+
+/* Allocates vCPU id of d with its start state, placed on a pCPU. */
+struct vcpu *vcpu_create(struct domain *d, u32 id, const struct vcpu_start *s);
+/* Frees it; on its own pCPU, after it last ran. */
+void vcpu_destroy(struct vcpu *v);
+/* One guest entry and the handling of its exit; on v's pCPU, interrupts off. */
+void vcpu_enter(struct vcpu *v);
+/* The guest's current mode (cached per exit). */
+void vcpu_mode(struct vcpu *v, struct guest_mode *m);
+
+#endif

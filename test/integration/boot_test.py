@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Boot Bulkhead with the test guests in an emulator and check the serial log.
+
+QEMU (-kernel, multiboot1) exercises SVM/NPT; Bochs (GRUB ISO, multiboot2)
+exercises VMX/EPT. Every run has a hard timeout, and a failure names each
+marker that did not appear.
+"""
+import argparse
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+# Markers every full boot must show: (description, regex).
+MARKERS = [
+    ("CPUs brought up", r"\(XEN\) smp: {cpus} CPUs up"),
+    ("virtualization enabled", r"\(XEN\) virt: (SVM/NPT|VMX/EPT) enabled on {cpus} CPUs"),
+    ("realmode guest reached protected mode", r"\(d\d+\) realmode: protected mode ok"),
+    ("realmode guest reached long mode", r"\(d\d+\) realmode: long mode ok"),
+    ("cpuid guest checks", r"\(d\d+\) cpuid: all checks passed"),
+    ("cpuid guest stopped at its port write",
+     r"\(XEN\) d\d+v0: I/O port 0x80 write \(1 byte\) at RIP 0x[0-9a-f]+: no device model attached"),
+    ("memtouch guest touched its RAM", r"\(d\d+\) memtouch: \d+ pages ok"),
+    ("memtouch guest stopped outside its RAM",
+     r"\(XEN\) d\d+v0: MMIO read at 0x1200000 \(not RAM\) at RIP 0x[0-9a-f]+: no device model attached"),
+    ("fair-a finished", r"\(d\d+\) fair: dom \d+ done"),
+    ("timer guest woke from HLT 10 times", r"\(d\d+\) timer: 10 wakeups ok"),
+    ("every frame returned", r"\(XEN\) all domains gone: (\d+) frames free, \1 before the first domain: balanced"),
+]
+FORBIDDEN = [r"PANIC", r"FAILED", r"LEAKED", r"\*\*\* CPU\d+ exception"]
+DONE = r"\(XEN\) (all domains gone|PANIC|idle_poweroff)"
+
+
+def fairness(log):
+    """At the first 'done', the other domain must have >= 40% of its work."""
+    rounds, done_dom = {}, None
+    for line in log.splitlines():
+        m = re.search(r"\(d(\d+)\) fair: dom (\d+) vcpu (\d+) round (\d+)", line)
+        if m:
+            d, v, r = int(m.group(2)), int(m.group(3)), int(m.group(4))
+            rounds.setdefault(d, {})[v] = r
+        m = re.search(r"\(d\d+\) fair: dom (\d+) done", line)
+        if m and done_dom is None:
+            done_dom = int(m.group(1))
+            snapshot = {d: sum(v.values()) for d, v in rounds.items()}
+    if done_dom is None:
+        return "no fair domain finished"
+    others = [d for d in snapshot if d != done_dom]
+    if not others:
+        return "only one fair domain ever ran"
+    ratio = snapshot[others[0]] / snapshot[done_dom]
+    print(f"fairness: dom {done_dom} finished {snapshot[done_dom]} rounds; "
+          f"dom {others[0]} had {snapshot[others[0]]} ({ratio:.0%})")
+    return None if ratio >= 0.4 else f"fairness ratio {ratio:.0%} below 40%"
+
+
+def run(cmd, logfile, timeout, cwd=None):
+    """Run cmd, tee its output to logfile, stop at DONE or timeout."""
+    start = time.time()
+    log = ""
+    with open(logfile, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=cwd)
+        os.set_blocking(proc.stdout.fileno(), False)
+        timed_out = True
+        while time.time() - start < timeout:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+            chunk = proc.stdout.read() if ready else b""
+            if chunk:
+                text = chunk.decode("utf-8", "replace")
+                out.write(text)
+                out.flush()
+                log += text
+            if re.search(DONE, log) and "frames free" in log or "PANIC" in log:
+                time.sleep(1.0)
+                try:
+                    log += proc.stdout.read().decode("utf-8", "replace") or ""
+                except (TypeError, BlockingIOError):
+                    pass
+                timed_out = False
+                break
+            if proc.poll() is not None and not chunk:
+                timed_out = False
+                break
+        proc.kill()
+        proc.wait()
+    return log, time.time() - start, timed_out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--emulator", choices=["qemu", "bochs"], required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--guests", required=True, help="folder with the guest binaries")
+    ap.add_argument("--module", action="append", default=[])
+    ap.add_argument("--cpus", type=int, default=2)
+    ap.add_argument("--timeout", type=int, default=120)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--iso-script")
+    ap.add_argument("--bochs-script")
+    args = ap.parse_args()
+
+    cmdline = "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all idle_poweroff"
+    modules = [os.path.join(args.guests, m.split()[0]) + " " + " ".join(m.split()[1:])
+               for m in args.module]
+    if args.emulator == "qemu":
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "256",
+               "-smp", str(args.cpus), "-nodefaults", "-display", "none", "-serial", "stdio",
+               "-no-reboot", "-kernel", args.image, "-append", cmdline,
+               "-initrd", ",".join(modules)]
+    else:
+        iso = args.log + ".iso"
+        subprocess.run([args.iso_script, iso, args.image, cmdline] + modules, check=True,
+                       stdout=subprocess.DEVNULL)
+        cmd = [args.bochs_script, iso, str(args.cpus), str(args.timeout), args.log + ".serial"]
+    log, took, timed_out = run(cmd, args.log, args.timeout)
+    if args.emulator == "bochs" and os.path.exists(args.log + ".serial"):
+        log = open(args.log + ".serial", errors="replace").read()
+    print(f"{args.emulator}: ran {took:.1f} s{' (TIMED OUT)' if timed_out else ''}; log {args.log}")
+
+    failures = []
+    for desc, rx in MARKERS:
+        if not re.search(rx.format(cpus=args.cpus), log):
+            failures.append(f"missing marker: {desc}  /{rx.format(cpus=args.cpus)}/")
+    for rx in FORBIDDEN:
+        for m in re.finditer(".*" + rx + ".*", log):
+            failures.append(f"forbidden line: {m.group(0).strip()}")
+    if len(re.findall(r"\(d\d+\) fair: dom \d+ done", log)) != 2:
+        failures.append("missing marker: both fair domains finished")
+    err = fairness(log)
+    if err:
+        failures.append(err)
+    if timed_out:
+        failures.append(f"timed out after {args.timeout} s waiting for /{DONE}/")
+    for f in failures:
+        print("FAIL:", f)
+    if failures:
+        print("--- last 40 lines of the serial log ---")
+        print("\n".join(log.splitlines()[-40:]))
+        return 1
+    print("all markers present")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

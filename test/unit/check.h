@@ -1,0 +1,22 @@
+/* A tiny assertion helper for the host unit tests: counts cases, names the failing one. */
+#ifndef TEST_CHECK_H
+#define TEST_CHECK_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int check_cases;
+
+#define CHECK(cond)                                                                  \
+	do {                                                                         \
+		check_cases++;                                                       \
+		if (!(cond)) {                                                       \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                              \
+			exit(1);                                                     \
+		}                                                                    \
+	} while (0)
+
+#define CHECK_DONE(name) printf("%s: %d cases passed\n", name, check_cases)
+
+#endif
