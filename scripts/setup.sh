@@ -15,7 +15,8 @@ as_root() { [ "$(id -u)" -eq 0 ]; }
 
 missing=()
 for p in "${PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ $status == *"ok installed"* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	if as_root; then
@@ -31,7 +32,8 @@ fi
 
 # lwIP: compiled freestanding from Debian's source package (DESIGN §5).
 if ! ls -d third_party/lwip-*/src >/dev/null 2>&1; then
-	if ! apt-cache showsrc lwip 2>/dev/null | grep -q '^Package: lwip'; then
+	srcinfo=$(apt-cache showsrc lwip 2>/dev/null || true)
+	if [[ $srcinfo != *"Package: lwip"* ]]; then
 		if as_root; then
 			echo "setup: enabling Debian source packages (deb-src)"
 			src=/etc/apt/sources.list.d/debian.sources
@@ -45,8 +47,12 @@ if ! ls -d third_party/lwip-*/src >/dev/null 2>&1; then
 	fi
 	mkdir -p third_party
 	echo "setup: fetching lwIP source (apt-get source lwip)"
-	(cd third_party && apt-get source -qq lwip >/dev/null 2>&1) || {
-		echo "setup: 'apt-get source lwip' failed"; exit 1; }
+	for try in 1 2 3; do
+		(cd third_party && apt-get source -qq lwip >../build-lwip-fetch.log 2>&1) && break
+		[ "$try" -lt 3 ] || { cat build-lwip-fetch.log; echo "setup: 'apt-get source lwip' failed"; exit 1; }
+		sleep 2
+	done
+	rm -f build-lwip-fetch.log
 fi
 
 if [ ! -f build/build.ninja ]; then
