@@ -203,9 +203,10 @@ static int domain_build(struct domain *d, const struct domain_config *cfg)
 			rc = -ENOMEM;
 			break;
 		}
-		/* test/guests/ABI.md: RDI = vCPU id, RSI = domain id. */
+		/* test/guests/ABI.md: RDI = vCPU id, RSI = domain id, RDX = arg. */
 		d->vcpus[i]->regs.gpr[GPR_RDI] = i;
 		d->vcpus[i]->regs.gpr[GPR_RSI] = d->id;
+		d->vcpus[i]->regs.gpr[GPR_RDX] = cfg->arg;
 	}
 	return rc;
 }

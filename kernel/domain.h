@@ -39,6 +39,7 @@ struct domain_config {
 	gpaddr_t load_addr;
 	const void *image;
 	size_t image_size;
+	u64 arg;		/* handed to every vCPU in RDX (test/guests/ABI.md) */
 };
 
 /* Builds and starts a domain; 0 or a negative errno (nothing left behind). */

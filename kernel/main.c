@@ -132,6 +132,7 @@ static void create_boot_domain(const struct boot_module *m)
 	cfg.nr_vcpus = (u32)module_num(m->cmdline, "vcpus", 1);
 	cfg.mem_mib = module_num(m->cmdline, "mem", 16);
 	cfg.load_addr = module_num(m->cmdline, "load", cfg.mode == VCPU_START_REAL ? 0x8000 : 0x100000);
+	cfg.arg = module_num(m->cmdline, "arg", 0);
 	cfg.image = phys_to_virt(m->start);
 	cfg.image_size = m->end - m->start;
 	rc = domain_create(&cfg, NULL);
