@@ -1,4 +1,5 @@
-/* Domain life cycle: build from an image, run, shut down or crash, free every frame. */
+/* Domain life cycle: create (paused), give vCPUs a start, run, shut down or crash,
+ * and return every frame when the last reference goes. */
 #include "domain.h"
 #include "sched.h"
 #include "frame.h"
@@ -15,12 +16,14 @@
 #define LM_PD 0x3000
 #define LM_GDT 0x7000
 #define LM_STACK_PER_VCPU 0x10000
+#define DOMID_FIRST_RESERVED 0x7ff0
 
 static spinlock_t domain_list_lock = SPINLOCK_INIT;
 static struct domain *domains;
 static u32 nr_domains;
 static u16 next_domid = 1;
 void (*domain_all_gone)(void);
+void (*domain_dom0_shutdown)(int reason);
 
 static paddr_t pt_alloc(void *ctx)
 {
@@ -78,6 +81,11 @@ int gpa_write(struct domain *d, gpaddr_t gpa, const void *buf, size_t len)
 	return gpa_copy(d, gpa, (void *)buf, len, true);
 }
 
+int domain_load(void *d, u64 gpa, const void *src, size_t len)
+{
+	return gpa_write(d, gpa, src, len);
+}
+
 static int populate(struct domain *d, u64 pages)
 {
 	for (u64 i = 0; i < pages; i++) {
@@ -96,11 +104,10 @@ static int populate(struct domain *d, u64 pages)
 	return 0;
 }
 
-/* Identity page tables for 0-4 GiB (2 MiB pages) and a flat GDT in guest RAM. */
-static int build_long_mode(struct domain *d)
+int domain_build_long_mode(struct domain *d, struct vcpu_start *s, u32 vcpu)
 {
 	static const u64 gdt[3] = { 0, 0x00af9a000000ffffull, 0x00cf92000000ffffull };
-	u64 e;
+	u64 pd[512], e;
 	int rc = 0;
 
 	e = LM_PDPT | 0x3;
@@ -108,48 +115,19 @@ static int build_long_mode(struct domain *d)
 	for (u64 i = 0; i < 4; i++) {
 		e = (LM_PD + i * PAGE_SIZE) | 0x3;
 		rc |= gpa_write(d, LM_PDPT + i * 8, &e, 8);
-	}
-	for (u64 i = 0; i < 2048; i++) {
-		e = (i << 21) | 0x83;
-		rc |= gpa_write(d, LM_PD + i * 8, &e, 8);
+		for (u64 j = 0; j < 512; j++)
+			pd[j] = ((i * 512 + j) << 21) | 0x83;
+		rc |= gpa_write(d, LM_PD + i * PAGE_SIZE, pd, sizeof(pd));
 	}
 	rc |= gpa_write(d, LM_GDT, gdt, sizeof(gdt));
-	return rc ? -EINVAL : 0;
-}
-
-static void start_state(const struct domain_config *cfg, struct domain *d, u32 id,
-			struct vcpu_start *s)
-{
 	memset(s, 0, sizeof(*s));
-	s->mode = cfg->mode;
+	s->mode = VCPU_START_LONG;
 	s->rflags = 0x2;
-	if (cfg->mode == VCPU_START_REAL) {
-		s->cs_sel = (u16)(cfg->load_addr >> 4);
-		s->cs_base = cfg->load_addr & ~0xfull;
-		s->rip = cfg->load_addr & 0xf;
-		s->rsp = 0xfff0;
-		return;
-	}
-	s->rip = cfg->load_addr;
-	s->rsp = (d->mem_pages << PAGE_SHIFT) - id * LM_STACK_PER_VCPU;
+	s->rsp = (d->mem_pages << PAGE_SHIFT) - vcpu * LM_STACK_PER_VCPU;
 	s->cr3 = LM_PML4;
 	s->gdt_base = LM_GDT;
 	s->gdt_limit = 23;
-}
-
-static int check_config(const struct domain_config *cfg)
-{
-	u64 top = cfg->mem_mib << 20;
-
-	if (!cfg->nr_vcpus || cfg->nr_vcpus > MAX_VCPUS || !cfg->mem_mib || cfg->mem_mib > 65536)
-		return -EINVAL;
-	if (cfg->load_addr + cfg->image_size > top || cfg->load_addr < 0x8000)
-		return -EINVAL;
-	if (cfg->mode == VCPU_START_REAL && cfg->load_addr + cfg->image_size > 0x100000)
-		return -EINVAL;
-	if (cfg->mode == VCPU_START_LONG && top < cfg->nr_vcpus * LM_STACK_PER_VCPU + 0x100000)
-		return -EINVAL;
-	return 0;
+	return rc ? -EINVAL : 0;
 }
 
 static void free_leaf(void *ctx, paddr_t hpa)
@@ -165,82 +143,199 @@ static void domain_free(struct domain *d)
 	page_free(d);
 }
 
-static struct domain *domain_alloc(const struct domain_config *cfg)
+static int domid_pick(int want)
 {
-	struct domain *d = page_alloc();
+	if (want >= 0)
+		return want;
+	for (u32 tries = 0; tries < DOMID_FIRST_RESERVED; tries++) {
+		u16 id = next_domid++;
+		bool used = false;
+
+		if (next_domid >= DOMID_FIRST_RESERVED)
+			next_domid = 1;
+		for (struct domain *d = domains; d; d = d->next)
+			used |= d->id == id;
+		if (!used)
+			return id;
+	}
+	return -ENOSPC;
+}
+
+struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags, int domid,
+			  int *err)
+{
+	struct domain *d;
 
 	BUILD_BUG_ON(sizeof(struct domain) > PAGE_SIZE);
-	if (!d)
+	*err = -EINVAL;
+	if (!nr_vcpus || nr_vcpus > MAX_VCPUS || !mem_mib || mem_mib > 65536 || !name[0])
+		return NULL;
+	*err = -ENOMEM;
+	if (!(d = page_alloc()))
 		return NULL;
 	if (p2m_init(&d->p2m, virt->p2m_format, &core_pages)) {
 		page_free(d);
 		return NULL;
 	}
-	spin_lock(&domain_list_lock);
-	d->id = next_domid++;
-	spin_unlock(&domain_list_lock);
 	d->lock = (spinlock_t)SPINLOCK_INIT;
 	d->shutdown_reason = -1;
-	d->nr_vcpus = cfg->nr_vcpus;
-	fmt_snprintf(d->name, sizeof(d->name), "%s", cfg->name);
+	d->nr_vcpus = nr_vcpus;
+	d->privileged = flags & DOMAIN_PRIVILEGED;
+	d->pause_count = 1;
+	d->refs = 1;
+	d->created_tsc = rdtsc();
+	d->max_pages = mem_mib << (20 - PAGE_SHIFT);
+	fmt_snprintf(d->name, sizeof(d->name), "%s", name);
+	if ((*err = populate(d, d->max_pages))) {
+		domain_free(d);
+		return NULL;
+	}
+	spin_lock(&domain_list_lock);
+	*err = domid_pick(domid);
+	if (*err >= 0) {
+		d->id = (u16)*err;
+		d->next = domains;
+		domains = d;
+		nr_domains++;
+	}
+	spin_unlock(&domain_list_lock);
+	if (*err < 0) {
+		domain_free(d);
+		return NULL;
+	}
+	*err = 0;
 	return d;
 }
 
-static int domain_build(struct domain *d, const struct domain_config *cfg)
+int domain_vcpu_start(struct domain *d, u32 id, const struct vcpu_start *s, u64 rdi, u64 rsi,
+		      u64 rdx)
 {
-	int rc = populate(d, cfg->mem_mib << (20 - PAGE_SHIFT));
+	struct vcpu *v;
 
-	if (!rc && cfg->mode == VCPU_START_LONG)
-		rc = build_long_mode(d);
-	if (!rc)
-		rc = gpa_write(d, cfg->load_addr, cfg->image, cfg->image_size);
-	for (u32 i = 0; !rc && i < cfg->nr_vcpus; i++) {
-		struct vcpu_start s;
+	if (id >= d->nr_vcpus || d->vcpus[id] || d->started)
+		return id >= d->nr_vcpus ? -EINVAL : -EEXIST;
+	v = vcpu_create(d, id, s);
+	if (!v)
+		return -ENOMEM;
+	v->regs.gpr[GPR_RDI] = rdi;
+	v->regs.gpr[GPR_RSI] = rsi;
+	v->regs.gpr[GPR_RDX] = rdx;
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+	d->vcpus[id] = v;
+	return 0;
+}
 
-		start_state(cfg, d, i, &s);
-		d->vcpus[i] = vcpu_create(d, i, &s);
+int domain_pause(struct domain *d)
+{
+	u64 cpus = 0;
+
+	spin_lock(&d->lock);
+	d->pause_count++;
+	for (u32 i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i])
+			cpus |= 1ull << d->vcpus[i]->pcpu;
+	spin_unlock(&d->lock);
+	for (unsigned c = 0; c < nr_cpus; c++)	/* make running vCPUs leave their CPUs */
+		if (cpus & (1ull << c))
+			sched_reap(c);
+	return 0;
+}
+
+int domain_unpause(struct domain *d)
+{
+	bool first;
+
+	spin_lock(&d->lock);
+	for (u32 i = 0; i < d->nr_vcpus; i++) {
 		if (!d->vcpus[i]) {
-			rc = -ENOMEM;
-			break;
+			spin_unlock(&d->lock);
+			return -EINVAL;	/* a vCPU without a start state */
 		}
-		/* test/guests/ABI.md: RDI = vCPU id, RSI = domain id, RDX = arg. */
-		d->vcpus[i]->regs.gpr[GPR_RDI] = i;
-		d->vcpus[i]->regs.gpr[GPR_RSI] = d->id;
-		d->vcpus[i]->regs.gpr[GPR_RDX] = cfg->arg;
 	}
-	return rc;
+	if (!d->pause_count) {
+		spin_unlock(&d->lock);
+		return -EINVAL;
+	}
+	first = !d->started;
+	d->started = true;
+	d->pause_count--;
+	spin_unlock(&d->lock);
+	for (u32 i = 0; i < d->nr_vcpus; i++)
+		first ? sched_add(d->vcpus[i]) : sched_wake(d->vcpus[i]);
+	return 0;
 }
 
 int domain_create(const struct domain_config *cfg, struct domain **out)
 {
+	u64 top = cfg->mem_mib << 20;
 	struct domain *d;
-	int rc = check_config(cfg);
+	int rc;
 
-	if (rc)
+	if (cfg->load_addr + cfg->image_size > top || cfg->load_addr < 0x8000 ||
+	    (cfg->mode == VCPU_START_REAL && cfg->load_addr + cfg->image_size > 0x100000) ||
+	    (cfg->mode == VCPU_START_LONG && top < cfg->nr_vcpus * LM_STACK_PER_VCPU + 0x100000))
+		return -EINVAL;
+	d = domain_new(cfg->name, cfg->nr_vcpus, cfg->mem_mib, 0, -1, &rc);
+	if (!d)
 		return rc;
-	if (!(d = domain_alloc(cfg)))
-		return -ENOMEM;
-	rc = domain_build(d, cfg);
-	if (rc) {	/* vCPUs never ran: free them here, on any CPU */
-		for (u32 i = 0; i < cfg->nr_vcpus && d->vcpus[i]; i++)
-			vcpu_destroy(d->vcpus[i]);
-		domain_free(d);
+	rc = gpa_write(d, cfg->load_addr, cfg->image, cfg->image_size);
+	for (u32 i = 0; !rc && i < cfg->nr_vcpus; i++) {
+		struct vcpu_start s;
+
+		if (cfg->mode == VCPU_START_LONG) {
+			rc = domain_build_long_mode(d, &s, i);
+			s.rip = cfg->load_addr;
+		} else {
+			memset(&s, 0, sizeof(s));
+			s.mode = VCPU_START_REAL;
+			s.rflags = 0x2;
+			s.cs_sel = (u16)(cfg->load_addr >> 4);
+			s.cs_base = cfg->load_addr & ~0xfull;
+			s.rip = cfg->load_addr & 0xf;
+			s.rsp = 0xfff0;
+		}
+		/* test/guests/ABI.md: RDI = vCPU id, RSI = domain id, RDX = arg. */
+		if (!rc)
+			rc = domain_vcpu_start(d, i, &s, i, d->id, cfg->arg);
+	}
+	if (!rc)
+		rc = domain_unpause(d);
+	if (rc) {
+		domain_kill(d, "build failed");
+		domain_put(d);
 		return rc;
 	}
-	spin_lock(&domain_list_lock);
-	d->next = domains;
-	domains = d;
-	nr_domains++;
-	spin_unlock(&domain_list_lock);
-	d->vcpus_live = d->nr_vcpus;
 	pr_info("d%u: created '%s': %u vCPU%s, %lu MiB, %s mode at 0x%lx\n", d->id, d->name,
 		d->nr_vcpus, d->nr_vcpus == 1 ? "" : "s", cfg->mem_mib,
 		cfg->mode == VCPU_START_REAL ? "real" : "long", cfg->load_addr);
-	for (u32 i = 0; i < d->nr_vcpus; i++)
-		sched_add(d->vcpus[i]);
 	if (out)
 		*out = d;
+	domain_put(d);
 	return 0;
+}
+
+struct domain *domain_get(u16 domid)
+{
+	struct domain *found = NULL;
+
+	spin_lock(&domain_list_lock);
+	for (struct domain *d = domains; d; d = d->next) {
+		if (d->id == domid && !__atomic_load_n(&d->dying, __ATOMIC_ACQUIRE)) {
+			__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+			found = d;
+			break;
+		}
+	}
+	spin_unlock(&domain_list_lock);
+	return found;
+}
+
+void domain_foreach(void (*fn)(struct domain *d, void *ctx), void *ctx)
+{
+	spin_lock(&domain_list_lock);
+	for (struct domain *d = domains; d; d = d->next)
+		fn(d, ctx);
+	spin_unlock(&domain_list_lock);
 }
 
 void domain_kill(struct domain *d, const char *why)
@@ -250,15 +345,26 @@ void domain_kill(struct domain *d, const char *why)
 	if (__atomic_exchange_n(&d->killed, true, __ATOMIC_ACQ_REL))
 		return;
 	/* Hold the domain: vCPUs may be torn down as soon as dying is set. */
-	__atomic_add_fetch(&d->vcpus_live, 1, __ATOMIC_ACQ_REL);
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
 	pr_info("d%u: '%s' stopped: %s\n", d->id, d->name, why);
 	for (u32 i = 0; i < d->nr_vcpus; i++)
-		cpus |= 1ull << d->vcpus[i]->pcpu;
+		if (d->vcpus[i])
+			cpus |= 1ull << d->vcpus[i]->pcpu;
 	__atomic_store_n(&d->dying, true, __ATOMIC_RELEASE);
 	for (unsigned c = 0; c < nr_cpus; c++)
 		if (cpus & (1ull << c))
 			sched_reap(c);
-	domain_vcpu_gone(d);
+	/* vCPUs never started are not on any pCPU: free them here. */
+	if (!d->started) {
+		for (u32 i = 0; i < d->nr_vcpus; i++) {
+			if (d->vcpus[i]) {
+				vcpu_destroy(d->vcpus[i]);
+				d->vcpus[i] = NULL;
+				domain_put(d);
+			}
+		}
+	}
+	domain_put(d);
 }
 
 void domain_shutdown(struct domain *d, int reason)
@@ -270,7 +376,9 @@ void domain_shutdown(struct domain *d, int reason)
 	if (d->shutdown_reason < 0)
 		d->shutdown_reason = reason;
 	spin_unlock(&d->lock);
-	/* No toolstack yet to keep it as a zombie for `xl list`: destroy it now. */
+	if (d->id == 0 && domain_dom0_shutdown)
+		domain_dom0_shutdown(reason);
+	/* No toolstack keeps it as a zombie for `xl list` yet: destroy it now. */
 	domain_kill(d, reasons[reason]);
 }
 
@@ -287,14 +395,21 @@ void domain_crash(struct vcpu *v, const char *fmt, ...)
 	if (v->domain->shutdown_reason < 0)
 		v->domain->shutdown_reason = SHUTDOWN_crash;
 	spin_unlock(&v->domain->lock);
+	if (v->domain->id == 0 && domain_dom0_shutdown)
+		domain_dom0_shutdown(SHUTDOWN_crash);
 	domain_kill(v->domain, "crashed");
 }
 
 void domain_vcpu_gone(struct domain *d)
 {
+	domain_put(d);
+}
+
+void domain_put(struct domain *d)
+{
 	bool last;
 
-	if (__atomic_sub_fetch(&d->vcpus_live, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	spin_lock(&domain_list_lock);
 	for (struct domain **pp = &domains; *pp; pp = &(*pp)->next) {

@@ -21,15 +21,23 @@ struct domain {
 	struct vcpu *vcpus[MAX_VCPUS];		/* (I) */
 	struct p2m p2m;				/* (L) */
 	spinlock_t lock;
+	bool privileged;			/* (I) Dom0: may use bulkhead_domctl */
 	bool killed;				/* (A) set once by domain_kill */
 	bool dying;				/* (A) set once; vCPUs then stop */
+	bool started;				/* (L) unpaused at least once */
+	u32 pause_count;			/* (L) runs only at 0 */
 	int shutdown_reason;			/* (L) SHUTDOWN_*, or -1 */
-	u32 vcpus_live;				/* (A) vCPUs not yet torn down, + holds */
+	u32 refs;				/* (A) live vCPUs + domain_get holds */
+	u64 max_pages;				/* (L) populate limit */
+	u64 created_tsc;			/* (I) */
 	u64 hypercall_page_gpa;			/* (L) 0 = none */
 	char con_line[CONSOLE_LINE];		/* (L) console_io line buffer */
 	u32 con_len;				/* (L) */
 	struct domain *next;			/* under domain_list_lock */
 };
+
+/* Flags of domain_new. */
+#define DOMAIN_PRIVILEGED 1u
 
 struct domain_config {
 	const char *name;
@@ -44,6 +52,25 @@ struct domain_config {
 
 /* Builds and starts a domain; 0 or a negative errno (nothing left behind). */
 int domain_create(const struct domain_config *cfg, struct domain **out);
+/* A paused domain with mem_mib of RAM and no vCPU yet; domid < 0 picks the
+ * next free id. NULL and *err on failure. The caller holds a reference. */
+struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags, int domid,
+			  int *err);
+/* Creates vCPU id with its start state and argument registers; only before
+ * the domain first runs. */
+int domain_vcpu_start(struct domain *d, u32 id, const struct vcpu_start *s, u64 rdi, u64 rsi,
+		      u64 rdx);
+int domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
+/* Writes bytes into the domain's RAM; 0 or -EFAULT. */
+int domain_load(void *d, u64 gpa, const void *src, size_t len);
+/* Identity page tables for 0-4 GiB and a flat GDT, for a long-mode start. */
+int domain_build_long_mode(struct domain *d, struct vcpu_start *s, u32 vcpu);
+/* Finds a live domain by id and takes a reference; NULL if none. */
+struct domain *domain_get(u16 domid);
+void domain_put(struct domain *d);
+/* Calls fn for each domain (under the list lock: fn must not block or create). */
+void domain_foreach(void (*fn)(struct domain *d, void *ctx), void *ctx);
 /* Stops the domain with a reason; its vCPUs are torn down on their pCPUs
  * and its memory returned when the last one is gone. */
 void domain_kill(struct domain *d, const char *why);
@@ -54,6 +81,8 @@ void domain_crash(struct vcpu *v, const char *fmt, ...) __attribute__((format(pr
 extern void (*domain_all_gone)(void);
 /* Called by a pCPU when it has torn down one vCPU of a dying domain. */
 void domain_vcpu_gone(struct domain *d);
+/* Called when Dom0 shuts down: the machine follows. */
+extern void (*domain_dom0_shutdown)(int reason);
 unsigned domain_count(void);
 
 /* Guest-physical memory access through the p2m. 0, or -EFAULT when a byte

@@ -15,6 +15,8 @@
 #include "acpi.h"
 #include "smp.h"
 #include "cpu.h"
+#include "dom0.h"
+#include "public/xen.h"
 
 struct cmdline_opts boot_opts;
 static struct boot_info boot;
@@ -88,6 +90,16 @@ static void all_gone(void)
 		pr_info("idle_poweroff: powering off\n");
 		acpi_poweroff();
 	}
+}
+
+/* Dom0 shut down: the machine follows (as with Xen). */
+static void dom0_gone(int reason)
+{
+	pr_info("Domain-0 shut down (reason %d): %s the machine\n", reason,
+		reason == SHUTDOWN_reboot ? "rebooting" : "powering off");
+	if (reason == SHUTDOWN_reboot)
+		acpi_reboot();
+	acpi_poweroff();
 }
 
 /* Value of KEY=... in a module's argument string, copied to buf. */
@@ -180,8 +192,12 @@ void kmain(u32 magic, u32 info)
 	pr_info("virt: %s enabled on %u CPU%s\n", virt->name, nr_cpus, nr_cpus == 1 ? "" : "s");
 	frames_before_domains = frame_pool_free_count(&frames);
 	domain_all_gone = all_gone;
-	for (u32 i = 0; i < boot.nr_modules; i++)
-		create_boot_domain(&boot.modules[i]);
+	domain_dom0_shutdown = dom0_gone;
+	if (dom0_present(&boot))
+		dom0_build(&boot, &boot_opts);
+	else	/* no Dom0: every module is a test domain (test/guests/ABI.md) */
+		for (u32 i = 0; i < boot.nr_modules; i++)
+			create_boot_domain(&boot.modules[i]);
 	if (!domain_count())
 		pr_warn("no domain to run\n");
 	go = true;

@@ -145,7 +145,8 @@ static void run_slice(struct pcpu *c, struct vcpu *v)
 		 * STI's one-instruction shadow so the interrupt lands before CLI. */
 		__asm__ __volatile__("sti; nop; cli" ::: "memory");
 	} while (v->state == VCPU_RUNNABLE && !resched_flag[c->index] &&
-		 !__atomic_load_n(&reap_flag[c->index], __ATOMIC_ACQUIRE));
+		 !__atomic_load_n(&reap_flag[c->index], __ATOMIC_ACQUIRE) &&
+		 !READ_ONCE(v->domain->pause_count));
 	spin_lock(&c->rq.lock);
 	if (v->state == VCPU_RUNNABLE)
 		runq_push(&c->rq, &v->rq);
@@ -170,6 +171,10 @@ void sched_loop(void)
 		}
 		if (__atomic_load_n(&v->domain->dying, __ATOMIC_ACQUIRE)) {
 			reap(c);
+			continue;
+		}
+		if (READ_ONCE(v->domain->pause_count)) {	/* domain_unpause wakes it */
+			sched_block(v);
 			continue;
 		}
 		run_slice(c, v);

@@ -151,3 +151,13 @@ void acpi_poweroff(void)
 	for (;;)
 		__asm__ __volatile__("hlt");
 }
+
+void acpi_reboot(void)
+{
+	irq_disable();
+	outb(0xcf9, 0x02);	/* PIIX/ICH reset control: system reset, then full reset */
+	outb(0xcf9, 0x06);
+	outb(0x64, 0xfe);
+	for (;;)
+		__asm__ __volatile__("hlt");
+}

@@ -16,5 +16,7 @@ struct platform_cpus {
 void acpi_init(paddr_t rsdp_hint, struct platform_cpus *cpus);
 /* ACPI soft-off (S5), then the keyboard controller reset as a last resort. */
 __attribute__((noreturn)) void acpi_poweroff(void);
+/* Reset through port 0xcf9, then the keyboard controller. */
+__attribute__((noreturn)) void acpi_reboot(void);
 
 #endif
