@@ -13,6 +13,14 @@ static int log_level = LOG_INFO, guest_level = LOG_ALL;
 static bool to_uart = true;
 static volatile bool panicking;
 
+#define INPUT_RING 1024
+static char input[INPUT_RING];
+static u32 input_prod, input_cons;	/* under console_lock */
+static bool input_to_xen;
+static unsigned ctrl_a_run;
+void (*console_input_notify)(void);
+void (*console_key_handler)(char key);
+
 void console_init(const struct cmdline_opts *o)
 {
 	const struct com_opts *c = &o->com1;
@@ -111,6 +119,67 @@ size_t console_ring_read(char *buf, size_t size)
 	spin_unlock(&console_lock);
 	irq_restore(f);
 	return n;
+}
+
+/* Keys typed while input goes to the hypervisor. */
+static void key_to_xen(char c)
+{
+	if (c == 'h')
+		pr_info("'h' help, 'q' list domains; CTRL-a three times returns to DOM0\n");
+	else if (console_key_handler)
+		console_key_handler(c);
+}
+
+void console_poll_input(void)
+{
+	bool notify = false;
+	int c;
+
+	while ((c = uart_getc()) >= 0) {
+		if (c == 0x01 && ++ctrl_a_run == 3) {
+			ctrl_a_run = 0;
+			input_to_xen = !input_to_xen;
+			pr_info("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n",
+				input_to_xen ? "Xen" : "DOM0");
+			continue;
+		}
+		if (c != 0x01)
+			ctrl_a_run = 0;
+		if (input_to_xen) {
+			key_to_xen((char)c);
+			continue;
+		}
+		spin_lock(&console_lock);
+		if (input_prod - input_cons < INPUT_RING)
+			input[input_prod++ % INPUT_RING] = (char)c;
+		spin_unlock(&console_lock);
+		notify = true;
+	}
+	if (notify && console_input_notify)
+		console_input_notify();
+}
+
+size_t console_input_read(char *buf, size_t size)
+{
+	u64 f = irq_save();
+	size_t n = 0;
+
+	spin_lock(&console_lock);
+	while (n < size && input_cons != input_prod)
+		buf[n++] = input[input_cons++ % INPUT_RING];
+	spin_unlock(&console_lock);
+	irq_restore(f);
+	return n;
+}
+
+void console_ring_clear(void)
+{
+	u64 f = irq_save();
+
+	spin_lock(&console_lock);
+	ring_head = 0;
+	spin_unlock(&console_lock);
+	irq_restore(f);
 }
 
 void panic(const char *fmt, ...)

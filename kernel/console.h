@@ -18,7 +18,18 @@ void console_guest_write(unsigned domid, const char *s, size_t len);
 void console_puts(const char *s, size_t len);
 /* Copy up to size bytes of the ring's oldest-first contents; returns bytes. */
 size_t console_ring_read(char *buf, size_t size);
+void console_ring_clear(void);
 bool console_guest_level_ok(int level);
+
+/* Polls the UART for input (from the timer tick on CPU0): three Ctrl-A in a
+ * row switch input between Dom0 and the hypervisor's own key handlers. */
+void console_poll_input(void);
+/* Dom0 reads what was typed for it: up to size bytes, the count returned. */
+size_t console_input_read(char *buf, size_t size);
+/* Called when input for Dom0 arrives (VIRQ_CONSOLE). */
+extern void (*console_input_notify)(void);
+/* Handles a key typed while input goes to the hypervisor ('h' is built in). */
+extern void (*console_key_handler)(char key);
 
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 bool console_panicking(void);

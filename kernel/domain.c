@@ -136,9 +136,68 @@ static void free_leaf(void *ctx, paddr_t hpa)
 	page_free(phys_to_virt(hpa));
 }
 
+int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 local_gpa)
+{
+	struct foreign_map *slot = NULL;
+	paddr_t hpa;
+	int rc;
+
+	if ((gpa | local_gpa) & ~PAGE_MASK || owner == d ||
+	    !p2m_lookup(&owner->p2m, gpa, &hpa, NULL))
+		return -EINVAL;
+	spin_lock(&d->lock);
+	for (u32 i = 0; i < FOREIGN_MAPS && !slot; i++)
+		if (!d->foreign[i].owner)
+			slot = &d->foreign[i];
+	rc = slot ? p2m_map(&d->p2m, local_gpa, hpa, P2M_R | P2M_W) : -EBUSY;
+	if (!rc) {
+		__atomic_add_fetch(&owner->refs, 1, __ATOMIC_ACQ_REL);
+		slot->owner = owner;
+		slot->local_gpa = local_gpa;
+	}
+	spin_unlock(&d->lock);
+	return rc;
+}
+
+int domain_unmap_foreign(struct domain *d, u64 local_gpa)
+{
+	struct domain *owner = NULL;
+
+	spin_lock(&d->lock);
+	for (u32 i = 0; i < FOREIGN_MAPS && !owner; i++) {
+		if (d->foreign[i].owner && d->foreign[i].local_gpa == local_gpa) {
+			owner = d->foreign[i].owner;
+			d->foreign[i].owner = NULL;
+			p2m_unmap(&d->p2m, local_gpa);
+		}
+	}
+	spin_unlock(&d->lock);
+	if (!owner)
+		return -ENOENT;
+	domain_p2m_changed(d);
+	domain_put(owner);
+	return 0;
+}
+
+void domain_p2m_changed(struct domain *d)
+{
+	u64 cpus = 0;
+
+	__atomic_add_fetch(&d->p2m_gen, 1, __ATOMIC_ACQ_REL);
+	for (u32 i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i])
+			cpus |= 1ull << d->vcpus[i]->pcpu;
+	for (unsigned c = 0; c < nr_cpus; c++)
+		if (cpus & (1ull << c))
+			sched_kick(c);
+}
+
 /* Frees memory and the domain itself; no vCPU of it exists any more. */
 static void domain_free(struct domain *d)
 {
+	for (u32 i = 0; i < FOREIGN_MAPS; i++)
+		if (d->foreign[i].owner)
+			domain_unmap_foreign(d, d->foreign[i].local_gpa);
 	p2m_destroy(&d->p2m, free_leaf, NULL);
 	page_free(d);
 }
@@ -320,7 +379,7 @@ struct domain *domain_get(u16 domid)
 
 	spin_lock(&domain_list_lock);
 	for (struct domain *d = domains; d; d = d->next) {
-		if (d->id == domid && !__atomic_load_n(&d->dying, __ATOMIC_ACQUIRE)) {
+		if (d->id == domid && d->refs) {
 			__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
 			found = d;
 			break;

@@ -11,6 +11,7 @@
 #define MAX_DOMAINS 256
 #define DOMAIN_NAME_LEN 64
 #define CONSOLE_LINE 256
+#define FOREIGN_MAPS 64
 
 /* Legend: (I) immutable after creation; (L) under d->lock; (A) atomic. */
 struct domain {
@@ -30,6 +31,12 @@ struct domain {
 	u32 refs;				/* (A) live vCPUs + domain_get holds */
 	u64 max_pages;				/* (L) populate limit */
 	u64 created_tsc;			/* (I) */
+	bool toolstack_ref;			/* (A) held by the toolstack until destroy */
+	u64 p2m_gen;				/* (A) bumped when a p2m entry is removed */
+	struct foreign_map {			/* (L) other domains' frames mapped here */
+		u64 local_gpa;
+		struct domain *owner;		/* holds a reference */
+	} foreign[FOREIGN_MAPS];
 	u64 hypercall_page_gpa;			/* (L) 0 = none */
 	char con_line[CONSOLE_LINE];		/* (L) console_io line buffer */
 	u32 con_len;				/* (L) */
@@ -66,7 +73,15 @@ int domain_unpause(struct domain *d);
 int domain_load(void *d, u64 gpa, const void *src, size_t len);
 /* Identity page tables for 0-4 GiB and a flat GDT, for a long-mode start. */
 int domain_build_long_mode(struct domain *d, struct vcpu_start *s, u32 vcpu);
-/* Finds a live domain by id and takes a reference; NULL if none. */
+/* Maps page gpa of owner at local_gpa in d (privileged use); -EBUSY when the
+ * table is full, -EEXIST when local_gpa is in use, -EINVAL when not RAM. */
+int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 local_gpa);
+int domain_unmap_foreign(struct domain *d, u64 local_gpa);
+/* After removing or narrowing p2m entries: every vCPU of d flushes its
+ * second-level translations before it next runs (virt.h), and running ones
+ * are made to exit now. */
+void domain_p2m_changed(struct domain *d);
+/* Finds a domain by id (dying ones included) and takes a reference; NULL if none. */
 struct domain *domain_get(u16 domid);
 void domain_put(struct domain *d);
 /* Calls fn for each domain (under the list lock: fn must not block or create). */

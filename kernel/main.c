@@ -92,6 +92,23 @@ static void all_gone(void)
 	}
 }
 
+static void dump_domain(struct domain *d, void *ctx)
+{
+	(void)ctx;
+	pr_info("  d%u '%s': %u vCPU%s, %lu MiB%s%s\n", d->id, d->name, d->nr_vcpus,
+		d->nr_vcpus == 1 ? "" : "s", d->mem_pages >> 8, d->pause_count ? ", paused" : "",
+		d->dying ? ", dying" : "");
+}
+
+/* Keys typed while serial input goes to the hypervisor (after CTRL-a x3). */
+static void on_key(char key)
+{
+	if (key == 'q') {
+		pr_info("domains:\n");
+		domain_foreach(dump_domain, NULL);
+	}
+}
+
 /* Dom0 shut down: the machine follows (as with Xen). */
 static void dom0_gone(int reason)
 {
@@ -193,6 +210,7 @@ void kmain(u32 magic, u32 info)
 	frames_before_domains = frame_pool_free_count(&frames);
 	domain_all_gone = all_gone;
 	domain_dom0_shutdown = dom0_gone;
+	console_key_handler = on_key;
 	if (dom0_present(&boot))
 		dom0_build(&boot, &boot_opts);
 	else	/* no Dom0: every module is a test domain (test/guests/ABI.md) */

@@ -19,7 +19,7 @@ u32 sched_place(void)
 	return __atomic_fetch_add(&next_place, 1, __ATOMIC_RELAXED) % nr_cpus;
 }
 
-static void kick(unsigned cpu)
+void sched_kick(unsigned cpu)
 {
 	if (cpu != this_cpu()->index)
 		apic_send_ipi(pcpus[cpu].apic_id, VECTOR_KICK);
@@ -37,7 +37,7 @@ void sched_add(struct vcpu *v)
 	runq_push(q, &v->rq);
 	spin_unlock(&q->lock);
 	irq_restore(f);
-	kick(v->pcpu);
+	sched_kick(v->pcpu);
 }
 
 void sched_wake(struct vcpu *v)
@@ -55,7 +55,7 @@ void sched_wake(struct vcpu *v)
 	spin_unlock(&q->lock);
 	irq_restore(f);
 	if (woke)
-		kick(v->pcpu);
+		sched_kick(v->pcpu);
 }
 
 void sched_block(struct vcpu *v)
@@ -76,7 +76,7 @@ void sched_yield(struct vcpu *v)
 void sched_reap(unsigned cpu)
 {
 	__atomic_store_n(&reap_flag[cpu], true, __ATOMIC_RELEASE);
-	kick(cpu);
+	sched_kick(cpu);
 }
 
 /* Timer interrupt: wake vCPUs whose virtual timer expired, end slices. */
@@ -86,6 +86,8 @@ void sched_tick(void)
 	u64 now = rdtsc();
 
 	c->ticks++;
+	if (c->index == 0)
+		console_poll_input();
 	spin_lock(&c->rq.lock);
 	for (struct vcpu *v = c->vcpus; v; v = v->cpu_next) {
 		if (!vlapic_timer_check(v, now) || v->state != VCPU_BLOCKED)

@@ -22,6 +22,8 @@ void sched_wake(struct vcpu *v);
 void sched_block(struct vcpu *v);
 /* The running vCPU gives up the rest of its slice. */
 void sched_yield(struct vcpu *v);
+/* Makes a pCPU leave the guest it runs (it re-enters after looking around). */
+void sched_kick(unsigned cpu);
 /* Asks a pCPU to look at dying domains' vCPUs. */
 void sched_reap(unsigned cpu);
 /* From the timer interrupt. */

@@ -129,7 +129,10 @@ struct virt_ops {
 	void (*vcpu_destroy)(struct vcpu *v);
 	/* Enter the guest with v->regs, return at its next exit with v->regs
 	 * saved and e filled. If v->regs.rip changed since the last exit, the
-	 * interrupt shadow (STI / MOV SS) is cleared. Interrupts are off. */
+	 * interrupt shadow (STI / MOV SS) is cleared. If v->domain->p2m_gen
+	 * differs from the value this vCPU last entered with, its cached
+	 * second-level translations are flushed first (INVEPT single-context /
+	 * an ASID flush). Interrupts are off. */
 	void (*run)(struct vcpu *v, struct exit_record *e);
 	void (*get_mode)(struct vcpu *v, struct guest_mode *m);
 	/* Queue an event for delivery at the next entry. */

@@ -32,6 +32,7 @@
 static bool x2apic;
 static u32 timer_count;	/* APIC timer counts per tick, divide-by-16 */
 u64 tsc_per_ms;
+u64 boot_tsc;
 
 bool apic_x2apic(void)
 {
@@ -116,7 +117,7 @@ void apic_calibrate(void)
 	apic_write(REG_TIMER_DIV, 0x3);	/* divide by 16 */
 	apic_write(REG_LVT_TIMER, 1u << 16);	/* masked */
 	apic_write(REG_TIMER_INIT, 0xffffffff);
-	t0 = rdtsc();
+	t0 = boot_tsc = rdtsc();
 	pit_wait_10ms();
 	tsc_per_ms = (rdtsc() - t0) / 10;
 	timer_count = (0xffffffff - apic_read(REG_TIMER_CUR)) / 10 * 1000 / TIMER_HZ;

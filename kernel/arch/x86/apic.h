@@ -15,6 +15,7 @@ void apic_start_ap(u32 apic_id, u32 start_page);
 bool apic_x2apic(void);
 /* TSC ticks per millisecond, measured at boot. */
 extern u64 tsc_per_ms;
+extern u64 boot_tsc;	/* TSC when the core started timing */
 void apic_calibrate(void);
 void delay_us(u64 us);
 

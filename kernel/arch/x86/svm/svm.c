@@ -25,6 +25,7 @@ struct svm_cpu {
 struct svm_vcpu {
 	void *vmcb;
 	u64 exit_rip;		/* guest RIP at the last exit */
+	u64 p2m_gen;		/* the domain's p2m generation at the last entry */
 };
 
 void svm_enter(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa);
@@ -259,7 +260,11 @@ static void svm_run(struct vcpu *v, struct exit_record *e)
 	*vmcb64(vmcb, VMCB_RSP) = v->regs.gpr[GPR_RSP];
 	*vmcb64(vmcb, VMCB_RAX) = v->regs.gpr[GPR_RAX];
 	*vmcb64(vmcb, VMCB_RFLAGS) = v->regs.rflags;
-	*vmcb8(vmcb, VMCB_TLB_CONTROL) = c->last_vmcb != vmcb;	/* 1: flush everything */
+	/* 1: flush everything: another VMCB ran here (ASIDs may be shared), or
+	 * the domain's p2m lost entries since this vCPU last ran. */
+	*vmcb8(vmcb, VMCB_TLB_CONTROL) = c->last_vmcb != vmcb ||
+					 s->p2m_gen != READ_ONCE(v->domain->p2m_gen);
+	s->p2m_gen = READ_ONCE(v->domain->p2m_gen);
 	c->last_vmcb = vmcb;
 	svm_enter(&v->regs, virt_to_phys(vmcb), virt_to_phys(c->host_vmcb));
 	v->regs.rip = s->exit_rip = *vmcb64(vmcb, VMCB_RIP);
