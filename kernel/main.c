@@ -40,6 +40,8 @@ static const char *skip_image_path(const char *s, const char *loader)
 		s++;
 	while (*s && *s != ' ')
 		s++;
+	while (*s == ' ')
+		s++;
 	return s;
 }
 
