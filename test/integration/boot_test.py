@@ -15,8 +15,8 @@ import time
 
 # Markers every full boot must show: (description, regex).
 MARKERS = [
-    ("CPUs brought up", r"\(XEN\) smp: {cpus} CPUs up"),
-    ("virtualization enabled", r"\(XEN\) virt: (SVM/NPT|VMX/EPT) enabled on {cpus} CPUs"),
+    ("CPUs brought up", r"\(XEN\) smp: {cpus} CPUs? up"),
+    ("virtualization enabled", r"\(XEN\) virt: (SVM/NPT|VMX/EPT) enabled on {cpus} CPUs?"),
     ("realmode guest reached protected mode", r"\(d\d+\) realmode: protected mode ok"),
     ("realmode guest reached long mode", r"\(d\d+\) realmode: long mode ok"),
     ("cpuid guest checks", r"\(d\d+\) cpuid: all checks passed"),
