@@ -163,7 +163,8 @@ struct bh_domctl {
  *                  bulkhead,console-pfn, bulkhead,console-evtchn (u32 each; absent for Dom0)
  *   /modules/module@N  (Dom0: its boot modules after its own image) reg = <GPA_HI GPA_LO SIZE_HI SIZE_LO>,
  *                  bootargs (the module's string)
- * The tree and modules sit below the image, at page-aligned addresses from 0x8000.
+ * Modules are copied page-aligned right after the image's highest address, the
+ * tree after them (all page-aligned); the runtime's heap starts above the tree.
  */
 
 #endif
