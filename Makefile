@@ -1,16 +1,20 @@
 # Thin wrapper over meson: every target does the set-up it needs first.
-#   make run    boot Bulkhead in QEMU with the test guests, on this terminal
-#   make check  every test (unit + emulator), ending in "N passed, N failed"
-#   make bench  figures into build/bench/*.json
-#   make iso    build/bulkhead.iso (GRUB, multiboot2), for real machines and Bochs
+#   make run         boot Bulkhead in QEMU to the Dom0 console (dom0# prompt, xl), on this terminal
+#   make run-guests  boot it with the core's test guests instead of Dom0
+#   make check       every test (unit + emulator), ending in "N passed, N failed"
+#   make bench       figures into build/bench/*.json
+#   make fuzz        fuzz the xl.cfg parser (FUZZ_SECONDS, default 60)
+#   make iso         build/bulkhead.iso (GRUB, multiboot2), for real machines and Bochs
 
 SHELL := /bin/bash
 BUILD := build
-CMDLINE ?= dom0_mem=1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all idle_poweroff
+CMDLINE ?= dom0_mem=1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1
+GUEST_CMDLINE := console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all idle_poweroff
+DOM0 := $(BUILD)/dom0/dom0.elf,$(BUILD)/dom0/rootfs.tar rootfs
 GUESTS := $(BUILD)/test/guests
 MODULES := $(GUESTS)/realmode.bin name=realmode mem=4 vcpus=1 mode=real,$(GUESTS)/cpuid.bin name=cpuid mem=4 vcpus=1 mode=long,$(GUESTS)/memtouch.bin name=memtouch mem=16 vcpus=1 mode=long,$(GUESTS)/fair.bin name=fair-a mem=4 vcpus=2 mode=long,$(GUESTS)/fair.bin name=fair-b mem=4 vcpus=2 mode=long,$(GUESTS)/timer.bin name=timer mem=4 vcpus=1 mode=long
 
-.PHONY: all setup build run check bench iso clean
+.PHONY: all setup build run run-guests check bench fuzz iso clean
 
 all: build
 
@@ -21,9 +25,14 @@ build: setup
 	@ninja -C $(BUILD)
 
 run: build
+	qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 -nodefaults -display none \
+		-serial stdio -no-reboot -kernel $(BUILD)/bulkhead \
+		-append '$(CMDLINE)' -initrd '$(DOM0)'
+
+run-guests: build
 	qemu-system-x86_64 -accel tcg -cpu max -m 512 -smp 2 -nodefaults -display none \
-		-serial mon:stdio -no-reboot -kernel $(BUILD)/bulkhead \
-		-append '$(CMDLINE)' -initrd '$(MODULES)'
+		-serial stdio -no-reboot -kernel $(BUILD)/bulkhead \
+		-append '$(GUEST_CMDLINE)' -initrd '$(MODULES)'
 
 check: build
 	@scripts/check.sh $(BUILD)
@@ -31,9 +40,12 @@ check: build
 bench: build
 	@python3 test/bench/bench.py --build $(BUILD)
 
+fuzz: build
+	@scripts/fuzz.sh
+
 iso: build
-	@IFS=, read -ra mods <<< '$(MODULES)'; \
-		scripts/mkiso.sh $(BUILD)/bulkhead.iso $(BUILD)/bulkhead '$(CMDLINE)' "$${mods[@]}"
+	@scripts/mkiso.sh $(BUILD)/bulkhead.iso $(BUILD)/bulkhead '$(CMDLINE)' \
+		$(BUILD)/dom0/dom0.elf '$(BUILD)/dom0/rootfs.tar rootfs'
 	@echo "built $(BUILD)/bulkhead.iso" 
 
 clean:

@@ -43,10 +43,11 @@ bool console_guest_level_ok(int level)
 }
 
 /* Caller holds console_lock. */
-static void put_locked(const char *s, size_t len)
+static void put_locked_to(const char *s, size_t len, bool keep)
 {
 	for (size_t i = 0; i < len; i++) {
-		ring[ring_head++ % CONSOLE_RING_SIZE] = s[i];
+		if (keep)
+			ring[ring_head++ % CONSOLE_RING_SIZE] = s[i];
 		if (!to_uart)
 			continue;
 		if (s[i] == '\n')
@@ -55,12 +56,17 @@ static void put_locked(const char *s, size_t len)
 	}
 }
 
+static void put_locked(const char *s, size_t len)
+{
+	put_locked_to(s, len, true);
+}
+
 void console_puts(const char *s, size_t len)
 {
 	u64 f = irq_save();
 
 	spin_lock(&console_lock);
-	put_locked(s, len);
+	put_locked_to(s, len, false);	/* Dom0's own terminal: not the hypervisor's log */
 	spin_unlock(&console_lock);
 	irq_restore(f);
 }

@@ -14,7 +14,7 @@ void console_set_levels(int loglvl, int guest_loglvl);
 void log_printf(int level, const char *fmt, ...) __printf(2, 3);
 /* Text a guest wrote through console_io, at guest level: "(dN) text". */
 void console_guest_write(unsigned domid, const char *s, size_t len);
-/* Raw bytes to the UART and the ring, no prefix or filtering. */
+/* Dom0's terminal output: raw bytes to the UART, not into the log ring. */
 void console_puts(const char *s, size_t len);
 /* Copy up to size bytes of the ring's oldest-first contents; returns bytes. */
 size_t console_ring_read(char *buf, size_t size);

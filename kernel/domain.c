@@ -7,6 +7,8 @@
 #include "console.h"
 #include "cpu.h"
 #include "errno.h"
+#include "evtchn.h"
+#include "gnttab.h"
 #include "public/xen.h"
 #include "lib.h"
 
@@ -198,6 +200,8 @@ static void domain_free(struct domain *d)
 	for (u32 i = 0; i < FOREIGN_MAPS; i++)
 		if (d->foreign[i].owner)
 			domain_unmap_foreign(d, d->foreign[i].local_gpa);
+	gnttab_domain_free(d);	/* IPC pages leave the p2m before it is freed */
+	evtchn_domain_free(d);
 	p2m_destroy(&d->p2m, free_leaf, NULL);
 	page_free(d);
 }
@@ -245,6 +249,10 @@ struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags
 	d->created_tsc = rdtsc();
 	d->max_pages = mem_mib << (20 - PAGE_SHIFT);
 	fmt_snprintf(d->name, sizeof(d->name), "%s", name);
+	if ((*err = evtchn_domain_init(d)) || (*err = gnttab_domain_init(d))) {	/* IPC state */
+		domain_free(d);
+		return NULL;
+	}
 	if ((*err = populate(d, d->max_pages))) {
 		domain_free(d);
 		return NULL;
@@ -406,6 +414,9 @@ void domain_kill(struct domain *d, const char *why)
 	/* Hold the domain: vCPUs may be torn down as soon as dying is set. */
 	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
 	pr_info("d%u: '%s' stopped: %s\n", d->id, d->name, why);
+	/* IPC: close its ports, give back its grant mappings, while its vCPUs exist. */
+	evtchn_domain_kill(d);
+	gnttab_domain_kill(d);
 	for (u32 i = 0; i < d->nr_vcpus; i++)
 		if (d->vcpus[i])
 			cpus |= 1ull << d->vcpus[i]->pcpu;
@@ -477,10 +488,14 @@ void domain_put(struct domain *d)
 			break;
 		}
 	}
-	last = --nr_domains == 0;
 	spin_unlock(&domain_list_lock);
 	pr_info("d%u: destroyed, memory returned\n", d->id);
 	domain_free(d);
+	/* Counted until its frames are back, or "all gone" could run while
+	 * another CPU still frees a domain (IPC helper's fix). */
+	spin_lock(&domain_list_lock);
+	last = --nr_domains == 0;
+	spin_unlock(&domain_list_lock);
 	if (last && domain_all_gone)
 		domain_all_gone();
 }

@@ -6,6 +6,7 @@
 #include "spinlock.h"
 #include "p2m.h"
 #include "vcpu.h"
+#include "public/hvm.h"
 
 #define MAX_VCPUS 64
 #define MAX_DOMAINS 256
@@ -18,7 +19,7 @@ struct domain {
 	u16 id;					/* (I) */
 	char name[DOMAIN_NAME_LEN];		/* (I) */
 	u32 nr_vcpus;				/* (I) */
-	u64 mem_pages;				/* (I) RAM frames mapped from 0 */
+	u64 mem_pages;				/* (L) RAM frames it owns (memop.c changes it) */
 	struct vcpu *vcpus[MAX_VCPUS];		/* (I) */
 	struct p2m p2m;				/* (L) */
 	spinlock_t lock;
@@ -37,6 +38,11 @@ struct domain {
 		u64 local_gpa;
 		struct domain *owner;		/* holds a reference */
 	} foreign[FOREIGN_MAPS];
+	/* IPC (evtchn_op.c, gnttab_op.c, hvmop.c): set up in domain_new, closed
+	 * in domain_kill, freed in domain_free. */
+	u64 hvm_params[HVM_NR_PARAMS];		/* (L) written under d->lock, read atomically */
+	struct evtchn_domain *evtchn;		/* (I) ports, shared_info; its own lock */
+	struct gnttab_domain *gnttab;		/* (I) grants and grant mappings; its own lock */
 	u64 hypercall_page_gpa;			/* (L) 0 = none */
 	char con_line[CONSOLE_LINE];		/* (L) console_io line buffer */
 	u32 con_len;				/* (L) */

@@ -16,6 +16,10 @@
 #include "public/xen.h"
 #include "public/bulkhead.h"
 #include "domctl.h"
+#include "evtchn.h"
+#include "gnttab.h"
+#include "memop.h"
+#include "hvmop.h"
 #include "lib.h"
 
 #define HYPERCALL_ARGS 5
@@ -94,6 +98,8 @@ static long do_sched_op(struct vcpu *v, const u64 *a)
 			return -EINVAL;
 		domain_shutdown(v->domain, (int)sd.reason);
 		return 0;
+	case SCHEDOP_poll:
+		return evtchn_op_poll(v, a[1]);
 	default:
 		return -ENOSYS;
 	}
@@ -145,6 +151,11 @@ static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
 	[__HYPERVISOR_sched_op] = do_sched_op,
 	[__HYPERVISOR_xen_version] = do_xen_version,
 	[__HYPERVISOR_bulkhead_domctl] = domctl_hypercall,
+	[__HYPERVISOR_memory_op] = memop_hypercall,
+	[__HYPERVISOR_grant_table_op] = gnttab_op_hypercall,
+	[__HYPERVISOR_vcpu_op] = evtchn_op_vcpu_op,
+	[__HYPERVISOR_event_channel_op] = evtchn_op_hypercall,
+	[__HYPERVISOR_hvm_op] = hvmop_hypercall,
 };
 
 void hypercall_dispatch(struct vcpu *v)

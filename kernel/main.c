@@ -16,6 +16,7 @@
 #include "smp.h"
 #include "cpu.h"
 #include "dom0.h"
+#include "evtchn.h"
 #include "public/xen.h"
 
 struct cmdline_opts boot_opts;
@@ -213,6 +214,7 @@ void kmain(u32 magic, u32 info)
 	domain_all_gone = all_gone;
 	domain_dom0_shutdown = dom0_gone;
 	console_key_handler = on_key;
+	console_input_notify = evtchn_console_notify;	/* VIRQ_CONSOLE to Dom0 */
 	if (dom0_present(&boot))
 		dom0_build(&boot, &boot_opts);
 	else	/* no Dom0: every module is a test domain (test/guests/ABI.md) */

@@ -66,6 +66,10 @@ void sched_block(struct vcpu *v)
 	if (v->state == VCPU_RUNNABLE)
 		v->state = VCPU_BLOCKED;
 	spin_unlock(&q->lock);
+	/* An interrupt raised between the caller's check and the block found
+	 * the vCPU still runnable and did not wake it: look again. */
+	if (vlapic_pending(v) >= 0)
+		sched_wake(v);
 }
 
 void sched_yield(struct vcpu *v)

@@ -23,7 +23,7 @@ usage() {
 	exit 2
 }
 
-done_rx='\(XEN\) (all domains gone|PANIC|idle_poweroff)'
+done_rx='\(XEN\) (all domains gone|PANIC|idle_poweroff|Domain-0 shut down)'
 bochs_log=
 megs=256
 ips=100000000

@@ -27,6 +27,10 @@ MARKERS = [
      r"\(XEN\) d\d+v0: MMIO read at 0x1200000 \(not RAM\) at RIP 0x[0-9a-f]+: no device model attached"),
     ("fair-a finished", r"\(d\d+\) fair: dom \d+ done"),
     ("timer guest woke from HLT 10 times", r"\(d\d+\) timer: 10 wakeups ok"),
+    ("ipc-a granted, polled and answered 1000 events",
+     r"\(d\d+\) ipc: 1000 round trips ok \(A, d\d+ granted to d\d+\)"),
+    ("ipc-b mapped the grant and bounced 1000 events",
+     r"\(d\d+\) ipc: 1000 round trips ok \(B, d\d+ mapped d\d+'s grant, [1-9]\d* upcalls\)"),
     ("every frame returned", r"\(XEN\) all domains gone: (\d+) frames free, \1 before the first domain: balanced"),
 ]
 # The hostile set: random hypercalls, and the neighbours still run to completion.
@@ -38,8 +42,21 @@ HOSTILE_MARKERS = [
     ("timer guest woke from HLT 10 times", r"\(d\d+\) timer: 10 wakeups ok"),
     ("every frame returned", MARKERS[-1][1]),
 ]
+# A scripted Dom0 session (test/integration/dom0/session.rc as /etc/rc).
+DOM0_MARKERS = [
+    ("Dom0 built", r"\(XEN\) dom0: 64 MiB, {cpus} vCPUs?, entry 0x[0-9a-f]+"),
+    ("the session script ran", r"session: start"),
+    ("xl list header, exact", r"\nName {{40}}ID   Mem VCPUs\tState\tTime\(s\)\n"),
+    ("Domain-0 row for dom0_mem=64M", r"\nDomain-0 {{37}}0    64 {{5}}{cpus} {{5}}r----- {{2}} {{0,7}}\d+\.\d\n"),
+    ("xl info's command line", r"xen_commandline +: .*dom0_mem=64M"),
+    ("a broken config names file and line",
+     r"/etc/xen/broken\.cfg:\d+: config parsing error near .*: syntax error"),
+    ("xl destroy of a missing domain", r"nosuch is an invalid domain identifier"),
+    ("the session finished", r"session: done"),
+    ("Dom0 powered the machine off", r"Domain-0 shut down \(reason 0\): powering off"),
+]
 FORBIDDEN = [r"PANIC", r"FAILED", r"LEAKED", r"\*\*\* CPU\d+ exception"]
-DONE = r"\(XEN\) (all domains gone|PANIC|idle_poweroff)"
+DONE = r"\(XEN\) (all domains gone|PANIC|idle_poweroff|Domain-0 shut down)"
 
 
 def fairness(log):
@@ -82,7 +99,8 @@ def run(cmd, logfile, timeout, cwd=None):
                 out.write(text)
                 out.flush()
                 log += text
-            if re.search(DONE, log) and "frames free" in log or "PANIC" in log:
+            if re.search(DONE, log) and ("frames free" in log or "Domain-0 shut down" in log) \
+                    or "PANIC" in log:
                 time.sleep(1.0)
                 try:
                     log += proc.stdout.read().decode("utf-8", "replace") or ""
@@ -109,10 +127,12 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--iso-script")
     ap.add_argument("--bochs-script")
-    ap.add_argument("--set", choices=["basic", "hostile"], default="basic")
+    ap.add_argument("--set", choices=["basic", "hostile", "dom0"], default="basic")
     args = ap.parse_args()
 
     cmdline = "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all idle_poweroff"
+    if args.set == "dom0":
+        cmdline = f"dom0_mem=64M dom0_max_vcpus={args.cpus} " + cmdline
     modules = [os.path.join(args.guests, m.split()[0]) + " " + " ".join(m.split()[1:])
                for m in args.module]
     if args.emulator == "qemu":
@@ -128,20 +148,23 @@ def main():
     log, took, timed_out = run(cmd, args.log, args.timeout)
     if args.emulator == "bochs" and os.path.exists(args.log + ".serial"):
         log = open(args.log + ".serial", errors="replace").read()
+    log = log.replace("\r", "")
     print(f"{args.emulator}: ran {took:.1f} s{' (TIMED OUT)' if timed_out else ''}; log {args.log}")
 
     failures = []
-    for desc, rx in (HOSTILE_MARKERS if args.set == "hostile" else MARKERS):
+    markers = {"basic": MARKERS, "hostile": HOSTILE_MARKERS, "dom0": DOM0_MARKERS}[args.set]
+    for desc, rx in markers:
         if not re.search(rx.format(cpus=args.cpus), log):
             failures.append(f"missing marker: {desc}  /{rx.format(cpus=args.cpus)}/")
     for rx in FORBIDDEN:
         for m in re.finditer(".*" + rx + ".*", log):
             failures.append(f"forbidden line: {m.group(0).strip()}")
-    if len(re.findall(r"\(d\d+\) fair: dom \d+ done", log)) != 2:
-        failures.append("missing marker: both fair domains finished")
-    err = fairness(log)
-    if err:
-        failures.append(err)
+    if args.set != "dom0":
+        if len(re.findall(r"\(d\d+\) fair: dom \d+ done", log)) != 2:
+            failures.append("missing marker: both fair domains finished")
+        err = fairness(log)
+        if err:
+            failures.append(err)
     if timed_out:
         failures.append(f"timed out after {args.timeout} s waiting for /{DONE}/")
     for f in failures:

@@ -17,6 +17,9 @@
 #define LSR_THRE 0x20
 
 static u16 uart_base = 0x3f8;
+/* Bytes that arrived before uart_init: turning the FIFOs on clears them. */
+static u8 early_rx[64];
+static unsigned early_len, early_pos;
 
 void uart_init(u16 base, u32 baud, u32 clock_hz, u8 data_bits, char parity, u8 stop_bits)
 {
@@ -32,6 +35,8 @@ void uart_init(u16 base, u32 baud, u32 clock_hz, u8 data_bits, char parity, u8 s
 	case 's': lcr |= 0x38; break;
 	default: break;
 	}
+	while (early_len < sizeof(early_rx) && (inb(base + LSR) & LSR_DR))
+		early_rx[early_len++] = inb(base + RBR);
 	outb(base + IER, 0);
 	if (baud) {
 		u32 div = (clock_hz ? clock_hz : 1843200) / (16 * baud);
@@ -41,7 +46,7 @@ void uart_init(u16 base, u32 baud, u32 clock_hz, u8 data_bits, char parity, u8 s
 		outb(base + DLM, (u8)(div >> 8));
 	}
 	outb(base + LCR, lcr);
-	outb(base + FCR, 0x07);	/* enable and clear FIFOs */
+	outb(base + FCR, 0x05);	/* FIFOs on, transmit cleared; received bytes kept */
 	outb(base + MCR, 0x03);	/* DTR, RTS */
 }
 
@@ -54,6 +59,8 @@ void uart_putc(char c)
 
 int uart_getc(void)
 {
+	if (early_pos < early_len)
+		return early_rx[early_pos++];
 	if (!(inb(uart_base + LSR) & LSR_DR))
 		return -1;
 	return inb(uart_base + RBR);

@@ -1,0 +1,34 @@
+/*
+ * Dom0's own daemons, run from the runtime's idle hook between shell
+ * commands: xenstored over each domain's store ring, the console daemon that
+ * logs every domain's console ring, and the reaper that destroys domains
+ * that shut themselves down (on_poweroff="destroy", xl's default).
+ */
+#ifndef DOM0_H
+#define DOM0_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct xs_ctx;
+
+int dom0_xsd_init(void);
+/* Serve domid's store ring (its page store_gfn, its unbound port remote_port). */
+int dom0_xsd_add(uint16_t domid, uint64_t store_gfn, uint32_t remote_port);
+void dom0_xsd_remove(uint16_t domid);
+/* One pass over every ring; true if work is left. */
+bool dom0_xsd_poll(void);
+/* The store as Dom0 itself sees it (privileged, no transaction). */
+struct xs_ctx *dom0_xs(void);
+int dom0_xs_write(const char *path, const char *value);
+
+/* Console daemon: domid's ring is logged to /var/log/xen/console/guest-NAME.log. */
+int dom0_cons_add(uint16_t domid, const char *name, uint64_t gfn, uint32_t remote_port);
+void dom0_cons_remove(uint16_t domid);
+bool dom0_cons_poll(void);
+const char *dom0_cons_log(uint16_t domid);
+
+/* Destroys domains that shut down by themselves; called from idle. */
+void dom0_reap(void);
+
+#endif

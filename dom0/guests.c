@@ -1,0 +1,127 @@
+/*
+ * What Dom0 adds to a domain xl builds: its store and console rings served
+ * (xenstored, the console daemon), the /local/domain/N nodes Xen tools and
+ * frontends expect, and later its removal. Also the reaper: a domain that
+ * shuts itself down is destroyed, as on_poweroff/on_crash="destroy" ask.
+ */
+#include "dom.h"
+#include "dom0.h"
+#include "dom/hypercall.h"
+#include "dom/time.h"
+#include "public/bulkhead.h"
+#include "public/event_channel.h"
+#include "xl_build.h"
+#include "xenstored.h"
+
+#define REAP_INTERVAL_NS 100000000ull	/* 100 ms */
+
+/* A port of domid that Dom0 may bind (EVTCHNOP_alloc_unbound, privileged). */
+static int unbound_port(uint16_t domid, uint32_t *port)
+{
+	struct evtchn_alloc_unbound op = { .dom = domid, .remote_dom = 0 };
+	long rc = dom_hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+
+	*port = op.port;
+	return (int)rc;
+}
+
+static int node(uint16_t domid, const char *rel, const char *fmt, ...)
+{
+	char path[128], value[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, rel);
+	return dom0_xs_write(path, value);
+}
+
+/* /local/domain/N readable by N, owned by Dom0; N's own subtrees owned by N. */
+static void write_nodes(uint16_t domid, const struct xl_build_cfg *c, const struct xl_start_rings *r)
+{
+	static const char *const owned[] = { "data", "device", "control", "error", "drivers", "attr" };
+	struct xs_perm perms[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
+	char path[96];
+
+	/* Permissions first: nodes created below inherit their parent's. */
+	snprintf(path, sizeof(path), "/local/domain/%u", domid);
+	xs_op_mkdir(dom0_xs(), path);
+	xs_op_set_perms(dom0_xs(), path, perms, 2);
+	node(domid, "name", "%s", c->name);
+	node(domid, "domid", "%u", domid);
+	node(domid, "memory/target", "%u", c->mem_mib * 1024);
+	node(domid, "memory/static-max", "%u", c->max_mem_mib * 1024);
+	node(domid, "store/ring-ref", "%u", r->store_pfn);
+	node(domid, "store/port", "%u", r->store_evtchn);
+	node(domid, "console/ring-ref", "%u", r->console_pfn);
+	node(domid, "console/port", "%u", r->console_evtchn);
+	node(domid, "console/type", "xenconsoled");
+	for (uint32_t i = 0; i < c->vcpus; i++) {
+		snprintf(path, sizeof(path), "cpu/%u/availability", i);
+		node(domid, path, "online");
+	}
+	for (unsigned i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		struct xs_perm own = { domid, XS_PERM_READ };	/* owner domid, others read */
+
+		snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, owned[i]);
+		xs_op_mkdir(dom0_xs(), path);
+		xs_op_set_perms(dom0_xs(), path, &own, 1);
+	}
+}
+
+int xl_builder_hook_xenstore(struct xl *x, uint16_t domid, const struct xl_build_cfg *c,
+			     struct xl_start_rings *rings)
+{
+	int rc;
+
+	(void)x;
+	if ((rc = unbound_port(domid, &rings->store_evtchn)) ||
+	    (rc = unbound_port(domid, &rings->console_evtchn)))
+		return rc;
+	if ((rc = dom0_xsd_add(domid, rings->store_pfn, rings->store_evtchn)))
+		return rc;
+	if ((rc = dom0_cons_add(domid, c->name, rings->console_pfn, rings->console_evtchn))) {
+		dom0_xsd_remove(domid);
+		return rc;
+	}
+	write_nodes(domid, c, rings);
+	rings->present = true;
+	return 0;
+}
+
+void xl_builder_hook_xenstore_release(struct xl *x, uint16_t domid)
+{
+	(void)x;
+	dom0_cons_remove(domid);
+	dom0_xsd_remove(domid);
+}
+
+static void destroy(uint16_t domid)
+{
+	struct bh_domctl op = { .cmd = BH_DOMCTL_destroy, .version = BULKHEAD_DOMCTL_VERSION,
+				.domid = domid };
+
+	dom0_cons_remove(domid);
+	dom0_xsd_remove(domid);
+	dom_hypercall_domctl(&op);
+}
+
+void dom0_reap(void)
+{
+	static uint64_t next;
+	static struct bh_dominfo info[32];
+	struct bh_domctl op = { .cmd = BH_DOMCTL_list, .version = BULKHEAD_DOMCTL_VERSION };
+
+	if (dom_now_ns() < next)
+		return;
+	next = dom_now_ns() + REAP_INTERVAL_NS;
+	op.u.list.first_domid = 1;
+	op.u.list.max = 32;
+	op.u.list.buf = (uint64_t)(uintptr_t)info;
+	if (dom_hypercall_domctl(&op))
+		return;
+	for (uint32_t i = 0; i < op.u.list.count; i++)
+		if (info[i].flags & BH_DOMINF_shutdown)
+			destroy(info[i].domid);
+}

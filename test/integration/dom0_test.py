@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Drive Dom0's console like a user: boot Bulkhead with Dom0, wait for the
+`dom0# ` prompt, type one command at a time, and check what each printed.
+
+Scenarios (--scenario):
+  session   xl list / info / dmesg, a broken config, the pingpong pair created,
+            listed, their report read from the console log, destroyed
+  cycles    100 create/destroy cycles; xl info free_memory back where it was
+Every command has its own timeout; a failure names the command and the
+marker it missed, and prints the tail of the serial log.
+"""
+import argparse
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+PROMPT = "dom0# "
+
+
+class Console:
+    def __init__(self, cmd, log_path):
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self.log = open(log_path, "w")
+        self.buf = ""
+
+    def read_until(self, marker, timeout):
+        """Text up to and including marker; None on timeout or exit."""
+        end = time.time() + timeout
+        while time.time() < end:
+            i = self.buf.find(marker)
+            if i >= 0:
+                out, self.buf = self.buf[:i + len(marker)], self.buf[i + len(marker):]
+                return out
+            select.select([self.proc.stdout], [], [], 0.2)
+            chunk = self.proc.stdout.read()
+            if chunk:
+                text = chunk.decode("utf-8", "replace").replace("\r", "")
+                self.log.write(text)
+                self.log.flush()
+                self.buf += text
+            elif self.proc.poll() is not None:
+                return None
+        return None
+
+    def run(self, command, timeout=30):
+        """Types command, returns what it printed before the next prompt."""
+        self.proc.stdin.write((command + "\n").encode())
+        self.proc.stdin.flush()
+        out = self.read_until(PROMPT, timeout)
+        if out is None:
+            raise Failure(f"no prompt within {timeout} s after `{command}`")
+        lines = out[:-len(PROMPT)].split("\n")
+        return "\n".join(lines[1:]).rstrip("\n") if lines and lines[0].endswith(command) else out
+
+    def close(self):
+        try:
+            self.proc.stdin.write(b"poweroff\n")
+            self.proc.stdin.flush()
+            self.read_until("powering off the machine", 15)
+        except (BrokenPipeError, OSError):
+            pass
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def row(out, name):
+    for line in out.split("\n"):
+        if line.startswith(name + " "):
+            return line
+    return None
+
+
+def scenario_session(c, args):
+    out = c.run("xl list")
+    header = "Name                                        ID   Mem VCPUs\tState\tTime(s)"
+    expect(out.split("\n")[0] == header, f"xl list header is {out.split(chr(10))[0]!r}")
+    dom0 = row(out, "Domain-0")
+    # REFERENCE §1: name in 40, domid, memory and vCPUs in 5 each, state, time %8.1f.
+    prefix = "%-40s %5d %5d %5d     r-----  " % ("Domain-0", 0, args.dom0_mem, args.dom0_vcpus)
+    expect(dom0 and dom0.startswith(prefix) and re.match(r"^ *\d+\.\d$", dom0[len(prefix):])
+           and len(dom0) == len(prefix) + 8, f"Domain-0 row is {dom0!r}, want {prefix!r}+%8.1f")
+    info = c.run("xl info")
+    expect(re.search(r"^xen_commandline +: .*dom0_mem=%dM" % args.dom0_mem, info, re.M),
+           "xl info has no xen_commandline with dom0_mem")
+    expect(re.search(r"^free_memory +: \d+$", info, re.M), "xl info has no free_memory")
+    dmesg = c.run("xl dmesg")
+    expect("Bulkhead hypervisor" in dmesg, "xl dmesg lacks the boot banner")
+    bad = c.run("xl create /etc/xen/broken.cfg")
+    expect(re.search(r"^/etc/xen/broken\.cfg:\d+: config parsing error near .*: syntax error$",
+                     bad, re.M), f"broken config error was {bad!r}")
+    expect(row(c.run("xl list"), "broken") is None, "a broken config created a domain")
+    c.run("xl create /etc/xen/pingpong.cfg", 60)
+    c.run("xl create /etc/xen/pingpong-b.cfg", 60)
+    listing = c.run("xl list")
+    expect(row(listing, "pingpong") or "pingpong" in listing, "xl list does not show pingpong")
+    report = None
+    for _ in range(60):
+        log = c.run("cat /var/log/xen/console/guest-pingpong.log")
+        m = re.search(r"pingpong: 10000 round trips ok.*", log)
+        if m:
+            report = m.group(0)
+            break
+        if "FAILED" in log:
+            raise Failure("pingpong reported: " + log.strip().split("\n")[-1])
+        c.run("xl list")
+        time.sleep(1)
+    expect(report, "pingpong's report never arrived in its console log")
+    print("pingpong:", report)
+    c.run("xl destroy pingpong")
+    c.run("xl destroy pingpong-b")
+    gone = c.run("xl list")
+    expect("pingpong" not in gone, "pingpong still listed after xl destroy")
+
+
+def free_memory(c):
+    out = c.run("xl info free_memory")
+    expect(re.match(r"^\d+$", out.strip()), f"xl info free_memory printed {out!r}")
+    return int(out.strip())
+
+
+def scenario_cycles(c, args):
+    before = free_memory(c)
+    for i in range(args.cycles):
+        c.run(f"xl create /etc/xen/pingpong.cfg name=cycle", 60)
+        out = c.run("xl destroy cycle", 30)
+        expect("invalid" not in out and "rror" not in out, f"cycle {i}: destroy said {out!r}")
+    c.run("xl list")
+    after = free_memory(c)
+    print(f"free_memory: {before} MiB before, {after} MiB after {args.cycles} cycles")
+    expect(after == before, f"free_memory {after} MiB after the cycles, {before} MiB before")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--dom0", required=True)
+    ap.add_argument("--rootfs", required=True)
+    ap.add_argument("--scenario", choices=["session", "cycles"], required=True)
+    ap.add_argument("--dom0-mem", type=int, default=256)
+    ap.add_argument("--dom0-vcpus", type=int, default=2)
+    ap.add_argument("--cycles", type=int, default=100)
+    ap.add_argument("--log", required=True)
+    args = ap.parse_args()
+    cmdline = (f"dom0_mem={args.dom0_mem}M dom0_max_vcpus={args.dom0_vcpus} console=com1 "
+               "com1=115200,8n1 loglvl=all guest_loglvl=all")
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "2",
+           "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
+           "-kernel", args.image, "-append", cmdline,
+           "-initrd", f"{args.dom0},{args.rootfs} rootfs"]
+    c = Console(cmd, args.log)
+    start = time.time()
+    try:
+        if c.read_until(PROMPT, 60) is None:
+            raise Failure("no dom0# prompt within 60 s of boot")
+        print(f"dom0# prompt after {time.time() - start:.1f} s")
+        {"session": scenario_session, "cycles": scenario_cycles}[args.scenario](c, args)
+    except Failure as f:
+        c.close()
+        print("FAIL:", f)
+        print("--- last 30 lines of the serial log ---")
+        print("\n".join(open(args.log, errors="replace").read().split("\n")[-30:]))
+        return 1
+    c.close()
+    print(f"{args.scenario}: all checks passed in {time.time() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+/*
+ * The domain builder for runtime ELF domains (`kernel=` configs): the start
+ * of day described at the end of public/bulkhead.h, made with domctls.
+ */
+#ifndef XL_BUILD_H
+#define XL_BUILD_H
+
+#include "xl.h"
+
+/* What the builder needs from a domain's config. */
+struct xl_build_cfg {
+	char name[64];
+	uint32_t mem_mib, max_mem_mib, vcpus;
+	char *kernel;		/* path of the ELF image */
+	char *ramdisk;		/* path, or NULL: becomes /modules/module@0 */
+	char *cmdline;		/* /chosen bootargs; never NULL */
+};
+
+/* Guest-physical layout of a long-mode start (kernel/domain.c, public/bulkhead.h). */
+#define XL_PML4 0x1000ull
+#define XL_PDPT 0x2000ull
+#define XL_PD 0x3000ull		/* four page directories: 0-4 GiB in 2 MiB pages */
+#define XL_GDT 0x7000ull
+#define XL_LOW_END 0x8000ull	/* images load at or above this */
+#define XL_STACK_PER_VCPU 0x10000ull
+#define XL_PAGING_SIZE (XL_LOW_END - XL_PML4)
+
+/* A new domain's xenstore and console rings, for the FDT's /hypervisor node.
+ * The builder offers two zeroed pages of the domain's RAM in store_pfn and
+ * console_pfn; the hook may use them (or others) and sets present. */
+struct xl_start_rings {
+	bool present;
+	uint32_t store_pfn, store_evtchn, console_pfn, console_evtchn;
+};
+
+/* Where the start info's parts go, and what it says. */
+struct xl_start_info {
+	uint16_t domid;
+	uint32_t vcpus;
+	uint64_t mem_bytes;
+	const char *bootargs;
+	uint64_t module_gpa, module_size;	/* size 0: no module */
+	const char *module_args;
+	struct xl_start_rings rings;
+};
+
+/*
+ * Creates the domain paused, loads it and, unless paused, unpauses it.
+ * On any failure the half-built domain is destroyed and one line says why.
+ * Returns 0 (with *domid) or XL_FAIL.
+ */
+int xl_build_domain(struct xl *x, const struct xl_build_cfg *c, bool paused, uint16_t *domid);
+
+/* The identity page tables and GDT, as the bytes of GPA XL_PML4..XL_LOW_END. */
+void xl_build_paging(uint8_t buf[XL_PAGING_SIZE]);
+/* The start info FDT; malloc'd blob or NULL. */
+void *xl_build_fdt(const struct xl_start_info *si, size_t *len);
+
+/*
+ * Hooks for the lead (xl_hooks.c): the xenstore and console-ring pieces.
+ * xl_builder_hook_xenstore runs after the domain exists and before its start
+ * info is written: it should allocate the store and console rings and their
+ * event channels, write /local/domain/DOMID/... and introduce the domain to
+ * xenstored, and fill *rings. A non-zero return (negative errno) fails the
+ * build. xl_builder_hook_xenstore_release undoes it (failed build, destroy).
+ */
+int xl_builder_hook_xenstore(struct xl *x, uint16_t domid, const struct xl_build_cfg *c,
+			     struct xl_start_rings *rings);
+void xl_builder_hook_xenstore_release(struct xl *x, uint16_t domid);
+
+#endif

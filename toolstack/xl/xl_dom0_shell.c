@@ -1,0 +1,117 @@
+/*
+ * xl as a command of Dom0's shell: the runtime's file system, console and
+ * waiting behind struct xl_dom0_io. Dom0's start-up calls xl_dom0_register()
+ * once; then "xl list" and friends work at the dom0# prompt and in /etc/rc.
+ * Other domains' consoles (xl console) wait for the runtime's console ring
+ * client: the cons_* entries stay NULL until it exists.
+ */
+#include "backend_dom0.h"
+#include "xl.h"
+#include "dom/console.h"
+#include "dom/fs.h"
+#include "dom/shell.h"
+#include "dom/time.h"
+
+#define ERR_CHUNK 256
+
+static int io_file_read(void *ctx, const char *path, char **data, size_t *len)
+{
+	(void)ctx;
+	return dom_fs_read_file(path, data, len);
+}
+
+/* Creates the file's directory first (/var/log/xen on the first create). */
+static int io_file_write(void *ctx, const char *path, const void *data, size_t len, bool append)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+
+	(void)ctx;
+	if (slash && slash != path) {
+		dir = strndup(path, (size_t)(slash - path));
+		if (!dir)
+			return -XL_ENOMEM;
+		dom_fs_mkdirs(dir);
+		free(dir);
+	}
+	return dom_fs_write_file(path, data, len, append);
+}
+
+static bool io_file_exists(void *ctx, const char *path)
+{
+	struct dom_fs_stat st;
+
+	(void)ctx;
+	return dom_fs_stat(path, &st) == 0;
+}
+
+/* The file system has no rename: copy, then remove the old name. */
+static int io_file_rename(void *ctx, const char *from, const char *to)
+{
+	char *data;
+	size_t len;
+	int rc = dom_fs_read_file(from, &data, &len);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	rc = dom_fs_write_file(to, data, len, false);
+	free(data);
+	return rc ? rc : dom_fs_unlink(from);
+}
+
+static void io_out(void *ctx, const char *s, size_t len)
+{
+	(void)ctx;
+	dom_console_write(s, len);
+}
+
+/* stderr is never captured by the shell's "> FILE". */
+static void io_err(void *ctx, const char *s, size_t len)
+{
+	char chunk[ERR_CHUNK];
+
+	(void)ctx;
+	while (len) {
+		size_t n = len < sizeof(chunk) - 1 ? len : sizeof(chunk) - 1;
+
+		memcpy(chunk, s, n);
+		chunk[n] = '\0';
+		dom_console_printk("%s", chunk);
+		s += n;
+		len -= n;
+	}
+}
+
+static int io_term_read(void *ctx, char *buf, size_t size)
+{
+	(void)ctx;
+	return (int)dom_console_read(buf, size);
+}
+
+static void io_wait(void *ctx, uint32_t ms)
+{
+	(void)ctx;
+	dom_wait_event_timeout(ms);
+}
+
+static const struct xl_dom0_io dom0_io = {
+	.out = io_out,
+	.err = io_err,
+	.file_read = io_file_read,
+	.file_write = io_file_write,
+	.file_exists = io_file_exists,
+	.file_rename = io_file_rename,
+	.term_read = io_term_read,
+	.wait = io_wait,
+};
+
+static int xl_shell_cmd(int argc, char **argv)
+{
+	return xl_dom0_main(&dom0_io, argc, argv);
+}
+
+int xl_dom0_register(void)
+{
+	return shell_register("xl", xl_shell_cmd, "the Xen toolstack: xl help lists its commands");
+}
