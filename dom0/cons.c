@@ -83,3 +83,56 @@ bool dom0_cons_poll(void)
 	}
 	return more;
 }
+
+/*
+ * `xl console`: shows the last 2 KiB of the domain's log (what its console
+ * ring would still hold), then follows the log; typed input goes to its ring.
+ */
+#define CONSOLE_HISTORY 2048
+
+static size_t follow_off;
+
+int dom0_xl_cons_open(void *ctx, uint16_t domid)
+{
+	struct dom_fs_stat st;
+	struct cons *c = find(domid);
+
+	(void)ctx;
+	if (!c)
+		return -ENOENT;
+	follow_off = dom_fs_stat(c->log, &st) || st.size < CONSOLE_HISTORY ? 0 : st.size - CONSOLE_HISTORY;
+	return 0;
+}
+
+int dom0_xl_cons_read(void *ctx, uint16_t domid, char *buf, size_t size)
+{
+	struct cons *c = find(domid);
+	char *data;
+	size_t len, n = 0;
+
+	(void)ctx;
+	if (!c)
+		return -ENOENT;	/* the domain is gone: xl console returns */
+	dom0_cons_poll();
+	if (dom_fs_read_file(c->log, &data, &len))
+		return -EIO;
+	if (len > follow_off) {
+		n = len - follow_off < size ? len - follow_off : size;
+		memcpy(buf, data + follow_off, n);
+		follow_off += n;
+	}
+	free(data);
+	return (int)n;
+}
+
+int dom0_xl_cons_write(void *ctx, uint16_t domid, const char *buf, size_t len)
+{
+	(void)ctx;
+	return dom_consback_write(domid, buf, len);
+}
+
+void dom0_xl_cons_close(void *ctx, uint16_t domid)
+{
+	(void)ctx;
+	(void)domid;
+}

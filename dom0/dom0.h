@@ -28,6 +28,12 @@ void dom0_cons_remove(uint16_t domid);
 bool dom0_cons_poll(void);
 const char *dom0_cons_log(uint16_t domid);
 
+/* The console entries of xl's Dom0 backend (toolstack/xl/backend_dom0.h). */
+int dom0_xl_cons_open(void *ctx, uint16_t domid);
+int dom0_xl_cons_read(void *ctx, uint16_t domid, char *buf, size_t size);
+int dom0_xl_cons_write(void *ctx, uint16_t domid, const char *buf, size_t len);
+void dom0_xl_cons_close(void *ctx, uint16_t domid);
+
 /* Destroys domains that shut down by themselves; called from idle. */
 void dom0_reap(void);
 

@@ -105,6 +105,13 @@ def scenario_session(c, args):
                      bad, re.M), f"broken config error was {bad!r}")
     expect(row(c.run("xl list"), "broken") is None, "a broken config created a domain")
     c.run("xl create /etc/xen/pingpong.cfg", 60)
+    # xl console: the domain's output appears, Ctrl-] brings the prompt back.
+    c.proc.stdin.write(b"xl console pingpong\n")
+    c.proc.stdin.flush()
+    expect(c.read_until("role ping", 20) is not None, "xl console showed nothing of pingpong")
+    c.proc.stdin.write(b"\x1d")
+    c.proc.stdin.flush()
+    expect(c.read_until(PROMPT, 20) is not None, "Ctrl-] did not leave xl console")
     c.run("xl create /etc/xen/pingpong-b.cfg", 60)
     listing = c.run("xl list")
     expect(row(listing, "pingpong") or "pingpong" in listing, "xl list does not show pingpong")

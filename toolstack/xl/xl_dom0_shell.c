@@ -2,8 +2,7 @@
  * xl as a command of Dom0's shell: the runtime's file system, console and
  * waiting behind struct xl_dom0_io. Dom0's start-up calls xl_dom0_register()
  * once; then "xl list" and friends work at the dom0# prompt and in /etc/rc.
- * Other domains' consoles (xl console) wait for the runtime's console ring
- * client: the cons_* entries stay NULL until it exists.
+ * Other domains' consoles (xl console) come from Dom0's console daemon.
  */
 #include "backend_dom0.h"
 #include "xl.h"
@@ -95,7 +94,17 @@ static void io_wait(void *ctx, uint32_t ms)
 	dom_wait_event_timeout(ms);
 }
 
+/* Dom0's console daemon (dom0/cons.c): its log of every domain's console ring. */
+int dom0_xl_cons_open(void *ctx, uint16_t domid);
+int dom0_xl_cons_read(void *ctx, uint16_t domid, char *buf, size_t size);
+int dom0_xl_cons_write(void *ctx, uint16_t domid, const char *buf, size_t len);
+void dom0_xl_cons_close(void *ctx, uint16_t domid);
+
 static const struct xl_dom0_io dom0_io = {
+	.cons_open = dom0_xl_cons_open,
+	.cons_read = dom0_xl_cons_read,
+	.cons_write = dom0_xl_cons_write,
+	.cons_close = dom0_xl_cons_close,
 	.out = io_out,
 	.err = io_err,
 	.file_read = io_file_read,
