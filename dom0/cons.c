@@ -43,7 +43,7 @@ int dom0_cons_add(uint16_t domid, const char *name, uint64_t gfn, uint32_t remot
 	c->domid = domid;
 	snprintf(c->log, sizeof(c->log), "/var/log/xen/console/guest-%s.log", name);
 	dom_fs_mkdirs("/var/log/xen/console");
-	dom_fs_write_file(c->log, "", 0, false);
+	dom_fs_write_file(c->log, "", 0, true);	/* append, as xenconsoled does */
 	return 0;
 }
 

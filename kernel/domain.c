@@ -2,6 +2,7 @@
  * and return every frame when the last reference goes. */
 #include "domain.h"
 #include "sched.h"
+#include "memop.h"
 #include "frame.h"
 #include "percpu.h"
 #include "console.h"
@@ -144,20 +145,28 @@ int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 loca
 	paddr_t hpa;
 	int rc;
 
-	if ((gpa | local_gpa) & ~PAGE_MASK || owner == d ||
-	    !p2m_lookup(&owner->p2m, gpa, &hpa, NULL))
+	if ((gpa | local_gpa) & ~PAGE_MASK || owner == d)
 		return -EINVAL;
+	/* Only the owner's plain RAM, checked and mapped while its memory cannot
+	 * change (no decrease, no grant mapping in between): never a frame it
+	 * maps from someone else. */
+	memop_lock(owner);
+	if (memop_classify(owner, gpa, &hpa) != MEMOP_RAM) {
+		memop_unlock(owner);
+		return -EINVAL;
+	}
 	spin_lock(&d->lock);
 	for (u32 i = 0; i < FOREIGN_MAPS && !slot; i++)
 		if (!d->foreign[i].owner)
 			slot = &d->foreign[i];
-	rc = slot ? p2m_map(&d->p2m, local_gpa, hpa, P2M_R | P2M_W) : -EBUSY;
+	rc = slot ? p2m_map(&d->p2m, local_gpa, hpa & PAGE_MASK, P2M_R | P2M_W) : -EBUSY;
 	if (!rc) {
 		__atomic_add_fetch(&owner->refs, 1, __ATOMIC_ACQ_REL);
 		slot->owner = owner;
 		slot->local_gpa = local_gpa;
 	}
 	spin_unlock(&d->lock);
+	memop_unlock(owner);
 	return rc;
 }
 
