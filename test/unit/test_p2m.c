@@ -5,38 +5,7 @@
 #include "p2m.h"
 #include "errno.h"
 
-static long pages_live;
-static int fail_after = -1;	/* make the Nth allocation fail */
-
-static paddr_t fake_alloc(void *ctx)
-{
-	void *p;
-
-	(void)ctx;
-	if (fail_after == 0)
-		return 0;
-	if (fail_after > 0)
-		fail_after--;
-	p = aligned_alloc(4096, 4096);
-	memset(p, 0, 4096);
-	pages_live++;
-	return (paddr_t)(uintptr_t)p;
-}
-
-static void fake_free(void *ctx, paddr_t pa)
-{
-	(void)ctx;
-	free((void *)(uintptr_t)pa);
-	pages_live--;
-}
-
-static void *fake_map(void *ctx, paddr_t pa)
-{
-	(void)ctx;
-	return (void *)(uintptr_t)pa;
-}
-
-static const struct page_ops fake = { fake_alloc, fake_free, fake_map, NULL };
+#include "fake_pages.h"
 static int leaves_seen;
 
 static void count_leaf(void *ctx, paddr_t hpa)
