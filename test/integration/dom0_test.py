@@ -6,6 +6,8 @@ Scenarios (--scenario):
   session   xl list / info / dmesg, a broken config, the pingpong pair created,
             listed, their report read from the console log, destroyed
   cycles    100 create/destroy cycles; xl info free_memory back where it was
+  hostile   a domain making two million random hypercalls; then the session
+            still works and free_memory is back
 Every command has its own timeout; a failure names the command and the
 marker it missed, and prints the tail of the serial log.
 """
@@ -152,12 +154,39 @@ def scenario_cycles(c, args):
     expect(after == before, f"free_memory {after} MiB after the cycles, {before} MiB before")
 
 
+def scenario_hostile(c, args):
+    """The hostile domain's random hypercalls, then proof that everything still works."""
+    before = free_memory(c)
+    c.run("xl create /etc/xen/hostile.cfg", 60)
+    report = None
+    for _ in range(240):
+        log = c.run("cat /var/log/xen/console/guest-hostile.log")
+        m = re.search(r"hostile: 2000000 random hypercalls survived.*", log)
+        if m:
+            report = m.group(0)
+            break
+        time.sleep(1)
+    expect(report, "the hostile domain never reported")
+    print(report)
+    for _ in range(20):
+        if "hostile" not in c.run("xl list"):
+            break
+        time.sleep(0.5)
+    expect("hostile" not in c.run("xl list"), "the hostile domain was not stopped cleanly")
+    scenario_session(c, args)	# Dom0, xenstore, grants and events all still work
+    after = free_memory(c)
+    expect(after == before, f"free_memory {after} MiB after the hostile run, {before} before")
+    log = open(args.log, errors="replace").read()
+    expect(not re.search(r"\(XEN\) .*(exception|PANIC|crashed)", log),
+           "the core logged a fault or a crash during the hostile run")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--image", required=True)
     ap.add_argument("--dom0", required=True)
     ap.add_argument("--rootfs", required=True)
-    ap.add_argument("--scenario", choices=["session", "cycles"], required=True)
+    ap.add_argument("--scenario", choices=["session", "cycles", "hostile"], required=True)
     ap.add_argument("--dom0-mem", type=int, default=256)
     ap.add_argument("--dom0-vcpus", type=int, default=2)
     ap.add_argument("--cycles", type=int, default=100)
@@ -175,7 +204,8 @@ def main():
         if c.read_until(PROMPT, 60) is None:
             raise Failure("no dom0# prompt within 60 s of boot")
         print(f"dom0# prompt after {time.time() - start:.1f} s")
-        {"session": scenario_session, "cycles": scenario_cycles}[args.scenario](c, args)
+        {"session": scenario_session, "cycles": scenario_cycles,
+         "hostile": scenario_hostile}[args.scenario](c, args)
     except Failure as f:
         c.close()
         print("FAIL:", f)
