@@ -1,12 +1,15 @@
 /* String and memory functions for the freestanding core (GCC may emit calls to the mem* ones). */
 #include "lib.h"
 
-/* REP MOVSB/STOSB: one instruction, fast-string microcode on every current CPU. */
+/* REP MOVSQ/STOSQ for the bulk, then bytes: fast-string microcode on every
+ * current CPU, and an eighth of the iterations of the byte forms. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
+	size_t q = n / 8, b = n % 8;
 
-	__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	__asm__ __volatile__("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+	__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(b) : : "memory");
 	return dst;
 }
 
@@ -25,8 +28,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	size_t q = n / 8, b = n % 8;
+	u64 pattern = 0x0101010101010101ull * (u8)c;
 
-	__asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	__asm__ __volatile__("rep stosq" : "+D"(d), "+c"(q) : "a"(pattern) : "memory");
+	__asm__ __volatile__("rep stosb" : "+D"(d), "+c"(b) : "a"(pattern) : "memory");
 	return dst;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Bulkhead's core figures: exit, hypercall, yield and vCPU-switch costs in
-instructions, plus image size and kernel line count -> BUILD/bench/core.json.
+instructions, plus image size and kernel line count -> BUILD/bench/core.json;
+then the IPC and toolstack figures of bench_ipc.py -> BUILD/bench/ipc.json.
 
 Method (DESIGN.md section 6): QEMU TCG with -icount shift=0,sleep=off, where
 the TSC is QEMU's virtual clock in ns and the virtual clock advances by
@@ -311,7 +312,7 @@ def measure(args):
     return core, path
 
 
-def table(core):
+def table(core, extra_rows=()):
     def row(name, fig, goal):
         g = f"{goal:,}" if goal else "-"
         return f"| {name} | {fig['instructions']:,.0f} | {g} |"
@@ -332,7 +333,7 @@ def table(core):
         f"({core['image_bytes']['bulkhead_elf64_load_filesz']:,} / "
         f"{core['image_bytes']['bulkhead_elf64_load_memsz']:,}) | - |",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + list(extra_rows))
 
 
 def main():
@@ -341,25 +342,43 @@ def main():
     ap.add_argument("--timeout", type=int, default=120, help="seconds per QEMU run")
     ap.add_argument("--runs", type=int, default=2, help="runs per configuration (>= 1)")
     ap.add_argument("--profile", action="store_true",
-                    help="also trace the exit loops instruction by instruction and print "
-                         "where the hypervisor's instructions go (slow: about a minute)")
+                    help="also trace the exit loops and the IPC pair instruction by "
+                         "instruction and print where the hypervisor's instructions go "
+                         "(slow: about three minutes)")
+    ap.add_argument("--core-only", action="store_true",
+                    help="only the core figures (core.json), not bench_ipc.py's (ipc.json)")
     args = ap.parse_args()
     try:
         core, path = measure(args)
-        print(table(core))
+        ipc, ipc_path, rows = None, None, []
+        if not args.core_only:
+            # bench_ipc.py imports this file as "bench": let it find this run of it.
+            sys.modules.setdefault("bench", sys.modules[__name__])
+            import bench_ipc  # test/bench/bench_ipc.py
+            ipc, ipc_path = bench_ipc.measure(args, core["tsc_check"]["ticks_per_instruction"])
+            rows = bench_ipc.table_rows(ipc)
+        print(table(core, rows))
+        same = core["deterministic"] and (ipc is None or ipc["deterministic"])
         print(f"\n{core['qemu']}; 1 instruction = 1 TSC tick = 1 emulated ns "
               f"(measured scale {core['tsc_check']['ticks_per_instruction']:g}); "
               f"{core['runs']} runs per configuration, "
-              f"{'identical' if core['deterministic'] else 'NOT identical (see runs_raw)'}.")
-        print(f"wrote {path}")
+              f"{'identical' if same else 'NOT identical (see runs_raw)'}.")
+        if ipc is not None:
+            print("Event-channel and grant rows: the bench-ipc pair, instructions per round trip "
+                  "or per map+unmap pair (two CPUs: both CPUs' instructions summed). Dom0 rows: "
+                  "emulated time from scripted Dom0 sessions (-smp 2), see ipc.json 'method'.")
+        print(f"wrote {path}" + (f" and {ipc_path}" if ipc_path else ""))
         if args.profile:
             from profile_exits import profile  # test/bench/profile_exits.py
             profile(args.build, module(os.path.join(args.build, "test", "guests", "bench.bin"),
                                        "bench", 2), qemu_command, args.timeout * 5)
+            if not args.core_only:
+                import profile_ipc  # test/bench/profile_ipc.py
+                profile_ipc.profile(args.build, qemu_command, args.timeout * 10)
     except (BenchError, RuntimeError) as e:  # RuntimeError: from profile_exits
         print(f"bench: FAILED: {e}", file=sys.stderr)
         return 1
-    return 0 if core["deterministic"] else 2
+    return 0 if same else 2
 
 
 if __name__ == "__main__":
