@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Dom0's root file system as a ustar archive: mkrootfs.py DIR OUT [DEST=SRC ...].
+"""A root file system as a ustar archive: mkrootfs.py DIR OUT [DEST=SRC ...].
 
 DIR's tree goes in as it is; each DEST=SRC adds the build output SRC at the
 absolute path DEST (configs and domain images built elsewhere).
