@@ -14,6 +14,7 @@
 #include "memop.h"
 #include "vcpu.h"
 #include "sched.h"
+#include "apic.h"
 #include "vlapic.h"
 #include "guestmem.h"
 #include "cpu.h"
@@ -444,12 +445,19 @@ static bool poll_ready(struct vcpu *v, const evtchn_port_t *ports, u32 n)
 	return vlapic_pending(v) >= 0 && (v->regs.rflags & RFLAGS_IF);
 }
 
+/* sched_poll's timeout is absolute system time in ns (Xen); ours counts from
+ * the core's start (boot_tsc). */
+static u64 poll_deadline_tsc(u64 ns)
+{
+	return boot_tsc + ns / 1000000 * tsc_per_ms + ns % 1000000 * tsc_per_ms / 1000000;
+}
+
 long evtchn_op_poll(struct vcpu *v, u64 arg)
 {
 	struct evtchn_domain *ev = v->domain->evtchn;
 	evtchn_port_t ports[POLL_MAX_PORTS];
 	struct sched_poll sp;
-	u64 bit = 1ull << v->id;
+	u64 bit = 1ull << v->id, deadline;
 	bool ready;
 
 	if (copy_from_guest(v, &sp, arg, sizeof(sp)))
@@ -466,13 +474,12 @@ long evtchn_op_poll(struct vcpu *v, u64 arg)
 			 __ATOMIC_RELEASE);
 	__atomic_fetch_or(&ev->poll_mask, bit, __ATOMIC_SEQ_CST);
 	ready = poll_ready(v, ports, sp.nr_ports);
-	if (ready || sp.timeout) {	/* timeouts are not armed: yield once instead */
+	deadline = sp.timeout ? poll_deadline_tsc(sp.timeout) : 0;
+	if (ready || (deadline && rdtsc() >= deadline)) {
 		__atomic_fetch_and(&ev->poll_mask, ~bit, __ATOMIC_SEQ_CST);
-		if (!ready)
-			sched_yield(v);
 		return 0;
 	}
-	sched_block(v);
+	sched_block_until(v, deadline);
 	/* A sender between our look and the block found us still runnable: look again. */
 	if (poll_ready(v, ports, sp.nr_ports)) {
 		__atomic_fetch_and(&ev->poll_mask, ~bit, __ATOMIC_SEQ_CST);

@@ -58,6 +58,16 @@ void sched_wake(struct vcpu *v)
 		sched_kick(v->pcpu);
 }
 
+void sched_block_until(struct vcpu *v, u64 wake_tsc)
+{
+	struct runqueue *q = &pcpus[v->pcpu].rq;
+
+	spin_lock(&q->lock);
+	v->wake_tsc = wake_tsc;
+	spin_unlock(&q->lock);
+	sched_block(v);
+}
+
 void sched_block(struct vcpu *v)
 {
 	struct runqueue *q = &pcpus[v->pcpu].rq;
@@ -83,7 +93,7 @@ void sched_reap(unsigned cpu)
 	sched_kick(cpu);
 }
 
-/* Timer interrupt: wake vCPUs whose virtual timer expired, end slices. */
+/* Timer interrupt: wake vCPUs whose virtual timer or poll timeout expired, end slices. */
 void sched_tick(void)
 {
 	struct pcpu *c = this_cpu();
@@ -94,7 +104,11 @@ void sched_tick(void)
 		console_poll_input();
 	spin_lock(&c->rq.lock);
 	for (struct vcpu *v = c->vcpus; v; v = v->cpu_next) {
-		if (!vlapic_timer_check(v, now) || v->state != VCPU_BLOCKED)
+		bool timeout = v->wake_tsc && now >= v->wake_tsc;
+
+		if (timeout)
+			v->wake_tsc = 0;
+		if ((!vlapic_timer_check(v, now) && !timeout) || v->state != VCPU_BLOCKED)
 			continue;
 		v->state = VCPU_RUNNABLE;
 		runq_push(&c->rq, &v->rq);

@@ -20,6 +20,8 @@ void sched_add(struct vcpu *v);
 void sched_wake(struct vcpu *v);
 /* The running vCPU blocks (call from its exit handler). */
 void sched_block(struct vcpu *v);
+/* The same, woken at the latest when the TSC reaches wake_tsc (1 ms resolution). */
+void sched_block_until(struct vcpu *v, u64 wake_tsc);
 /* The running vCPU gives up the rest of its slice. */
 void sched_yield(struct vcpu *v);
 /* Makes a pCPU leave the guest it runs (it re-enters after looking around). */
