@@ -182,31 +182,36 @@ def profile(build, module, qemu_command, timeout):
 
     report = {"iterations": PROFILE_ITERATIONS, "loops": {}}
     for loop, what in LOOPS.items():
-        by_fn, guest = {}, 0
-        for (phase, is_guest, pc), n in counts.items():
-            if phase != loop.encode():
-                continue
-            if is_guest:
-                guest += n
-            else:
-                fn = hname(int(pc, 16))
-                by_fn[fn] = by_fn.get(fn, 0) + n
-        per = PROFILE_ITERATIONS
-        report["loops"][loop] = {
-            "what": what,
-            "per_iteration": (sum(by_fn.values()) + guest) / per,
-            "hypervisor": sum(by_fn.values()) / per,
-            "guest": guest / per,
-            "inclusive": {fn: inclusive[(loop.encode(), fn)] / per for fn in INCLUSIVE
-                          if (loop.encode(), fn) in inclusive},
-            "exclusive": {fn: n / per for fn, n in sorted(by_fn.items(), key=lambda kv: -kv[1])},
-        }
+        report["loops"][loop] = summarize(counts, inclusive, loop, what, PROFILE_ITERATIONS,
+                                          hname)
     path = os.path.join(build, "bench", "exit-profile.json")
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
         f.write("\n")
     print_report(report)
     print(f"wrote {path}")
+
+
+def summarize(counts, inclusive, phase, what, n, hname):
+    """Per-iteration instructions of one traced phase: guest, hypervisor, per function."""
+    by_fn, guest = {}, 0
+    for (ph, is_guest, pc), count in counts.items():
+        if ph != phase.encode():
+            continue
+        if is_guest:
+            guest += count
+        else:
+            fn = hname(int(pc, 16))
+            by_fn[fn] = by_fn.get(fn, 0) + count
+    return {
+        "what": what,
+        "iterations": n,
+        "per_iteration": (sum(by_fn.values()) + guest) / n,
+        "hypervisor": sum(by_fn.values()) / n,
+        "guest": guest / n,
+        "inclusive": {fn: c / n for (ph, fn), c in inclusive.items() if ph == phase.encode()},
+        "exclusive": {fn: c / n for fn, c in sorted(by_fn.items(), key=lambda kv: -kv[1])},
+    }
 
 
 def print_report(report):

@@ -76,25 +76,7 @@ def profile(build, qemu_command, timeout):
     hname = pe.namer(hsyms)
     report = {"phases": {}}
     for phase, (what, n) in PHASES.items():
-        by_fn, guest = {}, 0
-        for (ph, is_guest, pc), count in counts.items():
-            if ph != phase.encode():
-                continue
-            if is_guest:
-                guest += count
-            else:
-                fn = hname(int(pc, 16))
-                by_fn[fn] = by_fn.get(fn, 0) + count
-        report["phases"][phase] = {
-            "what": what,
-            "iterations": n,
-            "per_iteration": (sum(by_fn.values()) + guest) / n,
-            "hypervisor": sum(by_fn.values()) / n,
-            "guest": guest / n,
-            "inclusive": {fn: inclusive[(phase.encode(), fn)] / n for fn in INCLUSIVE
-                          if (phase.encode(), fn) in inclusive},
-            "exclusive": {fn: c / n for fn, c in sorted(by_fn.items(), key=lambda kv: -kv[1])},
-        }
+        report["phases"][phase] = pe.summarize(counts, inclusive, phase, what, n, hname)
     path = os.path.join(build, "bench", "ipc-profile.json")
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
