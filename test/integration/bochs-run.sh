@@ -61,8 +61,10 @@ rc_file=$serial.bochsrc
 console=$serial.bochs.out
 
 # Debian's Bochs has no "nogui" display: RFB with no wait for a client
-# boots headless. A triple fault or emulator panic ends the run instead of
-# resetting the machine in a loop.
+# boots headless. Sound goes to the dummy driver: on a machine without a
+# sound device Bochs 2.7's mixer thread aborts ("buffer overflow detected").
+# A triple fault or emulator panic ends the run instead of resetting the
+# machine in a loop.
 cat >"$rc_file" <<EOF
 cpu: model=corei7_skylake_x, count=$cpus, ips=$ips, reset_on_triple_fault=0
 megs: $megs
@@ -75,6 +77,7 @@ ata0-master: type=cdrom, path="$iso", status=inserted
 boot: cdrom
 mouse: enabled=0
 speaker: enabled=0
+sound: driver=dummy
 log: $bochs_log
 panic: action=fatal
 error: action=report
