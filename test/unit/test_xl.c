@@ -1034,8 +1034,11 @@ static void test_create_errors(void)
 	file_put("/noname.cfg", "memory = 4\n", 11);
 	CHECK(xl("create /noname.cfg") == 1 && F.creates == 0);
 	file_put("/nokernel.cfg", "name = \"k\"\n", 11);
-	CHECK(xl("create /nokernel.cfg") == 1 &&
-	      strstr(F.err, "/nokernel.cfg: no kernel= given"));
+	CHECK(xl("create /nokernel.cfg") == 1 && F.creates == 0 &&
+	      strstr(F.err, "/nokernel.cfg: Neither kernel nor bootloader specified"));
+	file_put("/bootloader.cfg", "name = \"k\"\nbootloader = \"pygrub\"\n", 33);
+	CHECK(xl("create /bootloader.cfg") == 1 &&
+	      strstr(F.err, "/bootloader.cfg: no kernel= given"));
 	install_guest(guest_cfg);
 	CHECK(xl("create /etc/xen/guest.cfg kernel=/boot/none.elf") == 1);
 	CHECK(strstr(F.err, "Failed to build domain 'guest': cannot read kernel /boot/none.elf: "

@@ -364,18 +364,37 @@ static void test_tree(void)
 	const struct xlcfg_setting *s;
 	struct xlcfg_err err;
 	struct xlcfg *cfg;
+	const char *bad;
+	uint64_t v = 0;
 
 	case_name = "number bases";
-	cfg = parse("a = 0x1F; b = 0755; c = 42; d = 0; e = 0xFFFFFFFFFFFFFFFF\n");
+	cfg = parse("a = 0x1f; b = 0755; c = 42; d = 0; e = 0xffffffffffffffff\n");
 	CHECK(cfg && cfg->count == 5);
 	CHECK(xlcfg_find(cfg, "a")->value->num == 31);
 	CHECK(xlcfg_find(cfg, "b")->value->num == 493);
 	CHECK(xlcfg_find(cfg, "c")->value->num == 42);
 	CHECK(xlcfg_find(cfg, "d")->value->type == XLCFG_NUMBER);
 	CHECK(xlcfg_find(cfg, "e")->value->num == UINT64_MAX);
-	CHECK(!strcmp(xlcfg_find(cfg, "a")->value->str, "0x1F"));
+	CHECK(!strcmp(xlcfg_find(cfg, "a")->value->str, "0x1f"));
 	CHECK(xlcfg_find(cfg, "nope") == NULL);
 	xlcfg_free(cfg);
+
+	/* upstream's lexer: a NUMBER is [0-9][0-9a-fx]*, lower case only;
+	 * in a string, strtol's rules (either case) */
+	case_name = "upper-case hex";
+	cfg = xlcfg_parse("t.cfg", "a = 0X400\n", 10, &err);
+	CHECK(!cfg && !strcmp(err.msg, "t.cfg:1: config parsing error near "
+			      "`0X400': upper-case hex number (hex is lower "
+			      "case, e.g. 0x1ff)"));
+	cfg = xlcfg_parse("t.cfg", "a = [ 1,\n 0x1Ff ]\n", 18, &err);
+	CHECK(!cfg && !strcmp(err.msg, "t.cfg:2: config parsing error near "
+			      "`0x1Ff': upper-case hex number (hex is lower "
+			      "case, e.g. 0x1ff)"));
+	cfg = xlcfg_parse("t.cfg", "a = 0XFF\n", 9, &err);
+	CHECK(!cfg && strstr(err.msg, "near `0XFF': upper-case hex number"));
+	cfg = xlcfg_parse("t.cfg", "a = 12AB\n", 9, &err);
+	CHECK(!cfg && strstr(err.msg, "near `12AB': invalid number"));
+	CHECK(xlcfg_number("0X1Ff", 5, &v, &bad) == 0 && v == 0x1ff);
 
 	case_name = "escapes";
 	cfg = parse("s = 'a\\n\\t\\\\\\'\\\"\\x41\\101\\7z\\x4a'\n");
@@ -408,6 +427,8 @@ static void test_tree(void)
 	CHECK(!strcmp(xlcfg_find(cfg, "s")->source, XLCFG_CMDLINE_SOURCE));
 	CHECK(xlcfg_override(cfg, "v=0x10", 2, &err) == 0);
 	CHECK(xlcfg_find(cfg, "v")->value->type == XLCFG_NUMBER);
+	CHECK(xlcfg_override(cfg, "u=0X10", 2, &err) == 0);	/* not a NUMBER */
+	CHECK(xlcfg_find(cfg, "u")->value->type == XLCFG_STRING);
 	CHECK(xlcfg_override(cfg, "w=512M", 3, &err) == 0);
 	CHECK(xlcfg_find(cfg, "w")->value->type == XLCFG_STRING);
 	CHECK(xlcfg_override(cfg, "l+=['4']", 4, &err) == 0);
@@ -476,8 +497,25 @@ static void test_domain(void)
 	xlcfg_domain_free(&d);
 	xlcfg_free(cfg);
 
+	case_name = "upstream's vif and disk keys in the struct";
+	cfg = parse("name='k'; type='pvh'; bootloader='pygrub'\n"
+		    "vif=['devid=9, untrusted, forwarddev=eth1', 'trusted']\n"
+		    "disk=['vdev=xvda, specification=virtio, target=/d']\n");
+	rng_state = 7;
+	CHECK(cfg && xlcfg_domain_build(cfg, &fake_rng, &d, &err) == 0);
+	CHECK(d.kernel == NULL && !strcmp(d.bootloader, "pygrub") && !d.firmware);
+	CHECK(d.nvifs == 2 && d.vifs[0].devid == 9 && d.vifs[0].devid_given);
+	CHECK(d.vifs[1].devid == 1 && !d.vifs[1].devid_given);
+	CHECK(d.vifs[0].trusted == XLSPEC_FLAG_OFF &&
+	      d.vifs[1].trusted == XLSPEC_FLAG_ON);
+	CHECK(!strcmp(d.vifs[0].forwarddev, "eth1") && !d.vifs[1].forwarddev);
+	CHECK(d.vifs[0].type == XLSPEC_VIF_VIF && d.vifs[1].type == XLSPEC_VIF_VIF);
+	CHECK(d.ndisks == 1 && d.disks[0].specification == XLSPEC_DISK_SPEC_VIRTIO);
+	xlcfg_domain_free(&d);
+	xlcfg_free(cfg);
+
 	case_name = "random source is used once per vif";
-	cfg = parse("name='x'; vif=['', 'bridge=b']\n");
+	cfg = parse("name='x'; kernel='/k'; vif=['', 'bridge=b']\n");
 	rng_state = 1;
 	CHECK(cfg && xlcfg_domain_build(cfg, &fake_rng, &d, &err) == 0);
 	CHECK(memcmp(d.vifs[0].mac, d.vifs[1].mac, 6) != 0);

@@ -11,8 +11,9 @@
  *
  * STRING is '...' or "..." on one line with the C escapes \a \b \f \n \r \t
  * \v \\ \' \" \xH[H] \o[o[o]] (no \0: strings are C strings). NUMBER is
- * decimal, octal (leading 0) or hex (0x), unsigned, up to 2^64-1. '#' starts
- * a comment to the end of the line. Blanks are space, tab and CR (so DOS
+ * decimal, octal (leading 0) or hex (0x), unsigned, up to 2^64-1, in lower
+ * case only, as upstream's lexer ([0-9][0-9a-fx]*): `0X400' and `0x1Ff' are
+ * errors. '#' starts a comment to the end of the line. Blanks are space, tab and CR (so DOS
  * line ends work).
  *
  * A key set twice keeps the last value, as xl. `KEY += VALUE` appends a
@@ -124,8 +125,14 @@ void xlcfg_write_escaped(void *sink, const char *s, size_t len);
  * Helpers shared with the spec parsers and the domain builder.
  */
 
-/* Reads a whole NUMBER (decimal, 0 octal, 0x hex) from n bytes at s.
- * Returns 0, or -1 with *bad saying why. */
+/* A spec flag given as `x' or `no-x' (`trusted' / `untrusted'), or not at
+ * all. */
+enum xlspec_flag { XLSPEC_FLAG_DEFAULT, XLSPEC_FLAG_ON, XLSPEC_FLAG_OFF };
+
+/* Reads a whole NUMBER (decimal, 0 octal, 0x hex) from n bytes at s;
+ * hex digits and the x in either case (for numbers given as strings,
+ * which upstream reads with strtol). Returns 0, or -1 with *bad saying
+ * why. */
 int xlcfg_number(const char *s, size_t n, uint64_t *value, const char **bad);
 
 /* Copies text for a message: control characters become '?', and text

@@ -304,6 +304,41 @@ static int dom_vcpus(struct dom_build *b)
 	return 0;
 }
 
+/*
+ * What a pv or pvh domain boots: kernel=, bootloader= or firmware=, which
+ * upstream turns into kernel XENFIRMWAREDIR/pvgrubNN.bin (xl's
+ * parse_config_data). hvm's firmware= (bios, uefi, a path) is not
+ * interpreted.
+ */
+static int dom_boot_source(struct dom_build *b)
+{
+	struct xl_domain_config *d = b->d;
+	const struct xlcfg_setting *s;
+
+	if (dom_string(b, "bootloader", &d->bootloader))
+		return -1;
+	if (d->type == XL_DOMAIN_HVM)
+		return 0;
+	if (dom_string(b, "firmware", &d->firmware))
+		return -1;
+	s = xlcfg_find(b->cfg, "firmware");
+	if (d->firmware && d->kernel)
+		return dom_error(b, s, "both kernel and firmware specified");
+	if (d->firmware && strcmp(d->firmware, "pvgrub32") &&
+	    strcmp(d->firmware, "pvgrub64"))
+		return dom_error(b, s, "firmware \"%s\": only pvgrub32 or "
+				 "pvgrub64 for a %s domain", d->firmware,
+				 dom_type_names[d->type]);
+	if (!d->kernel && !d->bootloader && !d->firmware) {
+		snprintf(b->err->msg, sizeof(b->err->msg),
+			 "%s: Neither kernel nor bootloader specified",
+			 b->cfg->source);
+		xlcfg_err_clean(b->err);
+		return -1;
+	}
+	return 0;
+}
+
 /* cmdline=, else "root=ROOT EXTRA" from root= and extra= (as xl). */
 static int dom_kernel(struct dom_build *b)
 {
@@ -535,6 +570,34 @@ out:
 	return rc;
 }
 
+/*
+ * vif i against the domain (libxl's nic defaults): its type, and a devid
+ * no earlier vif has (libxl refuses a device that already exists).
+ */
+static int dom_vif_check(struct dom_build *b, const struct xlcfg_setting *s,
+			 size_t i)
+{
+	struct xl_domain_config *d = b->d;
+	struct xlspec_vif *v = &d->vifs[i];
+	size_t j;
+
+	if (d->type == XL_DOMAIN_HVM) {
+		if (v->type == XLSPEC_VIF_DEFAULT)
+			v->type = XLSPEC_VIF_IOEMU;
+	} else if (v->type == XLSPEC_VIF_IOEMU) {
+		return dom_item_error(b, s, i, "`vif' item %zu: type=ioemu (an "
+				      "emulated interface) is only for hvm "
+				      "domains", i + 1);
+	} else {
+		v->type = XLSPEC_VIF_VIF;
+	}
+	for (j = 0; j < i; j++)
+		if (d->vifs[j].devid == v->devid)
+			return dom_item_error(b, s, i, "vif devid %u used twice",
+					      v->devid);
+	return 0;
+}
+
 static int dom_vifs(struct dom_build *b)
 {
 	struct xl_domain_config *d = b->d;
@@ -560,6 +623,10 @@ static int dom_vifs(struct dom_build *b)
 			goto out;
 		}
 		d->nvifs++;
+		if (dom_vif_check(b, s, i)) {
+			rc = -1;
+			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -578,9 +645,13 @@ static int dom_ignored(struct dom_build *b)
 	return 0;
 }
 
+/* dom_boot_source runs where xl's parse_config_data makes the same check
+ * (after pci, before disk and vif), so a config with several faults is
+ * refused for the one upstream names. */
 static int (*const dom_steps[])(struct dom_build *b) = {
 	dom_name, dom_type, dom_memory, dom_vcpus, dom_kernel, dom_actions,
-	dom_boot, dom_vnc, dom_cpus, dom_pci, dom_disks, dom_vifs, dom_ignored,
+	dom_boot, dom_vnc, dom_cpus, dom_pci,
+	dom_boot_source, dom_disks, dom_vifs, dom_ignored,
 };
 
 int xlcfg_domain_build(const struct xlcfg *cfg, const struct xlspec_rng *rng,
@@ -613,6 +684,8 @@ void xlcfg_domain_free(struct xl_domain_config *d)
 	free(d->kernel);
 	free(d->ramdisk);
 	free(d->cmdline);
+	free(d->bootloader);
+	free(d->firmware);
 	free(d->boot);
 	free(d->vnclisten);
 	dom_strlist_free(&d->serial);

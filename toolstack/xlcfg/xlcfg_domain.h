@@ -5,9 +5,12 @@
  * defaults; REFERENCE §2).
  *
  * Keys: name (required), type / builder, memory, maxmem, vcpus, maxvcpus,
- * kernel, ramdisk, cmdline (or root + extra), on_poweroff, on_reboot,
- * on_crash, driver_domain, boot, vnc, vnclisten, vncdisplay, serial,
- * usbdevice, cpus, pci, disk, vif. Other keys are listed in `ignored'.
+ * kernel, ramdisk, cmdline (or root + extra), bootloader, firmware (pv and
+ * pvh only), on_poweroff, on_reboot, on_crash, driver_domain, boot, vnc,
+ * vnclisten, vncdisplay, serial, usbdevice, cpus, pci, disk, vif. Other
+ * keys are listed in `ignored'. A pv or pvh domain needs kernel,
+ * bootloader or firmware (upstream: "Neither kernel nor bootloader
+ * specified").
  * A number may be written as a string ("512"), as xl allows; a string key
  * given a number takes its text.
  */
@@ -45,6 +48,11 @@ struct xl_domain_config {
 	unsigned int vcpus;		/* default 1 */
 	unsigned int maxvcpus;		/* default vcpus; >= vcpus */
 	char *kernel, *ramdisk, *cmdline;	/* NULL: not given */
+	char *bootloader;		/* NULL: not given */
+	char *firmware;			/* pv/pvh: "pvgrub32" or "pvgrub64",
+					 * not with kernel; NULL: not given
+					 * (hvm's firmware= is not
+					 * interpreted) */
 	enum xl_action on_poweroff;	/* default destroy */
 	enum xl_action on_reboot;	/* default restart */
 	enum xl_action on_crash;	/* default destroy */
@@ -62,7 +70,9 @@ struct xl_domain_config {
 	size_t ndisks;
 	struct xlspec_disk *disks;
 	size_t nvifs;
-	struct xlspec_vif *vifs;	/* vifs[i].devid == i */
+	struct xlspec_vif *vifs;	/* devid i unless devid= given; no
+					 * two alike; type set (never
+					 * XLSPEC_VIF_DEFAULT) */
 	struct xl_strlist ignored;	/* keys given but not interpreted */
 };
 

@@ -115,6 +115,8 @@ void xlcfg_domain_print(const struct xl_domain_config *d, xlcfg_write_fn write,
 	dprint_string(&p, "kernel", d->kernel);
 	dprint_string(&p, "ramdisk", d->ramdisk);
 	dprint_string(&p, "cmdline", d->cmdline);
+	dprint_string(&p, "bootloader", d->bootloader);
+	dprint_string(&p, "firmware", d->firmware);
 	dprint_string(&p, "on_poweroff", xlcfg_action_name(d->on_poweroff));
 	dprint_string(&p, "on_reboot", xlcfg_action_name(d->on_reboot));
 	dprint_string(&p, "on_crash", xlcfg_action_name(d->on_crash));

@@ -163,21 +163,39 @@ int xlcfg_number(const char *t, size_t n, uint64_t *value, const char **bad)
 	return 0;
 }
 
+/*
+ * A NUMBER token. Upstream's lexer takes [0-9][0-9a-fx]* as a number, so
+ * `0X400' and `0x1Ff' are refused there (an upper-case letter starts no
+ * token); they are refused here too, with a message saying why (a
+ * decimal or octal number with a letter, `512M', is an invalid number).
+ * Numbers written as strings ("0X400") go through xlcfg_number alone,
+ * which takes either case, as the strtol() upstream reads them with.
+ */
 static void xlcfg_lex_number(struct xlcfg_parser *p)
 {
+	const char *t = p->text + p->tok.start;
+	bool upper = false;
+	size_t n;
 	char c;
 
 	while (p->pos < p->len) {
 		c = p->text[p->pos];
-		if (!xlcfg_lex_key_char(c) && !(c >= 'A' && c <= 'Z'))
+		if (c >= 'A' && c <= 'Z')
+			upper = true;
+		else if (!xlcfg_lex_key_char(c))
 			break;
 		p->pos++;
 	}
-	if (xlcfg_number(p->text + p->tok.start, p->pos - p->tok.start,
-			 &p->tok.num, &p->tok.bad))
+	n = p->pos - p->tok.start;
+	if (upper && n > 1 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
 		p->tok.kind = TOK_BAD;
-	else
+		p->tok.bad = "upper-case hex number (hex is lower case, "
+			     "e.g. 0x1ff)";
+	} else if (xlcfg_number(t, n, &p->tok.num, &p->tok.bad)) {
+		p->tok.kind = TOK_BAD;
+	} else {
 		p->tok.kind = TOK_NUMBER;
+	}
 }
 
 static void xlcfg_lex_string(struct xlcfg_parser *p, char quote)

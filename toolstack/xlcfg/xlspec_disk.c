@@ -11,7 +11,7 @@
 enum disk_param {
 	DISK_TARGET, DISK_FORMAT, DISK_VDEV, DISK_ACCESS,
 	DISK_DEVTYPE, DISK_BACKEND, DISK_BACKENDTYPE, DISK_SCRIPT,
-	DISK_NPARAMS,
+	DISK_SPECIFICATION, DISK_NPARAMS,
 };
 #define DISK_NSLOTS (DISK_ACCESS + 1)
 
@@ -34,6 +34,10 @@ static const char *const disk_backendtype_names[] = {
 	[XLSPEC_DISK_BACKEND_AUTO] = "", [XLSPEC_DISK_BACKEND_PHY] = "phy",
 	[XLSPEC_DISK_BACKEND_TAP] = "tap", [XLSPEC_DISK_BACKEND_QDISK] = "qdisk",
 	[XLSPEC_DISK_BACKEND_STANDALONE] = "standalone",
+};
+
+static const char *const disk_specification_names[] = {
+	[XLSPEC_DISK_SPEC_XEN] = "xen", [XLSPEC_DISK_SPEC_VIRTIO] = "virtio",
 };
 
 #define DISK_COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -145,6 +149,18 @@ static int disk_set_script(struct disk_parse *dp, const char *v)
 	return disk_set_string(dp, &dp->disk->script, v);
 }
 
+static int disk_set_specification(struct disk_parse *dp, const char *v)
+{
+	int t = disk_lookup(disk_specification_names,
+			    DISK_COUNT(disk_specification_names), v);
+
+	if (t < 0)
+		return disk_error(dp, "unknown specification `%s' (xen or "
+				  "virtio)", v);
+	dp->disk->specification = (enum xlspec_disk_specification)t;
+	return 0;
+}
+
 static int disk_set_target(struct disk_parse *dp, const char *v)
 {
 	free(dp->disk->target);
@@ -164,6 +180,7 @@ static const struct {
 	[DISK_BACKEND] = { "backend", disk_set_backend },
 	[DISK_BACKENDTYPE] = { "backendtype", disk_set_backendtype },
 	[DISK_SCRIPT] = { "script", disk_set_script },
+	[DISK_SPECIFICATION] = { "specification", disk_set_specification },
 };
 
 static int disk_set_param(struct disk_parse *dp, enum disk_param p,
@@ -484,6 +501,9 @@ void xlspec_disk_print(const struct xlspec_disk *d, xlcfg_write_fn write,
 			  disk_backendtype_names[d->backendtype]);
 	if (d->script)
 		disk_puts(write, ctx, ", script=", d->script);
+	if (d->specification != XLSPEC_DISK_SPEC_XEN)
+		disk_puts(write, ctx, ", specification=",
+			  disk_specification_names[d->specification]);
 	if (d->discard != XLSPEC_FLAG_DEFAULT)
 		disk_puts(write, ctx, d->discard == XLSPEC_FLAG_ON ?
 			  ", discard" : ", no-discard", NULL);

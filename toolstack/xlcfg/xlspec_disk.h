@@ -6,6 +6,8 @@
  *               these not yet given; empty means the default
  *   key=value   format= vdev= access= devtype=cdrom|disk backend=DOMAIN
  *               backendtype=phy|tap|qdisk|standalone script=SCRIPT
+ *               specification=xen|virtio (the protocol the guest sees:
+ *               Xen's blkif, the default, or virtio; as libxlu 4.17)
  *   flags       cdrom discard no-discard direct-io-safe trusted untrusted
  *   target=...  must come last: takes the rest, commas and blanks too
  *
@@ -41,8 +43,10 @@ enum xlspec_disk_backendtype {
 	XLSPEC_DISK_BACKEND_QDISK, XLSPEC_DISK_BACKEND_STANDALONE,
 };
 
-/* A flag given as `x' or `no-x', or not at all. */
-enum xlspec_flag { XLSPEC_FLAG_DEFAULT, XLSPEC_FLAG_ON, XLSPEC_FLAG_OFF };
+enum xlspec_disk_specification {
+	XLSPEC_DISK_SPEC_XEN,		/* the default */
+	XLSPEC_DISK_SPEC_VIRTIO,
+};
 
 struct xlspec_disk {
 	char *target;		/* host path; "" only for an empty cdrom */
@@ -53,6 +57,7 @@ struct xlspec_disk {
 	char *backend;		/* backend domain name; NULL: the default */
 	enum xlspec_disk_backendtype backendtype;
 	char *script;		/* block script; NULL: none */
+	enum xlspec_disk_specification specification;
 	bool direct_io_safe;
 	enum xlspec_flag discard;	/* discard / no-discard */
 	enum xlspec_flag trusted;	/* trusted / untrusted */
@@ -73,7 +78,7 @@ void xlspec_disk_free(struct xlspec_disk *disk);
  * target last, e.g.
  *   format=raw, vdev=hda, access=rw, target=/dev/vg/guest
  *   format=empty, vdev=hdc, access=ro, devtype=cdrom
- * Parsing it gives the same disk.
+ * (specification= only when virtio). Parsing it gives the same disk.
  */
 void xlspec_disk_print(const struct xlspec_disk *disk, xlcfg_write_fn write,
 		       void *ctx);

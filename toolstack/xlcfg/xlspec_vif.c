@@ -1,6 +1,7 @@
 /*
  * vif spec parser (see xlspec_vif.h): items split at commas, each KEY=VALUE
- * handled by its table entry; defaults are filled in afterwards.
+ * handled by its table entry, each bare word by the flag table; defaults
+ * are filled in afterwards.
  */
 #include "xlspec_vif.h"
 
@@ -89,6 +90,23 @@ static int vif_set_mtu(struct vif_parse *vp, const char *v)
 	return 0;
 }
 
+/* devid=N: decimal only (xl reads it with strtoul base 10), and all of
+ * it (xl ignores what follows the digits; Bulkhead refuses it). */
+static int vif_set_devid(struct vif_parse *vp, const char *v)
+{
+	uint64_t id = 0;
+	const char *s;
+
+	for (s = v; *s >= '0' && *s <= '9' && id <= XLSPEC_VIF_DEVID_MAX; s++)
+		id = id * 10 + (uint64_t)(*s - '0');
+	if (s == v || *s || id > XLSPEC_VIF_DEVID_MAX)
+		return vif_error(vp, "invalid devid `%s' (a decimal number, "
+				 "0..%u)", v, XLSPEC_VIF_DEVID_MAX);
+	vp->vif->devid = (unsigned int)id;
+	vp->vif->devid_given = true;
+	return 0;
+}
+
 /* Decimal digits at *s, 1..UINT32_MAX; *s moves past them. */
 static int vif_u32(const char **s, uint64_t *v)
 {
@@ -155,6 +173,7 @@ static const struct {
 	{ "type", vif_set_type, 0 },
 	{ "mtu", vif_set_mtu, 0 },
 	{ "rate", vif_set_rate, 0 },
+	{ "devid", vif_set_devid, 0 },
 	{ "bridge", NULL, offsetof(struct xlspec_vif, bridge) },
 	{ "model", NULL, offsetof(struct xlspec_vif, model) },
 	{ "ip", NULL, offsetof(struct xlspec_vif, ip) },
@@ -163,15 +182,33 @@ static const struct {
 	{ "vifname", NULL, offsetof(struct xlspec_vif, vifname) },
 	{ "gatewaydev", NULL, offsetof(struct xlspec_vif, gatewaydev) },
 	{ "netdev", NULL, offsetof(struct xlspec_vif, gatewaydev) },
+	{ "forwarddev", NULL, offsetof(struct xlspec_vif, forwarddev) },
 };
+
+/* Bare words: whether the frontend may trust the backend (xl's
+ * parse_nic_config; libxl defaults to trusted). */
+static bool vif_flag(struct vif_parse *vp, const char *f)
+{
+	if (!strcmp(f, "trusted"))
+		vp->vif->trusted = XLSPEC_FLAG_ON;
+	else if (!strcmp(f, "untrusted"))
+		vp->vif->trusted = XLSPEC_FLAG_OFF;
+	else
+		return false;
+	return true;
+}
 
 static int vif_item(struct vif_parse *vp, char *item)
 {
 	char *eq = strchr(item, '='), **field;
 	size_t i;
 
-	if (!eq)
-		return vif_error(vp, "`%s' is not KEY=VALUE", item);
+	if (!eq) {
+		if (vif_flag(vp, item))
+			return 0;
+		return vif_error(vp, "`%s' is neither KEY=VALUE nor a flag "
+				 "(trusted, untrusted)", item);
+	}
 	*eq = 0;
 	for (i = 0; i < VIF_COUNT(vif_keys); i++)
 		if (!strcmp(vif_keys[i].name, item))
@@ -272,6 +309,7 @@ void xlspec_vif_free(struct xlspec_vif *vif)
 	free(vif->backend);
 	free(vif->vifname);
 	free(vif->gatewaydev);
+	free(vif->forwarddev);
 	free(vif->rate);
 	memset(vif, 0, sizeof(*vif));
 }
@@ -290,6 +328,10 @@ static void vif_put(xlcfg_write_fn write, void *ctx, const char *key,
 void xlspec_vif_print(const struct xlspec_vif *vif, xlcfg_write_fn write,
 		      void *ctx)
 {
+	static const char *const types[] = {
+		[XLSPEC_VIF_DEFAULT] = NULL, [XLSPEC_VIF_IOEMU] = "ioemu",
+		[XLSPEC_VIF_VIF] = "vif",
+	};
 	char buf[32];
 	const uint8_t *m = vif->mac;
 
@@ -297,15 +339,23 @@ void xlspec_vif_print(const struct xlspec_vif *vif, xlcfg_write_fn write,
 		 m[0], m[1], m[2], m[3], m[4], m[5]);
 	write(ctx, buf, strlen(buf));
 	vif_put(write, ctx, "bridge", vif->bridge);
-	vif_put(write, ctx, "type",
-		vif->type == XLSPEC_VIF_VIF ? "vif" : "ioemu");
+	vif_put(write, ctx, "type", types[vif->type]);
 	vif_put(write, ctx, "model", vif->model);
 	snprintf(buf, sizeof(buf), "%u", vif->mtu);
 	vif_put(write, ctx, "mtu", buf);
+	snprintf(buf, sizeof(buf), "%u", vif->devid);
+	vif_put(write, ctx, "devid", vif->devid_given ? buf : NULL);
 	vif_put(write, ctx, "ip", vif->ip);
 	vif_put(write, ctx, "script", vif->script);
 	vif_put(write, ctx, "backend", vif->backend);
 	vif_put(write, ctx, "vifname", vif->vifname);
 	vif_put(write, ctx, "gatewaydev", vif->gatewaydev);
+	vif_put(write, ctx, "forwarddev", vif->forwarddev);
 	vif_put(write, ctx, "rate", vif->rate);
+	if (vif->trusted != XLSPEC_FLAG_DEFAULT) {
+		const char *f = vif->trusted == XLSPEC_FLAG_ON ? ", trusted" :
+								 ", untrusted";
+
+		write(ctx, f, strlen(f));
+	}
 }
