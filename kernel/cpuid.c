@@ -6,6 +6,8 @@
  *   vCPU's APIC id, EBX[23:16] the domain's vCPU count.
  * - 0x6 (power), 0xa (PMU): zero — neither is virtualized.
  * - 0xb / 0x1f topology: one thread per core, APIC id = vCPU id.
+ * - 0xd (XSAVE): only the components the core switches (xsave_mask), so
+ *   what CPUID offers is exactly what XSETBV accepts.
  * - 0x80000001: SVM (ECX 2) cleared. 0x8000000a (SVM features): zero.
  * - 0x40000000-0x40000005: Xen's leaves (public/xen.h, REFERENCE §4).
  * - 0x40000100 and up (Xen's alternative bases): zero.
@@ -14,6 +16,7 @@
 #include "cpuid.h"
 #include "vcpu.h"
 #include "domain.h"
+#include "smp.h"
 #include "public/xen.h"
 #include "lib.h"
 
@@ -66,6 +69,14 @@ void cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		r->ebx = subleaf == 0 ? 1 : (subleaf == 1 ? v->domain->nr_vcpus : 0);
 		r->eax = subleaf == 0 ? 0 : (subleaf == 1 ? 8 : 0);
 		r->ecx = subleaf | (subleaf < 2 ? (subleaf + 1) << 8 : 0);
+		break;
+	case 0xd:
+		if (subleaf == 0) {
+			r->eax &= (u32)xsave_mask;
+			r->edx &= (u32)(xsave_mask >> 32);
+		} else if (subleaf >= 2 && (subleaf >= 64 || !(xsave_mask & (1ull << subleaf)))) {
+			memset(r, 0, sizeof(*r));
+		}
 		break;
 	case 0x80000001:
 		r->ecx &= ~(1u << 2);

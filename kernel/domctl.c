@@ -221,7 +221,7 @@ static long op_physinfo(struct vcpu *v, struct bh_domctl *op, struct domain *unu
 	p->cpu_khz = (u32)tsc_per_ms;
 	p->total_pages = mm_total_bytes() >> PAGE_SHIFT;
 	p->free_pages = frame_pool_free_count(&frames);
-	p->virt_caps = virt == &vmx_ops ? 1 : 2;
+	p->virt_caps = virt->caps;
 	p->uptime_ns = tsc_to_ns(rdtsc() - boot_tsc);
 	fmt_snprintf(p->cmdline, sizeof(p->cmdline), "%s", boot_opts.raw);
 	cpuid_count(0, 0, &r);

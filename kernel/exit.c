@@ -13,6 +13,7 @@
 #include "exitfwd.h"
 #include "guestmem.h"
 #include "insn.h"
+#include "xstate.h"
 #include "smp.h"
 #include "cpu.h"
 #include "console.h"
@@ -148,25 +149,87 @@ static void on_virt_insn(struct vcpu *v, const struct exit_record *e)
 	exit_inject_exception(v, X86_UD, false, 0);
 }
 
+/* XSETBV (SDM Vol 2): refused with #GP wherever the CPU would refuse it,
+ * so a bad value never reaches the real XCR0 while the core runs. */
 static void on_xsetbv(struct vcpu *v, const struct exit_record *e)
 {
 	u64 val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
+	struct guest_mode m;
 
-	/* SDM XSETBV: XCR0 only; x87 always set; AVX needs SSE; host-supported bits. */
-	if ((u32)v->regs.gpr[GPR_RCX] != 0 || !(val & 1) || (val & ~xsave_mask) ||
-	    ((val & 4) && !(val & 2))) {
+	virt->get_mode(v, &m);
+	if (!(m.cr4 & CR4_OSXSAVE)) {
+		exit_inject_exception(v, X86_UD, false, 0);
+		return;
+	}
+	if (m.cpl != 0 || (u32)v->regs.gpr[GPR_RCX] != 0 || !xstate_xcr0_valid(val, xsave_mask)) {
 		exit_inject_exception(v, X86_GP, true, 0);
 		return;
 	}
 	if (!exit_skip(v, e))
 		return;
 	v->xcr0 = val;
+	v->xcr0_accum |= val;
 	xsetbv(0, val);
 }
 
+/* DR6 as the CPU would have left it for a #DB whose bits arrived in the
+ * exit (VMX, SDM 27.1: the exit comes before DR6 is written): B0-B3 are
+ * the new hits, BD and BS accumulate, RTM (bit 16) is active-low. */
+static void debug_report(struct vcpu *v, u32 bits)
+{
+	u64 dr6 = v->debug_live ? read_dr6() : v->dr6;
+
+	dr6 = (dr6 & ~0xfull) | (bits & 0x600f) | (1ull << 16);
+	if (bits & (1u << 16))
+		dr6 &= ~(1ull << 16);
+	if (v->debug_live)
+		write_dr6(dr6);
+	else
+		v->dr6 = dr6;
+}
+
+/*
+ * #DB and #AC are intercepted so that a guest whose delivery of one raises
+ * the same exception again (CVE-2015-8104, CVE-2015-5307) loops through
+ * exits, where host interrupts and the scheduler still run, instead of in
+ * the CPU's microcode. Each is reflected into the guest as it arrived; an
+ * event it cut short is dropped, as the CPU drops a benign exception's.
+ */
 static void on_exception(struct vcpu *v, const struct exit_record *e)
 {
-	domain_crash(v, "exception %u intercepted at RIP 0x%lx", e->exc.vector, v->regs.rip);
+	switch (e->exc.vector) {
+	case X86_DB:
+		if (e->exc.dr6)
+			debug_report(v, e->exc.dr6);
+		exit_inject_exception(v, X86_DB, false, 0);
+		return;
+	case X86_AC:
+		exit_inject_exception(v, X86_AC, true, e->exc.error);
+		return;
+	default:
+		domain_crash(v, "exception %u intercepted at RIP 0x%lx", e->exc.vector,
+			     v->regs.rip);
+	}
+}
+
+/* The first debug-register access: from now on the vCPU's DR0-3/DR6 are
+ * switched with it (vcpu.c) and the instruction is run again, natively. */
+static void on_dr_access(struct vcpu *v, const struct exit_record *e)
+{
+	(void)e;
+	if (!v->debug_live) {
+		v->debug_live = true;
+		vcpu_debug_load(v);
+	}
+	virt->set_dr_intercept(v, false);
+}
+
+/* INVD and WBINVD: the guest owns no cache it could need written back or
+ * thrown away (no device is passed through), so both complete as no-ops;
+ * INVD must never run for real (it discards other domains' dirty lines). */
+static void on_cache(struct vcpu *v, const struct exit_record *e)
+{
+	exit_skip(v, e);
 }
 
 static void on_invalid(struct vcpu *v, const struct exit_record *e)
@@ -195,6 +258,8 @@ static const exit_handler_t exit_handlers[EXIT_KIND_COUNT] = {
 	[EXIT_VIRT_INSN] = on_virt_insn,
 	[EXIT_XSETBV] = on_xsetbv,
 	[EXIT_EXCEPTION] = on_exception,
+	[EXIT_DR_ACCESS] = on_dr_access,
+	[EXIT_CACHE] = on_cache,
 	[EXIT_INVALID] = on_invalid,
 	[EXIT_UNHANDLED] = on_unhandled,
 };

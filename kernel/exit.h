@@ -17,7 +17,9 @@ bool exit_skip(struct vcpu *v, const struct exit_record *e);
 /* Inject a hardware exception. */
 void exit_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
 
+#define X86_DB 1
 #define X86_UD 6
 #define X86_GP 13
+#define X86_AC 17
 
 #endif

@@ -129,8 +129,9 @@ static long do_xen_version(struct vcpu *v, const u64 *a)
 				   sizeof(xen_capabilities_info_t));
 	case XENVER_changeset:
 		return copy_string(v, a[1], "bulkhead", 64);
-	case XENVER_commandline:
-		return copy_string(v, a[1], boot_opts.raw, sizeof(xen_commandline_t));
+	case XENVER_commandline:	/* the host's secrets: Dom0's alone, as Xen's XSM */
+		return copy_string(v, a[1], v->domain->privileged ? boot_opts.raw : "<denied>",
+				   sizeof(xen_commandline_t));
 	case XENVER_platform_parameters:
 		return copy_to_guest(v, a[1], &pp, sizeof(pp)) ? -EFAULT : 0;
 	case XENVER_pagesize:
@@ -186,28 +187,41 @@ void hypercall_dispatch(struct vcpu *v)
 	v->regs.gpr[GPR_RAX] = is64 ? (u64)rc : (u32)rc;
 }
 
-/* 128 stubs of 32 bytes: mov $nr, %eax; vmcall or vmmcall; ret (Xen's layout). */
+/*
+ * 128 stubs of 32 bytes: mov $nr, %eax; vmcall or vmmcall; ret (Xen's
+ * layout). Only into a page of the domain's own writable RAM, checked and
+ * written while its memory cannot change: never a read-only grant or
+ * foreign mapping (the frame is another domain's), shared_info, a grant
+ * frame or a hole.
+ */
 int hypercall_page_install(struct vcpu *v, u64 val)
 {
-	static const u8 vmcall[3] = { 0x0f, 0x01, 0xc1 }, vmmcall[3] = { 0x0f, 0x01, 0xd9 };
-	const u8 *insn = virt == &vmx_ops ? vmcall : vmmcall;
+	struct domain *d = v->domain;
 	gpaddr_t gpa = val & PAGE_MASK;
 	paddr_t hpa;
+	unsigned perm;
 	u8 *page;
 
-	/* Only page index 0 (one hypercall page), and only in guest RAM. */
-	if (val & ~PAGE_MASK || !p2m_lookup(&v->domain->p2m, gpa, &hpa, NULL))
+	/* Only page index 0 (one hypercall page). */
+	if (val & ~PAGE_MASK)
 		return -EINVAL;
-	page = phys_to_virt(hpa);
+	memop_lock(d);
+	if (memop_classify(d, gpa, &hpa) != MEMOP_RAM || !p2m_lookup(&d->p2m, gpa, &hpa, &perm) ||
+	    !(perm & P2M_W)) {
+		memop_unlock(d);
+		return -EINVAL;
+	}
+	page = phys_to_virt(hpa & PAGE_MASK);
 	memset(page, 0xcc, PAGE_SIZE);	/* int3 between stubs */
 	for (u32 i = 0; i < 128; i++) {
 		u8 *s = &page[i * 32];
 
 		s[0] = 0xb8;	/* mov $i, %eax */
 		memcpy(&s[1], &i, 4);
-		memcpy(&s[5], insn, 3);
+		memcpy(&s[5], virt->hypercall_insn, 3);
 		s[8] = 0xc3;	/* ret */
 	}
-	v->domain->hypercall_page_gpa = gpa;
+	d->hypercall_page_gpa = gpa;
+	memop_unlock(d);
 	return 0;
 }

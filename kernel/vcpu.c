@@ -26,7 +26,8 @@ struct vcpu *vcpu_create(struct domain *d, u32 id, const struct vcpu_start *s)
 	v->tag = __atomic_fetch_add(&next_tag, 1, __ATOMIC_RELAXED);
 	if (!v->tag)	/* wrapped: 0 means "host" to both vendors */
 		v->tag = __atomic_fetch_add(&next_tag, 1, __ATOMIC_RELAXED);
-	v->xcr0 = 0x3;	/* x87 and SSE, the architectural reset value plus SSE */
+	v->xcr0 = v->xcr0_accum = 0x3;	/* x87 and SSE, the reset value plus SSE */
+	v->dr6 = DR6_RESET;
 	v->regs.rip = s->rip;
 	v->regs.rflags = s->rflags | 2;
 	v->regs.gpr[GPR_RSP] = s->rsp;
@@ -52,25 +53,76 @@ void vcpu_destroy(struct vcpu *v)
 	page_free(v);
 }
 
-/* Saves the previous vCPU's FPU state and loads v's (SDM Vol 1 13.7). */
-static void fpu_switch(struct pcpu *c, struct vcpu *v)
+/*
+ * Saves the previous vCPU's FPU state and loads v's (SDM Vol 1 13.7). Both
+ * run under the vCPU's accumulated XCR0, not its current one: a guest that
+ * lowered XCR0 still has state saved under the higher mask in its XSTATE_BV,
+ * and XRSTOR faults on a component XCR0 does not enable (13.8.1), so the
+ * restore would #GP in the core. Xen's xcr0_accum, same reason.
+ */
+static void fpu_switch(struct vcpu *prev, struct vcpu *v)
+{
+	if (!xsave_mask) {
+		if (prev)
+			__asm__ __volatile__("fxsave64 (%0)" ::"r"(prev->fpu) : "memory");
+		__asm__ __volatile__("fxrstor64 (%0)" ::"r"(v->fpu) : "memory");
+		return;
+	}
+	if (prev) {
+		/* What XCR0 really is: an emulator that does not intercept XSETBV
+		 * (QEMU's TCG) lets the guest change it behind the core's back. */
+		u64 live = xgetbv(0);
+
+		prev->xcr0 = live;
+		prev->xcr0_accum |= live;
+		if (prev->xcr0_accum != live)
+			xsetbv(0, prev->xcr0_accum);
+		__asm__ __volatile__("xsave64 (%0)" ::"r"(prev->fpu), "a"(~0u), "d"(~0u) : "memory");
+	}
+	xsetbv(0, v->xcr0_accum);
+	__asm__ __volatile__("xrstor64 (%0)" ::"r"(v->fpu), "a"(~0u), "d"(~0u) : "memory");
+	if (v->xcr0 != v->xcr0_accum)
+		xsetbv(0, v->xcr0);
+}
+
+/*
+ * DR0-3 and (on VMX) DR6 are not part of the VMCS/VMCB. A vCPU that never
+ * touched them runs with debug-register accesses intercepted, so it can
+ * neither read another vCPU's values nor arm them (its DR7, which the
+ * vendor switches, stays as the core set it). On its first access it takes
+ * EXIT_DR_ACCESS, becomes debug_live, and from then on its values travel
+ * with it here and its accesses run natively (Xen's lazy switching).
+ */
+static void debug_save(struct vcpu *v)
+{
+	v->dr[0] = read_dr0();
+	v->dr[1] = read_dr1();
+	v->dr[2] = read_dr2();
+	v->dr[3] = read_dr3();
+	v->dr6 = read_dr6();
+}
+
+void vcpu_debug_load(struct vcpu *v)
+{
+	write_dr0(v->dr[0]);
+	write_dr1(v->dr[1]);
+	write_dr2(v->dr[2]);
+	write_dr3(v->dr[3]);
+	write_dr6(v->dr6);
+}
+
+/* The register state that is not the vendor's to switch. */
+static void vcpu_switch(struct pcpu *c, struct vcpu *v)
 {
 	struct vcpu *prev = c->current;
 
 	if (prev == v)
 		return;
-	if (prev && xsave_mask) {
-		__asm__ __volatile__("xsave64 (%0)" ::"r"(prev->fpu), "a"(~0u), "d"(~0u) : "memory");
-		xsetbv(0, v->xcr0);
-	} else if (prev) {
-		__asm__ __volatile__("fxsave64 (%0)" ::"r"(prev->fpu) : "memory");
-	} else if (xsave_mask) {
-		xsetbv(0, v->xcr0);
-	}
-	if (xsave_mask)
-		__asm__ __volatile__("xrstor64 (%0)" ::"r"(v->fpu), "a"(~0u), "d"(~0u) : "memory");
-	else
-		__asm__ __volatile__("fxrstor64 (%0)" ::"r"(v->fpu) : "memory");
+	fpu_switch(prev, v);
+	if (prev && prev->debug_live)
+		debug_save(prev);
+	if (v->debug_live)
+		vcpu_debug_load(v);
 	c->current = v;
 }
 
@@ -80,7 +132,7 @@ void vcpu_enter(struct vcpu *v)
 	struct exit_record e;
 	u64 t0;
 
-	fpu_switch(c, v);
+	vcpu_switch(c, v);
 	exit_prepare_entry(v);
 	t0 = rdtsc();
 	virt->run(v, &e);

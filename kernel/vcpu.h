@@ -28,6 +28,11 @@ struct vcpu {
 	void *vendor;			/* (P) VMCS or VMCB state of the backend */
 	void *fpu;			/* (P) XSAVE/FXSAVE area, one page */
 	u64 xcr0;			/* (P) the guest's XCR0 */
+	u64 xcr0_accum;			/* (P) every XCR0 bit it ever set: state saved
+					 * under one is restored under the same mask */
+	bool debug_live;		/* (P) touched its debug registers: DR0-3 and DR6
+					 * are switched with it, their accesses no longer exit */
+	u64 dr[4], dr6;			/* (P) saved while debug_live and not running */
 	struct vlapic lapic;		/* (P) */
 	enum vcpu_state state;		/* (Q) */
 	struct rq_node rq;		/* (Q) */
@@ -44,6 +49,8 @@ struct vcpu *vcpu_create(struct domain *d, u32 id, const struct vcpu_start *s);
 void vcpu_destroy(struct vcpu *v);
 /* One guest entry and the handling of its exit; on v's pCPU, interrupts off. */
 void vcpu_enter(struct vcpu *v);
+/* Loads v's DR0-3 and DR6 into this pCPU; v is current here. */
+void vcpu_debug_load(struct vcpu *v);
 /* The guest's current mode (cached per exit). */
 void vcpu_mode(struct vcpu *v, struct guest_mode *m);
 

@@ -81,7 +81,9 @@ enum exit_kind {
 	EXIT_TRIPLE_FAULT,	/* shutdown */
 	EXIT_VIRT_INSN,		/* VMX/SVM instruction in the guest: #UD */
 	EXIT_XSETBV,
-	EXIT_EXCEPTION,		/* an intercepted guest exception (#MC) */
+	EXIT_EXCEPTION,		/* an intercepted guest exception: #DB, #AC, #MC */
+	EXIT_DR_ACCESS,		/* MOV to or from a debug register, while intercepted */
+	EXIT_CACHE,		/* INVD or WBINVD */
 	EXIT_INVALID,		/* entry failed: inconsistent guest state */
 	EXIT_UNHANDLED,		/* a reason the vendor code does not map */
 	EXIT_KIND_COUNT
@@ -111,6 +113,8 @@ struct exit_record {
 			u8 vector;
 			bool has_error;
 			u32 error;
+			u32 dr6;	/* #DB: DR6 bits the CPU reported but did not
+					 * write (VMX's qualification); 0 on SVM */
 		} exc;
 	};
 };
@@ -118,6 +122,8 @@ struct exit_record {
 struct virt_ops {
 	const char *name;			/* "VMX/EPT" or "SVM/NPT" */
 	const struct p2m_format *p2m_format;	/* its second-level entry format */
+	u8 hypercall_insn[3];			/* VMCALL or VMMCALL, for the hypercall page */
+	u32 caps;				/* BH_VIRT_CAP_* for the toolstack (bulkhead.h) */
 
 	/* Turn virtualization on for the calling pCPU (VMXON, or EFER.SVME and
 	 * the host save area). 0 or a negative errno. */
@@ -144,6 +150,9 @@ struct virt_ops {
 	void (*set_intr_window)(struct vcpu *v, bool on);
 	/* The guest writes EFER (after the core validated the value). */
 	void (*set_efer)(struct vcpu *v, u64 efer);
+	/* Make MOV to/from DR0-7 exit (EXIT_DR_ACCESS), or run natively once
+	 * the core switches this vCPU's debug registers (vcpu.c). */
+	void (*set_dr_intercept)(struct vcpu *v, bool on);
 };
 
 /* The table chosen at boot: &vmx_ops or &svm_ops. */

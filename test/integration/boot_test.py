@@ -42,6 +42,26 @@ HOSTILE_MARKERS = [
     ("timer guest woke from HLT 10 times", r"\(d\d+\) timer: 10 wakeups ok"),
     ("every frame returned", MARKERS[-1][1]),
 ]
+# The XTF-style checks of issue 6 (test/guests/xsa.c), next to domains that
+# must keep running: each check's line, then a clean power-off.
+XSA_MARKERS = [
+    ("CPUs brought up", r"\(XEN\) smp: {cpus} CPUs? up"),
+    ("hypercall page: read-only grant, grant frame and hole refused",
+     r"\(d\d+\) xsa: hypercall page refused on read-only grant, grant frame and hole; taken in RAM ok"),
+    ("XENVER_commandline denied to a guest", r"\(d\d+\) xsa: XENVER_commandline denied ok"),
+    ("INVD/WBINVD complete, INVLPGA/MONITOR #UD",
+     r"\(d\d+\) xsa: WBINVD and INVD complete; INVLPGA and MONITOR raise #UD ok"),
+    ("#DB reflected with DR6", r"\(d\d+\) xsa: #DB reflected: single step, data breakpoint ok"),
+    ("XSETBV checked", r"\(d\d+\) xsa: (XSETBV refuses bad XCR0 values, takes what CPUID offers ok"
+                       r"|XSETBV not tried: the CPU offers no XSAVE)"),
+    ("DR0-3 per vCPU", r"\(d\d+\) xsa: DR0-3 kept per vCPU across switches ok"),
+    ("XCR0 lowering", r"\(d\d+\) xsa: (XCR0 lowered under saved AVX state, across vCPU switches ok"
+                      r"|XCR0 lowering not tried: the CPU offers no AVX)"),
+    ("all xsa checks passed", r"\(d\d+\) xsa: all checks passed on 3 vCPUs"),
+    ("xsa guest stopped cleanly", r"\(XEN\) d1: 'xsa' stopped: poweroff"),
+    ("timer guest woke from HLT 10 times", r"\(d\d+\) timer: 10 wakeups ok"),
+    ("every frame returned", MARKERS[-1][1]),
+]
 # A scripted Dom0 session (test/integration/dom0/session.rc as /etc/rc).
 DOM0_MARKERS = [
     ("Dom0 built", r"\(XEN\) dom0: 64 MiB, {cpus} vCPUs?, entry 0x[0-9a-f]+"),
@@ -127,7 +147,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--iso-script")
     ap.add_argument("--bochs-script")
-    ap.add_argument("--set", choices=["basic", "hostile", "dom0"], default="basic")
+    ap.add_argument("--set", choices=["basic", "hostile", "xsa", "dom0"], default="basic")
     args = ap.parse_args()
 
     cmdline = "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all idle_poweroff"
@@ -152,7 +172,8 @@ def main():
     print(f"{args.emulator}: ran {took:.1f} s{' (TIMED OUT)' if timed_out else ''}; log {args.log}")
 
     failures = []
-    markers = {"basic": MARKERS, "hostile": HOSTILE_MARKERS, "dom0": DOM0_MARKERS}[args.set]
+    markers = {"basic": MARKERS, "hostile": HOSTILE_MARKERS, "xsa": XSA_MARKERS,
+               "dom0": DOM0_MARKERS}[args.set]
     for desc, rx in markers:
         if not re.search(rx.format(cpus=args.cpus), log):
             failures.append(f"missing marker: {desc}  /{rx.format(cpus=args.cpus)}/")

@@ -92,12 +92,15 @@ struct bh_list {
 	uint32_t pad2;
 };
 
+#define BH_VIRT_CAP_VMX 1u	/* Intel VMX with EPT */
+#define BH_VIRT_CAP_SVM 2u	/* AMD SVM with NPT */
+
 struct bh_physinfo {
 	uint32_t nr_cpus;	/* OUT */
 	uint32_t cpu_khz;	/* OUT: TSC frequency */
 	uint64_t total_pages;	/* OUT: 4 KiB frames of RAM */
 	uint64_t free_pages;	/* OUT */
-	uint32_t virt_caps;	/* OUT: bit 0 VMX/EPT, bit 1 SVM/NPT */
+	uint32_t virt_caps;	/* OUT: BH_VIRT_CAP_* */
 	uint32_t pad;
 	uint64_t uptime_ns;	/* OUT: since the core started */
 	char cmdline[1024];	/* OUT: the hypervisor's command line */

@@ -5,6 +5,7 @@
 #include "types.h"
 
 /* Control area */
+#define VMCB_INTERCEPT_DR 0x004	/* reads 15:0, writes 31:16 */
 #define VMCB_INTERCEPT_EXC 0x008
 #define VMCB_INTERCEPT_MISC1 0x00c
 #define VMCB_INTERCEPT_MISC2 0x010
@@ -53,7 +54,9 @@
 #define MISC1_NMI (1u << 1)
 #define MISC1_VINTR (1u << 4)
 #define MISC1_CPUID (1u << 18)
+#define MISC1_INVD (1u << 22)
 #define MISC1_HLT (1u << 24)
+#define MISC1_INVLPGA (1u << 26)
 #define MISC1_IOIO (1u << 27)
 #define MISC1_MSR (1u << 28)
 #define MISC1_SHUTDOWN (1u << 31)
@@ -64,6 +67,10 @@
 #define MISC2_STGI (1u << 4)
 #define MISC2_CLGI (1u << 5)
 #define MISC2_SKINIT (1u << 6)
+#define MISC2_WBINVD (1u << 9)
+#define MISC2_MONITOR (1u << 10)
+#define MISC2_MWAIT (1u << 11)
+#define MISC2_MWAIT_ARMED (1u << 12)
 #define MISC2_XSETBV (1u << 13)
 
 #define VINTR_IRQ (1ull << 8)
@@ -74,19 +81,31 @@
 #define EVENT_ERROR_VALID (1ull << 11)
 
 /* Exit codes */
+#define SVM_EXIT_DR_READ 0x20	/* + DR number */
+#define SVM_EXIT_DR_WRITE 0x30
 #define SVM_EXIT_EXCP_BASE 0x40
 #define SVM_EXIT_INTR 0x60
 #define SVM_EXIT_NMI 0x61
 #define SVM_EXIT_SMI 0x62
 #define SVM_EXIT_VINTR 0x64
 #define SVM_EXIT_CPUID 0x72
+#define SVM_EXIT_INVD 0x76
 #define SVM_EXIT_HLT 0x78
+#define SVM_EXIT_INVLPGA 0x7a
 #define SVM_EXIT_IOIO 0x7b
 #define SVM_EXIT_MSR 0x7c
 #define SVM_EXIT_SHUTDOWN 0x7f
 #define SVM_EXIT_VMRUN 0x80
 #define SVM_EXIT_VMMCALL 0x81
+#define SVM_EXIT_VMLOAD 0x82
+#define SVM_EXIT_VMSAVE 0x83
+#define SVM_EXIT_STGI 0x84
+#define SVM_EXIT_CLGI 0x85
 #define SVM_EXIT_SKINIT 0x86
+#define SVM_EXIT_WBINVD 0x89
+#define SVM_EXIT_MONITOR 0x8a
+#define SVM_EXIT_MWAIT 0x8b
+#define SVM_EXIT_MWAIT_ARMED 0x8c
 #define SVM_EXIT_XSETBV 0x8d
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID (~0ull)

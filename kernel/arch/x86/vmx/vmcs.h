@@ -68,6 +68,7 @@
 #define PROC_CR3_STORE (1u << 16)
 #define PROC_CR8_LOAD (1u << 19)
 #define PROC_CR8_STORE (1u << 20)
+#define PROC_MOV_DR (1u << 23)
 #define PROC_UNCOND_IO (1u << 24)
 #define PROC_MSR_BITMAP (1u << 28)
 #define PROC_MONITOR (1u << 29)
@@ -77,6 +78,7 @@
 #define PROC2_EPT (1u << 1)
 #define PROC2_RDTSCP (1u << 3)
 #define PROC2_VPID (1u << 5)
+#define PROC2_WBINVD (1u << 6)
 #define PROC2_UNRESTRICTED (1u << 7)
 #define PROC2_INVPCID (1u << 12)
 #define PROC2_XSAVES (1u << 20)
@@ -142,6 +144,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_VMXOFF = 26,
 	VMX_EXIT_VMXON = 27,
 	VMX_EXIT_CR_ACCESS = 28,
+	VMX_EXIT_MOV_DR = 29,
 	VMX_EXIT_IO = 30,
 	VMX_EXIT_RDMSR = 31,
 	VMX_EXIT_WRMSR = 32,
@@ -155,6 +158,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_INVEPT = 50,
 	VMX_EXIT_INVVPID = 53,
 	VMX_EXIT_PREEMPT_TIMER = 52,
+	VMX_EXIT_WBINVD = 54,
 	VMX_EXIT_XSETBV = 55,
 	VMX_EXIT_VMFUNC = 59,
 	VMX_EXIT_REASON_MAX = 70

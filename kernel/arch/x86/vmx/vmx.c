@@ -15,6 +15,7 @@
 #include "console.h"
 #include "errno.h"
 #include "lib.h"
+#include "public/bulkhead.h"
 
 static paddr_t vmx_vmcs_pa(const struct vmx_vcpu *st)
 {
@@ -261,7 +262,10 @@ static void vmx_run(struct vcpu *v, struct exit_record *e)
 			return;
 		}
 		vmx_after_exit(st);
-	} while (vmx_exit_handle(st, e));
+		if (!vmx_exit_handle(st, e))
+			return;
+		v->exits++;	/* resolved here, counted like the core's */
+	} while (true);
 }
 
 static void vmx_get_mode(struct vcpu *v, struct guest_mode *m)
@@ -312,9 +316,25 @@ static void vmx_set_efer(struct vcpu *v, u64 efer)
 	vmx_vmwrite(VMCS_ENTRY_CTLS, efer & EFER_LMA ? entry | ENTRY_IA32E : entry & ~ENTRY_IA32E);
 }
 
+/* MOV-DR exiting (24.6.2) on or off; the primary controls are written at
+ * the next entry (vmx_prepare_entry). */
+static void vmx_set_dr_intercept(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *st = vmx_current(v);
+	u32 proc = on ? st->proc_ctls | (vmx_caps.proc_ctls & PROC_MOV_DR)
+		      : st->proc_ctls & ~PROC_MOV_DR;
+
+	if (proc != st->proc_ctls) {
+		st->proc_ctls = proc;
+		vmx_vmwrite(VMCS_PROC_CTLS, proc);
+	}
+}
+
 const struct virt_ops vmx_ops = {
 	.name = "VMX/EPT",
 	.p2m_format = &p2m_format_ept,
+	.hypercall_insn = { 0x0f, 0x01, 0xc1 },	/* VMCALL */
+	.caps = BH_VIRT_CAP_VMX,
 	.cpu_enable = vmx_cpu_enable,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_destroy = vmx_vcpu_destroy,
@@ -324,4 +344,5 @@ const struct virt_ops vmx_ops = {
 	.intr_allowed = vmx_intr_allowed,
 	.set_intr_window = vmx_set_intr_window,
 	.set_efer = vmx_set_efer,
+	.set_dr_intercept = vmx_set_dr_intercept,
 };

@@ -35,10 +35,12 @@ static bool vmx_init_done;
 #define PROC2_NEED (PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED)
 #define EXIT_NEED (EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT)
 #define ENTRY_NEED (ENTRY_IA32E | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT)
-/* What it uses when offered: MWAIT/MONITOR must not halt the real CPU, and
- * the guest's CR8 is its virtual TPR, not the host's. */
-#define PROC_WANT (PROC_NEED | PROC_MWAIT | PROC_MONITOR | PROC_CR8_LOAD | PROC_CR8_STORE)
-#define PROC2_WANT (PROC2_NEED | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES)
+/* What it uses when offered: MWAIT/MONITOR must not halt the real CPU, the
+ * guest's CR8 is its virtual TPR, not the host's, debug registers are
+ * switched lazily (vcpu.c), and WBINVD must not stall the host's caches. */
+#define PROC_WANT (PROC_NEED | PROC_MWAIT | PROC_MONITOR | PROC_CR8_LOAD | PROC_CR8_STORE | \
+		   PROC_MOV_DR)
+#define PROC2_WANT (PROC2_NEED | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES | PROC2_WBINVD)
 /* The guest's DR7 and IA32_DEBUGCTL travel through the VMCS (a VM exit
  * would otherwise reset DR7 to 0x400 under the guest, 27.5.1). */
 #define EXIT_WANT (EXIT_NEED | EXIT_SAVE_DEBUG)

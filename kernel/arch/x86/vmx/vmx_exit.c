@@ -186,14 +186,16 @@ static bool vmx_exit_cr(struct vmx_vcpu *st, struct exit_record *e)
 	return false;
 }
 
-/* #MC (the only intercepted exception) or an NMI that arrived while the
- * guest ran: hand the NMI to the host's own handler (27.5.5 leaves NMIs
- * blocked until that handler's IRET). */
+/* An intercepted exception (#DB, #AC, #MC), or an NMI that arrived while
+ * the guest ran: hand the NMI to the host's own handler (27.5.5 leaves NMIs
+ * blocked until that handler's IRET). A #DB's DR6 bits come in the
+ * qualification, DR6 itself is not written (27.1); one raised by INT1 is a
+ * trap past the instruction. The intercepted exception replaces an event
+ * whose delivery it interrupted, as on SVM. */
 static bool vmx_exit_exception(struct vmx_vcpu *st, struct exit_record *e)
 {
 	u32 info = vmx_vmread(VMCS_EXIT_INTR_INFO);
 
-	(void)st;
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
 		__asm__ __volatile__("int $2" ::: "memory");
 		e->kind = EXIT_EXTINT;
@@ -202,6 +204,13 @@ static bool vmx_exit_exception(struct vmx_vcpu *st, struct exit_record *e)
 	e->exc.vector = info & 0xff;
 	e->exc.has_error = info & INTR_INFO_ERRCODE;
 	e->exc.error = e->exc.has_error ? vmx_vmread(VMCS_EXIT_INTR_ERR) : 0;
+	if (e->exc.vector == 1) {
+		e->exc.dr6 = (u32)e->qual;
+		if (INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SW_EXC)
+			st->vcpu->regs.rip += vmx_vmread(VMCS_EXIT_INSN_LEN);
+	}
+	if (e->exc.vector != 18)
+		st->reinject.info = 0;
 	return false;
 }
 
@@ -274,7 +283,9 @@ static const struct vmx_exit_map vmx_exits[VMX_EXIT_REASON_MAX] = {
 	[VMX_EXIT_VMWRITE] = INSN(EXIT_VIRT_INSN),
 	[VMX_EXIT_VMXOFF] = INSN(EXIT_VIRT_INSN),
 	[VMX_EXIT_VMXON] = INSN(EXIT_VIRT_INSN),
+	[VMX_EXIT_INVD] = INSN(EXIT_CACHE),
 	[VMX_EXIT_CR_ACCESS] = MAP(EXIT_UNHANDLED, true, vmx_exit_cr),
+	[VMX_EXIT_MOV_DR] = INSN(EXIT_DR_ACCESS),
 	[VMX_EXIT_IO] = MAP(EXIT_IO, true, vmx_exit_io),
 	[VMX_EXIT_RDMSR] = MAP(EXIT_MSR_READ, true, vmx_exit_msr),
 	[VMX_EXIT_WRMSR] = MAP(EXIT_MSR_WRITE, true, vmx_exit_msr),
@@ -285,6 +296,7 @@ static const struct vmx_exit_map vmx_exits[VMX_EXIT_REASON_MAX] = {
 	[VMX_EXIT_INVEPT] = INSN(EXIT_VIRT_INSN),
 	[VMX_EXIT_INVVPID] = INSN(EXIT_VIRT_INSN),
 	[VMX_EXIT_PREEMPT_TIMER] = MAP(EXIT_EXTINT, false, NULL),
+	[VMX_EXIT_WBINVD] = INSN(EXIT_CACHE),
 	[VMX_EXIT_XSETBV] = INSN(EXIT_XSETBV),
 	[VMX_EXIT_VMFUNC] = INSN(EXIT_VIRT_INSN),
 };

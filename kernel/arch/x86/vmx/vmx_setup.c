@@ -11,7 +11,6 @@
 #include "console.h"
 
 #define GUEST_PAT_RESET 0x0007040600070406ull	/* IA32_PAT at power-on */
-#define DR7_RESET 0x400ull
 
 /* VMX access rights: the SVM packed attributes' low byte in bits 7:0 and
  * AVL/L/D/G in bits 15:12 (24.4.1). */
@@ -47,7 +46,9 @@ static void vmx_setup_controls(struct vmx_vcpu *st)
 	vmx_vmwrite(VMCS_VPID, v->tag);
 	vmx_vmwrite(VMCS_EPTP, v->domain->p2m.root | EPTP_WB | EPTP_WALK4);
 	vmx_vmwrite(VMCS_MSR_BITMAP, vmx_msr_bitmap_pa());
-	vmx_vmwrite(VMCS_EXCEPTION_BITMAP, 1u << 18);	/* #MC only */
+	/* #DB and #AC: a delivery loop of either is then a loop of exits, not of
+	 * microcode (CVE-2015-8104, CVE-2015-5307); #MC: the host's. */
+	vmx_vmwrite(VMCS_EXCEPTION_BITMAP, 1u << 1 | 1u << 17 | 1u << 18);
 	vmx_vmwrite(VMCS_PF_ERR_MASK, 0);
 	vmx_vmwrite(VMCS_PF_ERR_MATCH, 0);
 	vmx_vmwrite(VMCS_CR3_TARGET_COUNT, 0);
