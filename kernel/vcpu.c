@@ -32,17 +32,21 @@ struct vcpu *vcpu_create(struct domain *d, u32 id, const struct vcpu_start *s)
 	v->regs.rflags = s->rflags | 2;
 	v->regs.gpr[GPR_RSP] = s->rsp;
 	v->fpu = page_alloc();
-	if (v->fpu) {	/* FXSAVE image of the reset state: FCW 0x37f, MXCSR 0x1f80 */
-		*(u16 *)v->fpu = 0x37f;
-		*(u32 *)((u8 *)v->fpu + 24) = 0x1f80;
-	}
-	if (!v->fpu || virt->vcpu_create(v, s)) {
-		page_free(v->fpu);
-		page_free(v);
-		return NULL;
-	}
+	if (!v->fpu)
+		goto free_vcpu;
+	/* FXSAVE image of the reset state: FCW 0x37f, MXCSR 0x1f80 */
+	*(u16 *)v->fpu = 0x37f;
+	*(u32 *)((u8 *)v->fpu + 24) = 0x1f80;
+	if (virt->vcpu_create(v, s))
+		goto free_fpu;
 	vlapic_init(v);
 	return v;
+
+free_fpu:
+	page_free(v->fpu);
+free_vcpu:
+	page_free(v);
+	return NULL;
 }
 
 void vcpu_destroy(struct vcpu *v)
@@ -62,6 +66,8 @@ void vcpu_destroy(struct vcpu *v)
  */
 static void fpu_switch(struct vcpu *prev, struct vcpu *v)
 {
+	u64 hw = ~0ull;		/* XCR0 as the hardware has it; ~0: unknown */
+
 	if (!xsave_mask) {
 		if (prev)
 			__asm__ __volatile__("fxsave64 (%0)" ::"r"(prev->fpu) : "memory");
@@ -69,19 +75,23 @@ static void fpu_switch(struct vcpu *prev, struct vcpu *v)
 		return;
 	}
 	if (prev) {
-		/* What XCR0 really is: an emulator that does not intercept XSETBV
-		 * (QEMU's TCG) lets the guest change it behind the core's back. */
-		u64 live = xgetbv(0);
-
-		prev->xcr0 = live;
-		prev->xcr0_accum |= live;
-		if (prev->xcr0_accum != live)
-			xsetbv(0, prev->xcr0_accum);
+		hw = xgetbv(0);
+		/* Lowered by the guest, or changed behind the core's back by an
+		 * emulator that does not intercept XSETBV (QEMU's TCG). */
+		if (unlikely(hw != prev->xcr0_accum)) {
+			prev->xcr0 = hw;
+			prev->xcr0_accum |= hw;
+			if (prev->xcr0_accum != hw) {
+				hw = prev->xcr0_accum;
+				xsetbv(0, hw);
+			}
+		}
 		__asm__ __volatile__("xsave64 (%0)" ::"r"(prev->fpu), "a"(~0u), "d"(~0u) : "memory");
 	}
-	xsetbv(0, v->xcr0_accum);
+	if (v->xcr0_accum != hw)
+		xsetbv(0, v->xcr0_accum);
 	__asm__ __volatile__("xrstor64 (%0)" ::"r"(v->fpu), "a"(~0u), "d"(~0u) : "memory");
-	if (v->xcr0 != v->xcr0_accum)
+	if (unlikely(v->xcr0 != v->xcr0_accum))
 		xsetbv(0, v->xcr0);
 }
 

@@ -54,6 +54,7 @@ static void svm_exit_exception(void *vmcb, u64 info1, u64 info2, struct exit_rec
 
 	(void)info2;
 	e->exc.vector = (u8)(code - SVM_EXIT_EXCP_BASE);
+	e->exc.dr6 = 0;
 	e->exc.has_error = e->exc.vector == 17;
 	e->exc.error = e->exc.has_error ? (u32)info1 : 0;
 }
@@ -97,33 +98,25 @@ static const struct svm_exit_map svm_exits[SLOT_COUNT] = {
 	[SLOT_NPF] = MAP(EXIT_NPF, svm_exit_npf),
 };
 
-static const struct svm_exit_map *svm_exit_lookup(u64 code)
-{
-	if (code == SVM_EXIT_NPF)
-		return &svm_exits[SLOT_NPF];
-	return code < SLOT_NPF ? &svm_exits[code] : NULL;
-}
+static const struct svm_exit_map svm_exit_unknown = { false, EXIT_UNHANDLED, NULL };
 
 void svm_exit_decode(void *vmcb, u64 rip, struct exit_record *e)
 {
 	u64 code = *vmcb64(vmcb, VMCB_EXITCODE), info1 = *vmcb64(vmcb, VMCB_EXITINFO1);
-	u64 info2 = *vmcb64(vmcb, VMCB_EXITINFO2);
-	const struct svm_exit_map *m = svm_exit_lookup(code);
+	const struct svm_exit_map *m = code < SLOT_NPF ? &svm_exits[code] :
+				       code == SVM_EXIT_NPF ? &svm_exits[SLOT_NPF] : &svm_exit_unknown;
 
-	memset(e, 0, sizeof(*e));
+	/* The kind's own fields are filled by its fn; the rest stay unread. */
 	e->raw = code;
 	e->qual = info1;
+	e->insn_len = 0;
 	if (svm_have_nrips && *vmcb64(vmcb, VMCB_NRIP) > rip)
 		e->insn_len = (u32)(*vmcb64(vmcb, VMCB_NRIP) - rip);
-	if (code == SVM_EXIT_INVALID) {
-		e->kind = EXIT_INVALID;
-		return;
-	}
-	if (!m || !m->known) {
-		e->kind = EXIT_UNHANDLED;
+	if (unlikely(!m->known)) {
+		e->kind = code == SVM_EXIT_INVALID ? EXIT_INVALID : EXIT_UNHANDLED;
 		return;
 	}
 	e->kind = m->kind;
 	if (m->fn)
-		m->fn(vmcb, info1, info2, e);
+		m->fn(vmcb, info1, *vmcb64(vmcb, VMCB_EXITINFO2), e);
 }

@@ -204,6 +204,7 @@ static bool vmx_exit_exception(struct vmx_vcpu *st, struct exit_record *e)
 	e->exc.vector = info & 0xff;
 	e->exc.has_error = info & INTR_INFO_ERRCODE;
 	e->exc.error = e->exc.has_error ? vmx_vmread(VMCS_EXIT_INTR_ERR) : 0;
+	e->exc.dr6 = 0;
 	if (e->exc.vector == 1) {
 		e->exc.dr6 = (u32)e->qual;
 		if (INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SW_EXC)
