@@ -28,56 +28,6 @@ typedef long (*hypercall_fn)(struct vcpu *v, const u64 *a);
 
 extern struct cmdline_opts boot_opts;
 
-/* Dom0's text goes out raw, as on Xen; other domains' is line-buffered and
- * prefixed "(dN) ". */
-static void console_write_chunk(struct domain *d, const char *chunk, size_t n)
-{
-	if (d->privileged) {
-		console_puts(chunk, n);
-		return;
-	}
-	spin_lock(&d->lock);
-	for (size_t i = 0; i < n; i++) {
-		if (chunk[i] != '\n' && d->con_len < CONSOLE_LINE - 1) {
-			if (chunk[i] != '\r')
-				d->con_line[d->con_len++] = chunk[i];
-			continue;
-		}
-		console_guest_write(d->id, d->con_line, d->con_len);
-		d->con_len = 0;
-		if (chunk[i] != '\n')
-			d->con_line[d->con_len++] = chunk[i];
-	}
-	spin_unlock(&d->lock);
-}
-
-static long do_console_io(struct vcpu *v, const u64 *a)
-{
-	u64 count = a[1], gva = a[2];
-	char chunk[128];
-	size_t n;
-
-	if (count > 16 * 1024)
-		return -EINVAL;
-	if (a[0] == CONSOLEIO_read) {
-		if (!v->domain->privileged)
-			return -EPERM;
-		n = console_input_read(chunk, MIN(count, sizeof(chunk)));
-		return copy_to_guest(v, gva, chunk, n) ? -EFAULT : (long)n;
-	}
-	if (a[0] != CONSOLEIO_write)
-		return -ENOSYS;
-	while (count) {
-		n = MIN(count, sizeof(chunk));
-		if (copy_from_guest(v, chunk, gva, n))
-			return -EFAULT;
-		console_write_chunk(v->domain, chunk, n);
-		gva += n;
-		count -= n;
-	}
-	return 0;
-}
-
 static long do_sched_op(struct vcpu *v, const u64 *a)
 {
 	struct sched_shutdown sd;
@@ -148,7 +98,7 @@ static long do_xen_version(struct vcpu *v, const u64 *a)
 }
 
 static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
-	[__HYPERVISOR_console_io] = do_console_io,
+	[__HYPERVISOR_console_io] = console_op_hypercall,
 	[__HYPERVISOR_sched_op] = do_sched_op,
 	[__HYPERVISOR_xen_version] = do_xen_version,
 	[__HYPERVISOR_bulkhead_domctl] = domctl_hypercall,

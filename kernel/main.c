@@ -91,6 +91,7 @@ static void all_gone(void)
 		frames_before_domains, now == frames_before_domains ? "balanced" : "LEAKED");
 	if (boot_opts.idle_poweroff) {
 		pr_info("idle_poweroff: powering off\n");
+		console_flush();	/* the log is queued for the UART: send it first */
 		acpi_poweroff();
 	}
 }
@@ -117,6 +118,7 @@ static void dom0_gone(int reason)
 {
 	pr_info("Domain-0 shut down (reason %d): %s the machine\n", reason,
 		reason == SHUTDOWN_reboot ? "rebooting" : "powering off");
+	console_flush();	/* the log is queued for the UART: send it first */
 	if (reason == SHUTDOWN_reboot)
 		acpi_reboot();
 	acpi_poweroff();

@@ -147,11 +147,25 @@ void dom_console_printk(const char *fmt, ...)
 	raw_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
+/* Bytes dom_console_getc read ahead come first: typed-ahead input stays in
+ * order when a command (xl console) reads the terminal itself. */
+static size_t pending_take(char *buf, size_t len)
+{
+	size_t n = con.pending_len - con.pending_pos;
+
+	n = n < len ? n : len;
+	memcpy(buf, &con.pending[con.pending_pos], n);
+	con.pending_pos += n;
+	return n;
+}
+
 size_t dom_console_read(char *buf, size_t len)
 {
 	size_t n;
 	long rc;
 
+	if (con.pending_pos < con.pending_len)
+		return pending_take(buf, len);
 	if (!con.ring) {
 		rc = dom_hypercall_console_io(CONSOLEIO_read, len, buf);
 		return rc > 0 ? (size_t)rc : 0;
@@ -165,7 +179,7 @@ size_t dom_console_read(char *buf, size_t len)
 int dom_console_getc(void)
 {
 	while (con.pending_pos == con.pending_len) {
-		con.pending_pos = 0;
+		con.pending_pos = con.pending_len = 0;	/* nothing read ahead now */
 		con.pending_len = dom_console_read(con.pending, sizeof(con.pending));
 		if (!con.pending_len)
 			dom_wait_event_timeout(con.input_event ? POLL_MS_WITH_VIRQ

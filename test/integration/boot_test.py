@@ -62,6 +62,18 @@ XSA_MARKERS = [
     ("timer guest woke from HLT 10 times", r"\(d\d+\) timer: 10 wakeups ok"),
     ("every frame returned", MARKERS[-1][1]),
 ]
+# The console flood (test/guests/flood.c): its excess lines dropped with a
+# count, and the neighbours' lines still printed (flood_checks).
+FLOOD_MARKERS = [
+    ("CPUs brought up", r"\(XEN\) smp: {cpus} CPUs? up"),
+    ("flood started", r"\(d\d+\) flood: dom \d+: \d+ ms of 16 KiB console writes"),
+    ("dropped lines counted",
+     r"\(XEN\) \d+ guest console lines dropped \(serial transmit buffer full\)"),
+    ("flood finished on 3 vCPUs", r"\(d\d+\) flood: dom \d+ done: \d+ calls of 16384 bytes from 3 vCPUs"),
+    ("flood guest stopped cleanly", r"\(XEN\) d1: 'flood' stopped: poweroff"),
+    ("timer guest woke from HLT 10 times", r"\(d\d+\) timer: 10 wakeups ok"),
+    ("every frame returned", MARKERS[-1][1]),
+]
 # A scripted Dom0 session (test/integration/dom0/session.rc as /etc/rc).
 DOM0_MARKERS = [
     ("Dom0 built", r"\(XEN\) dom0: 64 MiB, {cpus} vCPUs?, entry 0x[0-9a-f]+"),
@@ -100,6 +112,32 @@ def fairness(log):
     print(f"fairness: dom {done_dom} finished {snapshot[done_dom]} rounds; "
           f"dom {others[0]} had {snapshot[others[0]]} ({ratio:.0%})")
     return None if ratio >= 0.4 else f"fairness ratio {ratio:.0%} below 40%"
+
+
+def flood_checks(log):
+    """The neighbours ran and were heard while the flood went on."""
+    start = re.search(r"\(d\d+\) flood: dom \d+: \d+ ms of", log)
+    done = re.search(r"\(d\d+\) flood: dom \d+ done: (\d+) calls", log)
+    if not start or not done:
+        return ["flood: no start or done line"]
+    during = log[start.end():done.start()]
+    fair_doms = set(re.findall(r"\(d\d+\) fair: dom (\d+) vcpu \d+ round", during))
+    dropped = sum(int(n) for n in re.findall(r"\(XEN\) (\d+) guest console lines dropped", log))
+    timer = re.search(r"\(d\d+\) timer: 10 wakeups ok, tsc delta (\d+)", log)
+    khz = re.search(r"\(XEN\) timer: TSC (\d+) kHz", log)
+    print(f"flood: {done.group(1)} calls of 16 KiB; {dropped} lines dropped, reported; "
+          f"{len(fair_doms)} fair domains printed rounds during it")
+    failures = []
+    if len(fair_doms) < 2:
+        failures.append(f"only {len(fair_doms)} fair domains were heard during the flood")
+    if not timer or not re.search(r"timer: 10 wakeups ok", during):
+        failures.append("the timer guest did not finish during the flood")
+    elif khz:
+        ms = int(timer.group(1)) / int(khz.group(1))
+        print(f"timer guest: 10 wakeups of 10 ms took {ms:.0f} ms during the flood")
+        if ms > 2000:
+            failures.append(f"timer guest's 10 x 10 ms took {ms:.0f} ms: the host stalled")
+    return failures
 
 
 def run(cmd, logfile, timeout, cwd=None):
@@ -147,7 +185,10 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--iso-script")
     ap.add_argument("--bochs-script")
-    ap.add_argument("--set", choices=["basic", "hostile", "xsa", "dom0"], default="basic")
+    ap.add_argument("--set", choices=["basic", "hostile", "xsa", "flood", "dom0"],
+                    default="basic")
+    ap.add_argument("--icount", action="store_true",
+                    help="QEMU: guest time counts instructions, so timings ignore host load")
     args = ap.parse_args()
 
     cmdline = "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all idle_poweroff"
@@ -160,6 +201,8 @@ def main():
                "-smp", str(args.cpus), "-nodefaults", "-display", "none", "-serial", "stdio",
                "-no-reboot", "-kernel", args.image, "-append", cmdline,
                "-initrd", ",".join(modules)]
+        if args.icount:
+            cmd[3:3] = ["-icount", "shift=0,sleep=off"]
     else:
         iso = args.log + ".iso"
         subprocess.run([args.iso_script, iso, args.image, cmdline] + modules, check=True,
@@ -173,7 +216,7 @@ def main():
 
     failures = []
     markers = {"basic": MARKERS, "hostile": HOSTILE_MARKERS, "xsa": XSA_MARKERS,
-               "dom0": DOM0_MARKERS}[args.set]
+               "flood": FLOOD_MARKERS, "dom0": DOM0_MARKERS}[args.set]
     for desc, rx in markers:
         if not re.search(rx.format(cpus=args.cpus), log):
             failures.append(f"missing marker: {desc}  /{rx.format(cpus=args.cpus)}/")
@@ -186,6 +229,8 @@ def main():
         err = fairness(log)
         if err:
             failures.append(err)
+    if args.set == "flood":
+        failures += flood_checks(log)
     if timed_out:
         failures.append(f"timed out after {args.timeout} s waiting for /{DONE}/")
     for f in failures:
