@@ -245,7 +245,7 @@ struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags
 	*err = -ENOMEM;
 	if (!(d = page_alloc()))
 		return NULL;
-	if (p2m_init(&d->p2m, virt->p2m_format, &core_pages)) {
+	if (p2m_init(&d->p2m, virt->p2m_format, &core_pages, P2M_POOL(nr_vcpus, mem_mib))) {
 		page_free(d);
 		return NULL;
 	}

@@ -21,7 +21,8 @@ struct domain {
 	u32 nr_vcpus;				/* (I) */
 	u64 mem_pages;				/* (L) RAM frames it owns (memop.c changes it) */
 	struct vcpu *vcpus[MAX_VCPUS];		/* (I) */
-	struct p2m p2m;				/* (L) */
+	struct p2m p2m;				/* (L) map/unmap; its tables are counted
+						 * in its own pool (P2M_POOL) */
 	spinlock_t lock;
 	bool privileged;			/* (I) Dom0: may use bulkhead_domctl */
 	bool killed;				/* (A) set once by domain_kill */
@@ -51,6 +52,11 @@ struct domain {
 
 /* Flags of domain_new. */
 #define DOMAIN_PRIVILEGED 1u
+
+/* A domain's p2m table pool, as Xen sizes the HVM paging pool (libxl: 1 MiB
+ * per vCPU and 8 KiB per MiB of RAM): dense RAM of up to 4x mem_mib, plus
+ * grant, foreign and other scattered mappings, with room to spare. */
+#define P2M_POOL(nr_vcpus, mem_mib) (256ull * (nr_vcpus) + 2ull * (mem_mib) + 64)
 
 struct domain_config {
 	const char *name;

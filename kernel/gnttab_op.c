@@ -120,10 +120,14 @@ static int map_one(struct domain *me, struct gnttab_map_grant_ref *op)
 		gnttab_unpin(&g->gnttab->table, op->ref, ro);
 	}
 	if (st == GNTST_okay) {
+		int rc;
+
 		spin_lock(&me->lock);
-		if (p2m_map(&me->p2m, op->host_addr, hpa & PAGE_MASK, ro ? P2M_R : P2M_R | P2M_W))
-			st = GNTST_general_error;	/* host_addr is populated */
+		rc = p2m_map(&me->p2m, op->host_addr, hpa & PAGE_MASK, ro ? P2M_R : P2M_R | P2M_W);
 		spin_unlock(&me->lock);
+		/* -EEXIST: host_addr is populated; -ENOMEM: me's table pool is spent. */
+		if (rc)
+			st = rc == -ENOMEM ? GNTST_no_space : GNTST_general_error;
 		if (st != GNTST_okay) {
 			gnttab_maptrack_free(&me->gnttab->maptrack, handle);
 			gnttab_unpin(&g->gnttab->table, op->ref, ro);

@@ -93,7 +93,12 @@ void memop_flush_wait(struct domain *d)
 {
 	u64 seen[MAX_VCPUS];
 	u32 here = this_cpu()->index;
+	paddr_t retired;
 
+	/* Tables retired so far go back once every vCPU has flushed (p2m.h). */
+	spin_lock(&d->lock);
+	retired = p2m_retired_take(&d->p2m);
+	spin_unlock(&d->lock);
 	__atomic_store_n(&flushing[here], true, __ATOMIC_SEQ_CST);
 	domain_p2m_changed(d);	/* new generation: each vCPU flushes before it enters */
 	for (u32 i = 0; i < d->nr_vcpus; i++)
@@ -112,6 +117,7 @@ void memop_flush_wait(struct domain *d)
 			cpu_relax();
 	}
 	__atomic_store_n(&flushing[here], false, __ATOMIC_SEQ_CST);
+	p2m_retired_free(&d->p2m, retired);
 }
 
 static void free_batch(struct domain *d, paddr_t *batch, u32 *nb)
@@ -231,51 +237,59 @@ static long reservation(struct vcpu *v, u32 op, u64 start, u64 arg)
 	return (long)i;
 }
 
-/* Puts the core's page (space, idx) at gpfn, evicting what is there (RAM
- * there is freed: *freed, after a flush). memop_lock(d) held. */
-static long place(struct domain *d, const struct xen_add_to_physmap *x, paddr_t *freed)
+/* The core's page (space, idx) and where d has it now. memop_lock(d) held. */
+static long place_source(struct domain *d, const struct xen_add_to_physmap *x, paddr_t *page,
+			 gpaddr_t **where)
 {
-	gpaddr_t gpa = x->gpfn << PAGE_SHIFT, *where;
-	paddr_t page, old;
 	long rc;
 
 	if (x->space == XENMAPSPACE_shared_info) {
 		if (x->idx != 0)
 			return -EINVAL;
-		page = virt_to_phys(d->evtchn->shared);
-		where = &d->evtchn->shared_gpa;
-	} else {
-		if (x->idx >= GNTTAB_MAX_FRAMES)	/* also the v2 status-frame bit */
-			return -EINVAL;
-		if ((rc = gnttab_frame_get(d, (u32)x->idx, &page)))
-			return rc;
-		where = &d->gnttab->frame_gpa[x->idx];
-	}
-	if (*where == gpa)
+		*page = virt_to_phys(d->evtchn->shared);
+		*where = &d->evtchn->shared_gpa;
 		return 0;
-	switch (memop_classify(d, gpa, &old)) {
-	case MEMOP_EMPTY:
-		break;
-	case MEMOP_RAM:
-		*freed = p2m_unmap(&d->p2m, gpa);
-		d->mem_pages--;
-		break;
-	case MEMOP_SHARED_INFO:
-		p2m_unmap(&d->p2m, gpa);
-		d->evtchn->shared_gpa = EVTCHN_NO_GPA;
-		break;
-	case MEMOP_GRANT_FRAME:
-		d->gnttab->frame_gpa[gnttab_frame_at(d, gpa)] = GNTTAB_NO_GPA;
-		p2m_unmap(&d->p2m, gpa);
-		break;
-	default:
+	}
+	if (x->idx >= GNTTAB_MAX_FRAMES)	/* also the v2 status-frame bit */
+		return -EINVAL;
+	if ((rc = gnttab_frame_get(d, (u32)x->idx, page)))
+		return rc;
+	*where = &d->gnttab->frame_gpa[x->idx];
+	return 0;
+}
+
+/* Puts the core's page (space, idx) at gpfn, evicting what is there (RAM
+ * there is freed: *freed, after a flush). memop_lock(d) held. */
+static long place(struct domain *d, const struct xen_add_to_physmap *x, paddr_t *freed)
+{
+	gpaddr_t gpa = x->gpfn << PAGE_SHIFT, *where;
+	enum memop_page kind;
+	paddr_t page, old;
+	long rc;
+
+	if ((rc = place_source(d, x, &page, &where)) || *where == gpa)
+		return rc;
+	kind = memop_classify(d, gpa, &old);
+	if (kind == MEMOP_BUSY)
 		return -EBUSY;
+	/* What can fail first: a map into an empty slot may need tables the
+	 * domain's pool no longer has. A present entry is replaced in place. */
+	if (kind == MEMOP_EMPTY && (rc = p2m_map(&d->p2m, gpa, page, P2M_R | P2M_W)))
+		return rc;
+	if (kind != MEMOP_EMPTY)
+		old = p2m_replace(&d->p2m, gpa, page, P2M_R | P2M_W);
+	if (kind == MEMOP_RAM) {
+		*freed = old;
+		d->mem_pages--;
+	} else if (kind == MEMOP_SHARED_INFO) {
+		d->evtchn->shared_gpa = EVTCHN_NO_GPA;
+	} else if (kind == MEMOP_GRANT_FRAME) {
+		d->gnttab->frame_gpa[gnttab_frame_at(d, gpa)] = GNTTAB_NO_GPA;
 	}
 	if (*where != EVTCHN_NO_GPA)	/* moved: the old place becomes empty */
 		p2m_unmap(&d->p2m, *where);
-	rc = p2m_map(&d->p2m, gpa, page, P2M_R | P2M_W);
-	*where = rc ? EVTCHN_NO_GPA : gpa;
-	return rc;
+	*where = gpa;
+	return 0;
 }
 
 static long add_to_physmap(struct vcpu *v, u64 arg)

@@ -37,8 +37,9 @@ bool memop_foreign_here(struct domain *d, gpaddr_t gpa);
 /*
  * After p2m entries of d were removed: every vCPU of d that may hold the old
  * translations exits once (and flushes before it re-enters) before this
- * returns, so their frames may then be freed or handed back. Call with no
- * lock held: the vCPUs waited for may be spinning on one.
+ * returns, so their frames may then be freed or handed back; p2m tables
+ * retired before the call are freed by it. Call with no lock held (the
+ * vCPUs waited for may be spinning on one) and a reference on d.
  */
 void memop_flush_wait(struct domain *d);
 

@@ -39,6 +39,8 @@ HOSTILE_MARKERS = [
     ("hostile guest survived its hypercalls",
      r"\(d\d+\) hostile: 2000000 random hypercalls survived"),
     ("hostile guest stopped cleanly", r"\(XEN\) d1: 'hostile' stopped: poweroff"),
+    ("p2mflood: emptied tables reclaimed, the table pool bounds the rest",
+     r"\(d\d+\) p2mflood: all checks passed"),
     ("timer guest woke from HLT 10 times", r"\(d\d+\) timer: 10 wakeups ok"),
     ("every frame returned", MARKERS[-1][1]),
 ]
