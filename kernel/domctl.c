@@ -110,8 +110,10 @@ static long op_load(struct vcpu *v, struct bh_domctl *op, struct domain *d)
 	struct bh_load *l = &op->u.load;
 	u8 chunk[512];
 
+	/* gpa + len as a subtraction: a gpa near 2^64 would wrap the sum below
+	 * the RAM size and pass. */
 	if (d->started || l->len > d->mem_pages << PAGE_SHIFT ||
-	    l->gpa + l->len > d->mem_pages << PAGE_SHIFT)
+	    l->gpa > (d->mem_pages << PAGE_SHIFT) - l->len)
 		return -EINVAL;
 	for (u64 done = 0; done < l->len; done += sizeof(chunk)) {
 		size_t n = MIN(sizeof(chunk), l->len - done);
