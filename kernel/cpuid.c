@@ -9,6 +9,7 @@
  * - 0xd (XSAVE): only the components the core switches (xsave_mask), so
  *   what CPUID offers is exactly what XSETBV accepts.
  * - 0x80000001: SVM (ECX 2) cleared. 0x8000000a (SVM features): zero.
+ * - 0x8000001e (AMD topology): APIC id and core id = vCPU id, one node.
  * - 0x40000000-0x40000005: Xen's leaves (public/xen.h, REFERENCE §4).
  * - 0x40000100 and up (Xen's alternative bases): zero.
  * Everything else passes through from the host.
@@ -80,6 +81,13 @@ void cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		break;
 	case 0x80000001:
 		r->ecx &= ~(1u << 2);
+		break;
+	case 0x8000001e:
+		/* AMD extended APIC id and core/node ids (APM Vol 3 E.4.25): the
+		 * host's name the physical core the vCPU happens to run on. */
+		r->eax = v->id;
+		r->ebx = v->id & 0xff;
+		r->ecx = 0;
 		break;
 	default:
 		break;
