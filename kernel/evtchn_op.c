@@ -391,6 +391,7 @@ static long register_vcpu_info(struct vcpu *v, u32 id, u64 arg)
 	struct evtchn_domain *ev = d->evtchn;
 	struct vcpu_info *vi, *old;
 	paddr_t hpa;
+	unsigned perm = 0;
 	long rc = 0;
 
 	if (copy_from_guest(v, &info, arg, sizeof(info)))
@@ -403,8 +404,9 @@ static long register_vcpu_info(struct vcpu *v, u32 id, u64 arg)
 		rc = -ESRCH;
 	else if (ev->vcpu_info[id])
 		rc = -EBUSY;
-	else if (memop_classify(d, info.mfn << PAGE_SHIFT, &hpa) != MEMOP_RAM)
-		rc = -EINVAL;
+	else if (memop_classify(d, info.mfn << PAGE_SHIFT, &hpa) != MEMOP_RAM ||
+		 !p2m_lookup(&d->p2m, info.mfn << PAGE_SHIFT, &hpa, &perm) || !(perm & P2M_W))
+		rc = -EINVAL;	/* the core writes it: own RAM the guest may write too */
 	if (!rc) {
 		vi = phys_to_virt(hpa + info.offset);
 		old = vinfo(ev, id);
