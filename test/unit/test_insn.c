@@ -17,6 +17,7 @@
 #define L INSN_MODE_64
 #define BAD (-EINVAL)
 #define MORE (-EAGAIN)
+#define INSN_FUZZ_LEN 15	/* what exit_skip fetches */
 
 struct tcase {
 	enum insn_mode mode;
@@ -491,11 +492,71 @@ static void test_view(void)
 	CHECK(in.seg == 0x64 && in.lock && in.modrm == 0x0a);
 }
 
+/*
+ * The bytes come from the guest (exit_skip fetches them at its RIP): any 15
+ * of them must decode to 1..15 or -EINVAL, reading nothing past what was
+ * given (each try from a heap buffer of exactly that size, for ASan), and a
+ * truncated copy must ask for more (-EAGAIN) or refuse, never decode shorter.
+ * Prefix and escape bytes are drawn often, so long and extended forms occur.
+ */
+static u64 fuzz_rng = 0x243f6a8885a308d3ull;
+
+static u8 fuzz_byte(void)
+{
+	static const u8 hot[] = { 0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x26, 0x2e, 0x36, 0x3e, 0x64,
+				  0x65, 0x40, 0x48, 0x4f, 0x0f, 0x38, 0x3a, 0xc4, 0xc5, 0x62,
+				  0x8f, 0xf6, 0xf7, 0xff, 0x04, 0x05, 0x44, 0x84, 0xc0 };
+
+	fuzz_rng ^= fuzz_rng << 13;
+	fuzz_rng ^= fuzz_rng >> 7;
+	fuzz_rng ^= fuzz_rng << 17;
+	return fuzz_rng & 1 ? hot[(fuzz_rng >> 8) % sizeof(hot)] : (u8)(fuzz_rng >> 16);
+}
+
+static void test_guest_bytes(void)
+{
+	for (int iter = 0; iter < 20000; iter++) {
+		u8 code[INSN_FUZZ_LEN];
+		enum insn_mode mode = (enum insn_mode)(iter % 3);
+		struct insn in;
+		int full;
+
+		for (size_t i = 0; i < sizeof(code); i++)
+			code[i] = fuzz_byte();
+		for (size_t n = 0; n <= sizeof(code); n++) {
+			u8 *b = malloc(n ? n : 1);
+			int rc;
+
+			memcpy(b, code, n);
+			rc = insn_decode(b, n, mode, &in);
+			free(b);
+			if (n == sizeof(code)) {
+				full = rc;
+				CHECK(rc == -EINVAL || (rc >= 1 && rc <= 15 && in.len == rc &&
+							in.opcode_off < in.len));
+			} else {
+				CHECK(rc == -EAGAIN || rc == -EINVAL || (rc >= 1 && (size_t)rc <= n));
+			}
+		}
+		/* Fewer bytes give the same length, or ask for more; what the
+		 * whole refuses, no prefix of it decodes. */
+		for (size_t n = 1; n < sizeof(code); n++) {
+			int rc = insn_decode(code, n, mode, &in);
+
+			if (full > 0)
+				CHECK((size_t)full <= n ? rc == full : rc == -EAGAIN);
+			else
+				CHECK(rc < 0);
+		}
+	}
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		CHECK(test_case(&cases[i]));
 	test_view();
+	test_guest_bytes();
 	CHECK_DONE("test_insn");
 	return 0;
 }
