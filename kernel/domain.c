@@ -1,6 +1,7 @@
 /* Domain life cycle: create (paused), give vCPUs a start, run, shut down or crash,
  * and return every frame when the last reference goes. */
 #include "domain.h"
+#include "domlist.h"
 #include "sched.h"
 #include "memop.h"
 #include "frame.h"
@@ -19,12 +20,7 @@
 #define LM_PD 0x3000
 #define LM_GDT 0x7000
 #define LM_STACK_PER_VCPU 0x10000
-#define DOMID_FIRST_RESERVED 0x7ff0
 
-static spinlock_t domain_list_lock = SPINLOCK_INIT;
-static struct domain *domains;
-static u32 nr_domains;
-static u16 next_domid = 1;
 void (*domain_all_gone)(void);
 void (*domain_dom0_shutdown)(int reason);
 
@@ -50,7 +46,7 @@ static const struct page_ops core_pages = { pt_alloc, pt_free, pt_map, NULL };
 
 unsigned domain_count(void)
 {
-	return READ_ONCE(nr_domains);
+	return domlist_count();
 }
 
 /* Copies between the core and guest-physical memory, frame by frame. */
@@ -161,7 +157,7 @@ int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 loca
 			slot = &d->foreign[i];
 	rc = slot ? p2m_map(&d->p2m, local_gpa, hpa & PAGE_MASK, P2M_R | P2M_W) : -EBUSY;
 	if (!rc) {
-		__atomic_add_fetch(&owner->refs, 1, __ATOMIC_ACQ_REL);
+		domlist_hold(owner);
 		slot->owner = owner;
 		slot->local_gpa = local_gpa;
 	}
@@ -215,28 +211,11 @@ static void domain_free(struct domain *d)
 	page_free(d);
 }
 
-static int domid_pick(int want)
-{
-	if (want >= 0)
-		return want;
-	for (u32 tries = 0; tries < DOMID_FIRST_RESERVED; tries++) {
-		u16 id = next_domid++;
-		bool used = false;
-
-		if (next_domid >= DOMID_FIRST_RESERVED)
-			next_domid = 1;
-		for (struct domain *d = domains; d; d = d->next)
-			used |= d->id == id;
-		if (!used)
-			return id;
-	}
-	return -ENOSPC;
-}
-
 struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags, int domid,
 			  int *err)
 {
 	struct domain *d;
+	int id;
 
 	BUILD_BUG_ON(sizeof(struct domain) > PAGE_SIZE);
 	*err = -EINVAL;
@@ -266,16 +245,8 @@ struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags
 		domain_free(d);
 		return NULL;
 	}
-	spin_lock(&domain_list_lock);
-	*err = domid_pick(domid);
-	if (*err >= 0) {
-		d->id = (u16)*err;
-		d->next = domains;
-		domains = d;
-		nr_domains++;
-	}
-	spin_unlock(&domain_list_lock);
-	if (*err < 0) {
+	if ((id = domlist_add(d, domid)) < 0) {
+		*err = id;
 		domain_free(d);
 		return NULL;
 	}
@@ -296,7 +267,7 @@ int domain_vcpu_start(struct domain *d, u32 id, const struct vcpu_start *s, u64 
 	v->regs.gpr[GPR_RDI] = rdi;
 	v->regs.gpr[GPR_RSI] = rsi;
 	v->regs.gpr[GPR_RDX] = rdx;
-	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+	domlist_hold(d);	/* the vCPU's, dropped when it is reaped */
 	d->vcpus[id] = v;
 	return 0;
 }
@@ -392,26 +363,12 @@ int domain_create(const struct domain_config *cfg, struct domain **out)
 
 struct domain *domain_get(u16 domid)
 {
-	struct domain *found = NULL;
-
-	spin_lock(&domain_list_lock);
-	for (struct domain *d = domains; d; d = d->next) {
-		if (d->id == domid && d->refs) {
-			__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
-			found = d;
-			break;
-		}
-	}
-	spin_unlock(&domain_list_lock);
-	return found;
+	return domlist_get(domid);
 }
 
 void domain_foreach(void (*fn)(struct domain *d, void *ctx), void *ctx)
 {
-	spin_lock(&domain_list_lock);
-	for (struct domain *d = domains; d; d = d->next)
-		fn(d, ctx);
-	spin_unlock(&domain_list_lock);
+	domlist_foreach(fn, ctx);
 }
 
 void domain_kill(struct domain *d, const char *why)
@@ -420,8 +377,7 @@ void domain_kill(struct domain *d, const char *why)
 
 	if (__atomic_exchange_n(&d->killed, true, __ATOMIC_ACQ_REL))
 		return;
-	/* Hold the domain: vCPUs may be torn down as soon as dying is set. */
-	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+	domlist_hold(d);	/* vCPUs may be torn down as soon as dying is set */
 	pr_info("d%u: '%s' stopped: %s\n", d->id, d->name, why);
 	/* IPC: close its ports, give back its grant mappings, while its vCPUs exist. */
 	evtchn_domain_kill(d);
@@ -486,25 +442,12 @@ void domain_vcpu_gone(struct domain *d)
 
 void domain_put(struct domain *d)
 {
-	bool last;
-
-	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
+	if (!domlist_put(d))
 		return;
-	spin_lock(&domain_list_lock);
-	for (struct domain **pp = &domains; *pp; pp = &(*pp)->next) {
-		if (*pp == d) {
-			*pp = d->next;
-			break;
-		}
-	}
-	spin_unlock(&domain_list_lock);
 	pr_info("d%u: destroyed, memory returned\n", d->id);
 	domain_free(d);
 	/* Counted until its frames are back, or "all gone" could run while
-	 * another CPU still frees a domain (IPC helper's fix). */
-	spin_lock(&domain_list_lock);
-	last = --nr_domains == 0;
-	spin_unlock(&domain_list_lock);
-	if (last && domain_all_gone)
+	 * another CPU still frees a domain. */
+	if (domlist_gone() && domain_all_gone)
 		domain_all_gone();
 }

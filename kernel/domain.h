@@ -30,7 +30,8 @@ struct domain {
 	bool started;				/* (L) unpaused at least once */
 	u32 pause_count;			/* (L) runs only at 0 */
 	int shutdown_reason;			/* (L) SHUTDOWN_*, or -1 */
-	u32 refs;				/* (A) live vCPUs + domain_get holds */
+	u32 refs;				/* (A) live vCPUs + holders (domlist.h): never
+						 * rises again from 0 */
 	u64 max_pages;				/* (L) populate limit */
 	u64 created_tsc;			/* (I) */
 	bool toolstack_ref;			/* (A) held by the toolstack until destroy */
@@ -47,7 +48,7 @@ struct domain {
 	u64 hypercall_page_gpa;			/* (L) 0 = none */
 	char con_line[CONSOLE_LINE];		/* (L) console_io line buffer */
 	u32 con_len;				/* (L) */
-	struct domain *next;			/* under domain_list_lock */
+	struct domain *next;			/* the registry's (domlist.c), under its lock */
 };
 
 /* Flags of domain_new. */
@@ -93,8 +94,10 @@ int domain_unmap_foreign(struct domain *d, u64 local_gpa);
  * second-level translations before it next runs (virt.h), and running ones
  * are made to exit now. */
 void domain_p2m_changed(struct domain *d);
-/* Finds a domain by id (dying ones included) and takes a reference; NULL if none. */
+/* Finds a domain by id (dying ones included) and takes a reference; NULL if
+ * none, or if its last reference is already gone. */
 struct domain *domain_get(u16 domid);
+/* Drops a reference; the last frees the domain. */
 void domain_put(struct domain *d);
 /* Calls fn for each domain (under the list lock: fn must not block or create). */
 void domain_foreach(void (*fn)(struct domain *d, void *ctx), void *ctx);

@@ -8,6 +8,9 @@ Scenarios (--scenario):
   cycles    100 create/destroy cycles; xl info free_memory back where it was
   hostile   a domain making two million random hypercalls; then the session
             still works and free_memory is back
+  race      100 create/destroy cycles while the racer domain names each new
+            domain in bind_interdomain and grant copies (references taken and
+            dropped through creation and destruction); free_memory is back
 Every command has its own timeout; a failure names the command and the
 marker it missed, and prints the tail of the serial log.
 """
@@ -154,6 +157,35 @@ def scenario_cycles(c, args):
     expect(after == before, f"free_memory {after} MiB after the cycles, {before} MiB before")
 
 
+def no_core_fault(args, what):
+    log = open(args.log, errors="replace").read()
+    expect(not re.search(r"\(XEN\) .*(exception|PANIC|crashed)", log),
+           f"the core logged a fault or a crash during {what}")
+
+
+def scenario_race(c, args):
+    """Domains created and destroyed while another domain holds references to them."""
+    before = free_memory(c)
+    c.run("xl create /etc/xen/racer.cfg", 60)
+    for i in range(args.cycles):
+        c.run("xl create /etc/xen/pingpong.cfg name=cycle", 60)
+        out = c.run("xl destroy cycle", 30)
+        expect("invalid" not in out and "rror" not in out, f"cycle {i}: destroy said {out!r}")
+    log = c.run("cat /var/log/xen/console/guest-racer.log")
+    followed = [int(n) for n in re.findall(r"racer: following d(\d+)", log)]
+    expect(followed, "the racer never followed a new domain")
+    print(f"the racer named each new domain up to d{max(followed)}")
+    c.run("xl destroy racer")
+    for _ in range(20):
+        if "racer" not in c.run("xl list"):
+            break
+        time.sleep(0.5)
+    after = free_memory(c)
+    print(f"free_memory: {before} MiB before, {after} MiB after {args.cycles} raced cycles")
+    expect(after == before, f"free_memory {after} MiB after the race, {before} MiB before")
+    no_core_fault(args, "the race")
+
+
 def scenario_hostile(c, args):
     """The hostile domain's random hypercalls, then proof that everything still works."""
     before = free_memory(c)
@@ -186,7 +218,7 @@ def main():
     ap.add_argument("--image", required=True)
     ap.add_argument("--dom0", required=True)
     ap.add_argument("--rootfs", required=True)
-    ap.add_argument("--scenario", choices=["session", "cycles", "hostile"], required=True)
+    ap.add_argument("--scenario", choices=["session", "cycles", "hostile", "race"], required=True)
     ap.add_argument("--dom0-mem", type=int, default=256)
     ap.add_argument("--dom0-vcpus", type=int, default=2)
     ap.add_argument("--cycles", type=int, default=100)
@@ -205,7 +237,7 @@ def main():
             raise Failure("no dom0# prompt within 60 s of boot")
         print(f"dom0# prompt after {time.time() - start:.1f} s")
         {"session": scenario_session, "cycles": scenario_cycles,
-         "hostile": scenario_hostile}[args.scenario](c, args)
+         "hostile": scenario_hostile, "race": scenario_race}[args.scenario](c, args)
     except Failure as f:
         c.close()
         print("FAIL:", f)
