@@ -6,6 +6,7 @@
  *   vCPU's APIC id, EBX[23:16] the domain's vCPU count.
  * - 0x6 (power), 0xa (PMU): zero — neither is virtualized.
  * - 0xb / 0x1f topology: one thread per core, APIC id = vCPU id.
+ * - 0x1 ECX OSXSAVE (27), 0x7 ECX OSPKE (4): the guest's own CR4 bits.
  * - 0xd (XSAVE): only the components the core switches (xsave_mask), so
  *   what CPUID offers is exactly what XSETBV accepts.
  * - 0x80000001: SVM (ECX 2) cleared. 0x8000000a (SVM features): zero.
@@ -18,6 +19,7 @@
 #include "vcpu.h"
 #include "domain.h"
 #include "smp.h"
+#include "cpu.h"
 #include "public/xen.h"
 #include "lib.h"
 
@@ -47,6 +49,20 @@ static void cpuid_xen(struct vcpu *v, u32 leaf, struct cpuid_regs *r)
 	}
 }
 
+/* OSXSAVE and OSPKE mirror the guest's CR4, not the host's (SDM Vol 2
+ * CPUID: "OS has set CR4.OSXSAVE" / "CR4.PKE"). */
+#define CPUID1_OSXSAVE (1u << 27)
+#define CPUID7_OSPKE (1u << 4)
+#define CR4_PKE (1ul << 22)
+
+static u64 cpuid_guest_cr4(struct vcpu *v)
+{
+	struct guest_mode m;
+
+	virt->get_mode(v, &m);
+	return m.cr4;
+}
+
 void cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -60,8 +76,10 @@ void cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
 	cpuid_count(leaf, subleaf, r);
 	switch (leaf) {
 	case 0x1:
-		r->ecx &= ~((1u << 3) | (1u << 5) | (1u << 15) | (1u << 24));
+		r->ecx &= ~((1u << 3) | (1u << 5) | (1u << 15) | (1u << 24) | CPUID1_OSXSAVE);
 		r->ecx |= (1u << 31) | (1u << 21);
+		if (cpuid_guest_cr4(v) & CR4_OSXSAVE)
+			r->ecx |= CPUID1_OSXSAVE;
 		r->ebx = (r->ebx & 0xffff) | (v->id << 24) | ((v->domain->nr_vcpus & 0xff) << 16);
 		break;
 	case 0xb:
@@ -70,6 +88,11 @@ void cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		r->ebx = subleaf == 0 ? 1 : (subleaf == 1 ? v->domain->nr_vcpus : 0);
 		r->eax = subleaf == 0 ? 0 : (subleaf == 1 ? 8 : 0);
 		r->ecx = subleaf | (subleaf < 2 ? (subleaf + 1) << 8 : 0);
+		break;
+	case 0x7:
+		r->ecx &= ~CPUID7_OSPKE;
+		if (subleaf == 0 && cpuid_guest_cr4(v) & CR4_PKE)
+			r->ecx |= CPUID7_OSPKE;
 		break;
 	case 0xd:
 		if (subleaf == 0) {

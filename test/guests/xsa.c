@@ -212,9 +212,16 @@ static int check_xsetbv(uint64_t supported)
 		{ 0, 3ull | 1ull << 17, "AMX TILECFG alone" },
 	};
 	uint64_t cr4;
+	uint32_t r[4];
 
 	__asm__ __volatile__("mov %%cr4, %0" : "=r"(cr4));
+	cpu_cpuid(1, 0, r);
+	if (r[2] & (1u << 27))
+		return fail("CPUID OSXSAVE set before the guest set CR4.OSXSAVE", r[2]);
 	__asm__ __volatile__("mov %0, %%cr4" ::"r"(cr4 | CR4_OSXSAVE));
+	cpu_cpuid(1, 0, r);
+	if (!(r[2] & (1u << 27)))
+		return fail("CPUID OSXSAVE clear after the guest set CR4.OSXSAVE", r[2]);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (!xsetbv_faults(bad[i].idx, bad[i].val))
 			return fail(bad[i].what, trap_vector);
@@ -223,7 +230,7 @@ static int check_xsetbv(uint64_t supported)
 		return fail("XSETBV of the components CPUID offers", supported);
 	if (xsetbv_faults(0, 3) || cpu_xgetbv() != 3)
 		return fail("XSETBV back to x87|SSE", cpu_xgetbv());
-	pass("XSETBV refuses bad XCR0 values, takes what CPUID offers");
+	pass("XSETBV refuses bad XCR0 values, takes what CPUID offers, OSXSAVE follows CR4");
 	return 0;
 }
 
@@ -247,6 +254,26 @@ static int check_xcr0_lowering(unsigned int vcpu, uint64_t supported)
 	}
 	if (vcpu == 0)
 		pass("XCR0 lowered under saved AVX state, across vCPU switches");
+	return 0;
+}
+
+/* --- the host's topology stays the host's --- */
+
+static int check_topology(unsigned int vcpu)
+{
+	uint32_t r[4];
+
+	cpu_cpuid(0x80000000, 0, r);
+	if (r[0] < 0x8000001e) {
+		if (vcpu == 0)
+			print("xsa: CPUID 0x8000001e not offered by this CPU\n");
+		return 0;
+	}
+	cpu_cpuid(0x8000001e, 0, r);
+	if (r[0] != vcpu || (r[2] & 0xff))
+		return fail("CPUID 0x8000001e shows the host's APIC or node id", r[0]);
+	if (vcpu == 0)
+		pass("CPUID 0x8000001e gives the vCPU's own ids");
 	return 0;
 }
 
@@ -350,6 +377,7 @@ int guest_main(unsigned int vcpu, unsigned int domid)
 		__asm__ __volatile__("mov %%cr4, %0" : "=r"(cr4));
 		__asm__ __volatile__("mov %0, %%cr4" ::"r"(cr4 | CR4_OSXSAVE));
 	}
+	check_topology(vcpu);
 	check_dr_switch(vcpu);
 	if (supported)
 		check_xcr0_lowering(vcpu, supported);

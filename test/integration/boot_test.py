@@ -54,8 +54,10 @@ XSA_MARKERS = [
     ("INVD/WBINVD complete, INVLPGA/MONITOR #UD",
      r"\(d\d+\) xsa: WBINVD and INVD complete; INVLPGA and MONITOR raise #UD ok"),
     ("#DB reflected with DR6", r"\(d\d+\) xsa: #DB reflected: single step, data breakpoint ok"),
-    ("XSETBV checked", r"\(d\d+\) xsa: (XSETBV refuses bad XCR0 values, takes what CPUID offers ok"
+    ("XSETBV checked", r"\(d\d+\) xsa: (XSETBV refuses bad XCR0 values, takes what CPUID offers, OSXSAVE follows CR4 ok"
                        r"|XSETBV not tried: the CPU offers no XSAVE)"),
+    ("CPUID 0x8000001e is the vCPU's", r"\(d\d+\) xsa: (CPUID 0x8000001e gives the vCPU's own ids ok"
+                                       r"|CPUID 0x8000001e not offered by this CPU)"),
     ("DR0-3 per vCPU", r"\(d\d+\) xsa: DR0-3 kept per vCPU across switches ok"),
     ("XCR0 lowering", r"\(d\d+\) xsa: (XCR0 lowered under saved AVX state, across vCPU switches ok"
                       r"|XCR0 lowering not tried: the CPU offers no AVX)"),
