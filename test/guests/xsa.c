@@ -49,9 +49,16 @@ static uint64_t read_dr6(void)
 	return v;
 }
 
-/* Faults (#GP, #UD): note it and step over the instruction. */
+static void user_return(struct trap_frame *f);
+
+/* Faults (#GP, #UD): note it and step over the instruction; one taken at
+ * CPL 3 ends the excursion to user mode instead. */
 static void on_fault(struct trap_frame *f)
 {
+	if (f->cs & 3) {
+		user_return(f);
+		return;
+	}
 	trap_vector = f->vector;
 	trap_rip = f->rip;
 	trap_count++;
@@ -338,6 +345,124 @@ static int check_debug(void)
 	return 0;
 }
 
+/* --- 2: #AC is reflected (CPL 3, CR0.AM, RFLAGS.AC, a misaligned load) --- */
+
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_TSS 0x28
+#define CR0_AM (1ul << 18)
+#define PTE_USER 4ul
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1, ist[7], reserved2;
+	uint16_t reserved3, iomap;
+} __attribute__((packed));
+
+static struct tss64 tss __attribute__((aligned(16)));
+static uint64_t gdt[7] __attribute__((aligned(16)));
+static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
+uint8_t ac_user_stack[4096] __attribute__((aligned(16)));
+uint64_t ac_saved[7];		/* rbx rbp r12-r15 rsp of ac_enter_user's caller */
+static uint64_t ac_words[2] __attribute__((aligned(16)));
+static volatile uint64_t user_vector, user_error;
+
+/* Runs "load 4 bytes at target; ud2" at CPL 3 with RFLAGS.AC set, and
+ * returns when that code faulted (user_return). */
+void ac_enter_user(uint64_t target);
+void ac_back(void);
+__asm__(".pushsection .text\n"
+	".globl ac_enter_user, ac_back\n"
+	"ac_enter_user:\n\t"
+	"movq %rbx, ac_saved+0(%rip)\n\tmovq %rbp, ac_saved+8(%rip)\n\t"
+	"movq %r12, ac_saved+16(%rip)\n\tmovq %r13, ac_saved+24(%rip)\n\t"
+	"movq %r14, ac_saved+32(%rip)\n\tmovq %r15, ac_saved+40(%rip)\n\t"
+	"movq %rsp, ac_saved+48(%rip)\n\t"
+	"pushq $0x1b\n\t"				/* SS: user data, RPL 3 */
+	"leaq ac_user_stack+4096(%rip), %rax\n\tpushq %rax\n\t"
+	"pushq $0x40002\n\t"				/* RFLAGS: AC */
+	"pushq $0x23\n\t"				/* CS: user code, RPL 3 */
+	"leaq 1f(%rip), %rax\n\tpushq %rax\n\t"
+	"iretq\n"
+	"1:\tmovl (%rdi), %eax\n\t"
+	"ud2\n"
+	"ac_back:\n\t"
+	"movq ac_saved+0(%rip), %rbx\n\tmovq ac_saved+8(%rip), %rbp\n\t"
+	"movq ac_saved+16(%rip), %r12\n\tmovq ac_saved+24(%rip), %r13\n\t"
+	"movq ac_saved+32(%rip), %r14\n\tmovq ac_saved+40(%rip), %r15\n\t"
+	"movq ac_saved+48(%rip), %rsp\n\t"
+	"ret\n"
+	".popsection");
+
+/* A fault at CPL 3: note it and go back to ac_enter_user's caller at CPL 0. */
+static void user_return(struct trap_frame *f)
+{
+	user_vector = f->vector;
+	user_error = f->error;
+	f->rip = (uint64_t)(uintptr_t)ac_back;
+	f->cs = SEL_KCODE;
+	f->ss = SEL_KDATA;
+	f->rsp = ac_saved[6];
+	f->rflags = 2;
+}
+
+static void on_alignment(struct trap_frame *f)
+{
+	user_return(f);
+}
+
+/* Our own GDT with user segments and a TSS (for the way back to CPL 0),
+ * and the user bit on the tables that map our 8 MiB (ABI.md's layout). */
+static void user_mode_setup(void)
+{
+	uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+	volatile uint64_t *pml4 = (volatile uint64_t *)0x1000ul, *pdpt = (volatile uint64_t *)0x2000ul;
+	volatile uint64_t *pd = (volatile uint64_t *)0x3000ul;
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = {
+		sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+	uint64_t cr3;
+
+	tss.rsp[0] = (uint64_t)(uintptr_t)(ring0_stack + sizeof(ring0_stack));
+	tss.iomap = sizeof(tss);
+	gdt[1] = 0x00af9a000000ffffull;		/* code64, DPL 0 (as the builder's) */
+	gdt[2] = 0x00cf92000000ffffull;		/* data, DPL 0 */
+	gdt[3] = 0x00cff2000000ffffull;		/* data, DPL 3 */
+	gdt[4] = 0x00affa000000ffffull;		/* code64, DPL 3 */
+	gdt[5] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
+		 ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	gdt[6] = base >> 32;
+	__asm__ __volatile__("lgdt %0" ::"m"(gdtr));
+	__asm__ __volatile__("ltr %w0" ::"r"(SEL_TSS));
+	pml4[0] |= PTE_USER;
+	for (int i = 0; i < 4; i++) {
+		pdpt[i] |= PTE_USER;
+		pd[i] |= PTE_USER;
+	}
+	__asm__ __volatile__("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) :: "memory");
+}
+
+static int check_alignment(void)
+{
+	uint64_t cr0;
+
+	user_mode_setup();
+	__asm__ __volatile__("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ __volatile__("mov %0, %%cr0" ::"r"(cr0 | CR0_AM));
+	user_vector = ~0ul;
+	ac_enter_user((uint64_t)(uintptr_t)ac_words + 1);
+	__asm__ __volatile__("mov %0, %%cr0" ::"r"(cr0));
+	if (user_vector == 6) {
+		print("xsa: #AC not raised by this CPU (the CPL 3 load ran; emulator without "
+		      "alignment checks)\n");
+		return 0;
+	}
+	if (user_vector != 17 || user_error != 0)
+		return fail("#AC at CPL 3 not reflected with error code 0", user_vector);
+	pass("#AC reflected with its error code");
+	return 0;
+}
+
 /* --- 7: SVM-only and cache instructions never run for real --- */
 
 static int check_instructions(void)
@@ -363,10 +488,12 @@ int guest_main(unsigned int vcpu, unsigned int domid)
 		trap_set_handler(1, on_debug);
 		trap_set_handler(6, on_fault);
 		trap_set_handler(13, on_fault);
+		trap_set_handler(17, on_alignment);
 		check_hypercall_page((uint16_t)domid);
 		check_commandline();
 		check_instructions();
 		check_debug();
+		check_alignment();
 		if (supported)
 			check_xsetbv(supported);
 		else
