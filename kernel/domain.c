@@ -14,13 +14,6 @@
 #include "public/xen.h"
 #include "lib.h"
 
-/* Guest-physical layout of a long-mode start (test/guests/ABI.md). */
-#define LM_PML4 0x1000
-#define LM_PDPT 0x2000
-#define LM_PD 0x3000
-#define LM_GDT 0x7000
-#define LM_STACK_PER_VCPU 0x10000
-
 void (*domain_all_gone)(void);
 void (*domain_dom0_shutdown)(int reason);
 
@@ -49,42 +42,6 @@ unsigned domain_count(void)
 	return domlist_count();
 }
 
-/* Copies between the core and guest-physical memory, frame by frame. */
-static int gpa_copy(struct domain *d, gpaddr_t gpa, void *buf, size_t len, bool to_guest)
-{
-	while (len) {
-		size_t chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		paddr_t hpa;
-		unsigned perm;
-
-		if (!p2m_lookup(&d->p2m, gpa, &hpa, &perm) || (to_guest && !(perm & P2M_W)))
-			return -EFAULT;
-		if (to_guest)
-			memcpy(phys_to_virt(hpa), buf, chunk);
-		else
-			memcpy(buf, phys_to_virt(hpa), chunk);
-		gpa += chunk;
-		buf = (u8 *)buf + chunk;
-		len -= chunk;
-	}
-	return 0;
-}
-
-int gpa_read(struct domain *d, gpaddr_t gpa, void *buf, size_t len)
-{
-	return gpa_copy(d, gpa, buf, len, false);
-}
-
-int gpa_write(struct domain *d, gpaddr_t gpa, const void *buf, size_t len)
-{
-	return gpa_copy(d, gpa, (void *)buf, len, true);
-}
-
-int domain_load(void *d, u64 gpa, const void *src, size_t len)
-{
-	return gpa_write(d, gpa, src, len);
-}
-
 static int populate(struct domain *d, u64 pages)
 {
 	for (u64 i = 0; i < pages; i++) {
@@ -103,87 +60,10 @@ static int populate(struct domain *d, u64 pages)
 	return 0;
 }
 
-int domain_build_long_mode(struct domain *d, struct vcpu_start *s, u32 vcpu)
-{
-	static const u64 gdt[3] = { 0, 0x00af9a000000ffffull, 0x00cf92000000ffffull };
-	u64 pd[512], e;
-	int rc = 0;
-
-	e = LM_PDPT | 0x3;
-	rc |= gpa_write(d, LM_PML4, &e, 8);
-	for (u64 i = 0; i < 4; i++) {
-		e = (LM_PD + i * PAGE_SIZE) | 0x3;
-		rc |= gpa_write(d, LM_PDPT + i * 8, &e, 8);
-		for (u64 j = 0; j < 512; j++)
-			pd[j] = ((i * 512 + j) << 21) | 0x83;
-		rc |= gpa_write(d, LM_PD + i * PAGE_SIZE, pd, sizeof(pd));
-	}
-	rc |= gpa_write(d, LM_GDT, gdt, sizeof(gdt));
-	memset(s, 0, sizeof(*s));
-	s->mode = VCPU_START_LONG;
-	s->rflags = 0x2;
-	s->rsp = (d->mem_pages << PAGE_SHIFT) - vcpu * LM_STACK_PER_VCPU;
-	s->cr3 = LM_PML4;
-	s->gdt_base = LM_GDT;
-	s->gdt_limit = 23;
-	return rc ? -EINVAL : 0;
-}
-
 static void free_leaf(void *ctx, paddr_t hpa)
 {
 	(void)ctx;
 	page_free(phys_to_virt(hpa));
-}
-
-int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 local_gpa)
-{
-	struct foreign_map *slot = NULL;
-	paddr_t hpa;
-	int rc;
-
-	if ((gpa | local_gpa) & ~PAGE_MASK || owner == d)
-		return -EINVAL;
-	/* Only the owner's plain RAM, checked and mapped while its memory cannot
-	 * change (no decrease, no grant mapping in between): never a frame it
-	 * maps from someone else. */
-	memop_lock(owner);
-	if (memop_classify(owner, gpa, &hpa) != MEMOP_RAM) {
-		memop_unlock(owner);
-		return -EINVAL;
-	}
-	spin_lock(&d->lock);
-	for (u32 i = 0; i < FOREIGN_MAPS && !slot; i++)
-		if (!d->foreign[i].owner)
-			slot = &d->foreign[i];
-	rc = slot ? p2m_map(&d->p2m, local_gpa, hpa & PAGE_MASK, P2M_R | P2M_W) : -EBUSY;
-	if (!rc) {
-		domlist_hold(owner);
-		slot->owner = owner;
-		slot->local_gpa = local_gpa;
-	}
-	spin_unlock(&d->lock);
-	memop_unlock(owner);
-	return rc;
-}
-
-int domain_unmap_foreign(struct domain *d, u64 local_gpa)
-{
-	struct domain *owner = NULL;
-
-	spin_lock(&d->lock);
-	for (u32 i = 0; i < FOREIGN_MAPS && !owner; i++) {
-		if (d->foreign[i].owner && d->foreign[i].local_gpa == local_gpa) {
-			owner = d->foreign[i].owner;
-			d->foreign[i].owner = NULL;
-			p2m_unmap(&d->p2m, local_gpa);
-		}
-	}
-	spin_unlock(&d->lock);
-	if (!owner)
-		return -ENOENT;
-	domain_p2m_changed(d);
-	domain_put(owner);
-	return 0;
 }
 
 void domain_p2m_changed(struct domain *d)
@@ -202,9 +82,7 @@ void domain_p2m_changed(struct domain *d)
 /* Frees memory and the domain itself; no vCPU of it exists any more. */
 static void domain_free(struct domain *d)
 {
-	for (u32 i = 0; i < FOREIGN_MAPS; i++)
-		if (d->foreign[i].owner)
-			domain_unmap_foreign(d, d->foreign[i].local_gpa);
+	foreign_unmap_all(d);
 	gnttab_domain_free(d);	/* IPC pages leave the p2m before it is freed */
 	evtchn_domain_free(d);
 	p2m_destroy(&d->p2m, free_leaf, NULL);
@@ -224,10 +102,6 @@ struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags
 	*err = -ENOMEM;
 	if (!(d = page_alloc()))
 		return NULL;
-	if (p2m_init(&d->p2m, virt->p2m_format, &core_pages, P2M_POOL(nr_vcpus, mem_mib))) {
-		page_free(d);
-		return NULL;
-	}
 	d->lock = (spinlock_t)SPINLOCK_INIT;
 	d->shutdown_reason = -1;
 	d->nr_vcpus = nr_vcpus;
@@ -237,21 +111,30 @@ struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags
 	d->created_tsc = rdtsc();
 	d->max_pages = mem_mib << (20 - PAGE_SHIFT);
 	fmt_snprintf(d->name, sizeof(d->name), "%s", name);
-	if ((*err = evtchn_domain_init(d)) || (*err = gnttab_domain_init(d))) {	/* IPC state */
-		domain_free(d);
-		return NULL;
-	}
-	if ((*err = populate(d, d->max_pages))) {
-		domain_free(d);
-		return NULL;
-	}
+	if ((*err = p2m_init(&d->p2m, virt->p2m_format, &core_pages, P2M_POOL(nr_vcpus, mem_mib))))
+		goto free_domain;
+	if ((*err = evtchn_domain_init(d)))	/* IPC state */
+		goto free_p2m;
+	if ((*err = gnttab_domain_init(d)))
+		goto free_evtchn;
+	if ((*err = populate(d, d->max_pages)))
+		goto free_gnttab;
 	if ((id = domlist_add(d, domid)) < 0) {
 		*err = id;
-		domain_free(d);
-		return NULL;
+		goto free_gnttab;
 	}
 	*err = 0;
 	return d;
+
+free_gnttab:
+	gnttab_domain_free(d);
+free_evtchn:
+	evtchn_domain_free(d);
+free_p2m:
+	p2m_destroy(&d->p2m, free_leaf, NULL);
+free_domain:
+	page_free(d);
+	return NULL;
 }
 
 int domain_vcpu_start(struct domain *d, u32 id, const struct vcpu_start *s, u64 rdi, u64 rsi,
@@ -309,55 +192,6 @@ int domain_unpause(struct domain *d)
 	spin_unlock(&d->lock);
 	for (u32 i = 0; i < d->nr_vcpus; i++)
 		first ? sched_add(d->vcpus[i]) : sched_wake(d->vcpus[i]);
-	return 0;
-}
-
-int domain_create(const struct domain_config *cfg, struct domain **out)
-{
-	u64 top = cfg->mem_mib << 20;
-	struct domain *d;
-	int rc;
-
-	if (cfg->load_addr + cfg->image_size > top || cfg->load_addr < 0x8000 ||
-	    (cfg->mode == VCPU_START_REAL && cfg->load_addr + cfg->image_size > 0x100000) ||
-	    (cfg->mode == VCPU_START_LONG && top < cfg->nr_vcpus * LM_STACK_PER_VCPU + 0x100000))
-		return -EINVAL;
-	d = domain_new(cfg->name, cfg->nr_vcpus, cfg->mem_mib, 0, -1, &rc);
-	if (!d)
-		return rc;
-	rc = gpa_write(d, cfg->load_addr, cfg->image, cfg->image_size);
-	for (u32 i = 0; !rc && i < cfg->nr_vcpus; i++) {
-		struct vcpu_start s;
-
-		if (cfg->mode == VCPU_START_LONG) {
-			rc = domain_build_long_mode(d, &s, i);
-			s.rip = cfg->load_addr;
-		} else {
-			memset(&s, 0, sizeof(s));
-			s.mode = VCPU_START_REAL;
-			s.rflags = 0x2;
-			s.cs_sel = (u16)(cfg->load_addr >> 4);
-			s.cs_base = cfg->load_addr & ~0xfull;
-			s.rip = cfg->load_addr & 0xf;
-			s.rsp = 0xfff0;
-		}
-		/* test/guests/ABI.md: RDI = vCPU id, RSI = domain id, RDX = arg. */
-		if (!rc)
-			rc = domain_vcpu_start(d, i, &s, i, d->id, cfg->arg);
-	}
-	if (!rc)
-		rc = domain_unpause(d);
-	if (rc) {
-		domain_kill(d, "build failed");
-		domain_put(d);
-		return rc;
-	}
-	pr_info("d%u: created '%s': %u vCPU%s, %lu MiB, %s mode at 0x%lx\n", d->id, d->name,
-		d->nr_vcpus, d->nr_vcpus == 1 ? "" : "s", cfg->mem_mib,
-		cfg->mode == VCPU_START_REAL ? "real" : "long", cfg->load_addr);
-	if (out)
-		*out = d;
-	domain_put(d);
 	return 0;
 }
 

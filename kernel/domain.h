@@ -1,4 +1,4 @@
-/* Domains: memory (p2m), vCPUs, lifecycle. */
+/* Domains: memory (p2m), vCPUs, life cycle and references. */
 #ifndef BULKHEAD_DOMAIN_H
 #define BULKHEAD_DOMAIN_H
 
@@ -7,6 +7,10 @@
 #include "p2m.h"
 #include "vcpu.h"
 #include "public/hvm.h"
+/* Split out of domain.c; included for the callers that found them here. */
+#include "domain_build.h"
+#include "foreign.h"
+#include "guestmem.h"
 
 #define MAX_VCPUS 64
 #define MAX_DOMAINS 256
@@ -36,7 +40,7 @@ struct domain {
 	u64 created_tsc;			/* (I) */
 	bool toolstack_ref;			/* (A) held by the toolstack until destroy */
 	u64 p2m_gen;				/* (A) bumped when a p2m entry is removed */
-	struct foreign_map {			/* (L) other domains' frames mapped here */
+	struct foreign_map {			/* (L) other domains' frames mapped here (foreign.c) */
 		u64 local_gpa;
 		struct domain *owner;		/* holds a reference */
 	} foreign[FOREIGN_MAPS];
@@ -59,19 +63,6 @@ struct domain {
  * grant, foreign and other scattered mappings, with room to spare. */
 #define P2M_POOL(nr_vcpus, mem_mib) (256ull * (nr_vcpus) + 2ull * (mem_mib) + 64)
 
-struct domain_config {
-	const char *name;
-	u32 nr_vcpus;
-	u64 mem_mib;
-	enum vcpu_start_mode mode;
-	gpaddr_t load_addr;
-	const void *image;
-	size_t image_size;
-	u64 arg;		/* handed to every vCPU in RDX (test/guests/ABI.md) */
-};
-
-/* Builds and starts a domain; 0 or a negative errno (nothing left behind). */
-int domain_create(const struct domain_config *cfg, struct domain **out);
 /* A paused domain with mem_mib of RAM and no vCPU yet; domid < 0 picks the
  * next free id. NULL and *err on failure. The caller holds a reference. */
 struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags, int domid,
@@ -82,14 +73,6 @@ int domain_vcpu_start(struct domain *d, u32 id, const struct vcpu_start *s, u64 
 		      u64 rdx);
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
-/* Writes bytes into the domain's RAM; 0 or -EFAULT. */
-int domain_load(void *d, u64 gpa, const void *src, size_t len);
-/* Identity page tables for 0-4 GiB and a flat GDT, for a long-mode start. */
-int domain_build_long_mode(struct domain *d, struct vcpu_start *s, u32 vcpu);
-/* Maps page gpa of owner at local_gpa in d (privileged use); -EBUSY when the
- * table is full, -EEXIST when local_gpa is in use, -EINVAL when not RAM. */
-int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 local_gpa);
-int domain_unmap_foreign(struct domain *d, u64 local_gpa);
 /* After removing or narrowing p2m entries: every vCPU of d flushes its
  * second-level translations before it next runs (virt.h), and running ones
  * are made to exit now. */
@@ -114,10 +97,5 @@ void domain_vcpu_gone(struct domain *d);
 /* Called when Dom0 shuts down: the machine follows. */
 extern void (*domain_dom0_shutdown)(int reason);
 unsigned domain_count(void);
-
-/* Guest-physical memory access through the p2m. 0, or -EFAULT when a byte
- * is not guest RAM. */
-int gpa_read(struct domain *d, gpaddr_t gpa, void *buf, size_t len);
-int gpa_write(struct domain *d, gpaddr_t gpa, const void *buf, size_t len);
 
 #endif

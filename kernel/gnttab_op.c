@@ -12,6 +12,7 @@
 #include "gnttab.h"
 #include "ipc.h"
 #include "memop.h"
+#include "foreign.h"
 #include "vcpu.h"
 #include "guestmem.h"
 #include "console.h"
@@ -82,7 +83,7 @@ static int usable_frame(struct domain *g, u64 gfn, bool write, paddr_t *hpa)
 		return GNTST_bad_page;
 	spin_lock(&g->lock);
 	if (!p2m_lookup(&g->p2m, gpa, hpa, &perm) || (write && !(perm & P2M_W)) ||
-	    memop_foreign_here(g, gpa))
+	    foreign_here(g, gpa))
 		st = GNTST_bad_page;
 	spin_unlock(&g->lock);
 	return st;

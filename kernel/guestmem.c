@@ -1,4 +1,5 @@
-/* Guest page-table walks (SDM Vol 3A ch. 4: 32-bit, PAE and 4-level paging). */
+/* Guest memory copies: through the p2m, and after guest page-table walks
+ * (SDM Vol 3A ch. 4: 32-bit, PAE and 4-level paging). */
 #include "guestmem.h"
 #include "vcpu.h"
 #include "domain.h"
@@ -11,6 +12,37 @@
 #define PTE_W 2ull
 #define PTE_PS 0x80ull
 #define ADDR_MASK 0x000ffffffffff000ull
+
+/* Copies between the core and guest-physical memory, frame by frame. */
+static int gpa_copy(struct domain *d, gpaddr_t gpa, void *buf, size_t len, bool to_guest)
+{
+	while (len) {
+		size_t chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+		paddr_t hpa;
+		unsigned perm;
+
+		if (!p2m_lookup(&d->p2m, gpa, &hpa, &perm) || (to_guest && !(perm & P2M_W)))
+			return -EFAULT;
+		if (to_guest)
+			memcpy(phys_to_virt(hpa), buf, chunk);
+		else
+			memcpy(buf, phys_to_virt(hpa), chunk);
+		gpa += chunk;
+		buf = (u8 *)buf + chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int gpa_read(struct domain *d, gpaddr_t gpa, void *buf, size_t len)
+{
+	return gpa_copy(d, gpa, buf, len, false);
+}
+
+int gpa_write(struct domain *d, gpaddr_t gpa, const void *buf, size_t len)
+{
+	return gpa_copy(d, gpa, (void *)buf, len, true);
+}
 
 bool guest_mode_is64(const struct guest_mode *m)
 {

@@ -1,7 +1,8 @@
 /*
- * Guest memory by guest-virtual address: a walk of the guest's own page
- * tables (whatever mode it is in), then the p2m. The only way the core
- * reads or writes what a guest passes by pointer.
+ * Guest memory: by guest-physical address through the p2m, and by
+ * guest-virtual address with a walk of the guest's own page tables
+ * (whatever mode it is in) first. The only way the core reads or writes
+ * guest memory, whether a guest passes it by pointer or a builder loads it.
  */
 #ifndef BULKHEAD_GUESTMEM_H
 #define BULKHEAD_GUESTMEM_H
@@ -11,6 +12,14 @@
 #include "insn.h"
 
 struct vcpu;
+struct domain;
+
+/* Copies to or from d's guest-physical memory; 0, or -EFAULT when a byte is
+ * not mapped (or, written, not writable). They walk d's p2m without its
+ * lock, so call them on one of d's vCPUs (memop_flush_wait waits for those
+ * before a retired table is freed, p2m.h) or before d first runs. */
+int gpa_read(struct domain *d, gpaddr_t gpa, void *buf, size_t len);
+int gpa_write(struct domain *d, gpaddr_t gpa, const void *buf, size_t len);
 
 /* Translate a linear address; -EFAULT when unmapped or not permitted. */
 int guest_translate(struct vcpu *v, const struct guest_mode *m, u64 gva, bool write, gpaddr_t *gpa);

@@ -11,6 +11,7 @@
 #include "vcpu.h"
 #include "percpu.h"
 #include "guestmem.h"
+#include "foreign.h"
 #include "cpu.h"
 #include "public/memory.h"
 #include "lib.h"
@@ -34,41 +35,6 @@ void memop_unlock(struct domain *d)
 	spin_unlock(&d->evtchn->lock);
 }
 
-bool memop_foreign_here(struct domain *d, gpaddr_t gpa)
-{
-	for (u32 i = 0; i < FOREIGN_MAPS; i++)
-		if (d->foreign[i].owner && d->foreign[i].local_gpa == gpa)
-			return true;
-	return false;
-}
-
-struct foreign_scan {
-	const struct domain *owner;
-	paddr_t hpa;
-	bool found;
-};
-
-static void foreign_scan_one(struct domain *m, void *ctx)
-{
-	struct foreign_scan *s = ctx;
-	paddr_t hpa;
-
-	for (u32 i = 0; i < FOREIGN_MAPS && !s->found; i++)
-		if (READ_ONCE(m->foreign[i].owner) == s->owner &&
-		    p2m_lookup(&m->p2m, READ_ONCE(m->foreign[i].local_gpa), &hpa, NULL) &&
-		    (hpa & PAGE_MASK) == s->hpa)
-			s->found = true;
-}
-
-/* Another domain maps frame hpa of d through BH_DOMCTL_map_foreign. */
-static bool foreign_elsewhere(struct domain *d, paddr_t hpa)
-{
-	struct foreign_scan s = { d, hpa & PAGE_MASK, false };
-
-	domain_foreach(foreign_scan_one, &s);
-	return s.found;
-}
-
 enum memop_page memop_classify(struct domain *d, gpaddr_t gpa, paddr_t *hpa)
 {
 	*hpa = 0;
@@ -79,7 +45,7 @@ enum memop_page memop_classify(struct domain *d, gpaddr_t gpa, paddr_t *hpa)
 		return MEMOP_SHARED_INFO;
 	if (gnttab_frame_at(d, gpa) >= 0)
 		return MEMOP_GRANT_FRAME;
-	if (gnttab_gpa_busy(d, gpa) || memop_foreign_here(d, gpa) || evtchn_frame_in_use(d, *hpa) ||
+	if (gnttab_gpa_busy(d, gpa) || foreign_here(d, gpa) || evtchn_frame_in_use(d, *hpa) ||
 	    foreign_elsewhere(d, *hpa))
 		return MEMOP_BUSY;
 	return MEMOP_RAM;

@@ -31,9 +31,6 @@ void memop_unlock(struct domain *d);
 /* What gpa (page-aligned) holds in d, and its host frame (0 when empty).
  * Caller holds memop_lock(d). */
 enum memop_page memop_classify(struct domain *d, gpaddr_t gpa, paddr_t *hpa);
-/* True when d maps another domain's frame at gpa (BH_DOMCTL_map_foreign):
- * such a page is not d's to grant or give back. Caller holds d->lock. */
-bool memop_foreign_here(struct domain *d, gpaddr_t gpa);
 /*
  * After p2m entries of d were removed: every vCPU of d that may hold the old
  * translations exits once (and flushes before it re-enters) before this
