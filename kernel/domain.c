@@ -66,26 +66,39 @@ static void free_leaf(void *ctx, paddr_t hpa)
 	page_free(phys_to_virt(hpa));
 }
 
-void domain_p2m_changed(struct domain *d)
+/* The pCPUs d's vCPUs are placed on. Caller holds d->lock, or d has started. */
+static u64 vcpu_cpus(struct domain *d)
 {
 	u64 cpus = 0;
 
-	__atomic_add_fetch(&d->p2m_gen, 1, __ATOMIC_ACQ_REL);
 	for (u32 i = 0; i < d->nr_vcpus; i++)
 		if (d->vcpus[i])
 			cpus |= 1ull << d->vcpus[i]->pcpu;
+	return cpus;
+}
+
+void domain_p2m_changed(struct domain *d)
+{
+	u64 cpus;
+
+	__atomic_add_fetch(&d->p2m_gen, 1, __ATOMIC_ACQ_REL);
+	cpus = vcpu_cpus(d);
 	for (unsigned c = 0; c < nr_cpus; c++)
 		if (cpus & (1ull << c))
 			sched_kick(c);
 }
 
-/* Frees memory and the domain itself; no vCPU of it exists any more. */
+/* Frees memory, vCPUs and the domain itself. Its last reference is gone:
+ * every vCPU that ran was reaped on its pCPU, none runs again. */
 static void domain_free(struct domain *d)
 {
 	foreign_unmap_all(d);
 	gnttab_domain_free(d);	/* IPC pages leave the p2m before it is freed */
 	evtchn_domain_free(d);
 	p2m_destroy(&d->p2m, free_leaf, NULL);
+	for (u32 i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_destroy(d->vcpus[i]);
 	page_free(d);
 }
 
@@ -141,29 +154,39 @@ int domain_vcpu_start(struct domain *d, u32 id, const struct vcpu_start *s, u64 
 		      u64 rdx)
 {
 	struct vcpu *v;
+	int rc = 0;
 
-	if (id >= d->nr_vcpus || d->vcpus[id] || d->started)
-		return id >= d->nr_vcpus ? -EINVAL : -EEXIST;
+	if (id >= d->nr_vcpus)
+		return -EINVAL;
 	v = vcpu_create(d, id, s);
 	if (!v)
 		return -ENOMEM;
 	v->regs.gpr[GPR_RDI] = rdi;
 	v->regs.gpr[GPR_RSI] = rsi;
 	v->regs.gpr[GPR_RDX] = rdx;
-	domlist_hold(d);	/* the vCPU's, dropped when it is reaped */
-	d->vcpus[id] = v;
-	return 0;
+	/* Under d->lock, as domain_kill decides which vCPUs hold a reference. */
+	spin_lock(&d->lock);
+	if (d->dying)
+		rc = -ESRCH;
+	else if (d->vcpus[id] || d->started)
+		rc = -EEXIST;
+	if (!rc) {
+		domlist_hold(d);	/* the vCPU's, dropped when it is reaped */
+		d->vcpus[id] = v;
+	}
+	spin_unlock(&d->lock);
+	if (rc)
+		vcpu_destroy(v);	/* never ran: any CPU may free it */
+	return rc;
 }
 
 int domain_pause(struct domain *d)
 {
-	u64 cpus = 0;
+	u64 cpus;
 
 	spin_lock(&d->lock);
 	d->pause_count++;
-	for (u32 i = 0; i < d->nr_vcpus; i++)
-		if (d->vcpus[i])
-			cpus |= 1ull << d->vcpus[i]->pcpu;
+	cpus = vcpu_cpus(d);
 	spin_unlock(&d->lock);
 	for (unsigned c = 0; c < nr_cpus; c++)	/* make running vCPUs leave their CPUs */
 		if (cpus & (1ull << c))
@@ -174,22 +197,23 @@ int domain_pause(struct domain *d)
 int domain_unpause(struct domain *d)
 {
 	bool first;
+	int rc = 0;
 
 	spin_lock(&d->lock);
-	for (u32 i = 0; i < d->nr_vcpus; i++) {
-		if (!d->vcpus[i]) {
-			spin_unlock(&d->lock);
-			return -EINVAL;	/* a vCPU without a start state */
-		}
-	}
-	if (!d->pause_count) {
-		spin_unlock(&d->lock);
-		return -EINVAL;
-	}
+	for (u32 i = 0; i < d->nr_vcpus; i++)
+		if (!d->vcpus[i])
+			rc = -EINVAL;	/* a vCPU without a start state */
+	/* Not once dying: domain_kill has decided whether vCPUs are on a pCPU. */
+	if (!d->pause_count || d->dying)
+		rc = -EINVAL;
 	first = !d->started;
-	d->started = true;
-	d->pause_count--;
+	if (!rc) {
+		d->started = true;
+		d->pause_count--;
+	}
 	spin_unlock(&d->lock);
+	if (rc)
+		return rc;
 	for (u32 i = 0; i < d->nr_vcpus; i++)
 		first ? sched_add(d->vcpus[i]) : sched_wake(d->vcpus[i]);
 	return 0;
@@ -207,7 +231,8 @@ void domain_foreach(void (*fn)(struct domain *d, void *ctx), void *ctx)
 
 void domain_kill(struct domain *d, const char *why)
 {
-	u64 cpus = 0;
+	bool started;
+	u64 cpus;
 
 	if (__atomic_exchange_n(&d->killed, true, __ATOMIC_ACQ_REL))
 		return;
@@ -216,23 +241,21 @@ void domain_kill(struct domain *d, const char *why)
 	/* IPC: close its ports, give back its grant mappings, while its vCPUs exist. */
 	evtchn_domain_kill(d);
 	gnttab_domain_kill(d);
-	for (u32 i = 0; i < d->nr_vcpus; i++)
-		if (d->vcpus[i])
-			cpus |= 1ull << d->vcpus[i]->pcpu;
+	/* With unpause and vcpu_start serialized on d->lock, started says for
+	 * good whether its vCPUs are (or will be) on pCPUs to be reaped there. */
+	spin_lock(&d->lock);
 	__atomic_store_n(&d->dying, true, __ATOMIC_RELEASE);
+	started = d->started;
+	cpus = vcpu_cpus(d);
+	spin_unlock(&d->lock);
 	for (unsigned c = 0; c < nr_cpus; c++)
 		if (cpus & (1ull << c))
 			sched_reap(c);
-	/* vCPUs never started are not on any pCPU: free them here. */
-	if (!d->started) {
-		for (u32 i = 0; i < d->nr_vcpus; i++) {
-			if (d->vcpus[i]) {
-				vcpu_destroy(d->vcpus[i]);
-				d->vcpus[i] = NULL;
-				domain_put(d);
-			}
-		}
-	}
+	/* vCPUs never started are on no pCPU: their references go here, and
+	 * domain_free frees them. */
+	for (u32 i = 0; !started && i < d->nr_vcpus; i++)
+		if (d->vcpus[i])
+			domain_put(d);
 	domain_put(d);
 }
 

@@ -24,14 +24,15 @@ struct domain {
 	char name[DOMAIN_NAME_LEN];		/* (I) */
 	u32 nr_vcpus;				/* (I) */
 	u64 mem_pages;				/* (L) RAM frames it owns (memop.c changes it) */
-	struct vcpu *vcpus[MAX_VCPUS];		/* (I) */
+	struct vcpu *vcpus[MAX_VCPUS];		/* (L) set before it first runs, then fixed;
+						 * freed with the domain, not at reap */
 	struct p2m p2m;				/* (L) map/unmap; its tables are counted
 						 * in its own pool (P2M_POOL) */
 	spinlock_t lock;
 	bool privileged;			/* (I) Dom0: may use bulkhead_domctl */
 	bool killed;				/* (A) set once by domain_kill */
-	bool dying;				/* (A) set once; vCPUs then stop */
-	bool started;				/* (L) unpaused at least once */
+	bool dying;				/* (A) set once, under d->lock; vCPUs then stop */
+	bool started;				/* (L) unpaused at least once; never once dying */
 	u32 pause_count;			/* (L) runs only at 0 */
 	int shutdown_reason;			/* (L) SHUTDOWN_*, or -1 */
 	u32 refs;				/* (A) live vCPUs + holders (domlist.h): never
@@ -42,7 +43,9 @@ struct domain {
 	u64 p2m_gen;				/* (A) bumped when a p2m entry is removed */
 	struct foreign_map {			/* (L) other domains' frames mapped here (foreign.c) */
 		u64 local_gpa;
-		struct domain *owner;		/* holds a reference */
+		paddr_t hpa;			/* the owner's frame */
+		struct domain *owner;		/* holds a reference; NULL: free slot */
+		bool unmapping;			/* unmapped, its vCPUs not yet flushed */
 	} foreign[FOREIGN_MAPS];
 	/* IPC (evtchn_op.c, gnttab_op.c, hvmop.c): set up in domain_new, closed
 	 * in domain_kill, freed in domain_free. */
@@ -68,24 +71,25 @@ struct domain {
 struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags, int domid,
 			  int *err);
 /* Creates vCPU id with its start state and argument registers; only before
- * the domain first runs. */
+ * the domain first runs (-EEXIST after, -ESRCH once it is dying). */
 int domain_vcpu_start(struct domain *d, u32 id, const struct vcpu_start *s, u64 rdi, u64 rsi,
 		      u64 rdx);
 int domain_pause(struct domain *d);
+/* -EINVAL when not paused, a vCPU has no start state, or d is dying. */
 int domain_unpause(struct domain *d);
 /* After removing or narrowing p2m entries: every vCPU of d flushes its
  * second-level translations before it next runs (virt.h), and running ones
- * are made to exit now. */
+ * are made to exit now. memop_flush_wait also waits for them. */
 void domain_p2m_changed(struct domain *d);
 /* Finds a domain by id (dying ones included) and takes a reference; NULL if
  * none, or if its last reference is already gone. */
 struct domain *domain_get(u16 domid);
-/* Drops a reference; the last frees the domain. */
+/* Drops a reference; the last frees the domain (its vCPUs are gone then). */
 void domain_put(struct domain *d);
 /* Calls fn for each domain (under the list lock: fn must not block or create). */
 void domain_foreach(void (*fn)(struct domain *d, void *ctx), void *ctx);
 /* Stops the domain with a reason; its vCPUs are torn down on their pCPUs
- * and its memory returned when the last one is gone. */
+ * and its memory returned when the last reference is gone. */
 void domain_kill(struct domain *d, const char *why);
 void domain_shutdown(struct domain *d, int reason);
 /* Stops v's domain for a fault of its own, logging why ("dN: ..."). */

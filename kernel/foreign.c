@@ -1,7 +1,8 @@
 /*
  * Foreign mappings (foreign.h). The slots live in the mapping domain
  * (d->foreign, under d->lock); the owner learns its frame is mapped by
- * scanning the other domains' slots.
+ * scanning the other domains' slots, which record the frame itself, so
+ * that scan walks no other domain's p2m.
  */
 #include "foreign.h"
 #include "domain.h"
@@ -20,7 +21,8 @@ int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 loca
 		return -EINVAL;
 	/* Only the owner's plain RAM, checked and mapped while its memory cannot
 	 * change (no decrease, no grant mapping in between): never a frame it
-	 * maps from someone else. */
+	 * maps from someone else. Only Dom0 maps foreign pages, so holding its
+	 * d->lock inside the owner's is one order. */
 	memop_lock(owner);
 	if (memop_classify(owner, gpa, &hpa) != MEMOP_RAM) {
 		memop_unlock(owner);
@@ -30,11 +32,13 @@ int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 loca
 	for (u32 i = 0; i < FOREIGN_MAPS && !slot; i++)
 		if (!d->foreign[i].owner)
 			slot = &d->foreign[i];
-	rc = slot ? p2m_map(&d->p2m, local_gpa, hpa & PAGE_MASK, P2M_R | P2M_W) : -EBUSY;
+	rc = slot ? p2m_map(&d->p2m, local_gpa, hpa, P2M_R | P2M_W) : -EBUSY;
 	if (!rc) {
 		domlist_hold(owner);
-		slot->owner = owner;
 		slot->local_gpa = local_gpa;
+		slot->hpa = hpa;
+		slot->unmapping = false;
+		WRITE_ONCE(slot->owner, owner);	/* last: foreign_elsewhere reads it first */
 	}
 	spin_unlock(&d->lock);
 	memop_unlock(owner);
@@ -43,20 +47,29 @@ int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 loca
 
 int domain_unmap_foreign(struct domain *d, u64 local_gpa)
 {
-	struct domain *owner = NULL;
+	struct foreign_map *slot = NULL;
+	struct domain *owner;
 
 	spin_lock(&d->lock);
-	for (u32 i = 0; i < FOREIGN_MAPS && !owner; i++) {
-		if (d->foreign[i].owner && d->foreign[i].local_gpa == local_gpa) {
-			owner = d->foreign[i].owner;
-			d->foreign[i].owner = NULL;
-			p2m_unmap(&d->p2m, local_gpa);
-		}
+	for (u32 i = 0; i < FOREIGN_MAPS && !slot; i++)
+		if (d->foreign[i].owner && !d->foreign[i].unmapping &&
+		    d->foreign[i].local_gpa == local_gpa)
+			slot = &d->foreign[i];
+	if (slot) {
+		p2m_unmap(&d->p2m, local_gpa);
+		slot->unmapping = true;	/* ours: no other unmap takes it */
 	}
 	spin_unlock(&d->lock);
-	if (!owner)
+	if (!slot)
 		return -ENOENT;
-	domain_p2m_changed(d);
+	/* A vCPU of d may still reach the frame through a stale translation:
+	 * the slot keeps it busy and the owner referenced until they flushed,
+	 * as a grant unmap does (gnttab_op.c). */
+	memop_flush_wait(d);
+	spin_lock(&d->lock);
+	owner = slot->owner;
+	WRITE_ONCE(slot->owner, NULL);
+	spin_unlock(&d->lock);
 	domain_put(owner);
 	return 0;
 }
@@ -82,15 +95,16 @@ struct foreign_scan {
 	bool found;
 };
 
+/* Under the domain list lock, without m->lock: a slot being filled or
+ * emptied is either seen or not, and the owner's memop_lock keeps new
+ * mappings of its frames out meanwhile. */
 static void foreign_scan_one(struct domain *m, void *ctx)
 {
 	struct foreign_scan *s = ctx;
-	paddr_t hpa;
 
 	for (u32 i = 0; i < FOREIGN_MAPS && !s->found; i++)
 		if (READ_ONCE(m->foreign[i].owner) == s->owner &&
-		    p2m_lookup(&m->p2m, READ_ONCE(m->foreign[i].local_gpa), &hpa, NULL) &&
-		    (hpa & PAGE_MASK) == s->hpa)
+		    READ_ONCE(m->foreign[i].hpa) == s->hpa)
 			s->found = true;
 }
 

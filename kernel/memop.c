@@ -55,6 +55,12 @@ enum memop_page memop_classify(struct domain *d, gpaddr_t gpa, paddr_t *hpa)
  * guest mode. Two waiting for each other's vCPUs would otherwise deadlock. */
 static bool flushing[MAX_CPUS];
 
+/*
+ * d's vCPUs stay allocated until d is freed (sched.c reap), so d->vcpus[]
+ * may be read here while the caller holds its reference. A vCPU of a dying
+ * domain is waited for too: it may be in guest mode until the reap IPI
+ * lands, and frames freed under it could be another domain's by then.
+ */
 void memop_flush_wait(struct domain *d)
 {
 	u64 seen[MAX_VCPUS];
@@ -76,8 +82,7 @@ void memop_flush_wait(struct domain *d)
 
 		if (!v || v->pcpu == here)
 			continue;	/* not in guest mode while this CPU runs the core */
-		while (!__atomic_load_n(&d->dying, __ATOMIC_ACQUIRE) &&
-		       !__atomic_load_n(&flushing[v->pcpu], __ATOMIC_SEQ_CST) &&
+		while (!__atomic_load_n(&flushing[v->pcpu], __ATOMIC_SEQ_CST) &&
 		       READ_ONCE(pcpus[v->pcpu].current) == v &&
 		       READ_ONCE(v->state) == VCPU_RUNNABLE && READ_ONCE(v->exits) == seen[i])
 			cpu_relax();

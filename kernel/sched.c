@@ -25,6 +25,8 @@ void sched_kick(unsigned cpu)
 		apic_send_ipi(pcpus[cpu].apic_id, VECTOR_KICK);
 }
 
+/* domain_unpause adds a domain's vCPUs once, refusing a dying domain; one
+ * added after its domain started dying is reaped when it is picked. */
 void sched_add(struct vcpu *v)
 {
 	struct runqueue *q = &pcpus[v->pcpu].rq;
@@ -118,29 +120,43 @@ void sched_tick(void)
 	spin_unlock(&c->rq.lock);
 }
 
-/* Tear down this pCPU's vCPUs of dying domains. Interrupts are off. */
+/*
+ * Tears down this pCPU's vCPUs of dying domains. The list walk is under the
+ * run-queue lock: sched_add pushes onto c->vcpus from other CPUs, and an
+ * unlink racing with that push could drop the new vCPU from the list. Only
+ * the vendor state is freed here, on the CPU it was used on (a VMCS is
+ * cleared where it is active, SDM Vol 3C 25.11.1); the struct vcpu stays
+ * until its domain is freed, so d->vcpus[] never dangles for a CPU holding
+ * a reference on d. Interrupts are off.
+ */
 static void reap(struct pcpu *c)
 {
-	struct vcpu **pp = &c->vcpus;
+	struct vcpu *gone = NULL;
 
 	__atomic_store_n(&reap_flag[c->index], false, __ATOMIC_RELEASE);
-	while (*pp) {
+	spin_lock(&c->rq.lock);
+	for (struct vcpu **pp = &c->vcpus; *pp;) {
 		struct vcpu *v = *pp;
-		struct domain *d = v->domain;
 
-		if (!__atomic_load_n(&d->dying, __ATOMIC_ACQUIRE)) {
+		if (!__atomic_load_n(&v->domain->dying, __ATOMIC_ACQUIRE)) {
 			pp = &v->cpu_next;
 			continue;
 		}
-		spin_lock(&c->rq.lock);
 		runq_remove(&c->rq, &v->rq);
-		*pp = v->cpu_next;
 		v->state = VCPU_DOWN;
-		spin_unlock(&c->rq.lock);
+		*pp = v->cpu_next;
+		v->cpu_next = gone;
+		gone = v;
+	}
+	spin_unlock(&c->rq.lock);
+	while (gone) {
+		struct vcpu *v = gone;
+
+		gone = v->cpu_next;
 		if (c->current == v)
 			c->current = NULL;
-		vcpu_destroy(v);
-		domain_vcpu_gone(d);
+		virt->vcpu_destroy(v);
+		domain_vcpu_gone(v->domain);	/* its domain's last put frees v */
 	}
 }
 

@@ -145,13 +145,22 @@ def free_memory(c):
     return int(out.strip())
 
 
+def wait_gone(c, name, timeout=10):
+    """A destroyed domain stays listed (dying) until the last reference to it
+    goes: Dom0's backends unmap its pages when they see it die."""
+    end = time.time() + timeout
+    while row(c.run("xl list"), name) and time.time() < end:
+        time.sleep(0.2)
+    expect(not row(c.run("xl list"), name), f"{name} still listed {timeout} s after xl destroy")
+
+
 def scenario_cycles(c, args):
     before = free_memory(c)
     for i in range(args.cycles):
         c.run(f"xl create /etc/xen/pingpong.cfg name=cycle", 60)
         out = c.run("xl destroy cycle", 30)
         expect("invalid" not in out and "rror" not in out, f"cycle {i}: destroy said {out!r}")
-    c.run("xl list")
+    wait_gone(c, "cycle")
     after = free_memory(c)
     print(f"free_memory: {before} MiB before, {after} MiB after {args.cycles} cycles")
     expect(after == before, f"free_memory {after} MiB after the cycles, {before} MiB before")
@@ -176,10 +185,8 @@ def scenario_race(c, args):
     expect(followed, "the racer never followed a new domain")
     print(f"the racer named each new domain up to d{max(followed)}")
     c.run("xl destroy racer")
-    for _ in range(20):
-        if "racer" not in c.run("xl list"):
-            break
-        time.sleep(0.5)
+    wait_gone(c, "cycle")
+    wait_gone(c, "racer")
     after = free_memory(c)
     print(f"free_memory: {before} MiB before, {after} MiB after {args.cycles} raced cycles")
     expect(after == before, f"free_memory {after} MiB after the race, {before} MiB before")
