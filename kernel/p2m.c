@@ -39,6 +39,7 @@ int p2m_init(struct p2m *p, const struct p2m_format *fmt, const struct page_ops 
 	p->nr_leaves = 0;
 	p->retired = 0;
 	p->max_tables = max_tables;
+	p->reclaim_above = max_tables / 2;
 	p->root = max_tables >= LEVELS ? pages->alloc(pages->ctx) : 0;
 	p->nr_tables = p->root ? 1 : 0;
 	return p->root ? 0 : -ENOMEM;
@@ -161,6 +162,8 @@ paddr_t p2m_unmap(struct p2m *p, gpaddr_t gpa)
 	hpa = t[0][p2m_index(gpa, 0)] & P2M_ADDR_MASK;
 	WRITE_ONCE(t[0][p2m_index(gpa, 0)], 0);
 	p->nr_leaves--;
+	if (p->nr_tables <= p->reclaim_above)
+		return hpa;
 	/* Empty tables go, bottom-up; the root stays. */
 	for (int level = 0; level < LEVELS - 1; level++) {
 		if (!p2m_table_empty(p, t[level], p2m_index(gpa, level)))

@@ -37,12 +37,16 @@ struct page_ops {
 /*
  * Table pages are counted and bounded (Xen's p2m pool): a map that would
  * need more than max_tables fails with -ENOMEM, so a domain mapping at
- * scattered addresses exhausts its own pool, not the host. A table an unmap
- * leaves empty is unlinked from its parent and retired, not freed: a CPU
+ * scattered addresses exhausts its own pool, not the host. While the domain
+ * holds more than half its pool, a table an unmap leaves empty is unlinked
+ * from its parent and retired, not freed: a CPU
  * may still walk it (a vCPU in guest mode, or through a cached
  * paging-structure entry: SDM 29.4, APM 15.16) until every vCPU has
  * flushed. The owner takes the retired list (under its lock) before it makes
- * the vCPUs flush, and frees it after (p2m_retired_free).
+ * the vCPUs flush, and frees it after (p2m_retired_free). Below that mark
+ * emptied tables stay linked: a domain that maps and unmaps grants in one
+ * place keeps its few tables instead of zeroing and scanning them each
+ * time, and what it keeps is bounded by the mark.
  *
  * Caller serializes map, unmap and p2m_retired_take (d->lock in the core);
  * lookups walk without it, and see a retired table as all not-present.
@@ -53,6 +57,8 @@ struct p2m {
 	const struct page_ops *pages;
 	u64 nr_tables;		/* (A) table pages held, root and retired ones included */
 	u64 max_tables;		/* the pool: nr_tables never exceeds it */
+	u64 reclaim_above;	/* empty tables are retired only while nr_tables is
+				 * above it (max_tables / 2 after init) */
 	u64 nr_leaves;		/* mapped frames */
 	paddr_t retired;	/* unlinked tables not yet freed, chained through entry 0 */
 };

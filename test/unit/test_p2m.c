@@ -43,6 +43,7 @@ static void retire(const struct p2m_format *fmt)
 	struct p2m p;
 
 	CHECK(p2m_init(&p, fmt, &fake, 1000) == 0);
+	p.reclaim_above = 0;	/* reclaim at once, to see every step */
 	CHECK(p2m_map(&p, 0x1000, 0xabc000, P2M_RWX) == 0);
 	CHECK(p2m_map(&p, 0x7fff00000000ull, 0x5000, P2M_RWX) == 0);
 	CHECK(p2m_map(&p, 0x7fff00001000ull, 0x6000, P2M_RWX) == 0 && p.nr_tables == 7);
@@ -73,6 +74,7 @@ static void scatter(const struct p2m_format *fmt)
 	long peak = 0;
 
 	CHECK(p2m_init(&p, fmt, &fake, 4096) == 0);
+	p.reclaim_above = 0;
 	for (unsigned long i = 0; i < 100000; i++) {
 		CHECK(p2m_map(&p, scattered(i), 0x1000, P2M_RWX) == 0);
 		CHECK(p2m_unmap(&p, scattered(i)) == 0x1000);
@@ -85,6 +87,37 @@ static void scatter(const struct p2m_format *fmt)
 	printf("scatter: 100000 map+unmap pairs: %ld table pages at the peak, %lu after\n", peak,
 	       (unsigned long)p.nr_tables);
 	CHECK(p.nr_tables == 1 && pages_live == 1 && peak <= 1 + 3 * 512);
+	p2m_destroy(&p, NULL, NULL);
+	CHECK(pages_live == 0);
+}
+
+/* The default mark: one far mapping made and unmade again and again keeps
+ * its tables (nothing retired, nothing to zero again); scattered ones are
+ * reclaimed down to the mark, never past the pool. */
+static void hysteresis(const struct p2m_format *fmt)
+{
+	struct p2m p;
+	long peak = 0;
+
+	CHECK(p2m_init(&p, fmt, &fake, 1024) == 0 && p.reclaim_above == 512);
+	CHECK(p2m_map(&p, 0x1000, 0xabc000, P2M_RWX) == 0 && p.nr_tables == 4);
+	for (int i = 0; i < 1000; i++) {
+		CHECK(p2m_map(&p, 0x4000000, 0x5000, P2M_RWX) == 0);
+		CHECK(p2m_unmap(&p, 0x4000000) == 0x5000);
+	}
+	CHECK(p.retired == 0 && p.nr_tables == 5);
+	for (unsigned long i = 0; i < 100000; i++) {
+		CHECK(p2m_map(&p, scattered(i), 0x1000, P2M_RWX) == 0);
+		CHECK(p2m_unmap(&p, scattered(i)) == 0x1000);
+		if (i % 64 == 63) {
+			peak = pages_live > peak ? pages_live : peak;
+			p2m_retired_free(&p, p2m_retired_take(&p));
+		}
+	}
+	p2m_retired_free(&p, p2m_retired_take(&p));
+	printf("hysteresis: %ld table pages at the peak (pool 1024), %lu after\n", peak,
+	       (unsigned long)p.nr_tables);
+	CHECK(p.nr_tables <= 512 && peak <= 1024);
 	p2m_destroy(&p, NULL, NULL);
 	CHECK(pages_live == 0);
 }
@@ -180,6 +213,8 @@ int main(void)
 	scatter(&p2m_format_npt);
 	pool(&p2m_format_ept);
 	pool(&p2m_format_npt);
+	hysteresis(&p2m_format_ept);
+	hysteresis(&p2m_format_npt);
 	/* The exact bits of each vendor's leaf entry (SDM 29.3.2, APM 15.25.5). */
 	CHECK(p2m_init(&p, &p2m_format_ept, &fake, 4) == 0);
 	CHECK(p2m_map(&p, 0, 0x1000, P2M_R | P2M_W) == 0);
