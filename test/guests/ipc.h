@@ -109,6 +109,29 @@ static inline long wait_port(volatile struct shared_info *sh, uint32_t port)
 	return 0;
 }
 
+/* Sets up our grant table in table_page (version 1, one frame) and grants
+ * our page frame to domid read-only under ref: 0 or the failing status. */
+static inline long self_grant_readonly(volatile void *table_page, uint16_t domid, uint32_t ref,
+				       const volatile void *frame)
+{
+	volatile struct grant_entry_v1 *gt = (volatile struct grant_entry_v1 *)table_page;
+	struct gnttab_set_version sv = { .version = 1 };
+	uint64_t gfn;
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1,
+					 .frame_list = (uint64_t)(uintptr_t)&gfn };
+	long rc;
+
+	if ((rc = gnttab_op(GNTTABOP_set_version, &sv, 1)) ||
+	    (rc = place_page(XENMAPSPACE_grant_table, 0, table_page)) ||
+	    (rc = gnttab_op(GNTTABOP_setup_table, &st, 1)) || (rc = st.status))
+		return rc;
+	gt[ref].frame = (uint32_t)gfn_of(frame);
+	gt[ref].domid = domid;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	gt[ref].flags = GTF_permit_access | GTF_readonly;
+	return 0;
+}
+
 static inline int ipc_fail(const char *what, long got)
 {
 	print("ipc: %s FAILED (got %ld)\n", what, got);

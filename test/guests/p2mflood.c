@@ -55,22 +55,7 @@ static long reservation_size(unsigned int op)
 /* Our grant table, and a read-only grant of one of our pages to ourselves. */
 static long self_grant(uint16_t domid)
 {
-	volatile struct grant_entry_v1 *gt = (volatile struct grant_entry_v1 *)gnttab_page;
-	struct gnttab_set_version sv = { .version = 1 };
-	uint64_t frame;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1,
-					 .frame_list = (uint64_t)(uintptr_t)&frame };
-	long rc;
-
-	if ((rc = gnttab_op(GNTTABOP_set_version, &sv, 1)) ||
-	    (rc = place_page(XENMAPSPACE_grant_table, 0, gnttab_page)) ||
-	    (rc = gnttab_op(GNTTABOP_setup_table, &st, 1)) || (rc = st.status))
-		return rc;
-	gt[SELF_GREF].frame = (uint32_t)gfn_of(granted);
-	gt[SELF_GREF].domid = domid;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	gt[SELF_GREF].flags = GTF_permit_access | GTF_readonly;
-	return 0;
+	return self_grant_readonly(gnttab_page, domid, SELF_GREF, granted);
 }
 
 /* Maps our grant at gfn and unmaps it: 0, or the failing status. */

@@ -92,23 +92,12 @@ static int faulted_with(uint64_t vector)
 
 static long self_grant_map(uint16_t domid, uint64_t *handle)
 {
-	volatile struct grant_entry_v1 *gt = (volatile struct grant_entry_v1 *)gnttab_page;
-	struct gnttab_set_version sv = { .version = 1 };
-	uint64_t frame;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1,
-					 .frame_list = (uint64_t)(uintptr_t)&frame };
 	struct gnttab_map_grant_ref m = { .host_addr = MAP_GPA, .ref = SELF_GREF, .dom = domid,
 					  .flags = GNTMAP_host_map | GNTMAP_readonly };
 	long rc;
 
-	if ((rc = gnttab_op(GNTTABOP_set_version, &sv, 1)) ||
-	    (rc = place_page(XENMAPSPACE_grant_table, 0, gnttab_page)) ||
-	    (rc = gnttab_op(GNTTABOP_setup_table, &st, 1)) || (rc = st.status))
+	if ((rc = self_grant_readonly(gnttab_page, domid, SELF_GREF, target_page)))
 		return rc;
-	gt[SELF_GREF].frame = (uint32_t)gfn_of(target_page);
-	gt[SELF_GREF].domid = domid;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	gt[SELF_GREF].flags = GTF_permit_access | GTF_readonly;
 	if ((rc = gnttab_op(GNTTABOP_map_grant_ref, &m, 1)) || (rc = m.status))
 		return rc;
 	*handle = m.handle;
