@@ -97,31 +97,55 @@ void apic_start_ap(u32 dest, u32 start_page)
 	}
 }
 
-/* PIT channel 2 gated through port 0x61 as a 10 ms reference (8254, 1.193182 MHz). */
-static void pit_wait_10ms(void)
-{
-	u16 count = 11932;
+/*
+ * One 5 ms reference from PIT channel 2, gated through port 0x61 (8254,
+ * 1.193182 MHz; mode 0: OUT rises when the count has run down), timed by
+ * the TSC and the APIC timer. The count starts when its high byte is
+ * written, so the TSC is read just before that write. Under an emulator
+ * any port access may stall for a long time (another thread holds the
+ * device lock); a stall only ever makes the measured interval longer.
+ */
+#define PIT_5MS 5966
+#define CALIBRATE_MS 5
 
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
-	outb(0x43, 0xb0);	/* channel 2, lo/hi, mode 0 */
-	outb(0x42, count & 0xff);
-	outb(0x42, count >> 8);
-	while (!(inb(0x61) & 0x20))
-		cpu_relax();
-}
-
-void apic_calibrate(void)
+static void calibrate_once(u64 *tsc, u32 *apic)
 {
 	u64 t0;
 
+	apic_write(REG_TIMER_INIT, 0xffffffff);
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+	outb(0x43, 0xb0);	/* channel 2, lo/hi, mode 0 */
+	outb(0x42, PIT_5MS & 0xff);
+	t0 = rdtsc();
+	outb(0x42, PIT_5MS >> 8);
+	while (!(inb(0x61) & 0x20))
+		cpu_relax();
+	*tsc = rdtsc() - t0;
+	*apic = 0xffffffff - apic_read(REG_TIMER_CUR);
+}
+
+/* Two references, a third when they disagree by more than 1 %; the
+ * shortest wins, since a stall only lengthens one. */
+void apic_calibrate(void)
+{
+	u64 tsc, best_tsc = ~0ull;
+	u32 apic, best_apic = 0;
+
 	apic_write(REG_TIMER_DIV, 0x3);	/* divide by 16 */
 	apic_write(REG_LVT_TIMER, 1u << 16);	/* masked */
-	apic_write(REG_TIMER_INIT, 0xffffffff);
-	t0 = boot_tsc = rdtsc();
-	pit_wait_10ms();
-	tsc_per_ms = (rdtsc() - t0) / 10;
-	timer_count = (0xffffffff - apic_read(REG_TIMER_CUR)) / 10 * 1000 / TIMER_HZ;
+	boot_tsc = rdtsc();
+	for (int i = 0; i < 3; i++) {
+		calibrate_once(&tsc, &apic);
+		if (i == 1 && (tsc > best_tsc ? tsc - best_tsc : best_tsc - tsc) <= best_tsc / 100)
+			break;
+		if (tsc < best_tsc) {
+			best_tsc = tsc;
+			best_apic = apic;
+		}
+	}
 	apic_write(REG_TIMER_INIT, 0);
+	tsc_per_ms = best_tsc / CALIBRATE_MS;
+	timer_count = best_apic / CALIBRATE_MS * 1000 / TIMER_HZ;
 	if (!tsc_per_ms)
 		tsc_per_ms = 1000000;
 	if (!timer_count)
