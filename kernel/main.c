@@ -8,6 +8,7 @@
 #include "virt.h"
 #include "domain.h"
 #include "sched.h"
+#include "vcpu.h"
 #include "multiboot.h"
 #include "percpu.h"
 #include "traps.h"
@@ -96,12 +97,31 @@ static void all_gone(void)
 	}
 }
 
+/* Xen's 'q' key: each domain and, racily (a diagnostic), its vCPUs. */
 static void dump_domain(struct domain *d, void *ctx)
 {
+	static const char *const state[] = { "runnable", "blocked", "down" };
+	u64 now = rdtsc();
+
 	(void)ctx;
 	pr_info("  d%u '%s': %u vCPU%s, %lu MiB%s%s\n", d->id, d->name, d->nr_vcpus,
 		d->nr_vcpus == 1 ? "" : "s", d->mem_pages >> 8, d->pause_count ? ", paused" : "",
 		d->dying ? ", dying" : "");
+	for (u32 i = 0; i < d->nr_vcpus && !d->dying; i++) {
+		const struct vcpu *v = d->vcpus[i];
+		const struct vlapic *l;
+
+		if (!v)
+			continue;
+		l = &v->lapic;
+		pr_info("    v%u pCPU %u %s rip %lx rflags %lx exits %lu irr %lx:%lx:%lx:%lx "
+			"isr %lx:%lx:%lx:%lx tpr %x timer %s%ld ms poll %s\n", v->id, v->pcpu,
+			state[READ_ONCE(v->state) % 3], v->regs.rip, v->regs.rflags, v->exits,
+			l->irr[3], l->irr[2], l->irr[1], l->irr[0], l->isr[3], l->isr[2], l->isr[1],
+			l->isr[0], l->tpr, l->deadline_tsc ? "in " : "off ",
+			l->deadline_tsc ? (long)((s64)(l->deadline_tsc - now) / (s64)tsc_per_ms) : 0,
+			v->wake_tsc ? "armed" : "off");
+	}
 }
 
 /* Keys typed while serial input goes to the hypervisor (after CTRL-a x3). */

@@ -70,13 +70,22 @@ void sched_block_until(struct vcpu *v, u64 wake_tsc)
 	sched_block(v);
 }
 
+/*
+ * A blocked vCPU is never on the run queue: a wake while it ran (below, or
+ * from another CPU) may have queued it, and picking that stale entry later
+ * would run a vCPU marked blocked, which then stays blocked with nothing
+ * left to wake it once it stops (a lost wakeup, seen as a domain frozen
+ * after a WRMSR with its timer off).
+ */
 void sched_block(struct vcpu *v)
 {
 	struct runqueue *q = &pcpus[v->pcpu].rq;
 
 	spin_lock(&q->lock);
-	if (v->state == VCPU_RUNNABLE)
+	if (v->state == VCPU_RUNNABLE) {
 		v->state = VCPU_BLOCKED;
+		runq_remove(q, &v->rq);
+	}
 	spin_unlock(&q->lock);
 	/* An interrupt raised between the caller's check and the block found
 	 * the vCPU still runnable and did not wake it: look again. */
@@ -209,6 +218,8 @@ void sched_loop(void)
 			reap(c);
 			continue;
 		}
+		if (v->state != VCPU_RUNNABLE)	/* never queued blocked (sched_block); cheap to check */
+			continue;
 		if (READ_ONCE(v->domain->pause_count)) {	/* domain_unpause wakes it */
 			sched_block(v);
 			continue;

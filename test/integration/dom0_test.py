@@ -246,6 +246,14 @@ def main():
         {"session": scenario_session, "cycles": scenario_cycles,
          "hostile": scenario_hostile, "race": scenario_race}[args.scenario](c, args)
     except Failure as f:
+        # The hypervisor's domain and vCPU dump (Ctrl-a three times, then 'q') into the log.
+        try:
+            c.proc.stdin.write(b"\x01\x01\x01q\x01\x01\x01")
+            c.proc.stdin.flush()
+            c.read_until("CTRL-a three times", 3)
+            time.sleep(2)
+        except (OSError, ValueError):
+            pass
         c.close()
         print("FAIL:", f)
         print("--- last 30 lines of the serial log ---")
