@@ -29,6 +29,7 @@
 #define BH_DOMCTL_unmap_foreign 13	/* u.foreign.local_gpa */
 #define BH_DOMCTL_vcpu_list 14		/* domid, u.vcpus */
 #define BH_DOMCTL_set_name 15		/* domid, u.create.name (rename) */
+#define BH_DOMCTL_set_dm 16		/* domid = an HVM guest, u.set_dm: its device model */
 
 /* Domain flags (struct bh_dominfo.flags). */
 #define BH_DOMINF_running (1u << 0)	/* some vCPU on a pCPU right now */
@@ -41,6 +42,23 @@
 /* Create flags. */
 #define BH_CREATE_privileged (1u << 0)	/* Dom0 only, at boot: refused here */
 #define BH_CREATE_hvm (1u << 1)		/* starts in real mode at the reset vector */
+
+/*
+ * An HVM guest (BH_CREATE_hvm) has the PC's memory map:
+ *   RAM       [0, 0xa0000)  [0xc0000, low_end)  [4 GiB, 4 GiB + mem - low_end)
+ *             with low_end = min(mem, BH_HVM_LOW_MEM_END)
+ *   firmware  [4 GiB - 256 KiB, 4 GiB): RAM pages the toolstack loads the BIOS
+ *             into (bios.bin at its end: 4 GiB - 128 KiB); it also copies
+ *             the BIOS's last 128 KiB to 0xe0000 (the "isa-bios" alias).
+ *   anything else (VGA hole, PCI hole, LAPIC aside) is MMIO: every access is
+ *   forwarded to the device model. The local APIC page (0xfee00000, or where
+ *   the guest moves it) is the core's.
+ * vCPU 0 starts at the reset vector (CS 0xf000 base 0xffff0000, IP 0xfff0,
+ * EDX = CPUID 1 EAX); the others wait for INIT-SIPI-SIPI. A guest may not be
+ * unpaused before BH_DOMCTL_set_dm named its device model.
+ */
+#define BH_HVM_LOW_MEM_END 0xe0000000ull
+#define BH_HVM_FIRMWARE_BASE 0xfffc0000ull
 
 struct bh_create {
 	char name[64];		/* IN, NUL-terminated */
@@ -149,6 +167,7 @@ struct bh_domctl {
 		struct { uint64_t mib; } max_mem;
 		struct bh_foreign foreign;
 		struct bh_vcpus vcpus;
+		struct { uint16_t dm_domid; uint16_t pad[3]; } set_dm;	/* IN */
 		uint8_t raw[1152];
 	} u;
 };
