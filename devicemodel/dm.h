@@ -46,7 +46,10 @@ struct dm_region {
 };
 
 struct dm_bus;
+struct dm_env;
 
+/* A new, empty bus; unclaimed accesses are logged through env->log. */
+struct dm_bus *dm_bus_new(struct dm_env *env);
 /* The region must stay valid until removed. -EEXIST (negative) on overlap. */
 int dm_bus_add(struct dm_bus *bus, struct dm_region *r);
 void dm_bus_remove(struct dm_bus *bus, struct dm_region *r);
