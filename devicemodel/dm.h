@@ -103,5 +103,14 @@ struct dm_env {
  * edge devices pulse it (set 1 then 0). */
 void dm_irq_set_isa(unsigned irq, int level);		/* ISA IRQ 0-15 */
 void dm_irq_set_pci(unsigned devfn, unsigned pin, int level);	/* pin 0-3 = INTA-D */
+/* PCI INTx routing (irq.c): pin p of slot s drives PIRQ (p + s - 1) & 3 (the
+ * i440FX swizzle SeaBIOS's tables describe); PIRQ n goes to the ISA IRQ
+ * dm_piix_pirq_route(n) returns (PIIX3 config 0x60+n; -1 when disabled),
+ * which feeds both the 8259 and the IOAPIC pin of that number. Lines are
+ * wired-OR: an ISA IRQ is asserted while any of its sources is. */
+int dm_piix_pirq_route(unsigned pirq);		/* piix.c */
+void dm_irq_reroute(void);			/* irq.c: call after 0x60-0x63 change */
+/* A level-triggered vector was EOI'd in a local APIC (struct bh_ioreq_ext). */
+void dm_ioapic_eoi(uint8_t vector);		/* ioapic.c */
 
 #endif

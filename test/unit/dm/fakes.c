@@ -147,3 +147,19 @@ __attribute__((weak)) void dm_irq_set_pci(unsigned devfn, unsigned pin, int leve
 		fake.irqs[fake.nirqs] = (struct fake_irq_event){ 1, devfn, pin, level };
 	fake.nirqs++;
 }
+
+__attribute__((weak)) int dm_piix_pirq_route(unsigned pirq)
+{
+	static const int dflt[4] = { 10, 10, 11, 11 };	/* what SeaBIOS programs */
+
+	return pirq < 4 ? dflt[pirq] : -1;
+}
+
+__attribute__((weak)) void dm_irq_reroute(void)
+{
+}
+
+__attribute__((weak)) void dm_ioapic_eoi(uint8_t vector)
+{
+	(void)vector;
+}
