@@ -16,6 +16,7 @@
 struct dm_pci_bar {
 	uint32_t size;			/* power of two; 0 = no BAR */
 	bool io;			/* I/O space (else 32-bit memory) */
+	bool prefetchable;		/* memory BAR: bit 3 set */
 	struct dm_region region;	/* ops/dev/name filled by the device; base by pci.c */
 };
 
@@ -33,12 +34,25 @@ struct dm_pci_dev {
 };
 
 /* Sets IDs/class (vendor, device, class << 8 | prog-if, header type 0,
- * revision) in cfg; the device then sets bar[] sizes and cfg[0x3d] (pin). */
+ * revision) in cfg, clearing the rest of the header; subsystem IDs default to
+ * QEMU's 1af4:1100 (SeaBIOS only takes its QEMU paths, fw_cfg included, when
+ * the host bridge has them). The device then sets bar[] sizes and cfg[0x3d]
+ * (pin), and may override cfg[0x0e] (header type) and cfg[0x2c-0x2f]. */
 void dm_pci_init_header(struct dm_pci_dev *p, uint16_t vendor, uint16_t device,
 			uint32_t class_prog, uint8_t revision);
 /* Registers the device on bus 0 and its 0xcf8/0xcfc access path on bus. */
 int dm_pci_add(struct dm_bus *bus, struct dm_pci_dev *p);
 /* Raises/lowers the device's INTx pin (cfg[0x3d]) through PIIX3's routing. */
 void dm_pci_set_irq(struct dm_pci_dev *p, int level);
+
+/* Starts a fresh bus 0 on bus (forgetting devices added before) with the
+ * i440FX host bridge at 00.0 (8086:1237) and its PAM registers, which it
+ * applies through env->mem_type. Call it first; dm_pci_add on a bus without
+ * it starts a bridge-less bus 0 (unit tests of single devices). */
+int dm_pci_host_init(struct dm_env *env, struct dm_bus *bus);
+/* pci.c owns ports 0xcf8-0xcff. The i440FX decodes 0xcf8 only as a dword;
+ * a byte access at 0xcf9 is PIIX3's reset control register, which piix.c
+ * hands in here (off 0, size 1). Other non-dword accesses read all-ones. */
+void dm_pci_set_cf9(struct dm_region *r);
 
 #endif
