@@ -2,22 +2,21 @@
  * (PIRQ routing, 0xcf9) through the bus, as firmware and Linux use them. */
 #include "check.h"
 #include "fakes.h"
+#include "bus.h"
 #include "piix.h"
 
 static unsigned reroutes;
 void dm_irq_reroute(void) { reroutes++; }
 
 static struct dm_bus *bus;
-static struct dm_bus *buses[16];	/* kept reachable: there is no dm_bus_free */
-static unsigned nbuses;
 
 static struct dm_bus *new_bus(struct dm_env *env)
 {
-	struct dm_bus *b = dm_bus_new(env);
-
-	CHECK(b && nbuses < 16);
-	buses[nbuses++] = b;
-	return b;
+	if (bus)
+		dm_bus_free(bus);
+	bus = dm_bus_new(env);
+	CHECK(bus);
+	return bus;
 }
 
 static uint32_t addr_of(unsigned bus_nr, unsigned devfn, unsigned reg)
@@ -401,6 +400,7 @@ int main(void)
 	test_intx();
 	test_pam();
 	test_fuzz();
+	dm_bus_free(bus);
 	CHECK_DONE("dm_pci");
 	return 0;
 }
