@@ -37,4 +37,10 @@ void dom0_xl_cons_close(void *ctx, uint16_t domid);
 /* Destroys domains that shut down by themselves; called from idle. */
 void dom0_reap(void);
 
+/* Block backend (vbd.c): serves /local/domain/0/backend/vbd from files and
+ * volumes (disk.h). init at start of day (zfs command, boot modules as
+ * files); poll from idle: true if requests are left over. */
+void dom0_vbd_init(void);
+bool dom0_vbd_poll(void);
+
 #endif

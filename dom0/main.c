@@ -14,6 +14,7 @@ static bool idle(void)
 	bool more = dom0_xsd_poll();
 
 	more |= dom0_cons_poll();
+	more |= dom0_vbd_poll();
 	dom0_reap();
 	return more;
 }
@@ -26,6 +27,7 @@ int dom_main(const struct dom_start_info *si)
 		return -1;
 	}
 	xl_dom0_register();
+	dom0_vbd_init();
 	dom_set_idle_hook(idle);
 	shell_main();
 }
