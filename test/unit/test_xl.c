@@ -4,6 +4,7 @@
  * error path's line and status, and the domain builder's work checked in the
  * fake domain's RAM (page tables, GDT, segments, the FDT through libfdt).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,16 @@
 #include "xl.h"
 #include "xl_build.h"
 #include "xl_elf.h"
+#include "xl_hvm.h"
 
 #define MAX_DOMS 16
-#define MAX_FILES 48
+#define MAX_FILES 64
 #define MIB (1ull << 20)
 
 struct fake_dom {
 	bool used;
+	bool hvm;
+	uint8_t fw[256 * 1024];		/* HVM: BH_HVM_FIRMWARE_BASE .. 4 GiB */
 	struct bh_dominfo info;
 	uint8_t *ram;
 	uint64_t ram_size;
@@ -61,6 +65,22 @@ static struct fake {
 	char cons_in[64];
 	size_t cons_in_len;
 	bool cons_opened, cons_closed;
+	/* HVM: the store, the call trace, failure injection, the device model's behaviour */
+	struct fake_node {
+		char path[128], value[160];
+		struct xl_xs_perm perms[4];
+		unsigned nperms;
+	} xs[256];
+	unsigned nxs;
+	char trace[8192];
+	size_t trace_len;
+	int ops, fail_op;		/* fail the Nth traced operation (1-based); 0: never */
+	int create_rc, set_dm_rc;	/* forced errors */
+	enum { DM_RUNS, DM_SILENT, DM_DIES } dm;
+	uint64_t clock_ns;
+	int gcons_guest;		/* -1: none registered */
+	uint64_t gcons_pfn;
+	uint16_t gcons_dm;
 } F;
 
 /* ---- fake backend ---- */
@@ -71,6 +91,25 @@ static struct fake_dom *dom_by_id(uint16_t id)
 		if (F.dom[i].used && F.dom[i].info.domid == id)
 			return &F.dom[i];
 	return NULL;
+}
+
+static void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void trace(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(F.trace + F.trace_len, sizeof(F.trace) - F.trace_len, fmt, ap);
+	va_end(ap);
+	if (n > 0 && F.trace_len + (size_t)n < sizeof(F.trace))
+		F.trace_len += (size_t)n;
+}
+
+/* Every traced operation counts; the fail_op-th one fails. */
+static bool inject(void)
+{
+	return ++F.ops == F.fail_op;
 }
 
 static int f_list(void *ctx, uint16_t first, struct bh_dominfo *buf, uint32_t max,
@@ -135,8 +174,15 @@ static int f_create(void *ctx, const struct bh_create *req, uint16_t *domid)
 	struct fake_dom *d;
 
 	(void)ctx;
+	trace("create %s%s vcpus=%u mem=%u\n", req->name, req->flags & BH_CREATE_hvm ? " hvm" : "",
+	      req->nr_vcpus, req->mem_mib);
+	if (inject())
+		return -XL_ENOMEM;
+	if ((req->flags & BH_CREATE_hvm) && F.create_rc)
+		return F.create_rc;
 	F.creates++;
 	d = add_dom(F.next_domid++, req->name, req->mem_mib, req->nr_vcpus, BH_DOMINF_paused);
+	d->hvm = req->flags & BH_CREATE_hvm;
 	d->ram_size = (uint64_t)req->mem_mib * MIB;
 	d->ram = calloc(1, d->ram_size);
 	d->max_mem_mib = req->max_mem_mib;
@@ -150,8 +196,15 @@ static int f_load(void *ctx, uint16_t domid, uint64_t gpa, const void *buf, uint
 
 	(void)ctx;
 	F.loads++;
+	trace("load d%u 0x%llx+0x%llx\n", domid, (unsigned long long)gpa, (unsigned long long)len);
+	if (inject())
+		return -XL_EFAULT;
 	if (F.fail_load_after && F.loads == F.fail_load_after)
 		return -XL_EFAULT;
+	if (d && d->hvm && gpa >= BH_HVM_FIRMWARE_BASE && gpa + len <= 0x100000000ull) {
+		memcpy(d->fw + (gpa - BH_HVM_FIRMWARE_BASE), buf, len);
+		return 0;
+	}
 	if (!d || !d->ram || gpa + len > d->ram_size)
 		return -XL_EFAULT;
 	memcpy(d->ram + gpa, buf, len);
@@ -163,6 +216,9 @@ static int f_set_vcpu(void *ctx, uint16_t domid, const struct bh_vcpu_start *s)
 	struct fake_dom *d = dom_by_id(domid);
 
 	(void)ctx;
+	trace("set_vcpu d%u %u\n", domid, s->vcpu);
+	if (inject())
+		return -XL_EINVAL;
 	if (!d || d->nstart >= 8)
 		return -XL_EINVAL;
 	d->start[d->nstart++] = *s;
@@ -188,10 +244,20 @@ static int f_pause(void *ctx, uint16_t domid)
 	return set_paused(domid, true);
 }
 
+static void fake_dm_start(uint16_t domid);
+
 static int f_unpause(void *ctx, uint16_t domid)
 {
+	int rc;
+
 	(void)ctx;
-	return set_paused(domid, false);
+	trace("unpause d%u\n", domid);
+	if (inject())
+		return -XL_EBUSY;
+	rc = set_paused(domid, false);
+	if (!rc)
+		fake_dm_start(domid);
+	return rc;
 }
 
 static int f_shutdown(void *ctx, uint16_t domid, uint32_t reason)
@@ -209,6 +275,7 @@ static int f_destroy(void *ctx, uint16_t domid)
 
 	(void)ctx;
 	F.destroys++;
+	trace("destroy d%u\n", domid);
 	if (F.fail_destroy)
 		return -F.fail_destroy;
 	if (!d)
@@ -417,7 +484,7 @@ static int f_term_read(void *ctx, char *buf, size_t size)
 static void f_wait(void *ctx, uint32_t ms)
 {
 	(void)ctx;
-	(void)ms;
+	F.clock_ns += (uint64_t)ms * 1000000;
 	F.waits++;
 	if (F.shutdown_after_waits >= 0 && F.waits >= F.shutdown_after_waits) {
 		struct fake_dom *d = dom_by_id(1);
@@ -449,6 +516,8 @@ static void f_err(void *ctx, const char *s, size_t len)
 	}
 }
 
+#include "test_xl_fake_hvm.c"
+
 static struct xl_backend BE = {
 	.list = f_list, .physinfo = f_physinfo, .create = f_create, .load = f_load,
 	.set_vcpu = f_set_vcpu, .pause = f_pause, .unpause = f_unpause, .shutdown = f_shutdown,
@@ -458,7 +527,9 @@ static struct xl_backend BE = {
 	.file_write = f_file_write, .file_exists = f_file_exists, .file_rename = f_file_rename,
 	.cons_open = f_cons_open, .cons_read = f_cons_read, .cons_write = f_cons_write,
 	.cons_close = f_cons_close, .term_read = f_term_read, .wait = f_wait, .out = f_out,
-	.err = f_err,
+	.err = f_err, .set_dm = f_set_dm, .now_ns = f_now_ns, .xs_write = f_xs_write,
+	.xs_read = f_xs_read, .xs_rm = f_xs_rm, .xs_set_perms = f_xs_set_perms,
+	.gcons_add = f_gcons_add, .gcons_remove = f_gcons_remove,
 };
 
 /* ---- harness ---- */
@@ -470,7 +541,9 @@ static void reset(void)
 		free(F.dom[i].ram);
 	for (int i = 0; i < MAX_FILES; i++)
 		free(F.files[i].data);
+	xl_hvm_forget_all();
 	memset(&F, 0, sizeof(F));
+	F.gcons_guest = -1;
 	F.next_domid = 1;
 	F.shutdown_after_waits = -1;
 	F.pi.nr_cpus = 2;
@@ -1023,7 +1096,12 @@ static void test_create_errors(void)
 	reset();
 	file_put("/root/freebsd.cfg", freebsd_cfg, strlen(freebsd_cfg));
 	CHECK(xl("create /root/freebsd.cfg") == 1);
-	CHECK(err_is("Parsing config from /root/freebsd.cfg\nHVM guests are not supported yet\n"));
+	CHECK(err_is("Parsing config from /root/freebsd.cfg\n"
+		     "xl: warning: vnc is not supported yet; ignored\n"
+		     "xl: warning: vif is not supported yet; ignored\n"
+		     "xl: warning: usbdevice is not supported yet; ignored\n"
+		     "Failed to create HVM domain 'freebsd': cannot read the BIOS "
+		     "/usr/lib/xen/boot/bios.bin: No such file or directory\n"));
 	CHECK(F.creates == 0 && live_domains() == 1);
 	CHECK(xl("create -N /root/freebsd.cfg") == 0 && strstr(F.out, "type = \"hvm\""));
 	CHECK(xl("create /nope.cfg") == 1);
@@ -1193,6 +1271,8 @@ static void test_fdt(void)
 	free(fdt);
 }
 
+#include "test_xl_hvm.c"
+
 int main(void)
 {
 	test_list();
@@ -1213,6 +1293,7 @@ int main(void)
 	test_console();
 	test_elf();
 	test_fdt();
+	test_hvm();
 	reset();
 	CHECK_DONE("xl");
 	return 0;

@@ -19,6 +19,16 @@ struct xl_version {
 	char changeset[64], build_id[64];
 };
 
+/* A xenstore permission (the wire's "n5", "r0"...): perms[0] is the owner. */
+#define XL_XS_NONE 0u
+#define XL_XS_READ 1u
+#define XL_XS_WRITE 2u
+#define XL_XS_BOTH 3u
+struct xl_xs_perm {
+	uint16_t domid;
+	uint16_t perm;	/* XL_XS_* */
+};
+
 struct xl_backend {
 	void *ctx;	/* passed to every operation */
 
@@ -63,6 +73,25 @@ struct xl_backend {
 	int (*term_read)(void *ctx, char *buf, size_t size);	/* the user's keys */
 	/* Blocks until an event arrives or ms milliseconds pass. */
 	void (*wait)(void *ctx, uint32_t ms);
+
+	/* HVM guests (all optional: NULL where the build has none). */
+	int (*set_dm)(void *ctx, uint16_t domid, uint16_t dm_domid);	/* BH_DOMCTL_set_dm */
+	/* Monotonic clock (bounded waits); NULL: waits are counted instead. */
+	uint64_t (*now_ns)(void *ctx);
+	/* The store as Dom0 sees it. xs_read hands back a malloc'd NUL-terminated
+	 * value the caller frees; -XL_ENOENT when the node is missing. xs_rm of
+	 * a missing node is not an error. */
+	int (*xs_write)(void *ctx, const char *path, const char *value);
+	int (*xs_read)(void *ctx, const char *path, char **value);
+	int (*xs_rm)(void *ctx, const char *path);
+	int (*xs_set_perms)(void *ctx, const char *path, const struct xl_xs_perm *p, unsigned n);
+	/* An HVM guest's serial console: a console ring (public/io/console.h)
+	 * in its device model's page pfn; allocates the device model's event
+	 * channel for it (*port) and serves the ring as domain guest's console
+	 * (xl console NAME). gcons_remove undoes it; unknown guests are ignored. */
+	int (*gcons_add)(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
+			 uint32_t *port);
+	void (*gcons_remove)(void *ctx, uint16_t guest);
 
 	/* Output: stdout and stderr. */
 	void (*out)(void *ctx, const char *s, size_t len);

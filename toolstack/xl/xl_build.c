@@ -8,7 +8,9 @@
  * FDT's address, then BH_DOMCTL_unpause. Any failure destroys the domain.
  *
  * Layout above the image, page-aligned: ramdisk (module@0), two pages for
- * the xenstore and console rings (offered to the xenstore hook), the FDT.
+ * the xenstore and console rings (offered to the xenstore hook), for a
+ * device model (guest_console) two more (the guest's console ring, then one
+ * spare), the FDT.
  */
 #include "xl_build.h"
 #include "xl_elf.h"
@@ -17,12 +19,14 @@
 #define PAGE 4096ull
 #define ALIGN_PAGE(a) (((a) + PAGE - 1) & ~(PAGE - 1))
 #define GDT_CODE64_SEL 0x08
+#define RING_PAGES 2		/* xenstore, console */
+#define GCONS_PAGES 2		/* the guest's console ring, one spare */
 
 struct build {
 	struct xl *x;
 	const struct xl_build_cfg *c;
 	uint16_t domid;
-	bool created;
+	bool created, gcons;
 	char *kernel, *ramdisk;
 	size_t kernel_len, ramdisk_len;
 	struct xl_elf elf;
@@ -76,6 +80,10 @@ static void fdt_hypervisor(struct xl_fdt *f, const struct xl_start_rings *r)
 		xl_fdt_prop_u32(f, "bulkhead,store-evtchn", r->store_evtchn);
 		xl_fdt_prop_u32(f, "bulkhead,console-pfn", r->console_pfn);
 		xl_fdt_prop_u32(f, "bulkhead,console-evtchn", r->console_evtchn);
+	}
+	if (r->gcons_present) {
+		xl_fdt_prop_u32(f, "bulkhead,guest-console-pfn", r->gcons_pfn);
+		xl_fdt_prop_u32(f, "bulkhead,guest-console-evtchn", r->gcons_evtchn);
 	}
 	xl_fdt_end_node(f);
 }
@@ -148,7 +156,7 @@ static int build_prepare(struct build *b)
 	b->limit = ((uint64_t)c->mem_mib << 20) > stacks ? ((uint64_t)c->mem_mib << 20) - stacks : 0;
 	b->module_gpa = ALIGN_PAGE(b->elf.highest);
 	b->rings_gpa = ALIGN_PAGE(b->module_gpa + b->ramdisk_len);
-	b->fdt_gpa = b->rings_gpa + 2 * PAGE;
+	b->fdt_gpa = b->rings_gpa + (RING_PAGES + (c->guest_console ? GCONS_PAGES : 0)) * PAGE;
 	if (b->fdt_gpa >= b->limit)
 		return fail(b, "memory=%u MiB is too small: the image and ramdisk end at %llu KiB",
 			    c->mem_mib, (unsigned long long)(b->fdt_gpa >> 10));
@@ -254,6 +262,24 @@ static int build_vcpus(struct build *b)
 	return 0;
 }
 
+/* The guest's console ring: Dom0 binds the device model's new port to it. */
+static int build_gcons(struct build *b, struct xl_start_rings *rings)
+{
+	const struct xl_backend *be = b->x->be;
+	int rc;
+
+	if (!be->gcons_add || !be->gcons_remove)
+		return fail(b, "no guest console service in this build (serial=\"pty\")");
+	rings->gcons_pfn = (uint32_t)(b->rings_gpa / PAGE) + RING_PAGES;
+	rc = be->gcons_add(be->ctx, b->c->guest_domid, b->c->guest_name, b->domid, rings->gcons_pfn,
+			   &rings->gcons_evtchn);
+	if (rc)
+		return fail_rc(b, "guest console set-up", rc);
+	b->gcons = true;
+	rings->gcons_present = true;
+	return 0;
+}
+
 static int build_steps(struct build *b, bool paused)
 {
 	struct xl_start_rings rings;
@@ -264,6 +290,8 @@ static int build_steps(struct build *b, bool paused)
 	rings.console_pfn = rings.store_pfn + 1;
 	if (!rc && (rc = xl_builder_hook_xenstore(b->x, b->domid, b->c, &rings)))
 		rc = fail_rc(b, "xenstore and console set-up", rc);
+	if (!rc && b->c->guest_console)
+		rc = build_gcons(b, &rings);
 	if (!rc)
 		rc = build_memory(b, &rings);
 	if (!rc)
@@ -282,6 +310,8 @@ int xl_build_domain(struct xl *x, const struct xl_build_cfg *c, bool paused, uin
 		rc = build_steps(&b, paused);
 	if (rc && b.created) {
 		XL_LOG(x, XL_DEBUG, b.domid, "destroying the half-built domain");
+		if (b.gcons)
+			x->be->gcons_remove(x->be->ctx, c->guest_domid);
 		xl_builder_hook_xenstore_release(x, b.domid);
 		if (x->be->destroy(x->be->ctx, b.domid))
 			xl_fail(x, XL_FAIL, "Domain %u could not be destroyed: it is left paused\n",

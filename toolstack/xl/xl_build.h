@@ -14,6 +14,11 @@ struct xl_build_cfg {
 	char *kernel;		/* path of the ELF image */
 	char *ramdisk;		/* path, or NULL: becomes /modules/module@0 */
 	char *cmdline;		/* /chosen bootargs; never NULL */
+	/* A device model: a second console ring, its guest's serial port,
+	 * served by Dom0 as the console of domain guest (backend gcons_add). */
+	bool guest_console;
+	uint16_t guest_domid;
+	const char *guest_name;
 };
 
 /* Guest-physical layout of a long-mode start (kernel/domain.c, public/bulkhead.h). */
@@ -31,6 +36,9 @@ struct xl_build_cfg {
 struct xl_start_rings {
 	bool present;
 	uint32_t store_pfn, store_evtchn, console_pfn, console_evtchn;
+	/* Device models: the guest's console ring (bulkhead,guest-console-*). */
+	bool gcons_present;
+	uint32_t gcons_pfn, gcons_evtchn;
 };
 
 /* Where the start info's parts go, and what it says. */

@@ -7,7 +7,9 @@ static const struct xl_opt opt_create[] = {
 	{ 'c', NULL, false }, { 'p', NULL, false }, { 'N', "dryrun", false }, { 0, NULL, false },
 };
 static const struct xl_opt opt_destroy[] = { { 'f', NULL, false }, { 0, NULL, false } };
-static const struct xl_opt opt_shutdown[] = { { 'w', "wait", false }, { 0, NULL, false } };
+static const struct xl_opt opt_shutdown[] = {
+	{ 'w', "wait", false }, { 'F', NULL, false }, { 0, NULL, false },
+};
 static const struct xl_opt opt_console[] = {
 	{ 't', NULL, true }, { 'n', NULL, true }, { 0, NULL, false },
 };
@@ -48,12 +50,15 @@ const struct xl_cmd xl_cmds[] = {
 	  "Set the maximum amount of memory a domain may use", NULL },
 	{ "pause", xl_cmd_pause, NULL, 1, 1, false, true,
 	  "<Domain>", "Pause the execution of a domain", NULL },
-	{ "reboot", xl_cmd_reboot, NULL, 1, 1, false, true,
-	  "<Domain>", "Ask a domain to reboot", NULL },
+	{ "reboot", xl_cmd_reboot, opt_shutdown, 1, 1, false, true,
+	  "[options] <Domain>", "Ask a domain to reboot",
+	  "-F             fallback to ACPI reset event for HVM guests with no PV drivers\n"
+	  "-w, --wait     wait until the domain has shut down or is gone" },
 	{ "rename", xl_cmd_rename, NULL, 2, 2, false, true,
 	  "<Domain> <NewDomainName>", "Rename a domain", NULL },
 	{ "shutdown", xl_cmd_shutdown, opt_shutdown, 1, 1, false, true,
 	  "[options] <Domain>", "Ask a domain to shut down",
+	  "-F             fallback to ACPI power event for HVM guests with no PV drivers\n"
 	  "-w, --wait     wait until the domain has shut down or is gone" },
 	{ "unpause", xl_cmd_unpause, NULL, 1, 1, false, true,
 	  "<Domain>", "Resume the execution of a paused domain", NULL },

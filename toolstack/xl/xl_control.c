@@ -5,6 +5,7 @@
  */
 #include "xl.h"
 #include "xl_build.h"
+#include "xl_hvm.h"
 
 #define WAIT_POLL_MS 100
 
@@ -17,10 +18,16 @@ int xl_cmd_destroy(struct xl *x, const struct xl_args *a)
 		return rc;
 	if (d.domid == 0 && !a->on['f'] && !x->force)
 		return xl_fail(x, XL_FAIL, "Not destroying domain 0; use -f to force.\n");
+	/* An HVM guest goes with its device model, in any state. */
+	if (xl_hvm_dm_of(d.domid) >= 0)
+		return xl_hvm_destroy_pair(x, d.domid, xl_hvm_dm_of(d.domid)) ? XL_FAIL : XL_OK;
 	rc = x->be->destroy(x->be->ctx, d.domid);
 	if (rc)
 		return xl_fail_rc(x, "destroy", rc);
 	xl_builder_hook_xenstore_release(x, d.domid);
+	/* A device model destroyed by hand takes its guest down, with the message. */
+	if (xl_hvm_guest_of(d.domid) >= 0)
+		xl_hvm_reap(x);
 	return XL_OK;
 }
 
@@ -64,9 +71,12 @@ static int shutdown_with(struct xl *x, const struct xl_args *a, uint32_t reason,
 
 	if (rc)
 		return rc;
-	rc = x->be->shutdown(x->be->ctx, d.domid, reason);
+	if (xl_hvm_dm_of(d.domid) >= 0)
+		rc = xl_hvm_shutdown(x, d.domid, reason, a->on['F']);
+	else if ((rc = x->be->shutdown(x->be->ctx, d.domid, reason)))
+		rc = xl_fail_rc(x, op, rc);
 	if (rc)
-		return xl_fail_rc(x, op, rc);
+		return rc;
 	return a->on['w'] ? wait_down(x, d.domid) : XL_OK;
 }
 

@@ -1,0 +1,84 @@
+/*
+ * HVM guests (type="hvm" / builder="hvm"): the guest domain (BH_CREATE_hvm,
+ * SeaBIOS loaded at the top of 4 GiB) and its device model, a runtime domain
+ * NAME-dm built from dm.elf, wired together (BH_DOMCTL_set_dm, xenstore) and
+ * kept together for the guest's whole life: shutdown actions, restart, the
+ * device model's death, destroy.
+ */
+#ifndef XL_HVM_H
+#define XL_HVM_H
+
+#include "xl.h"
+#include "xlcfg_domain.h"
+
+#define XL_HVM_BIOS "/usr/lib/xen/boot/bios.bin"	/* Debian's seabios bios.bin */
+#define XL_HVM_DM "/usr/lib/bulkhead/dm.elf"
+#define XL_HVM_DM_MEM_MIB 16		/* the device model's RAM: to be measured and tuned */
+#define XL_HVM_DM_VCPUS 1
+#define XL_HVM_DM_SUFFIX "-dm"
+#define XL_HVM_BIOS_MAX (256u * 1024)	/* BH_HVM_FIRMWARE_BASE .. 4 GiB */
+#define XL_HVM_ISA_BIOS 0xe0000ull	/* the BIOS's last 128 KiB are also here */
+#define XL_HVM_ISA_BIOS_SIZE (128u * 1024)
+#define XL_HVM_DM_TIMEOUT_MS 10000	/* for the device model to say "running" */
+#define XL_HVM_POLL_MS 50
+#define XL_HVM_MAX_DISKS 4		/* hda..hdd */
+
+/* One IDE disk the device model serves (a blkif frontend on Dom0's backend). */
+struct xl_hvm_disk {
+	char *target;		/* Dom0 path; "" for an empty CD drive */
+	char vdev[8];		/* hda..hdd */
+	uint32_t devid;		/* xenstore id: 768, 832, 5632, 5696 */
+	bool cdrom, rw, phy;	/* phy: a /dev/ path */
+};
+
+/* What xl keeps of an HVM guest's config: enough to create it again. */
+struct xl_hvm_cfg {
+	char name[64];
+	uint32_t mem_mib, max_mem_mib, vcpus, maxvcpus;
+	char boot[8];		/* of "cdn", default "cd" */
+	bool serial_pty;
+	enum xl_action on_poweroff, on_reboot, on_crash;
+	unsigned ndisks;
+	struct xl_hvm_disk disks[XL_HVM_MAX_DISKS];
+};
+
+/* xl_hvm_cfg.c: from the parsed config; warns once per unsupported key
+ * (vnc, vif, usbdevice, sdl, soundhw, pci) and refuses what cannot be
+ * built, with one line. */
+struct xl_config;
+int xl_hvm_config(struct xl *x, const struct xl_config *c, struct xl_hvm_cfg *h);
+int xl_hvm_cfg_copy(struct xl_hvm_cfg *to, const struct xl_hvm_cfg *from);
+void xl_hvm_cfg_free(struct xl_hvm_cfg *h);
+/* The device model's /chosen bootargs: target= name= vcpus= mem_mib= boot= serial= */
+void xl_hvm_dm_args(const struct xl_hvm_cfg *h, uint16_t guest, char *buf, size_t size);
+
+/* xl_hvm.c: creates guest and device model; guest left paused with paused.
+ * On failure both are destroyed, every node removed, XL_FAIL returned. */
+int xl_hvm_create(struct xl *x, const struct xl_hvm_cfg *h, bool paused, uint16_t *domid);
+/* Destroys guest and device model (either may be gone already), removes
+ * the guest console and every node; 0 or the guest's destroy error. */
+int xl_hvm_destroy_pair(struct xl *x, uint16_t guest, int dm);
+
+/* xl_hvm_xs.c: the xenstore side. */
+int xl_hvm_xs_guest(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest);
+int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint16_t dm);
+void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm);
+/* Reads a node into buf ("" when missing or without a store); 0 or -errno. */
+int xl_hvm_xs_get(struct xl *x, const char *path, char *buf, size_t size);
+
+/* xl_hvm_life.c: running HVM guests, their device models and configs. */
+int xl_hvm_track(const struct xl_hvm_cfg *h, uint16_t guest, uint16_t dm);
+/* The guest a domain belongs to (itself or its device model), or -1. */
+int xl_hvm_guest_of(uint16_t domid);
+/* Its device model, or -1 when domid is not a tracked guest. */
+int xl_hvm_dm_of(uint16_t guest);
+void xl_hvm_forget(uint16_t guest);
+void xl_hvm_forget_all(void);	/* unit tests */
+/* One pass: guests that shut down get their on_* action, guests whose device
+ * model died are destroyed with a message. Returns how many were handled. */
+int xl_hvm_reap(struct xl *x);
+/* shutdown / reboot of a tracked guest (reason SHUTDOWN_poweroff/_reboot);
+ * fallback: -F. A status. */
+int xl_hvm_shutdown(struct xl *x, uint16_t guest, uint32_t reason, bool fallback);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * An HVM guest's config, from the parser's domain config (toolstack/xlcfg):
+ * what the device model gets (disks, boot order, serial) and the actions
+ * the lifecycle needs. Keys the device model does not emulate yet parse and
+ * are reported once each, without failing the create (issue 7 §5).
+ */
+#include "xl_config.h"
+#include "xl_hvm.h"
+
+#define HVM_MAX_VCPUS 64		/* the core's MAX_VCPUS */
+#define HVM_MAX_MEM_MIB 65536		/* the core's limit per domain */
+#define HVM_MIN_MEM_MIB 2		/* below 1 MiB nothing boots; SeaBIOS wants more */
+
+static void warn(struct xl *x, const char *key)
+{
+	xl_fail(x, 0, "xl: warning: %s is not supported yet; ignored\n", key);
+}
+
+static bool ignored_key(const struct xl_domain_config *d, const char *key)
+{
+	for (size_t i = 0; i < d->ignored.count; i++)
+		if (!strcmp(d->ignored.items[i], key))
+			return true;
+	return false;
+}
+
+/* vnc defaults to 1 for hvm: only a vnc= the user wrote is reported. */
+static void warnings(struct xl *x, const struct xl_config *c)
+{
+	const struct xl_domain_config *d = &c->dom;
+
+	if (d->vnc && xlcfg_find(c->tree, "vnc"))
+		warn(x, "vnc");
+	if (d->nvifs)
+		warn(x, "vif");
+	if (d->usbdevice.count)
+		warn(x, "usbdevice");
+	if (ignored_key(d, "sdl"))
+		warn(x, "sdl");
+	if (ignored_key(d, "soundhw"))
+		warn(x, "soundhw");
+	if (d->pci.count)
+		warn(x, "pci");
+}
+
+/* IDE only: hda..hdd, the ids Xen gives them (xen/include/public/io/blkif.h's
+ * encoding: 3 << 8 for hda/hdb, 22 << 8 for hdc/hdd, 64 per unit). */
+static int ide_devid(const char *vdev, uint32_t *devid)
+{
+	static const uint32_t ids[4] = { 768, 832, 5632, 5696 };
+
+	if (strlen(vdev) != 3 || strncmp(vdev, "hd", 2) || vdev[2] < 'a' || vdev[2] > 'd')
+		return -1;
+	*devid = ids[vdev[2] - 'a'];
+	return 0;
+}
+
+static int disk(struct xl *x, const struct xlspec_disk *s, struct xl_hvm_cfg *h)
+{
+	struct xl_hvm_disk *k = &h->disks[h->ndisks];
+
+	if (ide_devid(s->vdev, &k->devid))
+		return xl_fail(x, XL_FAIL,
+			       "disk vdev=%s: Bulkhead's device model has IDE disks hda-hdd only\n",
+			       s->vdev);
+	for (unsigned i = 0; i < h->ndisks; i++)
+		if (h->disks[i].devid == k->devid)
+			return xl_fail(x, XL_FAIL, "disk vdev=%s given twice\n", s->vdev);
+	if (s->format != XLSPEC_DISK_RAW && s->format != XLSPEC_DISK_EMPTY)
+		return xl_fail(x, XL_FAIL, "disk vdev=%s: format %s is not supported (raw only)\n",
+			       s->vdev, xlspec_disk_format_name(s->format));
+	k->target = strdup(s->format == XLSPEC_DISK_EMPTY ? "" : s->target);
+	if (!k->target)
+		return xl_fail_rc(x, "create", -XL_ENOMEM);
+	strcpy(k->vdev, s->vdev);
+	k->cdrom = s->cdrom;
+	k->rw = s->readwrite;
+	k->phy = !strncmp(k->target, "/dev/", 5);
+	h->ndisks++;
+	return 0;
+}
+
+static int check(struct xl *x, const struct xl_config *c)
+{
+	const struct xl_domain_config *d = &c->dom;
+	const char *src = c->tree->source;
+
+	if (!xl_name_valid(d->name) ||
+	    strlen(d->name) + strlen(XL_HVM_DM_SUFFIX) >= sizeof(((struct bh_create *)0)->name))
+		return xl_fail(x, XL_FAIL,
+			       "%s: invalid domain name '%s' (1-60 characters for an HVM guest, no '/' or spaces, not all digits)\n",
+			       src, d->name);
+	if (d->vcpus > HVM_MAX_VCPUS || d->memory_mib > HVM_MAX_MEM_MIB ||
+	    d->maxmem_mib > HVM_MAX_MEM_MIB)
+		return xl_fail(x, XL_FAIL, "%s: Bulkhead domains have at most %u vCPUs and %u MiB\n",
+			       src, HVM_MAX_VCPUS, HVM_MAX_MEM_MIB);
+	if (d->memory_mib < HVM_MIN_MEM_MIB)
+		return xl_fail(x, XL_FAIL, "%s: memory=%llu MiB is too small for an HVM guest\n",
+			       src, (unsigned long long)d->memory_mib);
+	if (d->ndisks > XL_HVM_MAX_DISKS)
+		return xl_fail(x, XL_FAIL, "%s: at most %u disks (hda-hdd)\n", src,
+			       XL_HVM_MAX_DISKS);
+	if (d->boot && strlen(d->boot) >= sizeof(((struct xl_hvm_cfg *)0)->boot))
+		return xl_fail(x, XL_FAIL, "%s: boot=\"%s\" is too long\n", src, d->boot);
+	if (d->serial.count > 1 || (d->serial.count && strcmp(d->serial.items[0], "pty")))
+		return xl_fail(x, XL_FAIL, "%s: serial: only \"pty\" is supported\n", src);
+	return 0;
+}
+
+int xl_hvm_config(struct xl *x, const struct xl_config *c, struct xl_hvm_cfg *h)
+{
+	const struct xl_domain_config *d = &c->dom;
+	int rc = check(x, c);
+
+	memset(h, 0, sizeof(*h));
+	if (rc)
+		return rc;
+	warnings(x, c);
+	strcpy(h->name, d->name);
+	h->mem_mib = (uint32_t)d->memory_mib;
+	h->max_mem_mib = (uint32_t)d->maxmem_mib;
+	h->vcpus = d->vcpus;
+	h->maxvcpus = d->maxvcpus > d->vcpus ? d->maxvcpus : d->vcpus;
+	strcpy(h->boot, d->boot ? d->boot : "cd");
+	h->serial_pty = d->serial.count == 1;
+	h->on_poweroff = d->on_poweroff;
+	h->on_reboot = d->on_reboot;
+	h->on_crash = d->on_crash;
+	for (size_t i = 0; i < d->ndisks && !rc; i++)
+		rc = disk(x, &d->disks[i], h);
+	if (rc)
+		xl_hvm_cfg_free(h);
+	return rc;
+}
+
+int xl_hvm_cfg_copy(struct xl_hvm_cfg *to, const struct xl_hvm_cfg *from)
+{
+	*to = *from;
+	for (unsigned i = 0; i < from->ndisks; i++) {
+		to->disks[i].target = strdup(from->disks[i].target);
+		if (!to->disks[i].target) {
+			to->ndisks = i;
+			xl_hvm_cfg_free(to);
+			return -XL_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void xl_hvm_cfg_free(struct xl_hvm_cfg *h)
+{
+	for (unsigned i = 0; i < h->ndisks; i++)
+		free(h->disks[i].target);
+	memset(h, 0, sizeof(*h));
+}
+
+void xl_hvm_dm_args(const struct xl_hvm_cfg *h, uint16_t guest, char *buf, size_t size)
+{
+	snprintf(buf, size, "target=%u name=%s vcpus=%u mem_mib=%u boot=%s serial=%d", guest,
+		 h->name, h->vcpus, h->mem_mib, h->boot, h->serial_pty ? 1 : 0);
+}

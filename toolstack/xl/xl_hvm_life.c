@@ -1,0 +1,263 @@
+/*
+ * The life of an HVM guest after xl create, what upstream's xl does in the
+ * process it leaves behind per domain (xl_vmcontrol.c's handle_domain_death):
+ * here one table in Dom0, visited by Dom0's reaper and by xl destroy.
+ *   - the guest shut down: its on_poweroff / on_reboot / on_crash action;
+ *     "restart" destroys guest and device model and creates both again from
+ *     the kept config under the same name (disks live in Dom0: they persist);
+ *   - the device model died (shut down, crashed, destroyed): the guest is
+ *     destroyed with one clear line, on Dom0's console and in xl-NAME.log,
+ *     so that no guest waits forever on a dead device model;
+ *   - xl shutdown / reboot: PV control when the guest's drivers offer it,
+ *     else (-F) the ACPI power button or reset through the device model.
+ */
+#include "xl_hvm.h"
+
+#define MAX_GUESTS 32
+
+struct tracked {
+	bool used;
+	bool preserved;		/* on_*="preserve": left shut down, not acted on again */
+	uint16_t guest, dm;
+	struct xl_hvm_cfg cfg;
+};
+
+static struct tracked table[MAX_GUESTS];
+static bool reaping;		/* a restart waits; the reaper may run inside that wait */
+
+static struct tracked *by_guest(uint16_t guest)
+{
+	for (int i = 0; i < MAX_GUESTS; i++)
+		if (table[i].used && table[i].guest == guest)
+			return &table[i];
+	return NULL;
+}
+
+int xl_hvm_track(const struct xl_hvm_cfg *h, uint16_t guest, uint16_t dm)
+{
+	struct tracked *t = by_guest(guest);
+
+	for (int i = 0; i < MAX_GUESTS && !t; i++)
+		if (!table[i].used)
+			t = &table[i];
+	if (!t)
+		return -XL_ENOSPC;
+	if (t->used)
+		xl_hvm_cfg_free(&t->cfg);
+	memset(t, 0, sizeof(*t));
+	if (xl_hvm_cfg_copy(&t->cfg, h))
+		return -XL_ENOMEM;
+	t->used = true;
+	t->guest = guest;
+	t->dm = dm;
+	return 0;
+}
+
+int xl_hvm_guest_of(uint16_t domid)
+{
+	for (int i = 0; i < MAX_GUESTS; i++)
+		if (table[i].used && (table[i].guest == domid || table[i].dm == domid))
+			return table[i].guest;
+	return -1;
+}
+
+int xl_hvm_dm_of(uint16_t guest)
+{
+	struct tracked *t = by_guest(guest);
+
+	return t ? t->dm : -1;
+}
+
+void xl_hvm_forget(uint16_t guest)
+{
+	struct tracked *t = by_guest(guest);
+
+	if (!t)
+		return;
+	xl_hvm_cfg_free(&t->cfg);
+	memset(t, 0, sizeof(*t));
+}
+
+void xl_hvm_forget_all(void)
+{
+	for (int i = 0; i < MAX_GUESTS; i++)
+		if (table[i].used)
+			xl_hvm_forget(table[i].guest);
+}
+
+/* One line on Dom0's console and at the end of xl-NAME.log. */
+static void say(struct xl *x, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(struct xl *x, const char *name, const char *fmt, ...)
+{
+	char line[256], path[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	line[n] = '\0';
+	x->be->err(x->be->ctx, line, (size_t)n);
+	snprintf(path, sizeof(path), "%s/xl-%s.log", XL_LOG_DIR, name);
+	if (x->be->file_exists(x->be->ctx, path))
+		x->be->file_write(x->be->ctx, path, line, (size_t)n, true);
+}
+
+static const struct bh_dominfo *find(const struct bh_dominfo *all, uint32_t n, uint16_t id)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (all[i].domid == id)
+			return &all[i];
+	return NULL;
+}
+
+static const char *death(const struct bh_dominfo *d)
+{
+	if (!d || (d->flags & BH_DOMINF_dying))
+		return "destroyed";
+	return d->shutdown_reason == SHUTDOWN_crash ? "crash" : "shut down";
+}
+
+static enum xl_action action_for(const struct xl_hvm_cfg *h, uint32_t reason)
+{
+	switch (reason) {
+	case SHUTDOWN_poweroff:
+		return h->on_poweroff;
+	case SHUTDOWN_reboot:
+		return h->on_reboot;
+	default:	/* crash, watchdog, suspend and soft reset: no handling of their own */
+		return h->on_crash;
+	}
+}
+
+/* Restart: both go, both come back from the kept config, same name. */
+static void restart(struct xl *x, struct tracked *t)
+{
+	struct xl_hvm_cfg cfg;
+	uint16_t old = t->guest, domid;
+
+	if (xl_hvm_cfg_copy(&cfg, &t->cfg)) {
+		say(x, t->cfg.name, "xl: cannot restart domain '%s': out of memory", t->cfg.name);
+		xl_hvm_destroy_pair(x, old, t->dm);
+		return;
+	}
+	xl_hvm_destroy_pair(x, old, t->dm);	/* forgets t */
+	say(x, cfg.name, "Done. Rebooting now");
+	if (xl_hvm_create(x, &cfg, false, &domid))
+		say(x, cfg.name, "xl: domain '%s' could not be restarted; it is gone", cfg.name);
+	else
+		say(x, cfg.name, "xl: domain '%s' restarted as domain %u", cfg.name, domid);
+	xl_hvm_cfg_free(&cfg);
+}
+
+static void shut_down(struct xl *x, struct tracked *t, const struct bh_dominfo *g)
+{
+	enum xl_action a = action_for(&t->cfg, g->shutdown_reason);
+
+	say(x, t->cfg.name, "Domain %u has shut down, reason code %u 0x%x", t->guest,
+	    g->shutdown_reason, g->shutdown_reason);
+	say(x, t->cfg.name, "Action for shutdown reason code %u is %s", g->shutdown_reason,
+	    xlcfg_action_name(a));
+	switch (a) {
+	case XL_ACTION_PRESERVE:
+		t->preserved = true;
+		return;
+	case XL_ACTION_RESTART:
+	case XL_ACTION_RENAME_RESTART:
+	case XL_ACTION_COREDUMP_RESTART:
+	case XL_ACTION_SOFT_RESET:
+		restart(x, t);
+		return;
+	default:
+		say(x, t->cfg.name, "Domain %u needs to be cleaned up: destroying the domain",
+		    t->guest);
+		xl_hvm_destroy_pair(x, t->guest, t->dm);
+	}
+}
+
+/* What one tracked guest needs now; true if something was done. */
+static bool visit(struct xl *x, struct tracked *t, const struct bh_dominfo *all, uint32_t n)
+{
+	const struct bh_dominfo *g = find(all, n, t->guest), *m = find(all, n, t->dm);
+
+	if (!g) {	/* destroyed behind our back: its device model goes too */
+		xl_hvm_destroy_pair(x, t->guest, t->dm);
+		return true;
+	}
+	/* The guest's own shutdown first: a device model may stop with it. */
+	if ((g->flags & BH_DOMINF_shutdown) && !t->preserved) {
+		shut_down(x, t, g);
+		return true;
+	}
+	if (!m || (m->flags & (BH_DOMINF_shutdown | BH_DOMINF_dying))) {
+		say(x, t->cfg.name, "xl: device model for domain '%s' (d%u) died (%s); domain destroyed",
+		    t->cfg.name, t->guest, death(m));
+		xl_hvm_destroy_pair(x, t->guest, t->dm);
+		return true;
+	}
+	return false;
+}
+
+int xl_hvm_reap(struct xl *x)
+{
+	struct bh_dominfo *all;
+	uint32_t n;
+	int done = 0;
+
+	if (reaping)
+		return 0;
+	reaping = true;
+	for (int i = 0; i < MAX_GUESTS; i++) {
+		if (!table[i].used)
+			continue;
+		if (xl_list_all(x, &all, &n))
+			break;
+		done += visit(x, &table[i], all, n);
+		free(all);
+	}
+	reaping = false;
+	return done;
+}
+
+/* Upstream's messages (xl_vmcontrol.c), with libxl's ERROR_NOPARAVIRT. */
+#define ERROR_NOPARAVIRT (-8)
+
+static int no_pv(struct xl *x, bool reboot)
+{
+	xl_fail(x, 0, "PV control interface not available: external graceful %s not possible.\n",
+		reboot ? "reboot" : "shutdown");
+	xl_fail(x, 0, "Use \"-F\" to fallback to ACPI %s event.\n", reboot ? "reset" : "power");
+	return xl_fail(x, XL_FAIL, "%s failed (rc=%d)\n", reboot ? "reboot" : "shutdown",
+		       ERROR_NOPARAVIRT);
+}
+
+int xl_hvm_shutdown(struct xl *x, uint16_t guest, uint32_t reason, bool fallback)
+{
+	const struct xl_backend *be = x->be;
+	bool reboot = reason == SHUTDOWN_reboot;
+	char path[96], feature[16];
+	int rc;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/control/feature-%s", guest,
+		 reboot ? "reboot" : "poweroff");
+	xl_hvm_xs_get(x, path, feature, sizeof(feature));
+	if (!strcmp(feature, "1")) {	/* the guest's PV drivers listen */
+		snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", guest);
+		rc = be->xs_write(be->ctx, path, reboot ? "reboot" : "poweroff");
+		return rc ? xl_fail_rc(x, reboot ? "reboot" : "shutdown", rc) : XL_OK;
+	}
+	if (!fallback)
+		return no_pv(x, reboot);
+	xl_fail(x, 0, "PV control interface not available: sending ACPI %s event.\n",
+		reboot ? "reset button" : "power button");
+	snprintf(path, sizeof(path), "/local/domain/0/device-model/%u/command", guest);
+	rc = be->xs_write ? be->xs_write(be->ctx, path, reboot ? "reset" : "power-button")
+			  : -XL_ENOSYS;
+	return rc ? xl_fail_rc(x, reboot ? "reboot" : "shutdown", rc) : XL_OK;
+}

@@ -1,0 +1,214 @@
+/*
+ * An HVM guest's xenstore nodes, as libxl writes them for a guest with a
+ * stub-domain device model (facts from Xen's libxl: the domain's own nodes,
+ * image/device-model-domid, the stub domain's target, vbd front and back
+ * ends per xenstore-paths.pandoc, /local/domain/0/device-model/G which the
+ * device model's "state" answers), with the device model M as the disks'
+ * frontend: the guest itself has no PV disks, its device model serves IDE
+ * over them. Dom0 is privileged: the permissions say what the others see.
+ */
+#include "xl_hvm.h"
+
+#define XS_PATH 160
+#define CONSOLE_LIMIT "1048576"	/* libxl's LIBXL_XENCONSOLE_LIMIT */
+
+struct xsw {
+	struct xl *x;
+	int rc;		/* the first failure */
+};
+
+static void put(struct xsw *w, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void put(struct xsw *w, const char *path, const char *fmt, ...)
+{
+	const struct xl_backend *be = w->x->be;
+	char value[XS_PATH];
+	va_list ap;
+	int rc;
+
+	if (w->rc)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	rc = be->xs_write(be->ctx, path, value);
+	if (rc) {
+		w->rc = rc;
+		XL_LOG(w->x, XL_ERROR, XL_NO_DOMID, "xenstore write %s: %s", path, xl_strerror(rc));
+	}
+}
+
+/* dir/rel = value */
+static void putf(struct xsw *w, const char *dir, const char *rel, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void putf(struct xsw *w, const char *dir, const char *rel, const char *fmt, ...)
+{
+	char path[XS_PATH], value[XS_PATH];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	put(w, path, "%s", value);
+}
+
+/* A directory with its permissions; nodes written below inherit them. */
+static void dir(struct xsw *w, const char *path, uint16_t owner, uint16_t other,
+		uint16_t other_perm)
+{
+	const struct xl_backend *be = w->x->be;
+	struct xl_xs_perm p[2] = { { owner, XL_XS_NONE }, { other, other_perm } };
+	int rc;
+
+	put(w, path, "%s", "");
+	if (w->rc)
+		return;
+	rc = be->xs_set_perms(be->ctx, path, p, 2);
+	if (rc) {
+		w->rc = rc;
+		XL_LOG(w->x, XL_ERROR, XL_NO_DOMID, "xenstore set perms %s: %s", path,
+		       xl_strerror(rc));
+	}
+}
+
+static int need_store(struct xl *x)
+{
+	const struct xl_backend *be = x->be;
+
+	if (!be->xs_write || !be->xs_rm || !be->xs_set_perms || !be->xs_read)
+		return xl_fail(x, XL_FAIL, "HVM guests need xenstore: none in this build\n");
+	return 0;
+}
+
+static void guest_console(struct xsw *w, const char g[32], const struct xl_hvm_cfg *h)
+{
+	char path[64];
+
+	if (!h->serial_pty)
+		return;
+	/* Dom0's console daemon serves it; there is no tty device to name. */
+	snprintf(path, sizeof(path), "%s/console", g);
+	putf(w, path, "type", "ioemu");
+	putf(w, path, "output", "pty");
+	putf(w, path, "limit", CONSOLE_LIMIT);
+	putf(w, path, "tty", "xl-console");
+	putf(w, g, "serial/0/tty", "xl-console");
+}
+
+int xl_hvm_xs_guest(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
+{
+	static const char *const owned[] = { "device", "control", "data", "error", "drivers",
+					     "attr", "messages" };
+	struct xsw w = { x, need_store(x) };
+	char g[32], path[XS_PATH];
+
+	if (w.rc)
+		return w.rc;
+	snprintf(g, sizeof(g), "/local/domain/%u", guest);
+	dir(&w, g, 0, guest, XL_XS_READ);
+	putf(&w, g, "name", "%s", h->name);
+	putf(&w, g, "domid", "%u", guest);
+	putf(&w, g, "memory/target", "%u", h->mem_mib * 1024);
+	putf(&w, g, "memory/static-max", "%u", h->max_mem_mib * 1024);
+	putf(&w, g, "hvmloader/bios", "seabios");
+	putf(&w, g, "platform/acpi", "1");
+	putf(&w, g, "platform/acpi_s3", "0");
+	putf(&w, g, "platform/acpi_s4", "0");
+	for (uint32_t i = 0; i < h->maxvcpus; i++) {
+		snprintf(path, sizeof(path), "cpu/%u/availability", i);
+		putf(&w, g, path, "%s", i < h->vcpus ? "online" : "offline");
+	}
+	guest_console(&w, g, h);
+	for (unsigned i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", g, owned[i]);
+		dir(&w, path, guest, 0, XL_XS_READ);
+	}
+	return w.rc ? xl_fail(x, XL_FAIL, "Failed to write the xenstore nodes of domain %u: %s\n",
+			      guest, xl_strerror(w.rc)) : 0;
+}
+
+static void vbd(struct xsw *w, const struct xl_hvm_disk *k, uint16_t dm)
+{
+	const char *type = k->cdrom ? "cdrom" : "disk";
+	char fe[XS_PATH], be[XS_PATH];
+
+	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", dm, k->devid);
+	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", dm, k->devid);
+	/* Back end first: a frontend that sees its node finds the backend's. */
+	dir(w, be, 0, dm, XL_XS_READ);
+	putf(w, be, "frontend", "%s", fe);
+	putf(w, be, "frontend-id", "%u", dm);
+	putf(w, be, "params", "%s", k->target);
+	putf(w, be, "type", "%s", k->phy ? "phy" : "file");
+	putf(w, be, "mode", "%s", k->rw ? "w" : "r");
+	putf(w, be, "device-type", "%s", type);
+	putf(w, be, "removable", "%d", k->cdrom ? 1 : 0);
+	putf(w, be, "online", "1");
+	putf(w, be, "dev", "%s", k->vdev);
+	putf(w, be, "state", "1");
+	dir(w, fe, dm, 0, XL_XS_READ);
+	putf(w, fe, "backend", "%s", be);
+	putf(w, fe, "backend-id", "0");
+	putf(w, fe, "virtual-device", "%u", k->devid);
+	putf(w, fe, "device-type", "%s", type);
+	putf(w, fe, "state", "1");
+}
+
+int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint16_t dm)
+{
+	struct xsw w = { x, need_store(x) };
+	char path[XS_PATH];
+
+	if (w.rc)
+		return w.rc;
+	snprintf(path, sizeof(path), "/local/domain/%u/image/device-model-domid", guest);
+	put(&w, path, "%u", dm);
+	snprintf(path, sizeof(path), "/local/domain/%u/target", dm);
+	put(&w, path, "%u", guest);
+	/* The device model owns its directory: it writes state, watches command. */
+	snprintf(path, sizeof(path), "/local/domain/0/device-model/%u", guest);
+	dir(&w, path, dm, 0, XL_XS_READ);
+	for (unsigned i = 0; i < h->ndisks; i++)
+		vbd(&w, &h->disks[i], dm);
+	return w.rc ? xl_fail(x, XL_FAIL,
+			      "Failed to write the device model's xenstore nodes (domain %u): %s\n",
+			      dm, xl_strerror(w.rc)) : 0;
+}
+
+static void rm(struct xl *x, const char *fmt, unsigned id)
+{
+	char path[XS_PATH];
+
+	snprintf(path, sizeof(path), fmt, id);
+	x->be->xs_rm(x->be->ctx, path);
+}
+
+/* Everything create wrote; best effort, nodes may be gone already. */
+void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm)
+{
+	if (!x->be->xs_rm)
+		return;
+	rm(x, "/local/domain/%u", guest);
+	rm(x, "/local/domain/0/device-model/%u", guest);
+	if (dm < 0)
+		return;
+	rm(x, "/local/domain/0/backend/vbd/%u", (unsigned)dm);
+	rm(x, "/local/domain/%u", (unsigned)dm);
+}
+
+int xl_hvm_xs_get(struct xl *x, const char *path, char *buf, size_t size)
+{
+	const struct xl_backend *be = x->be;
+	char *v = NULL;
+	int rc;
+
+	buf[0] = '\0';
+	if (!be->xs_read)
+		return -XL_ENOSYS;
+	rc = be->xs_read(be->ctx, path, &v);
+	if (!rc)
+		snprintf(buf, size, "%s", v);
+	free(v);
+	return rc;
+}
