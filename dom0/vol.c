@@ -113,11 +113,11 @@ static int vol_write(void *ctx, uint64_t off, const void *buf, size_t len)
 			src += n;
 			continue;	/* already zeros: stay sparse */
 		}
-		if (!heap_has_room(CHUNK + LEAF * sizeof(void *)) ||
-		    !(slot = chunk_slot(v, o / CHUNK, true)))
-			return -ENOSPC;
-		if (!*slot) {
-			if (!(*slot = calloc(1, CHUNK)))
+		if (!(slot && *slot)) {
+			/* A new chunk (and maybe its leaf table), if the heap can spare it. */
+			if (!heap_has_room(CHUNK + LEAF * sizeof(void *)) ||
+			    !(slot = chunk_slot(v, o / CHUNK, true)) ||
+			    !(*slot = calloc(1, CHUNK)))
 				return -ENOSPC;
 			v->chunks++;
 		}
