@@ -240,10 +240,15 @@ static void changed(struct vbd *v)
 {
 	uint32_t fes;
 
+	uint32_t ours;
+
 	if (!v->started)
 		start(v);
 	if (!v->started)
 		return;
+	/* A toolstack that wrote its state 1 after our InitWait: ours again. */
+	if (get_u32(v->be, "state", &ours) && ours != (uint32_t)v->state)
+		set_state(v, v->state);
 	if (!get_u32(v->fe, "state", &fes))
 		fes = XenbusStateClosed;	/* the frontend's nodes are gone */
 	switch (fes) {

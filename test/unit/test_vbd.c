@@ -184,6 +184,9 @@ static void test_life(void)
 	CHECK(is(BE "/state", "2") && is(BE "/sectors", "64") && is(BE "/sector-size", "512"));
 	CHECK(is(BE "/info", "0") && is(BE "/feature-flush-cache", "1"));
 	CHECK(is(BE "/feature-barrier", "1") && disks_open == 1);
+	dom0_xs_write(BE "/state", "1");	/* a toolstack writing its state late */
+	dom0_vbd_poll();
+	CHECK(is(BE "/state", "2"));
 	frontend_connect("x86_64-abi");
 	CHECK(is(BE "/state", "4") && maps_live == 1 && port_bound == 40);
 	/* One write of sector 3 from page 9. */
