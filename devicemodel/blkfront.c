@@ -450,6 +450,12 @@ int dm_blkfront_open(unsigned int vdev, struct dm_blk **out)
 	}
 	if (rc) {
 		dom_printf("blkfront %u: %s: error %d\n", vdev, fe, rc);
+		if (d->port >= 0) {	/* published: tell the backend we are gone */
+			char path[128];
+
+			snprintf(path, sizeof(path), "%s/state", fe);
+			dom_xs_printf(0, path, "%d", XenbusStateClosed);
+		}
 		undo(d);
 		return rc;
 	}

@@ -426,6 +426,7 @@ static void test_open_failures(void)
 	setup_nodes("0", "disk");
 	be_answers = false;			/* InitWait, then silence */
 	CHECK(dm_blkfront_open(768, &b) == -ETIMEDOUT);
+	CHECK(!strcmp(xs_get(FE "/state"), "6"));	/* we said we are gone */
 	CHECK(grants_live == grants);		/* every grant ended */
 	xs_rm("/local");
 	CHECK(dm_blkfront_open(768, &b) == -ENOENT);
