@@ -207,7 +207,7 @@ static bool valid_name(const char *name)
 
 static int vol_create(const char *name, uint64_t size)
 {
-	struct vol *v;
+	struct vol *v, **pp;
 
 	if (!valid_name(name))
 		return -EINVAL;
@@ -224,8 +224,11 @@ static int vol_create(const char *name, uint64_t size)
 		return -ENOMEM;
 	}
 	strcpy(v->name, name);
-	v->next = vols;
-	vols = v;
+	/* Kept in name order, as zfs list prints them. */
+	for (pp = &vols; *pp && strcmp((*pp)->name, name) < 0; pp = &(*pp)->next)
+		;
+	v->next = *pp;
+	*pp = v;
 	return 0;
 }
 
@@ -372,9 +375,12 @@ static int zfs_list(void)
 		for (struct vol *v = p; v; v = v->next)
 			if (!strncmp(v->name, p->name, plen + 1))
 				pool_used += v->size;
+		char pool[VOL_NAME_MAX + 1];
+
+		snprintf(pool, sizeof(pool), "%s", p->name);
+		pool[plen] = '\0';	/* the runtime's printf has no "%.*s" */
 		nicenum(pool_used, used, sizeof(used));
-		dom_printf("%-24.*s %6s %6s %6s  /%.*s\n", (int)plen, p->name, used, av, "96K",
-			   (int)plen, p->name);
+		dom_printf("%-24s %6s %6s %6s  /%s\n", pool, used, av, "96K", pool);
 		for (struct vol *v = p; v; v = v->next) {
 			if (strncmp(v->name, p->name, plen + 1))
 				continue;
