@@ -2,12 +2,26 @@
  * The console daemon: every domain's console ring is drained into
  * /var/log/xen/console/guest-NAME.log (like xenconsoled --log=guest), and
  * `xl console` follows that log and types into the ring.
+ *
+ * An HVM guest's console is its serial port, emulated by its device model
+ * NAME-dm: a second console ring (public/io/console.h) in the device
+ * model's RAM, with a port of the device model's that Dom0 binds. It is
+ * served here as the console of the guest's domain id (the device model's
+ * own ring stays NAME-dm's console). consback keys rings by the domain that
+ * owns the page, so this second ring of the device model is mapped here.
  */
 #include "dom.h"
 #include "dom0.h"
+#include "dom/bytering.h"
 #include "dom/consback.h"
+#include "dom/evtchn.h"
 #include "dom/fs.h"
+#include "dom/gpa.h"
+#include "dom/hypercall.h"
 #include "dom/error.h"
+#include "public/bulkhead.h"
+#include "public/event_channel.h"
+#include "public/io/console.h"
 
 #define MAX_DOMS 64
 
@@ -15,6 +29,12 @@ struct cons {
 	uint16_t domid;
 	bool used;
 	char log[96];
+	/* An HVM guest's serial console, in its device model's page. */
+	bool guest;
+	uint16_t dm;
+	uint64_t local_gpa;	/* the page, mapped here */
+	unsigned int port;	/* our end */
+	struct dom_bytering out, in;
 };
 
 static struct cons conses[MAX_DOMS];
@@ -27,23 +47,91 @@ static struct cons *find(uint16_t domid)
 	return NULL;
 }
 
-int dom0_cons_add(uint16_t domid, const char *name, uint64_t gfn, uint32_t remote_port)
+static struct cons *slot(void)
 {
-	struct cons *c = NULL;
-	int rc;
-
-	for (int i = 0; i < MAX_DOMS && !c; i++)
+	for (int i = 0; i < MAX_DOMS; i++)
 		if (!conses[i].used)
-			c = &conses[i];
-	if (!c)
-		return -ENOSPC;
-	if ((rc = dom_consback_attach(domid, gfn, remote_port)))
-		return rc;
+			return &conses[i];
+	return NULL;
+}
+
+static void use(struct cons *c, uint16_t domid, const char *name)
+{
 	c->used = true;
 	c->domid = domid;
 	snprintf(c->log, sizeof(c->log), "/var/log/xen/console/guest-%s.log", name);
 	dom_fs_mkdirs("/var/log/xen/console");
 	dom_fs_write_file(c->log, "", 0, true);	/* append, as xenconsoled does */
+}
+
+int dom0_cons_add(uint16_t domid, const char *name, uint64_t gfn, uint32_t remote_port)
+{
+	struct cons *c = slot();
+	int rc;
+
+	if (!c)
+		return -ENOSPC;
+	if ((rc = dom_consback_attach(domid, gfn, remote_port)))
+		return rc;
+	memset(c, 0, sizeof(*c));
+	use(c, domid, name);
+	return 0;
+}
+
+static int foreign(uint32_t cmd, uint16_t domid, uint64_t gpa, uint64_t local_gpa)
+{
+	struct bh_domctl d = { .cmd = cmd, .version = BULKHEAD_DOMCTL_VERSION, .domid = domid };
+
+	d.u.foreign.gpa = gpa;
+	d.u.foreign.local_gpa = local_gpa;
+	return (int)dom_hypercall_domctl(&d);
+}
+
+/* The device model's page pfn, and a port of the device model's for Dom0. */
+static int guest_ring(struct cons *c, uint16_t dm, uint64_t pfn, uint32_t *dm_port)
+{
+	struct evtchn_alloc_unbound op = { .dom = dm, .remote_dom = 0 };
+	struct xencons_interface *r;
+	int rc;
+
+	if ((rc = (int)dom_hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &op)))
+		return rc;
+	if (!(c->local_gpa = dom_gpa_alloc(1)))
+		return -ENOSPC;
+	if ((rc = foreign(BH_DOMCTL_map_foreign, dm, pfn << 12, c->local_gpa)))
+		goto free_gpa;
+	rc = dom_evtchn_bind_interdomain(dm, op.port, NULL, NULL);
+	if (rc < 0)
+		goto unmap;
+	r = (struct xencons_interface *)(uintptr_t)c->local_gpa;
+	c->port = (unsigned int)rc;
+	c->out = (struct dom_bytering){ r->out, sizeof(r->out), &r->out_cons, &r->out_prod };
+	c->in = (struct dom_bytering){ r->in, sizeof(r->in), &r->in_cons, &r->in_prod };
+	*dm_port = op.port;
+	return 0;
+unmap:
+	foreign(BH_DOMCTL_unmap_foreign, dm, 0, c->local_gpa);
+free_gpa:
+	dom_gpa_free(c->local_gpa, 1);
+	return rc;
+}
+
+int dom0_cons_add_guest(uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
+			uint32_t *dm_port)
+{
+	struct cons *c = slot();
+	int rc;
+
+	if (!c)
+		return -ENOSPC;
+	if (find(guest))
+		return -EEXIST;
+	memset(c, 0, sizeof(*c));
+	if ((rc = guest_ring(c, dm, pfn, dm_port)))
+		return rc;
+	c->guest = true;
+	c->dm = dm;
+	use(c, guest, name);
 	return 0;
 }
 
@@ -54,8 +142,41 @@ void dom0_cons_remove(uint16_t domid)
 	if (!c)
 		return;
 	dom0_cons_poll();
-	dom_consback_close(domid);
+	if (c->guest) {
+		dom_evtchn_close(c->port);
+		foreign(BH_DOMCTL_unmap_foreign, c->dm, 0, c->local_gpa);
+		dom_gpa_free(c->local_gpa, 1);
+	} else {
+		dom_consback_close(domid);
+	}
 	c->used = false;
+}
+
+/* xl's backend (gcons_add / gcons_remove). */
+int dom0_xl_gcons_add(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
+		      uint32_t *port)
+{
+	(void)ctx;
+	return dom0_cons_add_guest(guest, name, dm, pfn, port);
+}
+
+void dom0_xl_gcons_remove(void *ctx, uint16_t guest)
+{
+	(void)ctx;
+	dom0_cons_remove(guest);
+}
+
+/* Output waiting in c's ring, or a negative errno. */
+static int ring_read(struct cons *c, char *buf, size_t size)
+{
+	size_t n;
+
+	if (!c->guest)
+		return dom_consback_read(c->domid, buf, size);
+	n = dom_bytering_get(&c->out, buf, size);
+	if (n)
+		dom_evtchn_notify(c->port);	/* room again for its output */
+	return (int)n;
 }
 
 const char *dom0_cons_log(uint16_t domid)
@@ -75,7 +196,7 @@ bool dom0_cons_poll(void)
 
 		if (!conses[i].used)
 			continue;
-		n = dom_consback_read(conses[i].domid, buf, sizeof(buf));
+		n = ring_read(&conses[i], buf, sizeof(buf));
 		if (n > 0) {
 			dom_fs_write_file(conses[i].log, buf, (size_t)n, true);
 			more |= n == (int)sizeof(buf);
@@ -127,8 +248,16 @@ int dom0_xl_cons_read(void *ctx, uint16_t domid, char *buf, size_t size)
 
 int dom0_xl_cons_write(void *ctx, uint16_t domid, const char *buf, size_t len)
 {
+	struct cons *c = find(domid);
+	size_t n;
+
 	(void)ctx;
-	return dom_consback_write(domid, buf, len);
+	if (!c || !c->guest)
+		return dom_consback_write(domid, buf, len);
+	n = dom_bytering_put(&c->in, buf, len);
+	if (n)
+		dom_evtchn_notify(c->port);
+	return (int)n;
 }
 
 void dom0_xl_cons_close(void *ctx, uint16_t domid)

@@ -25,6 +25,12 @@ int dom0_xs_write(const char *path, const char *value);
 /* Console daemon: domid's ring is logged to /var/log/xen/console/guest-NAME.log. */
 int dom0_cons_add(uint16_t domid, const char *name, uint64_t gfn, uint32_t remote_port);
 void dom0_cons_remove(uint16_t domid);
+/* An HVM guest's serial console: the console ring in its device model dm's
+ * page pfn, logged to guest-NAME.log and shown by `xl console NAME`; a new
+ * port of dm's, which Dom0 binds, goes to *dm_port (the device model's
+ * start info). Removed with dom0_cons_remove(guest). */
+int dom0_cons_add_guest(uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
+			uint32_t *dm_port);
 bool dom0_cons_poll(void);
 const char *dom0_cons_log(uint16_t domid);
 

@@ -1,15 +1,20 @@
 /*
  * What Dom0 adds to a domain xl builds: its store and console rings served
  * (xenstored, the console daemon), the /local/domain/N nodes Xen tools and
- * frontends expect, and later its removal. Also the reaper: a domain that
- * shuts itself down is destroyed, as on_poweroff/on_crash="destroy" ask.
+ * frontends expect, and later its removal; the store as xl's backend sees
+ * it (HVM guests' nodes). Also the reaper: HVM guests and their device
+ * models go to xl first (on_* actions, restart, a dead device model); any
+ * other domain that shuts itself down is destroyed, as on_poweroff /
+ * on_crash="destroy" ask.
  */
 #include "dom.h"
 #include "dom0.h"
+#include "dom/error.h"
 #include "dom/hypercall.h"
 #include "dom/time.h"
 #include "public/bulkhead.h"
 #include "public/event_channel.h"
+#include "backend_dom0.h"
 #include "xl_build.h"
 #include "xenstored.h"
 
@@ -116,12 +121,56 @@ void dom0_reap(void)
 	if (dom_now_ns() < next)
 		return;
 	next = dom_now_ns() + REAP_INTERVAL_NS;
+	xl_dom0_hvm_reap();	/* first: the list below then shows what it left */
 	op.u.list.first_domid = 1;
 	op.u.list.max = 32;
 	op.u.list.buf = (uint64_t)(uintptr_t)info;
 	if (dom_hypercall_domctl(&op))
 		return;
 	for (uint32_t i = 0; i < op.u.list.count; i++)
-		if (info[i].flags & BH_DOMINF_shutdown)
+		if ((info[i].flags & BH_DOMINF_shutdown) && !xl_dom0_hvm_owns(info[i].domid))
 			destroy(info[i].domid);
+}
+
+/* xl's store operations (xl_backend.h): Dom0's own view, errors as -errno. */
+int dom0_xl_xs_write(void *ctx, const char *path, const char *value)
+{
+	(void)ctx;
+	return -dom0_xs_write(path, value);
+}
+
+int dom0_xl_xs_read(void *ctx, const char *path, char **value)
+{
+	const struct xs_rec *r;
+	int rc = xs_op_read(dom0_xs(), path, &r);
+
+	(void)ctx;
+	if (rc)
+		return -rc;
+	*value = malloc(r->len + 1);
+	if (!*value)
+		return -ENOMEM;
+	memcpy(*value, xs_rec_value(r), r->len);
+	(*value)[r->len] = '\0';
+	return 0;
+}
+
+int dom0_xl_xs_rm(void *ctx, const char *path)
+{
+	int rc = xs_op_rm(dom0_xs(), path);
+
+	(void)ctx;
+	return rc == XSD_ENOENT ? 0 : -rc;
+}
+
+int dom0_xl_xs_set_perms(void *ctx, const char *path, const struct xl_xs_perm *p, unsigned n)
+{
+	struct xs_perm perms[4];
+
+	(void)ctx;
+	if (n > 4 || !n)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		perms[i] = (struct xs_perm){ p[i].domid, p[i].perm };
+	return -xs_op_set_perms(dom0_xs(), path, perms, n);
 }

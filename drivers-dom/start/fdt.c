@@ -63,6 +63,12 @@ static void parse_hypervisor(const void *fdt, struct dom_start_info *si)
 		si->has_console =
 			prop_u32(fdt, node, "bulkhead,console-evtchn", &si->console_evtchn);
 	}
+	if (prop_u32(fdt, node, "bulkhead,guest-console-pfn", &v) &&
+	    ((uint64_t)v + 1) << 12 <= si->mem_bytes) {
+		si->guest_console_pfn = v;
+		si->has_guest_console = prop_u32(fdt, node, "bulkhead,guest-console-evtchn",
+						 &si->guest_console_evtchn);
+	}
 }
 
 static int parse_modules(const void *fdt, struct dom_start_info *si, char *err, size_t errlen)

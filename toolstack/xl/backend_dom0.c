@@ -6,6 +6,7 @@
 #include "backend_dom0.h"
 #include "xl.h"
 #include "dom/hypercall.h"	/* the runtime's entry: negative Xen errno on failure */
+#include "dom/time.h"
 
 static int domctl(uint32_t cmd, uint16_t domid, struct bh_domctl *d)
 {
@@ -153,6 +154,21 @@ static int dom0_vcpu_list(void *ctx, uint16_t domid, struct bh_vcpuinfo *buf, ui
 	return rc;
 }
 
+static int dom0_set_dm(void *ctx, uint16_t domid, uint16_t dm_domid)
+{
+	struct bh_domctl d = { 0 };
+
+	(void)ctx;
+	d.u.set_dm.dm_domid = dm_domid;
+	return domctl(BH_DOMCTL_set_dm, domid, &d);
+}
+
+static uint64_t dom0_now_ns(void *ctx)
+{
+	(void)ctx;
+	return dom_now_ns();
+}
+
 /* The core's build, through xen_version (XENVER_compile_info, _changeset). */
 static int dom0_version(void *ctx, struct xl_version *v)
 {
@@ -211,6 +227,14 @@ void xl_backend_dom0(struct xl_backend *be, const struct xl_dom0_io *io)
 	be->rename = dom0_rename;
 	be->set_max_mem = dom0_set_max_mem;
 	be->vcpu_list = dom0_vcpu_list;
+	be->set_dm = dom0_set_dm;
+	be->now_ns = dom0_now_ns;
+	be->xs_write = io->xs_write;
+	be->xs_read = io->xs_read;
+	be->xs_rm = io->xs_rm;
+	be->xs_set_perms = io->xs_set_perms;
+	be->gcons_add = io->gcons_add;
+	be->gcons_remove = io->gcons_remove;
 	be->version = dom0_version;
 	be->file_read = io->file_read;
 	be->file_write = io->file_write;

@@ -26,12 +26,25 @@ struct xl_dom0_io {
 	int (*term_read)(void *ctx, char *buf, size_t size);
 	void (*wait)(void *ctx, uint32_t ms);
 	void (*random)(void *ctx, uint8_t *buf, size_t len);	/* NULL: TSC-based */
+	/* Dom0's xenstore and guest-console service (HVM guests; NULL: none). */
+	int (*xs_write)(void *ctx, const char *path, const char *value);
+	int (*xs_read)(void *ctx, const char *path, char **value);
+	int (*xs_rm)(void *ctx, const char *path);
+	int (*xs_set_perms)(void *ctx, const char *path, const struct xl_xs_perm *p, unsigned n);
+	int (*gcons_add)(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
+			 uint32_t *port);
+	void (*gcons_remove)(void *ctx, uint16_t guest);
 };
 
 /* Fills *be: domain control through the hypercall, the rest from io. */
 void xl_backend_dom0(struct xl_backend *be, const struct xl_dom0_io *io);
 /* `xl ARGS...` in Dom0 (argv[0] is "xl"); the exit status. */
 int xl_dom0_main(const struct xl_dom0_io *io, int argc, char **argv);
+/* xl_dom0_shell.c: Dom0's reaper hands HVM guests to xl first (their
+ * on_* actions, restart, the device model's death); true for a domain xl
+ * looks after (an HVM guest or its device model), which the reaper leaves. */
+void xl_dom0_hvm_reap(void);
+bool xl_dom0_hvm_owns(uint16_t domid);
 /* xl_dom0_shell.c: registers "xl" with Dom0's shell over the runtime's
  * file system and console; 0 or the shell's error. */
 int xl_dom0_register(void);

@@ -6,6 +6,7 @@
  */
 #include "backend_dom0.h"
 #include "xl.h"
+#include "xl_hvm.h"
 #include "dom/console.h"
 #include "dom/fs.h"
 #include "dom/shell.h"
@@ -99,6 +100,14 @@ int dom0_xl_cons_open(void *ctx, uint16_t domid);
 int dom0_xl_cons_read(void *ctx, uint16_t domid, char *buf, size_t size);
 int dom0_xl_cons_write(void *ctx, uint16_t domid, const char *buf, size_t len);
 void dom0_xl_cons_close(void *ctx, uint16_t domid);
+/* Its store (dom0/guests.c) and HVM guests' serial consoles (dom0/cons.c). */
+int dom0_xl_xs_write(void *ctx, const char *path, const char *value);
+int dom0_xl_xs_read(void *ctx, const char *path, char **value);
+int dom0_xl_xs_rm(void *ctx, const char *path);
+int dom0_xl_xs_set_perms(void *ctx, const char *path, const struct xl_xs_perm *p, unsigned n);
+int dom0_xl_gcons_add(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
+		      uint32_t *port);
+void dom0_xl_gcons_remove(void *ctx, uint16_t guest);
 
 static const struct xl_dom0_io dom0_io = {
 	.cons_open = dom0_xl_cons_open,
@@ -113,11 +122,33 @@ static const struct xl_dom0_io dom0_io = {
 	.file_rename = io_file_rename,
 	.term_read = io_term_read,
 	.wait = io_wait,
+	.xs_write = dom0_xl_xs_write,
+	.xs_read = dom0_xl_xs_read,
+	.xs_rm = dom0_xl_xs_rm,
+	.xs_set_perms = dom0_xl_xs_set_perms,
+	.gcons_add = dom0_xl_gcons_add,
+	.gcons_remove = dom0_xl_gcons_remove,
 };
 
 static int xl_shell_cmd(int argc, char **argv)
 {
 	return xl_dom0_main(&dom0_io, argc, argv);
+}
+
+/* From Dom0's reaper (idle): messages go to Dom0's console. */
+void xl_dom0_hvm_reap(void)
+{
+	struct xl_backend be;
+	struct xl x = { .be = &be, .threshold = XL_PROGRESS };
+
+	xl_backend_dom0(&be, &dom0_io);
+	xl_hvm_reap(&x);
+	free(x.cap);
+}
+
+bool xl_dom0_hvm_owns(uint16_t domid)
+{
+	return xl_hvm_guest_of(domid) >= 0;
 }
 
 int xl_dom0_register(void)

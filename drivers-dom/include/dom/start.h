@@ -38,6 +38,12 @@ struct dom_start_info {
 	bool has_store, has_console;	/* absent for Dom0 */
 	uint64_t store_pfn, console_pfn;
 	uint32_t store_evtchn, console_evtchn;
+	/* Device models: the guest's serial console ring (bulkhead,guest-console-pfn
+	 * and -evtchn in /hypervisor): a page of this domain, a port of its own
+	 * that Dom0 binds. */
+	bool has_guest_console;
+	uint64_t guest_console_pfn;
+	uint32_t guest_console_evtchn;
 	unsigned int nr_modules;
 	struct dom_module modules[DOM_MAX_MODULES];
 	const void *fdt;		/* the tree itself, for anything else in it */
