@@ -955,6 +955,8 @@ static void ide_exec(struct ide_chan *c, uint8_t cmd)
 
 	if (!d->present || c->inflight || (d->tf.status & ST_BSY))
 		return;
+	if (c->xfer != XF_NONE && c->cur != c->sel)	/* the other device's phase ends */
+		c->dev[c->cur].tf.status &= (uint8_t)~ST_DRQ;
 	c->cur = c->sel;
 	c->xfer = XF_NONE;
 	c->packet = false;
@@ -1146,10 +1148,12 @@ int dm_ide_attach(struct dm_ide *ide, unsigned channel, unsigned unit, struct dm
 {
 	struct ide_chan *c;
 
-	if (channel > 1 || unit > 1 || !blk || !blk->ops || (!blk->cdrom && !blk->sectors) ||
-	    ide->chan[channel].dev[unit].present) {
+	if (channel > 1 || unit > 1 || !blk || ide->chan[channel].dev[unit].present)
 		return -1;
-	}
+	/* blk.h: requests of at least 4 KiB; an empty CD drive may have no backend */
+	if (blk->cdrom ? blk->present && (!blk->ops || blk->max_len < 4096)
+		       : !blk->ops || !blk->sectors || blk->max_len < 4096)
+		return -1;
 	c = &ide->chan[channel];
 	ide_dev_init(&c->dev[unit], blk);
 	c->bm_status |= (uint8_t)(0x20 << unit);	/* drive DMA capable */
@@ -1165,7 +1169,7 @@ int dm_ide_change_media(struct dm_ide *ide, unsigned channel, unsigned unit, str
 	if (channel > 1 || unit > 1)
 		return -1;
 	d = &ide->chan[channel].dev[unit];
-	if (!d->present || !d->atapi || (blk && !blk->ops))
+	if (!d->present || !d->atapi || (blk && blk->present && (!blk->ops || blk->max_len < 4096)))
 		return -1;
 	dm_atapi_change(&d->cd, blk);
 	return 0;

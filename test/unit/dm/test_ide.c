@@ -660,6 +660,23 @@ static void test_probe_and_reset(void)
 	CHECK(inb(0x1f7) == 0x7f);
 	CHECK(dm_ide_change_media(ide, 1, 1, NULL) == 0);
 	CHECK(dm_ide_change_media(ide, 0, 0, NULL) < 0);
+	CHECK(dm_ide_change_media(ide, 1, 2, NULL) < 0);
+
+	/* what attach refuses, and an empty drive without a backend */
+	struct dm_blk small = hd.blk, empty = { .cdrom = true };
+	small.max_len = 2048;
+	CHECK(dm_ide_attach(ide, 0, 0, &small) < 0);
+	small.max_len = 4096, small.ops = NULL;
+	CHECK(dm_ide_attach(ide, 0, 0, &small) < 0);
+	CHECK(dm_ide_attach(ide, 0, 1, &empty) == 0);
+	outb(0x1f6, 0xb0);
+	CHECK(inb(0x1f7) == 0x00 && inb(0x1f4) == 0x14);
+	static const uint8_t tur[12] = { 0 };
+	outb(0x1f4, 0), outb(0x1f5, 0);
+	outb(0x1f7, 0xa0);
+	write_words(0, tur, 12);
+	CHECK(inb(0x1f7) == 0x51 && inb(0x1f1) == 0x20 && inb(0x1f2) == 3);
+	CHECK(dm_ide_change_media(ide, 0, 1, &cd.blk) == 0);
 }
 
 static void test_reset_in_flight(void)
