@@ -256,11 +256,25 @@ int xl_hvm_create(struct xl *x, const struct xl_hvm_cfg *h, bool paused, uint16_
 	return XL_OK;
 }
 
+static bool listed(struct xl *x, uint16_t domid)
+{
+	struct bh_dominfo *all;
+	uint32_t n;
+	bool found = false;
+
+	if (xl_list_all(x, &all, &n))
+		return true;
+	for (uint32_t i = 0; i < n; i++)
+		found |= all[i].domid == domid;
+	free(all);
+	return found;
+}
+
 static int destroy_one(struct xl *x, uint16_t domid)
 {
 	int rc = x->be->destroy(x->be->ctx, domid);
 
-	if (rc == -XL_ESRCH)
+	if (rc && (rc == -XL_ESRCH || !listed(x, domid)))
 		rc = 0;	/* gone already */
 	if (rc)
 		xl_fail(x, XL_FAIL, "Domain %u could not be destroyed: %s (rc=%d)\n", domid,
