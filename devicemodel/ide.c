@@ -178,7 +178,9 @@ static bool ide_io(struct ide_chan *c, bool write, size_t len, ide_step next)
 	c->io_next = next;
 	c->io_len = len;
 	c->io_status = 0;
-	if (!b || !b->ops) {
+	/* The medium may have changed under an ATAPI command: never past its end. */
+	if (!b || !b->ops || (len && (c->sector > b->sectors ||
+				      len / IDE_SECTOR > b->sectors - c->sector))) {
 		c->io_status = -1;
 		return true;
 	}

@@ -971,6 +971,64 @@ static void test_fuzz(void)
 	dm_ide_unplug(ide, 1);
 }
 
+/* SeaBIOS's ata_detect and Linux's ata_devchk/classify on a channel with a
+ * master disk only, and on one with a CD master only. */
+static void seabios_probe(unsigned ch, bool want_atapi)
+{
+	unsigned b = base(ch), c2 = ch ? 0x376 : 0x3f6;
+	uint8_t id[512];
+	uint16_t *w = (uint16_t *)id;
+
+	CHECK(!(inb(b + 7) & 0x80));
+	outb(b + 6, 0xa0);
+	CHECK(inb(b + 6) == 0xa0);
+	outb(b + 2, 0x55);
+	outb(b + 3, 0xaa);
+	CHECK(inb(b + 2) == 0x55 && inb(b + 3) == 0xaa);
+	outb(c2, 0x0e);				/* SRST with nIEN */
+	outb(c2, 0x0a);
+	CHECK(!(inb(b + 7) & 0x80));
+	outb(b + 6, 0xa0);
+	outb(b + 7, 0xa1);			/* IDENTIFY PACKET DEVICE first */
+	if (want_atapi) {
+		CHECK(inb(c2) == 0x58);
+		read_words(ch, id, 512);
+		CHECK(w[0] == 0x85c0);
+	} else {
+		CHECK(inb(c2) & 0x01);			/* aborted */
+		CHECK(inb(b + 7) != 0);
+		outb(b + 7, 0xec);
+		CHECK(inb(c2) == 0x58);
+		read_words(ch, id, 512);
+	}
+	CHECK((w[93] & 0xdf61) == 0x4041);	/* device 1 not probed */
+	outb(c2, 0x08);
+	/* Linux: device 1 looks present to ata_devchk, classify sees status 0 */
+	outb(b + 6, 0xb0);
+	outb(b + 2, 0x55);
+	outb(b + 3, 0xaa);
+	CHECK(inb(b + 2) == 0x55 && inb(b + 3) == 0xaa);
+	outb(c2, 0x0c);
+	outb(c2, 0x08);
+	outb(b + 6, 0xb0);
+	CHECK(inb(b + 2) == 1 && inb(b + 3) == 1 && inb(b + 1) == 1 && inb(b + 7) == 0);
+	outb(b + 7, 0xec);
+	CHECK(inb(b + 7) == 0 && !fake.isa_level[14 + ch]);
+	outb(b + 6, 0xa0);
+	CHECK(inb(b + 4) == (want_atapi ? 0x14 : 0) && inb(b + 5) == (want_atapi ? 0xeb : 0));
+}
+
+static void test_probe_sequences(void)
+{
+	setup();
+	memblk_init(&hd, 1000, 8, false);
+	memblk_init(&cd, 400, 400, true);
+	dm_ide_attach(ide, 0, 0, &hd.blk);
+	dm_ide_attach(ide, 1, 0, &cd.blk);
+	seabios_probe(0, false);
+	seabios_probe(1, true);
+}
+
 int main(void)
 {
 	test_identify();
@@ -983,6 +1041,7 @@ int main(void)
 	}
 	test_lba48();
 	test_probe_and_reset();
+	test_probe_sequences();
 	test_reset_in_flight();
 	test_fuzz();
 	dm_ide_free(ide);
