@@ -8,15 +8,18 @@
 
 #define PIT_REFRESH_NS 15085ull	/* port 0x61 bit 4 toggles per refresh request */
 
+/* Exact floor(ns * HZ / 1e9) in 64 bits (no 128-bit division in the
+ * freestanding build): whole seconds and the remainder apart. */
 static uint64_t pit_tick(uint64_t ns)
 {
-	return (uint64_t)((unsigned __int128)ns * DM_PIT_HZ / 1000000000u);
+	return ns / 1000000000u * DM_PIT_HZ + ns % 1000000000u * DM_PIT_HZ / 1000000000u;
 }
 
-/* The first ns at which pit_tick() reaches tick. */
+/* The first ns at which pit_tick() reaches tick: ceil(tick * 1e9 / HZ). */
 static uint64_t pit_tick_ns(uint64_t tick)
 {
-	return (uint64_t)(((unsigned __int128)tick * 1000000000u + DM_PIT_HZ - 1) / DM_PIT_HZ);
+	return tick / DM_PIT_HZ * 1000000000u +
+	       (tick % DM_PIT_HZ * 1000000000u + DM_PIT_HZ - 1) / DM_PIT_HZ;
 }
 
 static uint64_t pit_now(struct dm_pit *pit)
