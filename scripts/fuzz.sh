@@ -18,9 +18,13 @@ build_xlcfg() {
 	clang "${cflags[@]}" -Itoolstack/xlcfg test/fuzz/fuzz_xlcfg.c \
 		toolstack/xlcfg/*.c -o "$out/fuzz_xlcfg"
 }
+build_mmio() {
+	clang "${cflags[@]}" -Ikernel/include -Ikernel test/fuzz/fuzz_mmio.c \
+		kernel/mmio.c kernel/insn.c -o "$out/fuzz_mmio"
+}
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(xlcfg)
+[ ${#targets[@]} -gt 0 ] || targets=(xlcfg mmio)
 command -v clang >/dev/null || { echo "fuzz: clang is needed"; exit 1; }
 mkdir -p "$out"
 for t in "${targets[@]}"; do

@@ -619,6 +619,194 @@ static void gen_run(unsigned n)
 	}
 }
 
+/* ---- 16- and 32-bit code: hand-checked results ---- */
+
+#define LOW_SIZE 0x20000	/* linear memory 0..128 KiB for these */
+
+/* Registers not named in want must be unchanged (ZERO: expect 0). */
+struct lcase {
+	enum insn_mode mode;
+	const char *hex;
+	u64 r[8], want[8];	/* rax..rdi before, and what changed */
+	u64 seg[4];		/* ES CS SS DS bases */
+	u64 rip, fl;		/* before: 0x100 and 0x2 when 0 */
+	u64 maddr, mval;	/* 8 bytes at maddr before (memory else 0) */
+	u64 waddr, wval;	/* 8 bytes expected at waddr afterwards */
+	u64 wrip, wfl;		/* rip (0: past the instruction), flags after */
+	int rc;
+	bool nowrap;		/* addr32_wrap off */
+};
+
+#define P INSN_MODE_32
+#define R INSN_MODE_16
+#define MV 0x1122334455667788ull
+
+static const struct lcase lcases[] = {
+	/* SeaBIOS-style 32-bit flat code */
+	{ P, "8b 03", { [RBX] = 0x1000 }, { [RAX] = 0x55667788 }, .maddr = 0x1000, .mval = MV },
+	{ P, "89 0b", { [RBX] = 0x1000, [RCX] = 0xaabbccdd }, { 0 }, .maddr = 0x1000,
+	  .mval = MV, .waddr = 0x1000, .wval = 0x11223344aabbccddull },
+	{ P, "66 8b 03", { [RAX] = 0xffffffff, [RBX] = 0x1000 }, { [RAX] = 0xffff7788 },
+	  .maddr = 0x1000, .mval = MV },
+	{ P, "0f b6 03", { [RAX] = 0xffffffff, [RBX] = 0x1000 }, { [RAX] = 0x88 },
+	  .maddr = 0x1000, .mval = MV },
+	{ P, "0f bf 03", { [RBX] = 0x1000 }, { [RAX] = 0xffff8001 }, .maddr = 0x1000, .mval = 0x8001 },
+	{ P, "a1 00 10 00 00", { 0 }, { [RAX] = 0x55667788 }, .maddr = 0x1000, .mval = MV },
+	{ P, "a2 04 10 00 00", { [RAX] = 0x99 }, { 0 }, .waddr = 0x1000, .wval = 0x9900000000ull },
+	{ P, "c7 05 00 10 00 00 78 56 34 12", { 0 }, { 0 }, .waddr = 0x1000, .wval = 0x12345678 },
+	{ P, "f3 ab", { [RAX] = 0x01020304, [RDI] = 0x1000, [RCX] = 2 },
+	  { [RCX] = ZERO, [RDI] = 0x1008 }, .waddr = 0x1000, .wval = 0x0102030401020304ull },
+	{ P, "f3 a5", { [RSI] = 0x1000, [RDI] = 0x1100, [RCX] = 2 },
+	  { [RCX] = ZERO, [RSI] = 0x1008, [RDI] = 0x1108 }, .maddr = 0x1000, .mval = MV,
+	  .waddr = 0x1100, .wval = MV },
+	{ P, "a4", { [RSI] = 0x1000, [RDI] = 0x1100 }, { [RSI] = 0xfff, [RDI] = 0x10ff },
+	  .fl = 0x402, .maddr = 0x1000, .mval = MV, .waddr = 0x1100, .wval = 0x88 },
+	{ P, "ac", { [RAX] = 0x12345678, [RSI] = 0x1000 }, { [RAX] = 0x12345688, [RSI] = 0x1001 },
+	  .maddr = 0x1000, .mval = MV },
+	{ P, "67 8b 07", { [RBX] = 0xffff1000 }, { [RAX] = 0x55667788 }, .maddr = 0x1000, .mval = MV },
+	{ P, "8b 03", { [RBX] = 0x20 }, { [RAX] = 0x55667788 }, .seg = { [MMIO_DS] = 0x10000 },
+	  .maddr = 0x10020, .mval = MV },
+	{ P, "8b 04 24", { [RSP] = 0x10 }, { [RAX] = 0x55667788 },
+	  .seg = { [MMIO_SS] = 0x3000, [MMIO_DS] = 0x5000 }, .maddr = 0x3010, .mval = MV },
+	{ P, "8b 45 04", { [RBP] = 0xc }, { [RAX] = 0x55667788 },
+	  .seg = { [MMIO_SS] = 0x3000, [MMIO_DS] = 0x5000 }, .maddr = 0x3010, .mval = MV },
+	{ P, "3e 8b 45 04", { [RBP] = 0xc }, { [RAX] = 0x55667788 },
+	  .seg = { [MMIO_SS] = 0x3000, [MMIO_DS] = 0x5000 }, .maddr = 0x5010, .mval = MV },
+	{ P, "01 03", { [RAX] = 1, [RBX] = 0x1000 }, { 0 }, .maddr = 0x1000, .mval = 0xffffffff,
+	  .waddr = 0x1000, .wval = 0, .wfl = 0x57 },	/* CF PF AF ZF */
+	{ P, "82 03 01", { [RBX] = 0x1000 }, { 0 }, .maddr = 0x1000, .mval = 0x7f,
+	  .waddr = 0x1000, .wval = 0x80, .wfl = 0x892 },	/* OF SF AF */
+	{ P, "8b 03", { [RBX] = 0x2000 }, { [RAX] = 0x55667788 },
+	  .seg = { [MMIO_DS] = 0xfffff000 }, .maddr = 0x1000, .mval = MV },
+	{ P, "8b 03", { [RBX] = 0x2000 }, { 0 }, .seg = { [MMIO_DS] = 0xfffff000 },
+	  .rc = -EFAULT, .nowrap = true },		/* 0x100001000: not in the ops' range */
+	{ P, "63 03", { [RBX] = 0x1000 }, { 0 }, .rc = -EOPNOTSUPP },	/* ARPL */
+	{ P, "8b 03", { [RBX] = 0x1000 }, { [RAX] = 0x55667788 }, .rip = 0xfffffffe,
+	  .wrip = ZERO, .maddr = 0x1000, .mval = MV },	/* EIP wraps */
+	/* real mode */
+	{ R, "8b 07", { [RAX] = 0xdead0000, [RBX] = 0x20 }, { [RAX] = 0xdead7788 },
+	  .seg = { [MMIO_DS] = 0x1000 }, .maddr = 0x1020, .mval = MV },
+	{ R, "8b 42 fe", { [RBP] = 0x10, [RSI] = 0x12 }, { [RAX] = 0x7788 },
+	  .seg = { [MMIO_SS] = 0x2000, [MMIO_DS] = 0x7000 }, .maddr = 0x2020, .mval = MV },
+	{ R, "3e 8b 42 fe", { [RBP] = 0x10, [RSI] = 0x12 }, { [RAX] = 0x7788 },
+	  .seg = { [MMIO_SS] = 0x2000, [MMIO_DS] = 0x7000 }, .maddr = 0x7020, .mval = MV },
+	{ R, "26 8b 07", { [RBX] = 0x20 }, { [RAX] = 0x7788 },
+	  .seg = { [MMIO_ES] = 0x3000, [MMIO_DS] = 0x7000 }, .maddr = 0x3020, .mval = MV },
+	{ R, "a1 34 12", { 0 }, { [RAX] = 0x7788 }, .seg = { [MMIO_DS] = 0x1000 },
+	  .maddr = 0x2234, .mval = MV },
+	{ R, "66 8b 07", { [RBX] = 0x20 }, { [RAX] = 0x55667788 }, .seg = { [MMIO_DS] = 0x1000 },
+	  .maddr = 0x1020, .mval = MV },
+	{ R, "8b 47 10", { [RBX] = 0xfff8 }, { [RAX] = 0x7788 }, .seg = { [MMIO_DS] = 0x1000 },
+	  .maddr = 0x1008, .mval = MV },			/* [bx+16] wraps at 64 KiB */
+	{ R, "67 8b 04 24", { [RSP] = 0x10 }, { [RAX] = 0x7788 },
+	  .seg = { [MMIO_SS] = 0x3000, [MMIO_DS] = 0x7000 }, .maddr = 0x3010, .mval = MV },
+	{ R, "0f b6 07", { [RAX] = 0xdead0000, [RBX] = 0x20 }, { [RAX] = 0xdead0088 },
+	  .seg = { [MMIO_DS] = 0x1000 }, .maddr = 0x1020, .mval = MV },
+	{ R, "c7 06 00 01 34 12", { 0 }, { 0 }, .seg = { [MMIO_DS] = 0x1000 },
+	  .waddr = 0x1100, .wval = 0x1234 },
+	{ R, "f3 a4", { [RSI] = 0x10, [RDI] = 0x20, [RCX] = 0xabcd0003 },
+	  { [RSI] = 0x13, [RDI] = 0x23, [RCX] = 0xabcd0000 },
+	  .seg = { [MMIO_ES] = 0x2000, [MMIO_DS] = 0x1000 }, .maddr = 0x1010, .mval = MV,
+	  .waddr = 0x2020, .wval = 0x667788 },
+	{ R, "f3 66 ab", { [RAX] = 0x01020304, [RDI] = 0x20, [RCX] = 2 },
+	  { [RDI] = 0x28, [RCX] = ZERO }, .seg = { [MMIO_ES] = 0x2000 },
+	  .waddr = 0x2020, .wval = 0x0102030401020304ull },
+	{ R, "aa", { [RAX] = 0x55, [RDI] = 0x1234ffff }, { [RDI] = 0x12340000 },
+	  .seg = { [MMIO_ES] = 0x2000 }, .waddr = 0x11fff, .wval = 0x55 },	/* DI wraps */
+	{ R, "8b 07", { [RBX] = 0x20 }, { [RAX] = 0x7788 }, .rip = 0xfffe, .wrip = ZERO,
+	  .seg = { [MMIO_DS] = 0x1000 }, .maddr = 0x1020, .mval = MV },	/* IP wraps */
+};
+
+static void lcase_run(const struct lcase *l)
+{
+	static u8 low[LOW_SIZE];
+	struct emem m = { .buf = low, .base = 0, .size = LOW_SIZE };
+	struct mmio_cpu c = { .mode = l->mode, .rip = l->rip ? l->rip : 0x100,
+			      .rflags = l->fl ? l->fl : 0x2, .addr32_wrap = !l->nowrap };
+	u8 code[16];
+	unsigned len = hex_parse(l->hex, code);
+	u64 got;
+
+	memset(low, 0, sizeof(low));
+	if (l->maddr)
+		memcpy(low + l->maddr, &l->mval, 8);
+	memcpy(c.gpr, l->r, sizeof(l->r));
+	memcpy(c.seg_base, l->seg, sizeof(l->seg));
+	int rc = emulate(code, len, &c, &m);
+	if (rc != l->rc)
+		dump("rc", code, len);
+	CHECK(rc == l->rc);
+	if (rc)
+		return;
+	for (unsigned i = 0; i < 8; i++) {
+		u64 want = l->want[i] == ZERO ? 0 : l->want[i] ? l->want[i] : l->r[i];
+
+		if (c.gpr[i] != want)
+			fprintf(stderr, "%s: r%u %llx want %llx\n", l->hex, i,
+				(unsigned long long)c.gpr[i], (unsigned long long)want);
+		CHECK(c.gpr[i] == want);
+	}
+	CHECK(c.rip == (l->wrip == ZERO ? 0 : l->wrip ? l->wrip : (l->rip ? l->rip : 0x100) + len));
+	CHECK(!l->wfl || (c.rflags & (FL_STATUS | 2)) == l->wfl);
+	memcpy(&got, low + l->waddr, 8);
+	CHECK(!l->waddr || got == l->wval);
+}
+
+/* ---- errors: nothing may change ---- */
+
+struct ecase {
+	const char *hex;
+	int rc;
+	int write_rc;		/* the write fails with it */
+};
+
+static const struct ecase ecases[] = {
+	{ "f0 89 03", -EINVAL, 0 },		/* LOCK on a store */
+	{ "f0 01 c3", -EINVAL, 0 },		/* ... on a register destination */
+	{ "f0 39 03", -EINVAL, 0 },		/* ... on CMP */
+	{ "f0 0f a3 03", -EINVAL, 0 },		/* ... on BT */
+	{ "f0 a5", -EINVAL, 0 },
+	{ "66 0f c3 03", -EINVAL, 0 },		/* MOVNTI has no 16-bit form */
+	{ "0f c3 c0", -EINVAL, 0 },		/* ... nor a register one */
+	{ "82 03 01", -EINVAL, 0 },		/* not in 64-bit mode */
+	{ "0f 10 03", -EOPNOTSUPP, 0 },		/* MOVUPS */
+	{ "c5 f8 10 03", -EOPNOTSUPP, 0 },		/* VMOVUPS */
+	{ "f7 23", -EOPNOTSUPP, 0 },		/* MUL */
+	{ "ff 13", -EOPNOTSUPP, 0 },		/* CALL [rbx] */
+	{ "05 01 00 00 00", -EOPNOTSUPP, 0 },	/* no memory operand */
+	{ "c7 f8 00 00 00 00", -EOPNOTSUPP, 0 },	/* XBEGIN */
+	{ "0f 0b", -EOPNOTSUPP, 0 },
+	{ "48 8b", -EFAULT, 0 },			/* truncated */
+	{ "8b 04", -EFAULT, 0 },
+	{ "66 66 66 66 66 66 66 66 66 66 66 66 66 66 8b 03", -EINVAL, 0 },	/* 16 bytes */
+	{ "89 03", -EIO, -EIO },
+	{ "87 03", -EIO, -EIO },		/* XCHG: register not updated */
+	{ "f3 a5", -EIO, -EIO },
+	{ "8b 04 25 00 00 00 90", -EFAULT, 0 },	/* read outside the ops' range */
+};
+
+static void ecase_run(const struct ecase *e)
+{
+	static u8 low[LOW_SIZE];
+	struct emem m = { .buf = low, .base = 0, .size = LOW_SIZE, .write_rc = e->write_rc };
+	struct mmio_cpu c = { .mode = INSN_MODE_64, .rip = 0x100, .rflags = 0x2 }, before;
+	u8 code[16];
+	unsigned len = hex_parse(e->hex, code);
+	int rc;
+
+	for (unsigned i = 0; i < 16; i++)
+		c.gpr[i] = 0x1000 + i * 0x10;
+	before = c;
+	do
+		rc = mmio_emulate(code, len, &c, &emem_ops, &m);
+	while (rc == -EAGAIN);
+	if (rc != e->rc)
+		dump("rc", code, len);
+	CHECK(rc == e->rc);
+	CHECK(memcmp(c.gpr, before.gpr, sizeof(c.gpr)) == 0);
+	CHECK(c.rip == before.rip && c.rflags == before.rflags);
+}
+
 int main(void)
 {
 	CHECK(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_base) == 0);
@@ -627,7 +815,13 @@ int main(void)
 	gops_init();
 	hcases_run();
 	gen_run(20000);
-	printf("mmio: %u differential cases, %u reads restarted\n", diff_cases, diff_eagain);
+	for (size_t i = 0; i < sizeof(lcases) / sizeof(lcases[0]); i++)
+		lcase_run(&lcases[i]);
+	for (size_t i = 0; i < sizeof(ecases) / sizeof(ecases[0]); i++)
+		ecase_run(&ecases[i]);
+	printf("mmio: %u differential cases (%u reads restarted), %zu 16/32-bit, %zu error\n",
+	       diff_cases, diff_eagain, sizeof(lcases) / sizeof(lcases[0]),
+	       sizeof(ecases) / sizeof(ecases[0]));
 	CHECK_DONE("mmio");
 	return 0;
 }
