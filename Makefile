@@ -5,6 +5,13 @@
 #   make bench       figures into build/bench/*.json
 #   make fuzz        fuzz the xl.cfg parser (FUZZ_SECONDS, default 60)
 #   make iso         build/bulkhead.iso (GRUB, multiboot2), for real machines and Bochs
+#   make guests      the HVM test guests: build/guests/live.iso, build/guests/installer.iso
+#                    (scripts/mkguest.sh, from Debian's kernel and busybox-static)
+#
+# An HVM guest's media for `make run` (Dom0 serves them to xl as hdc:cdrom and hda):
+#   GUEST_ISO=path/to/os.iso    the CD (default: the project's live test ISO)
+#   GUEST_DISK=path/to/disk.img a raw disk image, used in place (default: none)
+# e.g. make run GUEST_ISO=build/guests/installer.iso GUEST_DISK=disk.img
 
 SHELL := /bin/bash
 BUILD := build
@@ -12,9 +19,11 @@ CMDLINE ?= dom0_mem=1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1
 GUEST_CMDLINE := console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all idle_poweroff
 DOM0 := $(BUILD)/dom0/dom0.elf,$(BUILD)/dom0/rootfs.tar rootfs
 GUESTS := $(BUILD)/test/guests
+GUEST_ISO ?= $(BUILD)/guests/live.iso
+GUEST_DISK ?=
 MODULES := $(GUESTS)/realmode.bin name=realmode mem=4 vcpus=1 mode=real,$(GUESTS)/cpuid.bin name=cpuid mem=4 vcpus=1 mode=long,$(GUESTS)/memtouch.bin name=memtouch mem=16 vcpus=1 mode=long,$(GUESTS)/fair.bin name=fair-a mem=4 vcpus=2 mode=long,$(GUESTS)/fair.bin name=fair-b mem=4 vcpus=2 mode=long,$(GUESTS)/timer.bin name=timer mem=4 vcpus=1 mode=long
 
-.PHONY: all setup build run run-guests check bench fuzz iso clean
+.PHONY: all setup build run run-guests check bench fuzz iso guests clean
 
 all: build
 
@@ -47,6 +56,9 @@ iso: build
 	@scripts/mkiso.sh $(BUILD)/bulkhead.iso $(BUILD)/bulkhead '$(CMDLINE)' \
 		$(BUILD)/dom0/dom0.elf '$(BUILD)/dom0/rootfs.tar rootfs'
 	@echo "built $(BUILD)/bulkhead.iso" 
+
+guests: setup
+	@scripts/mkguest.sh $(BUILD)/guests
 
 clean:
 	rm -rf $(BUILD)

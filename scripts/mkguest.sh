@@ -37,30 +37,47 @@ die() { echo "mkguest: $*" >&2; exit 1; }
 # candidate PKG: the version apt would install, or nothing.
 candidate() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { if ($2 != "(none)") print $2 }'; }
 
+# refresh_lists: one `apt-get update` (as root) when apt does not know a
+# package or a download fails: a fresh machine may have no lists, or stale ones.
+refreshed=0
+refresh_lists() {
+	[ $refreshed -eq 0 ] && [ "$(id -u)" -eq 0 ] || return 1
+	refreshed=1
+	echo "mkguest: apt-get update" >&2
+	apt-get update -qq >&2
+}
+
 # fetch PKG: the .deb of apt's candidate version of PKG in $CACHE (downloaded
-# once); falls back to a cached one when apt knows no candidate (offline).
+# once; older versions dropped); a cached one when apt knows no candidate.
 fetch() {
-	local pkg=$1 ver deb
+	local pkg=$1 ver deb old
 	ver=$(candidate "$pkg")
-	if [ -n "$ver" ]; then
-		deb=$(ls "$CACHE/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
-		if [ -z "$deb" ]; then
-			echo "mkguest: downloading $pkg $ver" >&2
-			(cd "$CACHE" && apt-get download -qq "$pkg=$ver" >/dev/null 2>&1) ||
-				{ [ "$(id -u)" -eq 0 ] && apt-get update -qq &&
-				  (cd "$CACHE" && apt-get download -qq "$pkg=$ver" >/dev/null); } ||
-				die "apt-get download $pkg=$ver failed"
-			deb=$(ls "$CACHE/${pkg}_${ver//:/%3a}_"*.deb | head -n1)
-			# Older versions of the package are of no more use.
-			for old in "$CACHE/${pkg}_"*.deb; do
-				[ "$old" = "$deb" ] || rm -f "$old"
-			done
-		fi
-	else
+	[ -n "$ver" ] || ! refresh_lists || ver=$(candidate "$pkg")
+	if [ -z "$ver" ]; then
 		deb=$(ls -t "$CACHE/${pkg}_"*.deb 2>/dev/null | head -n1 || true)
 		[ -n "$deb" ] || die "apt knows no package $pkg and none is cached"
+		echo "$deb"
+		return
+	fi
+	deb=$(ls "$CACHE/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+	if [ -z "$deb" ]; then
+		echo "mkguest: downloading $pkg $ver" >&2
+		(cd "$CACHE" && apt-get download -qq "$pkg=$ver" >/dev/null 2>&1) ||
+			{ refresh_lists && (cd "$CACHE" && apt-get download -qq "$pkg=$ver" >/dev/null 2>&1); } ||
+			die "apt-get download $pkg=$ver failed"
+		deb=$(ls "$CACHE/${pkg}_${ver//:/%3a}_"*.deb | head -n1)
+		for old in "$CACHE/${pkg}_"*.deb; do
+			[ "$old" = "$deb" ] || rm -f "$old"
+		done
 	fi
 	echo "$deb"
+}
+
+# kernel_package: linux-image-amd64 is a metapackage; the kernel is the
+# linux-image-<abi>-amd64 it depends on.
+kernel_package() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
 }
 
 # inputs_hash KDEB BDEB: what the guests are made from.
@@ -84,12 +101,11 @@ if [ -f "$OUT/stamp" ] && [ -f "$OUT/live.iso" ] && [ -f "$OUT/installer.iso" ];
 fi
 
 mkdir -p "$CACHE" "$OUT"
-# linux-image-amd64 is a metapackage; the kernel is its linux-image-<abi>-amd64.
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+kpkg=$(kernel_package)
+[ -n "$kpkg" ] || ! refresh_lists || kpkg=$(kernel_package)
 if [ -z "$kpkg" ]; then
 	kpkg=$(ls -t "$CACHE"/linux-image-[0-9]*.deb 2>/dev/null | head -n1 | sed 's|.*/||; s|_.*||')
-	[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 (apt lists missing?) and nothing is cached"
+	[ -n "$kpkg" ] || die "apt cannot resolve linux-image-amd64 and no kernel is cached"
 fi
 kdeb=$(fetch "$kpkg")
 bdeb=$(fetch busybox-static)

@@ -2,7 +2,9 @@
 # Every set-up step `make run` and `make check` need on a fresh Debian 12
 # machine, each idempotent: Debian packages (installed when root, otherwise
 # the one apt-get line to run is printed), lwIP's source from Debian's source
-# package into third_party/, and meson configured into build/.
+# package into third_party/, meson configured into build/, and the HVM test
+# guests built into build/guests/ (scripts/mkguest.sh: Debian's kernel and
+# busybox-static fetched with apt-get download, never installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -102,3 +104,6 @@ if [ ! -f build/build.ninja ]; then
 		{ rm -rf build; echo "setup: 'meson setup build' failed (its output is above)"; exit 1; }
 	echo "setup: configured build/"
 fi
+
+# HVM test guests (issue 7 §6): a no-op while build/guests/ is up to date.
+scripts/mkguest.sh build/guests || { echo "setup: building the HVM test guests failed"; exit 1; }
