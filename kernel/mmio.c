@@ -366,7 +366,8 @@ static int mmio_movx(struct mmio_x *x)
  * operand width. CF gets the bit; OF SF AF PF (undefined) and ZF are kept. */
 static int mmio_bt(struct mmio_x *x)
 {
-	unsigned bits = x->size * 8, op, shift = x->size == 2 ? 4 : x->size == 4 ? 5 : 6;
+	unsigned bits = x->size * 8, op;
+	unsigned shift = x->size == 2 ? 4 : x->size == 4 ? 5 : 6;	/* log2(bits) */
 	u64 off = x->imm, m, bit;
 	int rc;
 

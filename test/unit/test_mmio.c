@@ -814,7 +814,7 @@ int main(void)
 	native_setup();
 	gops_init();
 	hcases_run();
-	gen_run(20000);
+	gen_run(100000);
 	for (size_t i = 0; i < sizeof(lcases) / sizeof(lcases[0]); i++)
 		lcase_run(&lcases[i]);
 	for (size_t i = 0; i < sizeof(ecases) / sizeof(ecases[0]); i++)
