@@ -11,6 +11,7 @@
 #include "errno.h"
 #include "evtchn.h"
 #include "gnttab.h"
+#include "hvm.h"
 #include "public/xen.h"
 #include "lib.h"
 
@@ -42,9 +43,9 @@ unsigned domain_count(void)
 	return domlist_count();
 }
 
-static int populate(struct domain *d, u64 pages)
+int domain_populate(struct domain *d, u64 first_gfn, u64 pages)
 {
-	for (u64 i = 0; i < pages; i++) {
+	for (u64 i = first_gfn; i < first_gfn + pages; i++) {
 		void *pg = page_alloc();
 		int rc;
 
@@ -99,6 +100,7 @@ static void domain_free(struct domain *d)
 	for (u32 i = 0; i < d->nr_vcpus; i++)
 		if (d->vcpus[i])
 			vcpu_destroy(d->vcpus[i]);
+	hvm_domain_free(d);
 	page_free(d);
 }
 
@@ -130,7 +132,11 @@ struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags
 		goto free_p2m;
 	if ((*err = gnttab_domain_init(d)))
 		goto free_evtchn;
-	if ((*err = populate(d, d->max_pages)))
+	if (flags & DOMAIN_HVM)
+		*err = hvm_domain_init(d, mem_mib);
+	else
+		*err = domain_populate(d, 0, d->max_pages);
+	if (*err)
 		goto free_gnttab;
 	if ((id = domlist_add(d, domid)) < 0) {
 		*err = id;
@@ -140,6 +146,10 @@ struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags
 	return d;
 
 free_gnttab:
+	for (u32 i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_destroy(d->vcpus[i]);
+	hvm_domain_free(d);
 	gnttab_domain_free(d);
 free_evtchn:
 	evtchn_domain_free(d);
@@ -229,6 +239,21 @@ void domain_foreach(void (*fn)(struct domain *d, void *ctx), void *ctx)
 	domlist_foreach(fn, ctx);
 }
 
+/* A device model that stops takes its guest down (crash): the guest would
+ * otherwise wait for it forever; the toolstack reports it and cleans up. */
+static void dm_gone(struct domain *d)
+{
+	struct domain *g;
+
+	if (!d->dm_target || !(g = domain_get(d->dm_target)))
+		return;
+	if (hvm_is_dm_of(g, d)) {
+		pr_info("d%u: its device model d%u stopped: crashing it\n", g->id, d->id);
+		domain_shutdown(g, SHUTDOWN_crash);
+	}
+	domain_put(g);
+}
+
 void domain_kill(struct domain *d, const char *why)
 {
 	bool started;
@@ -238,6 +263,7 @@ void domain_kill(struct domain *d, const char *why)
 		return;
 	domlist_hold(d);	/* vCPUs may be torn down as soon as dying is set */
 	pr_info("d%u: '%s' stopped: %s\n", d->id, d->name, why);
+	dm_gone(d);
 	/* IPC: close its ports, give back its grant mappings, while its vCPUs exist. */
 	evtchn_domain_kill(d);
 	gnttab_domain_kill(d);

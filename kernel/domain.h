@@ -12,6 +12,8 @@
 #include "foreign.h"
 #include "guestmem.h"
 
+struct hvm_domain;
+
 #define MAX_VCPUS 64
 #define MAX_DOMAINS 256
 #define DOMAIN_NAME_LEN 64
@@ -55,11 +57,14 @@ struct domain {
 	u64 hypercall_page_gpa;			/* (L) 0 = none */
 	char con_line[CONSOLE_LINE];		/* (L) console_io line buffer */
 	u32 con_len;				/* (L) */
+	struct hvm_domain *hvm;			/* (I) HVM guests only (hvm.h); NULL otherwise */
+	u16 dm_target;				/* (L) the HVM guest it is device model of; 0 none */
 	struct domain *next;			/* the registry's (domlist.c), under its lock */
 };
 
 /* Flags of domain_new. */
 #define DOMAIN_PRIVILEGED 1u
+#define DOMAIN_HVM 2u		/* PC memory map and reset-state vCPUs (hvm.c) */
 
 /* A domain's p2m table pool, as Xen sizes the HVM paging pool (libxl: 1 MiB
  * per vCPU and 8 KiB per MiB of RAM): dense RAM of up to 4x mem_mib, plus
@@ -70,6 +75,8 @@ struct domain {
  * next free id. NULL and *err on failure. The caller holds a reference. */
 struct domain *domain_new(const char *name, u32 nr_vcpus, u64 mem_mib, u32 flags, int domid,
 			  int *err);
+/* Maps pages fresh zeroed frames of RAM at first_gfn on (d new, not running). */
+int domain_populate(struct domain *d, u64 first_gfn, u64 pages);
 /* Creates vCPU id with its start state and argument registers; only before
  * the domain first runs (-EEXIST after, -ESRCH once it is dying). */
 int domain_vcpu_start(struct domain *d, u32 id, const struct vcpu_start *s, u64 rdi, u64 rsi,

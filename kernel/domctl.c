@@ -5,6 +5,7 @@
  */
 #include "domctl.h"
 #include "domain.h"
+#include "hvm.h"
 #include "vcpu.h"
 #include "guestmem.h"
 #include "console.h"
@@ -59,22 +60,21 @@ static long op_create(struct vcpu *v, struct bh_domctl *op, struct domain *unuse
 	(void)v, (void)unused;
 	if (c->flags & ~BH_CREATE_hvm || !c->nr_vcpus || c->nr_vcpus > MAX_VCPUS)
 		return c->flags & BH_CREATE_privileged ? -EPERM : -EINVAL;
-	if (c->flags & BH_CREATE_hvm)
-		return -ENOSYS;	/* HVM guests: the device-model work, next */
 	c->name[63] = '\0';
 	if (!name_ok(c->name))
 		return -EEXIST;
 	if ((u64)c->mem_mib << (20 - PAGE_SHIFT) > frame_pool_free_count(&frames))
 		return -ENOMEM;
-	d = domain_new(c->name, c->nr_vcpus, c->mem_mib, 0, -1, &rc);
+	d = domain_new(c->name, c->nr_vcpus, c->mem_mib, c->flags & BH_CREATE_hvm ? DOMAIN_HVM : 0,
+		       -1, &rc);
 	if (!d)
 		return rc;
 	if (c->max_mem_mib > c->mem_mib)
 		d->max_pages = (u64)c->max_mem_mib << (20 - PAGE_SHIFT);
 	d->toolstack_ref = true;	/* the reference domain_new gave us */
 	c->domid = d->id;
-	pr_info("d%u: created '%s' by d%u: %u vCPU%s, %u MiB\n", d->id, d->name, v->domain->id,
-		c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mem_mib);
+	pr_info("d%u: created %s'%s' by d%u: %u vCPU%s, %u MiB\n", d->id, d->hvm ? "HVM " : "",
+		d->name, v->domain->id, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mem_mib);
 	return 0;
 }
 
@@ -91,10 +91,17 @@ static long op_destroy(struct vcpu *v, struct bh_domctl *op, struct domain *d)
 
 static long op_pause(struct vcpu *v, struct bh_domctl *op, struct domain *d)
 {
-	(void)op;
 	if (d == v->domain || d->dying)
 		return -EINVAL;
+	if (op->cmd == BH_DOMCTL_unpause && d->hvm && !READ_ONCE(d->hvm->dm))
+		return -EINVAL;	/* an HVM guest runs only with its device model */
 	return op->cmd == BH_DOMCTL_pause ? domain_pause(d) : domain_unpause(d);
+}
+
+static long op_set_dm(struct vcpu *v, struct bh_domctl *op, struct domain *d)
+{
+	(void)v;
+	return hvm_set_dm(d, op->u.set_dm.dm_domid);
 }
 
 static long op_shutdown(struct vcpu *v, struct bh_domctl *op, struct domain *d)
@@ -112,8 +119,9 @@ static long op_load(struct vcpu *v, struct bh_domctl *op, struct domain *d)
 
 	/* gpa + len as a subtraction: a gpa near 2^64 would wrap the sum below
 	 * the RAM size and pass. */
-	if (d->started || l->len > d->mem_pages << PAGE_SHIFT ||
-	    l->gpa > (d->mem_pages << PAGE_SHIFT) - l->len)
+	u64 top = d->hvm ? 1ull << 40 : d->mem_pages << PAGE_SHIFT;	/* HVM: RAM has holes */
+
+	if (d->started || l->len > top || l->gpa > top - l->len)
 		return -EINVAL;
 	for (u64 done = 0; done < l->len; done += sizeof(chunk)) {
 		size_t n = MIN(sizeof(chunk), l->len - done);
@@ -327,6 +335,7 @@ static const struct {
 	[BH_DOMCTL_unmap_foreign] = { op_foreign, false },
 	[BH_DOMCTL_vcpu_list] = { op_vcpu_list, true },
 	[BH_DOMCTL_set_name] = { op_set_name, true },
+	[BH_DOMCTL_set_dm] = { op_set_dm, true },
 };
 
 long domctl_hypercall(struct vcpu *v, const u64 *args)

@@ -185,6 +185,18 @@ int evtchn_bind_ipi(struct evtchn_table *t, u32 vcpu, u32 *port)
 	return 0;
 }
 
+int evtchn_bind_ioreq(struct evtchn_table *t, u16 guest_domid, u32 guest_vcpu, u32 *port)
+{
+	int rc = evtchn_alloc(t, port);
+
+	if (rc)
+		return rc;
+	evtchn_lookup(t, *port)->state = ECS_IOREQ;
+	evtchn_lookup(t, *port)->remote_domid = guest_domid;
+	evtchn_lookup(t, *port)->virq = guest_vcpu;
+	return 0;
+}
+
 int evtchn_bind_vcpu(struct evtchn_table *t, u32 port, u32 vcpu)
 {
 	struct evtchn *c;

@@ -34,6 +34,8 @@ enum evtchn_state {
 	ECS_INTERDOMAIN,	/* connected to peer's remote_port */
 	ECS_VIRQ,
 	ECS_IPI,
+	ECS_IOREQ,		/* a device model's port for one vCPU of its guest (hvm.h):
+				 * remote_domid = the guest, virq = the vCPU */
 };
 
 enum evtchn_virq_type { VIRQ_TYPE_VCPU, VIRQ_TYPE_GLOBAL, VIRQ_TYPE_DOMAIN };
@@ -79,6 +81,8 @@ int evtchn_bind_interdomain(struct evtchn_table *lt, u16 ldomid, void *lowner,
 			    u32 *lport);
 int evtchn_bind_virq(struct evtchn_table *t, u32 virq, u32 vcpu, u32 *port);
 int evtchn_bind_ipi(struct evtchn_table *t, u32 vcpu, u32 *port);
+/* A new ECS_IOREQ port for vCPU guest_vcpu of guest_domid, notifying vCPU 0. */
+int evtchn_bind_ioreq(struct evtchn_table *t, u16 guest_domid, u32 guest_vcpu, u32 *port);
 int evtchn_bind_vcpu(struct evtchn_table *t, u32 port, u32 vcpu);
 /* Frees port (its pending bit cleared in sh). An interdomain port needs the
  * peer's table (locked): the peer's end becomes unbound, bindable again by
@@ -128,6 +132,10 @@ void evtchn_domain_free(struct domain *d);
 /* Raise a global or per-domain VIRQ (VIRQ_CONSOLE, VIRQ_DOM_EXC, ...) on d,
  * if d bound it. Any context, interrupts on or off; d must stay alive. */
 void evtchn_send_virq(struct domain *d, u32 virq);
+/* Raises d's port from the core (the ioreq notifications); takes d's event lock. */
+void evtchn_raise(struct domain *d, u32 port);
+/* ioreq_setup: one ECS_IOREQ port of dm per vCPU of guest g, into ports[]. */
+int evtchn_ioreq_ports(struct domain *dm, struct domain *g, u32 *ports);
 /* Raise a per-vCPU VIRQ (VIRQ_TIMER) on v. */
 void evtchn_send_virq_vcpu(struct vcpu *v, u32 virq);
 /* Console input arrived for Dom0: VIRQ_CONSOLE (console_input_notify). */

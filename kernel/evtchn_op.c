@@ -10,6 +10,7 @@
  * can go. So a peer read under the local lock is alive, and may be held.
  */
 #include "evtchn.h"
+#include "hvm.h"
 #include "ipc.h"
 #include "memop.h"
 #include "vcpu.h"
@@ -262,7 +263,8 @@ static long op_send(struct vcpu *v, u64 arg)
 	struct evtchn_send op;
 	struct domain *me = v->domain, *rd = NULL;
 	struct evtchn *c;
-	u32 rport = 0;
+	u32 rport = 0, io_vcpu = 0;
+	u16 io_dom = 0;
 	long rc = 0;
 
 	if (copy_from_guest(v, &op, arg, sizeof(op)))
@@ -272,6 +274,10 @@ static long op_send(struct vcpu *v, u64 arg)
 	switch (c ? c->state : ECS_FREE) {
 	case ECS_IPI:
 		set_pending(me, op.port);
+		break;
+	case ECS_IOREQ:
+		io_dom = c->remote_domid;
+		io_vcpu = c->virq;
 		break;
 	case ECS_UNBOUND:
 		break;		/* nobody listens yet: dropped, as in Xen */
@@ -284,6 +290,8 @@ static long op_send(struct vcpu *v, u64 arg)
 		rc = -EINVAL;
 	}
 	spin_unlock(&me->evtchn->lock);
+	if (io_dom)
+		hvm_ioreq_kick(me, io_dom, io_vcpu);
 	if (!rd)
 		return rc;
 	spin_lock(&rd->evtchn->lock);
@@ -488,6 +496,24 @@ long evtchn_op_poll(struct vcpu *v, u64 arg)
 		sched_wake(v);
 	}
 	return 0;
+}
+
+void evtchn_raise(struct domain *d, u32 port)
+{
+	spin_lock(&d->evtchn->lock);
+	set_pending(d, port);
+	spin_unlock(&d->evtchn->lock);
+}
+
+int evtchn_ioreq_ports(struct domain *dm, struct domain *g, u32 *ports)
+{
+	int rc = 0;
+
+	spin_lock(&dm->evtchn->lock);
+	for (u32 i = 0; i < g->nr_vcpus && !rc; i++)
+		rc = evtchn_bind_ioreq(&dm->evtchn->table, g->id, i, &ports[i]);
+	spin_unlock(&dm->evtchn->lock);
+	return rc;
 }
 
 void evtchn_send_virq(struct domain *d, u32 virq)

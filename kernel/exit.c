@@ -11,6 +11,8 @@
 #include "cpuid.h"
 #include "msr.h"
 #include "exitfwd.h"
+#include "hvm.h"
+#include "ioreq.h"
 #include "guestmem.h"
 #include "insn.h"
 #include "xstate.h"
@@ -48,19 +50,28 @@ bool exit_skip(struct vcpu *v, const struct exit_record *e)
 	return true;
 }
 
+/* The local APIC's highest deliverable vector first; then, for an HVM
+ * guest's BSP, an ExtINT from the 8259 through LINT0. */
 void exit_prepare_entry(struct vcpu *v)
 {
-	int vector = vlapic_pending(v);
+	int vector = vlapic_pending(v), ext = -1;
 
-	if (vector < 0)
+	if (vector < 0 && v->domain->hvm)
+		ext = hvm_extint_peek(v);
+	if (vector < 0 && ext < 0)
 		return;
 	if (!virt->intr_allowed(v)) {
 		virt->set_intr_window(v, true);
 		return;
 	}
+	if (vector >= 0) {
+		vlapic_ack(v, (u8)vector);
+	} else {
+		hvm_extint_take(v);
+		vector = ext;
+	}
 	struct guest_event ev = { EVENT_EXTINT, (u8)vector, false, 0 };
 
-	vlapic_ack(v, (u8)vector);
 	virt->inject(v, &ev);
 }
 
@@ -93,7 +104,7 @@ static void on_hlt(struct vcpu *v, const struct exit_record *e)
 	if (!exit_skip(v, e))
 		return;
 	/* Sleep unless an interrupt could be taken right away. */
-	if (vlapic_pending(v) < 0 || !(v->regs.rflags & RFLAGS_IF))
+	if (!vcpu_has_event(v) || !(v->regs.rflags & RFLAGS_IF))
 		sched_block(v);
 }
 
@@ -129,12 +140,18 @@ static void on_msr(struct vcpu *v, const struct exit_record *e)
 
 static void on_io(struct vcpu *v, const struct exit_record *e)
 {
-	exitfwd_io(v, e);
+	if (v->domain->hvm)
+		ioreq_pio(v, e);
+	else
+		exitfwd_io(v, e);
 }
 
 static void on_npf(struct vcpu *v, const struct exit_record *e)
 {
-	exitfwd_mmio(v, e);
+	if (v->domain->hvm)
+		ioreq_mmio(v, e);
+	else
+		exitfwd_mmio(v, e);
 }
 
 static void on_triple_fault(struct vcpu *v, const struct exit_record *e)

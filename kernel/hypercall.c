@@ -4,6 +4,8 @@
  * virtual-8086 mode and CPL > 0 may not make hypercalls (as in Xen).
  */
 #include "hypercall.h"
+#include "dmop.h"
+#include "public/dmop.h"
 #include "vcpu.h"
 #include "domain.h"
 #include "sched.h"
@@ -107,6 +109,7 @@ static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
 	[__HYPERVISOR_vcpu_op] = evtchn_op_vcpu_op,
 	[__HYPERVISOR_event_channel_op] = evtchn_op_hypercall,
 	[__HYPERVISOR_hvm_op] = hvmop_hypercall,
+	[__HYPERVISOR_bulkhead_dmop] = dmop_hypercall,
 };
 
 void hypercall_dispatch(struct vcpu *v)

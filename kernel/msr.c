@@ -1,6 +1,7 @@
-/* Guest MSRs: EFER, the APIC base, the x2APIC range, Xen's hypercall page. */
+/* Guest MSRs: EFER, the APIC base and TSC deadline, the x2APIC range, Xen's hypercall page. */
 #include "msr.h"
 #include "vcpu.h"
+#include "vlapic.h"
 #include "domain.h"
 #include "hypercall.h"
 #include "cpu.h"
@@ -14,7 +15,7 @@
 #define MSR_MTRR_CAP 0xfe
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_MTRR_DEF_TYPE 0x2ff
-#define APIC_BASE_ADDR 0xfee00000ull
+#define MSR_TSC_DEADLINE 0x6e0
 
 const u32 msr_passthrough[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
@@ -22,11 +23,6 @@ const u32 msr_passthrough[] = {
 };
 const unsigned msr_passthrough_count = ARRAY_SIZE(msr_passthrough);
 
-static u64 apic_base(struct vcpu *v)
-{
-	return APIC_BASE_ADDR | (1u << 11) | (v->lapic.x2apic ? 1u << 10 : 0) |
-	       (v->id == 0 ? 1u << 8 : 0);
-}
 
 int msr_read(struct vcpu *v, u32 index, u64 *val)
 {
@@ -40,7 +36,10 @@ int msr_read(struct vcpu *v, u32 index, u64 *val)
 		*val = m.efer & ~EFER_SVME;
 		return 0;
 	case MSR_APIC_BASE:
-		*val = apic_base(v);
+		*val = vlapic_base(v);
+		return 0;
+	case MSR_TSC_DEADLINE:
+		*val = vlapic_tsc_deadline(v);
 		return 0;
 	case MSR_TSC:
 		*val = rdtsc();
@@ -89,9 +88,9 @@ int msr_write(struct vcpu *v, u32 index, u64 val)
 	case MSR_EFER:
 		return efer_write(v, val);
 	case MSR_APIC_BASE:
-		if ((val & ~0xfffull) != APIC_BASE_ADDR || !(val & (1u << 11)))
-			return -EINVAL;	/* no relocation, no disabling */
-		v->lapic.x2apic = val & (1u << 10);
+		return vlapic_set_base(v, val);
+	case MSR_TSC_DEADLINE:
+		vlapic_set_tsc_deadline(v, val);
 		return 0;
 	case MSR_BIOS_SIGN_ID:
 	case MSR_MISC_ENABLE:

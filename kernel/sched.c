@@ -89,7 +89,7 @@ void sched_block(struct vcpu *v)
 	spin_unlock(&q->lock);
 	/* An interrupt raised between the caller's check and the block found
 	 * the vCPU still runnable and did not wake it: look again. */
-	if (vlapic_pending(v) >= 0)
+	if (vcpu_has_event(v))
 		sched_wake(v);
 }
 

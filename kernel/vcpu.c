@@ -1,5 +1,6 @@
 /* vCPU life cycle and the entry/exit step; FPU state switching. */
 #include "vcpu.h"
+#include "hvm.h"
 #include "domain.h"
 #include "sched.h"
 #include "exit.h"
@@ -39,7 +40,7 @@ struct vcpu *vcpu_create(struct domain *d, u32 id, const struct vcpu_start *s)
 	*(u32 *)((u8 *)v->fpu + 24) = 0x1f80;
 	if (virt->vcpu_create(v, s))
 		goto free_fpu;
-	vlapic_init(v);
+	vlapic_init(v, !d->hvm);
 	return v;
 
 free_fpu:
@@ -143,12 +144,21 @@ void vcpu_enter(struct vcpu *v)
 	u64 t0;
 
 	vcpu_switch(c, v);
+	if (v->domain->hvm && !hvm_vcpu_runnable_now(v)) {
+		sched_block(v);		/* waits for its device model, or a SIPI */
+		return;
+	}
 	exit_prepare_entry(v);
 	t0 = rdtsc();
 	virt->run(v, &e);
 	v->cpu_tsc += rdtsc() - t0;
 	v->exits++;
 	exit_handle(v, &e);
+}
+
+bool vcpu_has_event(struct vcpu *v)
+{
+	return v->domain->hvm ? hvm_vcpu_wakeable(v) : vlapic_pending(v) >= 0;
 }
 
 void vcpu_mode(struct vcpu *v, struct guest_mode *m)

@@ -41,6 +41,18 @@ struct vcpu {
 	u64 run_start_tsc;		/* (P) when it was last entered */
 	u64 cpu_tsc;			/* (P) TSC ticks spent running */
 	u64 exits;			/* (P) */
+	/* HVM guests (hvm.c, ioreq.c). */
+	u8 io_wait;			/* (P) enum ioreq_wait: an access the device model owes */
+	u8 reset_req;			/* (A) HVM_RESET_*: INIT / SIPI to apply on entry */
+	u8 sipi_vector;			/* (A) with HVM_RESET_SIPI */
+	bool wait_sipi;			/* (P) after INIT: runs only after a SIPI */
+	struct exit_record io_exit;	/* (P) the port access being completed */
+	u32 io_count;			/* (P) its elements (REP INS/OUTS) */
+	u8 io_asize;			/* (P) its address size in bytes */
+	u64 mmio_fault;			/* (P) the address that exited, for messages */
+	u64 mmio_gpa, mmio_val;		/* (P) a device read: where, and its answer */
+	u8 mmio_pending;		/* (P) size of the read with the device model; 0: a write */
+	u8 mmio_size;			/* (P) size of the answered read, for the re-run; 0: none */
 };
 
 /* Allocates vCPU id of d with its start state, placed on a pCPU. */
@@ -51,6 +63,9 @@ void vcpu_destroy(struct vcpu *v);
 void vcpu_enter(struct vcpu *v);
 /* Loads v's DR0-3 and DR6 into this pCPU; v is current here. */
 void vcpu_debug_load(struct vcpu *v);
+/* Whether a blocked v has something to wake up for (an interrupt it can
+ * take, its device model's answer, a SIPI). On v's pCPU. */
+bool vcpu_has_event(struct vcpu *v);
 /* The guest's current mode (cached per exit). */
 void vcpu_mode(struct vcpu *v, struct guest_mode *m);
 

@@ -153,6 +153,11 @@ struct virt_ops {
 	/* Make MOV to/from DR0-7 exit (EXIT_DR_ACCESS), or run natively once
 	 * the core switches this vCPU's debug registers (vcpu.c). */
 	void (*set_dr_intercept)(struct vcpu *v, bool on);
+	/* The segment bases ES, CS, SS, DS, FS, GS (string I/O, MMIO decoding). */
+	void (*seg_bases)(struct vcpu *v, u64 base[6]);
+	/* INIT-SIPI (hvm.c): the guest state becomes s (real mode), with no
+	 * event queued; v->regs are the caller's to set. */
+	void (*reset)(struct vcpu *v, const struct vcpu_start *s);
 };
 
 /* The table chosen at boot: &vmx_ops or &svm_ops. */

@@ -46,6 +46,7 @@
 #define CR4_OSXSAVE (1ul << 18)
 
 #define RFLAGS_IF (1ul << 9)
+#define RFLAGS_DF (1ull << 10)
 #define RFLAGS_VM (1ul << 17)
 
 struct cpuid_regs {

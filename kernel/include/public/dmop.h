@@ -18,8 +18,7 @@
 #define BULKHEAD_DMOP_VERSION 1
 
 #define BH_DMOP_ioreq_setup 1	/* u.setup: map the ioreq page, get one port per vCPU */
-#define BH_DMOP_map_guest 2	/* u.map: one guest RAM frame into the caller */
-#define BH_DMOP_unmap_guest 3	/* u.map.local_gpa */
+#define BH_DMOP_copy 2		/* u.copy: between guest RAM and the caller's memory */
 #define BH_DMOP_msi 4		/* u.msi: deliver an MSI-format message (also the IOAPIC's) */
 #define BH_DMOP_extint 5	/* u.extint: the 8259's INTA done, deliver vector via LINT0 */
 #define BH_DMOP_set_mem_type 6	/* u.mem: RAM read-write / read-only (ROM) */
@@ -36,9 +35,18 @@ struct bh_dmop_setup {
 	uint32_t ports[64];	/* OUT: the caller's port for vCPU i (also in slot i's vp_eport) */
 };
 
-struct bh_dmop_map {
-	uint64_t guest_gpa;	/* IN: a RAM frame of the guest */
-	uint64_t local_gpa;	/* IN: unpopulated page of the caller */
+/* Copies len bytes (at most BH_DMOP_COPY_MAX) between guest RAM at
+ * guest_gpa and the caller's virtual address buf. -EFAULT when any part of
+ * the guest range is not RAM (or read-only, for a write), or buf is bad:
+ * nothing is then guaranteed about the bytes copied before the fault. */
+#define BH_DMOP_COPY_MAX (1u << 20)
+#define BH_DMOP_COPY_FROM_GUEST 0
+#define BH_DMOP_COPY_TO_GUEST 1
+struct bh_dmop_copy {
+	uint64_t guest_gpa;	/* IN */
+	uint64_t buf;		/* IN: caller's virtual address */
+	uint32_t len;		/* IN */
+	uint32_t dir;		/* IN: BH_DMOP_COPY_* */
 };
 
 /*
@@ -82,7 +90,7 @@ struct bh_dmop {
 	uint16_t pad[3];
 	union {
 		struct bh_dmop_setup setup;
-		struct bh_dmop_map map;
+		struct bh_dmop_copy copy;
 		struct bh_dmop_msi msi;
 		struct bh_dmop_extint extint;
 		struct bh_dmop_mem mem;

@@ -89,6 +89,22 @@ static void svm_get_mode(struct vcpu *v, struct guest_mode *m)
 	m->cpl = *vmcb8(vmcb, VMCB_CPL);
 }
 
+static void svm_seg_bases(struct vcpu *v, u64 base[6])
+{
+	void *vmcb = svm_vmcb(v);
+
+	for (unsigned i = 0; i < 6; i++)
+		base[i] = vmcb_seg(vmcb, VMCB_ES + 0x10 * i)->base;
+}
+
+static void svm_reset(struct vcpu *v, const struct vcpu_start *st)
+{
+	struct svm_vcpu *s = v->vendor;
+
+	svm_vmcb_reset(s->vmcb, st);
+	s->exit_rip = ~0ull;
+}
+
 static void svm_inject(struct vcpu *v, const struct guest_event *ev)
 {
 	static const u8 type[] = { [EVENT_EXTINT] = 0, [EVENT_NMI] = 2, [EVENT_EXCEPTION] = 3,
@@ -148,4 +164,6 @@ const struct virt_ops svm_ops = {
 	.set_intr_window = svm_set_intr_window,
 	.set_efer = svm_set_efer,
 	.set_dr_intercept = svm_set_dr_intercept,
+	.seg_bases = svm_seg_bases,
+	.reset = svm_reset,
 };

@@ -44,6 +44,7 @@ paddr_t svm_msrpm_pa(void);
 
 /* svm_setup.c: intercepts and the start state of a fresh VMCB. */
 void svm_vmcb_setup(void *vmcb, struct vcpu *v, const struct vcpu_start *st);
+void svm_vmcb_reset(void *vmcb, const struct vcpu_start *st);
 /* Debug-register accesses exit (on) or run natively (off). */
 void svm_dr_intercept(void *vmcb, bool on);
 

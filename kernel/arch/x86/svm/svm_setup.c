@@ -95,3 +95,15 @@ void svm_vmcb_setup(void *vmcb, struct vcpu *v, const struct vcpu_start *st)
 	else
 		svm_state_long(vmcb, st);
 }
+
+/* INIT-SIPI: real mode at the SIPI's vector (SDM Vol 3A 9.1.1). */
+void svm_vmcb_reset(void *vmcb, const struct vcpu_start *st)
+{
+	svm_state_real(vmcb, st);
+	*vmcb64(vmcb, VMCB_CR3) = 0;
+	*vmcb64(vmcb, VMCB_CR4) = 0;
+	*vmcb64(vmcb, VMCB_DR7) = DR7_RESET;
+	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
+	*vmcb64(vmcb, VMCB_INT_STATE) = 0;
+	*vmcb8(vmcb, VMCB_CPL) = 0;
+}

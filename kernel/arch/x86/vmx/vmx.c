@@ -280,6 +280,24 @@ static void vmx_get_mode(struct vcpu *v, struct guest_mode *m)
 	m->cpl = (vmx_vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
 }
 
+static void vmx_seg_bases(struct vcpu *v, u64 base[6])
+{
+	vmx_current(v);
+	for (enum vmx_seg s = SEG_ES; s <= SEG_GS; s++)
+		base[s] = vmx_vmread(vmcs_seg_field(VMCS_GUEST_ES_BASE, s));
+}
+
+static void vmx_reset(struct vcpu *v, const struct vcpu_start *s)
+{
+	struct vmx_vcpu *st = vmx_current(v);
+
+	st->start = *s;
+	vmx_setup_guest(st);
+	st->has_pending = false;
+	st->reinject.info = 0;
+	st->exit_rip = ~0ull;
+}
+
 static void vmx_inject(struct vcpu *v, const struct guest_event *ev)
 {
 	struct vmx_vcpu *st = vmx_of(v);
@@ -345,4 +363,6 @@ const struct virt_ops vmx_ops = {
 	.set_intr_window = vmx_set_intr_window,
 	.set_efer = vmx_set_efer,
 	.set_dr_intercept = vmx_set_dr_intercept,
+	.seg_bases = vmx_seg_bases,
+	.reset = vmx_reset,
 };

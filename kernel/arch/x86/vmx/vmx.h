@@ -84,6 +84,8 @@ void vmx_flush_ept(paddr_t eptp);
 
 /* vmx_setup.c */
 void vmx_vmcs_setup(struct vmx_vcpu *st);
+/* The guest-state area from st->start (first run, and INIT-SIPI). */
+void vmx_setup_guest(struct vmx_vcpu *st);
 void vmx_vmwrite(u32 field, u64 val);
 u32 vmx_ar_from_attr(u16 attr);
 u16 vmx_attr_from_ar(u32 ar);

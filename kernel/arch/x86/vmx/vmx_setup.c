@@ -163,7 +163,7 @@ static void vmx_setup_guest_long(const struct vcpu_start *s)
 		    CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT, EFER_LME | EFER_LMA);
 }
 
-static void vmx_setup_guest(struct vmx_vcpu *st)
+void vmx_setup_guest(struct vmx_vcpu *st)
 {
 	const struct vcpu_start *s = &st->start;
 
