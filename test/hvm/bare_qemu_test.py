@@ -14,7 +14,7 @@ keeps the serial log. The guest prints its TSC ("BULKHEAD-TSC: start N"
 before its first marker, "... done N" before its DONE marker). With --icount
 (-icount shift=0: 1 instruction = 1 ns of virtual time; -smp 1, REFERENCE
 §5) that is the virtual time since power-on; "start" comes before init loads
-the disk drivers and repeats to about 0.01 %, "done" varies by up to 10 %
+the disk drivers and repeats to about 0.01 %, "done" varies by up to 30 %
 from run to run (QEMU's icount is not deterministic across interrupt-driven
 disk I/O).
 
