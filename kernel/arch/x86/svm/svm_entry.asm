@@ -18,6 +18,9 @@ svm_enter:
         push rdx                        ; [rsp+8] host VMCB
         push rdi                        ; [rsp]   regs
         clgi
+        sti                             ; GIF holds interrupts until VMRUN; with V_INTR_MASKING
+                                        ; the host IF saved here gates them in the guest (APM 15.21.1):
+                                        ; 0 would let a guest that never exits keep this CPU forever
         mov rax, rsi
         mov rcx, [rdi + 8]
         mov rdx, [rdi + 16]
@@ -56,6 +59,7 @@ svm_enter:
         pop rdi
         pop rax                         ; host VMCB
         vmload                          ; [rax]
+        cli                             ; the caller runs with interrupts off
         stgi
         pop r15
         pop r14
