@@ -87,6 +87,9 @@ struct dm_env {
 	/* Interrupts out of the interrupt controllers (pic.c, ioapic.c): */
 	void (*msi)(void *ctx, uint64_t addr, uint32_t data);	/* BH_DMOP_msi */
 	void (*extint)(void *ctx, uint8_t vector);		/* BH_DMOP_extint */
+	/* Drops ExtINT vectors sent but not yet taken (the 8259 was
+	 * re-initialised or the line masked); optional. */
+	void (*extint_cancel)(void *ctx);
 	/* The guest asked to power off / reset (SHUTDOWN_poweroff 0, reboot 1). */
 	void (*shutdown)(void *ctx, unsigned reason);
 	/* RAM read-only or read-write again (PAM): BH_DMOP_set_mem_type. */

@@ -125,6 +125,15 @@ static void env_extint(void *ctx, uint8_t vector)
 		dom_printf("dm: ExtINT vector 0x%x dropped (queue full)\n", vector);
 }
 
+static void env_extint_cancel(void *ctx)
+{
+	struct bh_dmop op = { 0 };
+
+	(void)ctx;
+	op.u.extint.vector = BH_EXTINT_CANCEL;
+	dmop(&op, BH_DMOP_extint);
+}
+
 static void env_shutdown(void *ctx, unsigned reason)
 {
 	struct bh_dmop op = { 0 };
@@ -165,7 +174,7 @@ static void env_log(void *ctx, const char *fmt, ...)
 static struct dm_env env = {
 	.now_ns = env_now, .timer_arm = env_timer_arm, .timer_cancel = env_timer_cancel,
 	.mem_read = env_mem_read, .mem_write = env_mem_write, .msi = env_msi,
-	.extint = env_extint, .shutdown = env_shutdown, .mem_type = env_mem_type, .log = env_log,
+	.extint = env_extint, .extint_cancel = env_extint_cancel, .shutdown = env_shutdown, .mem_type = env_mem_type, .log = env_log,
 };
 
 /* ---- requests ------------------------------------------------------------ */
@@ -420,14 +429,14 @@ int dom_main(const struct dom_start_info *si)
 	dom_xs_watch(dm.node, "cmd", on_command, NULL);
 	snprintf(dm.node, sizeof(dm.node), "/local/domain/0/device-model/%u/state", dm.target);
 	dom_xs_write(0, dm.node, "running");
+	/* Requests are checked last before each wait: the other steps may wait
+	 * inside (xenstore replies) and take the wake-up of a request. */
 	for (;;) {
-		bool busy = serve_slots();
-
 		take_eois();
 		dm_blkfront_poll();
 		serial_input();
 		dom_xs_poll();
-		if (!busy)
+		if (!serve_slots())
 			dom_wait_event();
 	}
 }

@@ -164,6 +164,8 @@ static void pic_icw1(struct dm_pic *pic, struct dm_pic_chip *c, uint8_t val)
 	c->isr = 0;
 	c->imr = 0;
 	c->prio_add = 0;
+	if (pic->env->extint_cancel)	/* vectors of the old base not yet taken */
+		pic->env->extint_cancel(pic->env->ctx);
 	c->special_mask = false;
 	c->read_isr = false;
 	c->poll = false;
@@ -219,6 +221,8 @@ static void pic_write_data(struct dm_pic *pic, struct dm_pic_chip *c, uint8_t va
 {
 	switch (c->init_step) {
 	case 0:
+		if (val & ~c->imr & c->isr && pic->env->extint_cancel)
+			pic->env->extint_cancel(pic->env->ctx);	/* masked before taken */
 		c->imr = val;		/* OCW1 */
 		return;
 	case 1:

@@ -7,9 +7,11 @@
  * - 0x6 (power), 0xa (PMU): zero — neither is virtualized.
  * - 0xb / 0x1f topology: one thread per core, APIC id = vCPU id.
  * - 0x1 ECX OSXSAVE (27), 0x7 ECX OSPKE (4): the guest's own CR4 bits.
+ * - 0x7 ECX LA57 (16) cleared: guests page with 4 levels, as the core walks.
  * - 0xd (XSAVE): only the components the core switches (xsave_mask), so
  *   what CPUID offers is exactly what XSETBV accepts.
- * - 0x80000001: SVM (ECX 2) cleared. 0x8000000a (SVM features): zero.
+ * - 0x80000001: SVM (ECX 2) and RDTSCP (EDX 27) cleared; 0x7 RDPID (ECX 22)
+ *   too: IA32_TSC_AUX is not switched per vCPU. 0x8000000a (SVM features): zero.
  * - 0x8000001e (AMD topology): APIC id and core id = vCPU id, one node.
  * - 0x40000000-0x40000005: Xen's leaves (public/xen.h, REFERENCE §4).
  * - 0x40000100 and up (Xen's alternative bases): zero.
@@ -90,7 +92,8 @@ void cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		r->ecx = subleaf | (subleaf < 2 ? (subleaf + 1) << 8 : 0);
 		break;
 	case 0x7:
-		r->ecx &= ~CPUID7_OSPKE;
+		/* No LA57: the core's guest page walker is 4-level (guestmem.c). */
+		r->ecx &= ~(CPUID7_OSPKE | (1u << 16) | (1u << 22));	/* and RDPID */
 		if (subleaf == 0 && cpuid_guest_cr4(v) & CR4_PKE)
 			r->ecx |= CPUID7_OSPKE;
 		break;
@@ -104,6 +107,7 @@ void cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
 		break;
 	case 0x80000001:
 		r->ecx &= ~(1u << 2);
+		r->edx &= ~(1u << 27);	/* RDTSCP: TSC_AUX is not switched per vCPU */
 		break;
 	case 0x8000001e:
 		/* AMD extended APIC id and core/node ids (APM Vol 3 E.4.25): the

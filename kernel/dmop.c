@@ -53,6 +53,10 @@ static long op_msi(struct vcpu *v, struct domain *g, struct bh_dmop *op)
 static long op_extint(struct vcpu *v, struct domain *g, struct bh_dmop *op)
 {
 	(void)v;
+	if (op->u.extint.vector == BH_EXTINT_CANCEL) {
+		hvm_extint_cancel(g);
+		return 0;
+	}
 	if (op->u.extint.vector > 0xff)
 		return -EINVAL;
 	return hvm_extint_push(g, (u8)op->u.extint.vector);

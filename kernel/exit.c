@@ -41,8 +41,9 @@ bool exit_skip(struct vcpu *v, const struct exit_record *e)
 		got = guest_fetch(v, &m, v->regs.rip, code, sizeof(code));
 		len = got > 0 ? insn_length(code, (size_t)got, guest_insn_mode(&m)) : got;
 		if (len <= 0) {
-			domain_crash(v, "cannot decode the instruction at RIP 0x%lx (error %d)",
-				     v->regs.rip, len);
+			domain_crash(v, "cannot decode the instruction at RIP 0x%lx (error %d, exit %u, "
+				     "cr0 %lx cr3 %lx cr4 %lx efer %lx cs %lx)", v->regs.rip, len, e->kind,
+				     m.cr0, m.cr3, m.cr4, m.efer, m.cs_base);
 			return false;
 		}
 	}

@@ -153,6 +153,15 @@ int hvm_extint_push(struct domain *d, u8 vector)
 	return rc;
 }
 
+void hvm_extint_cancel(struct domain *d)
+{
+	struct hvm_domain *h = d->hvm;
+
+	spin_lock(&h->lock);
+	h->extint_head = h->extint_tail;
+	spin_unlock(&h->lock);
+}
+
 int hvm_extint_peek(struct vcpu *v)
 {
 	struct hvm_domain *h = v->domain->hvm;

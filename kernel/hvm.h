@@ -47,6 +47,8 @@ int hvm_set_mem_ro(struct domain *g, u64 gfn, u64 nr, bool ro);
 void hvm_msi(struct domain *d, u64 addr, u32 data);
 /* The 8259 pair acknowledged vector: queue it for LINT0. -EBUSY when full. */
 int hvm_extint_push(struct domain *d, u8 vector);
+/* Drops the queued ExtINT vectors not yet taken. */
+void hvm_extint_cancel(struct domain *d);
 /* The next ExtINT vector v may take now (LINT0 accepts ExtINT), or -1; and
  * taking it. */
 int hvm_extint_peek(struct vcpu *v);

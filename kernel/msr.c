@@ -14,6 +14,8 @@
 #define MSR_BIOS_SIGN_ID 0x8b
 #define MSR_MTRR_CAP 0xfe
 #define MSR_MISC_ENABLE 0x1a0
+#define MSR_MCG_CAP 0x179	/* no machine-check banks (SDM Vol 3B 16.3.1) */
+#define MSR_MCG_STATUS 0x17a
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MSR_TSC_DEADLINE 0x6e0
 
@@ -48,6 +50,8 @@ int msr_read(struct vcpu *v, u32 index, u64 *val)
 		*val = 1;	/* locked, VMX off */
 		return 0;
 	case MSR_PLATFORM_ID:
+	case MSR_MCG_CAP:
+	case MSR_MCG_STATUS:
 	case MSR_BIOS_SIGN_ID:
 	case MSR_MTRR_CAP:
 	case MSR_MTRR_DEF_TYPE:
@@ -95,6 +99,7 @@ int msr_write(struct vcpu *v, u32 index, u64 val)
 	case MSR_BIOS_SIGN_ID:
 	case MSR_MISC_ENABLE:
 	case MSR_MTRR_DEF_TYPE:
+	case MSR_MCG_STATUS:
 		return 0;	/* accepted and ignored */
 	case XEN_HYPERCALL_PAGE_MSR:
 		return hypercall_page_install(v, val);

@@ -326,7 +326,9 @@ static int write_reg(struct vcpu *v, unsigned reg, u32 val, u32 hi)
 		return 0;
 	}
 	switch (reg) {
-	case R_ID: case R_VER: case R_APR: case R_PPR: case R_ESR: case R_TMCCT:
+	case R_ESR:
+		return 0;	/* a write re-arms it (SDM 10.5.3); no errors to latch */
+	case R_ID: case R_VER: case R_APR: case R_PPR: case R_TMCCT:
 		return l->x2apic ? -EINVAL : 0;	/* read-only (xAPIC: ignored) */
 	case R_TPR: l->tpr = val & 0xff; return 0;
 	case R_EOI: eoi(v); return 0;

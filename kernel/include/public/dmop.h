@@ -65,7 +65,9 @@ struct bh_dmop_msi {
 /* The 8259 pair's INTR output: the device model did the INTA cycle itself
  * (ISR set, IRR cleared) and asks for `vector` to be taken by the vCPU whose
  * LINT0 accepts ExtINT (vCPU 0 in practice), in FIFO order (16 at most:
- * -EBUSY beyond). */
+ * -EBUSY beyond). BH_EXTINT_CANCEL instead drops every vector not yet taken
+ * (the guest re-programmed or masked the 8259 meanwhile). */
+#define BH_EXTINT_CANCEL 0x100
 struct bh_dmop_extint {
 	uint32_t vector;
 	uint32_t pad;
