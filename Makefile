@@ -21,6 +21,14 @@ DOM0 := $(BUILD)/dom0/dom0.elf,$(BUILD)/dom0/rootfs.tar rootfs
 GUESTS := $(BUILD)/test/guests
 GUEST_ISO ?= $(BUILD)/guests/live.iso
 GUEST_DISK ?=
+# Dom0's boot modules for `make run`: the media become files in Dom0
+# (dom0/modfiles.c), where /etc/xen/linux.cfg finds the CD.
+comma := ,
+RUN_MODULES := $(DOM0)$(if $(GUEST_ISO),$(comma)$(GUEST_ISO) /root/linux.iso)$(if $(GUEST_DISK),$(comma)$(GUEST_DISK) /root/disk.img)
+# The machine's RAM (MiB): 2048 for Dom0 (dom0_mem=1024M), a 256 MiB guest with
+# its 16 MiB device model and the core's own, plus the media (boot modules
+# stay in RAM), rounded up to MiB.
+RUN_MEM ?= $(shell echo $$(( 2048 + ( $(foreach f,$(GUEST_ISO) $(GUEST_DISK),$$(stat -Lc %s '$(f)' 2>/dev/null || echo 0) +) 0 + 1048575 ) / 1048576 )))
 MODULES := $(GUESTS)/realmode.bin name=realmode mem=4 vcpus=1 mode=real,$(GUESTS)/cpuid.bin name=cpuid mem=4 vcpus=1 mode=long,$(GUESTS)/memtouch.bin name=memtouch mem=16 vcpus=1 mode=long,$(GUESTS)/fair.bin name=fair-a mem=4 vcpus=2 mode=long,$(GUESTS)/fair.bin name=fair-b mem=4 vcpus=2 mode=long,$(GUESTS)/timer.bin name=timer mem=4 vcpus=1 mode=long
 
 .PHONY: all setup build run run-guests check bench fuzz iso guests clean
@@ -34,9 +42,9 @@ build: setup
 	@ninja -C $(BUILD)
 
 run: build
-	qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 -nodefaults -display none \
+	qemu-system-x86_64 -accel tcg -cpu max -m $(RUN_MEM) -smp 2 -nodefaults -display none \
 		-serial stdio -no-reboot -kernel $(BUILD)/bulkhead \
-		-append '$(CMDLINE)' -initrd '$(DOM0)'
+		-append '$(CMDLINE)' -initrd '$(RUN_MODULES)'
 
 run-guests: build
 	qemu-system-x86_64 -accel tcg -cpu max -m 512 -smp 2 -nodefaults -display none \
