@@ -189,14 +189,20 @@ static void io_write(const struct ioreq *r, uint64_t addr, unsigned size, uint64
 	dm_bus_write(dm.bus, r->type == IOREQ_TYPE_PIO ? DM_PIO : DM_MMIO, addr, size, val);
 }
 
-/* The IDE data ports move whole blocks in one call (REP INSW of a sector). */
-static bool ide_bulk(const struct ioreq *r, bool in, size_t bytes)
+/* The IDE data ports move whole blocks at a time (REP INSW of a sector):
+ * as much of the request as the drive's open data blocks hold, in order;
+ * the rest (if any) goes through the port one element at a time. */
+static size_t ide_bulk(const struct ioreq *r, bool in, size_t bytes)
 {
 	unsigned ch = r->addr == 0x1f0 ? 0 : r->addr == 0x170 ? 1 : 2;
+	size_t done = 0, n;
 
 	if (ch > 1 || r->type != IOREQ_TYPE_PIO || r->df || r->size < 2)
-		return false;
-	return dm_ide_pio_string(dm.m.ide, ch, in, dm.buf, bytes) == bytes;
+		return 0;
+	while (done < bytes &&
+	       (n = dm_ide_pio_string(dm.m.ide, ch, in, dm.buf + done, bytes - done)))
+		done += n;
+	return done - done % r->size;
 }
 
 /* data_is_ptr: count elements at guest-physical data (downwards with df). */
@@ -212,12 +218,11 @@ static void serve_ptr(struct ioreq *r)
 	if (r->df)
 		base -= bytes - size;	/* the lowest element */
 	if (in) {
-		if (!ide_bulk(r, true, bytes))
-			for (uint32_t i = 0; i < count; i++) {
-				uint64_t v = io_read(r, r->addr, size);
+		for (uint32_t i = (uint32_t)(ide_bulk(r, true, bytes) / size); i < count; i++) {
+			uint64_t v = io_read(r, r->addr, size);
 
-				memcpy(dm.buf + (r->df ? count - 1 - i : i) * size, &v, size);
-			}
+			memcpy(dm.buf + (r->df ? count - 1 - i : i) * size, &v, size);
+		}
 		env_mem_write(NULL, base, dm.buf, bytes);
 		return;
 	}
@@ -225,13 +230,12 @@ static void serve_ptr(struct ioreq *r)
 		memset(dm.buf, 0xff, bytes);
 		env.log(NULL, "OUTS from guest 0x%lx: not RAM", (unsigned long)base);
 	}
-	if (!ide_bulk(r, false, bytes))
-		for (uint32_t i = 0; i < count; i++) {
-			uint64_t v = 0;
+	for (uint32_t i = (uint32_t)(ide_bulk(r, false, bytes) / size); i < count; i++) {
+		uint64_t v = 0;
 
-			memcpy(&v, dm.buf + (r->df ? count - 1 - i : i) * size, size);
-			io_write(r, r->addr, size, v);
-		}
+		memcpy(&v, dm.buf + (r->df ? count - 1 - i : i) * size, size);
+		io_write(r, r->addr, size, v);
+	}
 }
 
 static void serve(struct ioreq *r)

@@ -16,6 +16,7 @@
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_MCG_CAP 0x179	/* no machine-check banks (SDM Vol 3B 16.3.1) */
 #define MSR_MCG_STATUS 0x17a
+#define MSR_AMD_INT_PENDING 0xc0010055	/* C1E message bits: none (APM Vol 2 A.8) */
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MSR_TSC_DEADLINE 0x6e0
 
@@ -52,6 +53,7 @@ int msr_read(struct vcpu *v, u32 index, u64 *val)
 	case MSR_PLATFORM_ID:
 	case MSR_MCG_CAP:
 	case MSR_MCG_STATUS:
+	case MSR_AMD_INT_PENDING:
 	case MSR_BIOS_SIGN_ID:
 	case MSR_MTRR_CAP:
 	case MSR_MTRR_DEF_TYPE:
