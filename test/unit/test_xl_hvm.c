@@ -100,7 +100,7 @@ static const char hvm_trace_golden[] =
 	"xs_set_perms /local/domain/1/attr\n"
 	"xs_write /local/domain/1/messages\n"
 	"xs_set_perms /local/domain/1/messages\n"
-	"create linux-dm vcpus=1 mem=16\n"
+	"create linux-dm vcpus=1 mem=4\n"
 	"gcons_add d1 linux dm=d2 pfn=0x106\n"
 	"load d2 0x1000+0x7000\n"
 	"load d2 0x100000+0x7\n"
@@ -301,7 +301,7 @@ static void test_hvm_create(void)
 	CHECK(log && strstr(log->data, ":wait_running: Domain 1:device model running\n"));
 	CHECK(xl("list") == 0 &&
 	      strstr(F.out, "linux                                        1    32     2     -b----") &&
-	      strstr(F.out, "linux-dm                                     2    16     1     -b----"));
+	      strstr(F.out, "linux-dm                                     2     4     1     -b----"));
 	/* Again under the same name: refused before anything is made. */
 	CHECK(xl("create /etc/xen/linux.cfg") == 1 && F.creates == 2);
 	CHECK(strstr(F.err, "A domain named 'linux' already exists (domid 1).\n"));
