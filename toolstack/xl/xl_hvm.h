@@ -13,7 +13,7 @@
 
 #define XL_HVM_BIOS "/usr/lib/xen/boot/bios.bin"	/* Debian's seabios bios.bin */
 #define XL_HVM_DM "/usr/lib/bulkhead/dm.elf"
-#define XL_HVM_DM_MEM_MIB 4		/* the device model's RAM (measured: a 2-vCPU Linux boot from CD and disk fits) */
+#define XL_HVM_DM_MEM_MIB 4		/* the device model's RAM (measured: a 2-vCPU Linux guest boots from its CD with it) */
 #define XL_HVM_DM_VCPUS 1
 #define XL_HVM_DM_SUFFIX "-dm"
 #define XL_HVM_BIOS_MAX (256u * 1024)	/* BH_HVM_FIRMWARE_BASE .. 4 GiB */
