@@ -3,51 +3,15 @@
  * wired-OR sharing, rerouting, and a fuzz against a reference model. */
 #include "../check.h"
 #include "fakes.h"
+#include "bus.h"
 #include "irq.h"
 #include "pic.h"
 #include "ioapic.h"
 
-#include "fakes.h"
-#include "pic.h"
+static struct dm_bus *bus;
 
-/* A minimal bus (bus.c is not linked into this test). */
-struct dm_bus { int unused; };
-static struct dm_bus tb_bus;
-static struct dm_region *tb_r[16];
-static unsigned tb_n;
-
-int dm_bus_add(struct dm_bus *b, struct dm_region *r)
-{
-	(void)b;
-	if (tb_n == 16)
-		return -12;
-	tb_r[tb_n++] = r;
-	return 0;
-}
-
-static struct dm_region *tb_find(enum dm_space s, uint64_t a)
-{
-	for (unsigned i = 0; i < tb_n; i++)
-		if (tb_r[i]->space == s && a >= tb_r[i]->base && a - tb_r[i]->base < tb_r[i]->len)
-			return tb_r[i];
-	return NULL;
-}
-
-static void outb(uint16_t port, uint8_t v)
-{
-	struct dm_region *r = tb_find(DM_PIO, port);
-
-	if (r)
-		r->ops->write(r->dev, port - r->base, 1, v);
-}
-
-static void mm_write(uint64_t a, unsigned size, uint64_t v)
-{
-	struct dm_region *r = tb_find(DM_MMIO, a);
-
-	if (r)
-		r->ops->write(r->dev, a - r->base, size, v & DM_ALL_ONES(size));
-}
+static void outb(uint16_t port, uint8_t v) { dm_bus_write(bus, DM_PIO, port, 1, v); }
+static void mm_write(uint64_t a, unsigned size, uint64_t v) { dm_bus_write(bus, DM_MMIO, a, size, v); }
 
 /* PIIX3's routing registers, as the test sets them (overrides fakes.c). */
 static int route[4] = { 10, 10, 11, 11 };
@@ -72,11 +36,12 @@ static void setup(void)
 {
 	fake_reset();
 	fake.quiet = true;
-	tb_n = 0;
+	dm_bus_free(bus);
+	bus = dm_bus_new(&fake_env);
 	route[0] = route[1] = 10;
 	route[2] = route[3] = 11;
-	CHECK(dm_pic_init(&pic, &fake_env, &tb_bus) == 0);
-	CHECK(dm_ioapic_init(&io, &fake_env, &tb_bus) == 0);
+	CHECK(dm_pic_init(&pic, &fake_env, bus) == 0);
+	CHECK(dm_ioapic_init(&io, &fake_env, bus) == 0);
 	dm_irq_init(&pic, &io);
 	outb(0x20, 0x11); outb(0x21, 0x08); outb(0x21, 0x04); outb(0x21, 0x01);
 	outb(0xa0, 0x11); outb(0xa1, 0x70); outb(0xa1, 0x02); outb(0xa1, 0x01);

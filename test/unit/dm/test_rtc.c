@@ -4,48 +4,16 @@
  * periodic rates, reg C clearing IRQ 8, divider reset, CMOS presets, fuzz. */
 #include "../check.h"
 #include "fakes.h"
+#include "bus.h"
 #include "rtc.h"
 
-struct dm_bus { int unused; };
-static struct dm_bus tb_bus;
-static struct dm_region *tb_r[16];
-static unsigned tb_n;
+static struct dm_bus *bus;
 
-int dm_bus_add(struct dm_bus *b, struct dm_region *r)
-{
-	(void)b;
-	if (tb_n == 16)
-		return -12;
-	tb_r[tb_n++] = r;
-	return 0;
-}
-
-static struct dm_region *tb_find(enum dm_space s, uint64_t a)
-{
-	for (unsigned i = 0; i < tb_n; i++)
-		if (tb_r[i]->space == s && a >= tb_r[i]->base && a - tb_r[i]->base < tb_r[i]->len)
-			return tb_r[i];
-	return NULL;
-}
-
-static uint64_t io_read(uint64_t port, unsigned size)
-{
-	struct dm_region *r = tb_find(DM_PIO, port);
-
-	return r ? r->ops->read(r->dev, port - r->base, size) & DM_ALL_ONES(size) : DM_ALL_ONES(size);
-}
-
-static void io_write(uint64_t port, unsigned size, uint64_t v)
-{
-	struct dm_region *r = tb_find(DM_PIO, port);
-
-	if (r)
-		r->ops->write(r->dev, port - r->base, size, v & DM_ALL_ONES(size));
-}
+static uint64_t io_read(uint64_t port, unsigned size) { return dm_bus_read(bus, DM_PIO, port, size); }
+static void io_write(uint64_t port, unsigned size, uint64_t v) { dm_bus_write(bus, DM_PIO, port, size, v); }
 
 static uint8_t inb(uint16_t port) { return (uint8_t)io_read(port, 1); }
 static void outb(uint16_t port, uint8_t v) { io_write(port, 1, v); }
-
 
 static struct dm_rtc rtc;
 
@@ -60,8 +28,9 @@ static void setup(void)
 {
 	fake_reset();
 	fake.quiet = true;
-	tb_n = 0;
-	CHECK(dm_rtc_init(&rtc, &fake_env, &tb_bus, T0) == 0);
+	dm_bus_free(bus);
+	bus = dm_bus_new(&fake_env);
+	CHECK(dm_rtc_init(&rtc, &fake_env, bus, T0) == 0);
 }
 
 static void test_calendar(void)
