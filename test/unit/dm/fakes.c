@@ -128,6 +128,16 @@ void fake_advance(uint64_t ns)
 	fake.now = end;
 }
 
+uint64_t fake_rnd(uint64_t *state)
+{
+	uint64_t x = *state ? *state : 1;	/* 0 is xorshift's fixed point */
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
+
 /* Weak interrupt lines: tests of modules other than irq.c see them here. */
 __attribute__((weak)) void dm_irq_set_isa(unsigned irq, int level)
 {

@@ -39,5 +39,8 @@ extern struct dm_env fake_env;
 struct dm_env *fake_reset(void);
 /* Moves the clock forward, firing due timers in deadline order. */
 void fake_advance(uint64_t ns);
+/* The next number of a xorshift64 sequence (Marsaglia 2003, shifts
+ * 13/7/17): each fuzz test keeps its own seed so runs repeat. */
+uint64_t fake_rnd(uint64_t *state);
 
 #endif

@@ -220,13 +220,7 @@ static void test_hostile(void)
 }
 
 static uint64_t rng = 0x13198a2e03707344ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+static uint64_t rnd(void) { return fake_rnd(&rng); }
 
 static void test_fuzz(void)
 {

@@ -852,15 +852,8 @@ static void test_atapi_dma(bool deferred)
 
 /* ---- fuzz ------------------------------------------------------------------- */
 
-static uint32_t rnd_state = 0x1234567;
-
-static uint32_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 17;
-	rnd_state ^= rnd_state << 5;
-	return rnd_state;
-}
+static uint64_t rng = 0x1234567;
+static uint32_t rnd(void) { return (uint32_t)fake_rnd(&rng); }
 
 static void test_fuzz(void)
 {

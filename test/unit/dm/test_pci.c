@@ -340,13 +340,7 @@ static void test_pam(void)
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+static uint64_t rnd(void) { return fake_rnd(&rng); }
 
 static void test_fuzz(void)
 {

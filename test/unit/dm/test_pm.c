@@ -176,13 +176,7 @@ static void test_gpe(void)
 }
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+static uint64_t rnd(void) { return fake_rnd(&rng); }
 
 static void test_fuzz(void)
 {

@@ -246,13 +246,7 @@ static void test_backlog(void)
 }
 
 static uint64_t rng = 0xa4093822299f31d0ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+static uint64_t rnd(void) { return fake_rnd(&rng); }
 
 static void test_fuzz(void)
 {

@@ -153,13 +153,7 @@ static void test_log_port(void)
 }
 
 static uint64_t rng = 0x082efa98ec4e6c89ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+static uint64_t rnd(void) { return fake_rnd(&rng); }
 
 static void test_fuzz(void)
 {
