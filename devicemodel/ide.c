@@ -322,17 +322,26 @@ static void ide_io_failed(struct ide_chan *c, bool write)
 	}
 }
 
-/* A chunk arrived in buf: the common part of PIO and DMA reads. */
-static bool ide_read_landed(struct ide_chan *c)
+/* A block request ended: false if the command is gone or the request
+ * failed (the command then ends in error), else its sectors are done. */
+static bool ide_landed(struct ide_chan *c, bool write)
 {
 	if (c->xfer == XF_NONE)
 		return false;
 	if (c->io_status) {
-		ide_io_failed(c, false);
+		ide_io_failed(c, write);
 		return false;
 	}
 	c->sector += c->io_len / IDE_SECTOR;
 	c->nsec -= c->io_len / IDE_SECTOR;
+	return true;
+}
+
+/* A chunk arrived in buf: the common part of PIO and DMA reads. */
+static bool ide_read_landed(struct ide_chan *c)
+{
+	if (!ide_landed(c, false))
+		return false;
 	c->fill = c->io_len;
 	c->pos = 0;
 	return true;
@@ -345,15 +354,7 @@ static bool ide_dma_read_landed(struct ide_chan *c)
 
 static bool ide_dma_write_landed(struct ide_chan *c)
 {
-	if (c->xfer == XF_NONE)
-		return false;
-	if (c->io_status) {
-		ide_io_failed(c, true);
-		return false;
-	}
-	c->sector += c->io_len / IDE_SECTOR;
-	c->nsec -= c->io_len / IDE_SECTOR;
-	return ide_dma_step(c);
+	return ide_landed(c, true) && ide_dma_step(c);
 }
 
 static void ide_dma_begin(struct ide_chan *c, bool in)
@@ -494,14 +495,8 @@ static void ide_pio_out_open(struct ide_chan *c)
 
 static bool ide_pio_write_landed(struct ide_chan *c)
 {
-	if (c->xfer == XF_NONE)
+	if (!ide_landed(c, true))
 		return false;
-	if (c->io_status) {
-		ide_io_failed(c, true);
-		return false;
-	}
-	c->sector += c->io_len / IDE_SECTOR;
-	c->nsec -= c->io_len / IDE_SECTOR;
 	if (!c->nsec) {
 		ide_finish(c, ST_OK, 0);
 		return false;
