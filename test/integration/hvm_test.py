@@ -152,42 +152,47 @@ def live_markers(cpus):
             ("the live run finished", r"BULKHEAD-LIVE-DONE")]
 
 
+def run_to_poweroff(c, name, markers, timeout, what):
+    """xl create -c /etc/xen/NAME.cfg, its markers in order, then the guest
+    powers itself off: its console closes, it and NAME-dm leave xl list.
+    Returns the seconds from xl create to gone."""
+    t = time.time()
+    c.type(f"xl create -c /etc/xen/{name}.cfg\n")
+    c.markers(markers, timeout, t)
+    c.back_to_prompt(what, 120)
+    wait_gone(c, [name, name + "-dm"], 60)
+    return time.time() - t
+
+
 def scenario_live(c, args):
     before = free_memory(c)
-    t = time.time()
-    c.type("xl create -c /etc/xen/live.cfg\n")
-    c.markers(live_markers(2), args.guest_timeout, t)
-    c.back_to_prompt("the guest's power-off (its console should close)", 120)
-    wait_gone(c, ["live", "live-dm"], 60)
+    secs = run_to_poweroff(c, "live", live_markers(2), args.guest_timeout,
+                           "the guest's power-off (its console should close)")
     only_dom0(c)
     memory_back(c, before, "the live guest's power-off")
-    print(f"  live guest: {time.time() - t:.1f} s from xl create to gone")
+    print(f"  live guest: {secs:.1f} s from xl create to gone")
 
 
 def scenario_install(c, args):
     before = free_memory(c)
     out = c.run("zfs create -V 64M tank/xendisk0")
     expect("rror" not in out and "usage" not in out, f"zfs create said {out!r}")
-    t = time.time()
-    c.type("xl create -c /etc/xen/install.cfg\n")
-    c.markers([SEABIOS, CD_BOOT, LINUX,
-               ("the installer with all CPUs", r"BULKHEAD-INSTALL: " + KVER + r" cpus=2\b"),
-               ("the installer found the volume", r"BULKHEAD-INSTALL: disk sda has 131072 sectors"),
-               ("the installation finished", r"BULKHEAD-INSTALL-DONE")], args.guest_timeout, t)
-    c.back_to_prompt("the installer's power-off", 120)
-    wait_gone(c, ["install", "install-dm"], 60)
-    print(f"  install: {time.time() - t:.1f} s")
-    t = time.time()
-    c.type("xl create -c /etc/xen/disk.cfg\n")
-    c.markers([SEABIOS, ("SeaBIOS booting the disk", r"Booting from Hard Disk"),
-               ("GRUB's installed entry", r"Booting `Bulkhead test guest \(installed disk\)'"),
-               LINUX,
-               ("booted from the disk with all CPUs", r"BULKHEAD-DISK-BOOT: " + KVER + r" cpus=2\b"),
-               ("the installed root file system", r"BULKHEAD-DISK-ROOT: ok"),
-               ("the disk run finished", r"BULKHEAD-DISK-DONE")], args.guest_timeout, t)
-    c.back_to_prompt("the disk guest's power-off", 120)
-    wait_gone(c, ["disk", "disk-dm"], 60)
-    print(f"  disk boot: {time.time() - t:.1f} s")
+    secs = run_to_poweroff(c, "install", [
+        SEABIOS, CD_BOOT, LINUX,
+        ("the installer with all CPUs", r"BULKHEAD-INSTALL: " + KVER + r" cpus=2\b"),
+        ("the installer found the volume", r"BULKHEAD-INSTALL: disk sda has 131072 sectors"),
+        ("the installation finished", r"BULKHEAD-INSTALL-DONE")],
+        args.guest_timeout, "the installer's power-off")
+    print(f"  install: {secs:.1f} s")
+    secs = run_to_poweroff(c, "disk", [
+        SEABIOS, ("SeaBIOS booting the disk", r"Booting from Hard Disk"),
+        ("GRUB's installed entry", r"Booting `Bulkhead test guest \(installed disk\)'"),
+        LINUX,
+        ("booted from the disk with all CPUs", r"BULKHEAD-DISK-BOOT: " + KVER + r" cpus=2\b"),
+        ("the installed root file system", r"BULKHEAD-DISK-ROOT: ok"),
+        ("the disk run finished", r"BULKHEAD-DISK-DONE")],
+        args.guest_timeout, "the disk guest's power-off")
+    print(f"  disk boot: {secs:.1f} s")
     c.run("zfs destroy tank/xendisk0")
     memory_back(c, before, "install, disk boot and zfs destroy")
 
