@@ -95,6 +95,22 @@ class HvmConsole(Console):
                f"no dom0# prompt within {timeout} s after {what}")
 
 
+# `xl create -c` leaves the CD unreadable to SeaBIOS ("Boot failed: Could not
+# read from CDROM (code 0003)", found 2024-12 at 61ba0a7) while `xl create`
+# then `xl console` boots; the tests create, then attach, until that is fixed.
+CREATE_DASH_C = False
+
+
+def create_attached(c, cfg, name):
+    """xl create CFG with the guest's console attached (Dom0's prompt is gone until detach)."""
+    if CREATE_DASH_C:
+        c.type(f"xl create -c {cfg}\n")
+        return
+    out = c.run(f"xl create {cfg}", 120)
+    expect("rror" not in out, f"xl create {cfg} said {out!r}")
+    c.type(f"xl console {name}\n")
+
+
 def domid(c, name):
     r = row(c.run("xl list"), name)
     expect(r, f"{name} is not in xl list")
@@ -135,7 +151,7 @@ def dm_log(c, name):
 def scenario_seabios(c, args):
     before = free_memory(c)
     t = time.time()
-    c.type("xl create -c /etc/xen/bios.cfg\n")
+    create_attached(c, "/etc/xen/bios.cfg", "bios")
     c.markers([SEABIOS, ("SeaBIOS finding nothing to boot", r"No bootable device")],
               args.step_timeout)
     c.detach()
@@ -153,11 +169,11 @@ def live_markers(cpus):
 
 
 def run_to_poweroff(c, name, markers, timeout, what):
-    """xl create -c /etc/xen/NAME.cfg, its markers in order, then the guest
+    """xl create /etc/xen/NAME.cfg attached, its markers in order, then the guest
     powers itself off: its console closes, it and NAME-dm leave xl list.
     Returns the seconds from xl create to gone."""
     t = time.time()
-    c.type(f"xl create -c /etc/xen/{name}.cfg\n")
+    create_attached(c, f"/etc/xen/{name}.cfg", name)
     c.markers(markers, timeout, t)
     c.back_to_prompt(what, 120)
     wait_gone(c, [name, name + "-dm"], 60)
@@ -201,7 +217,7 @@ def scenario_lifecycle(c, args):
     before = free_memory(c)
     # 1. on_reboot="restart": an ACPI reset (xl reboot -F) re-creates the guest.
     t = time.time()
-    c.type("xl create -c /etc/xen/live.cfg\n")
+    create_attached(c, "/etc/xen/live.cfg", "live")
     c.markers([SEABIOS, CD_BOOT], args.step_timeout, t)
     c.detach()
     old = domid(c, "live")
@@ -237,7 +253,7 @@ def scenario_lifecycle(c, args):
     c.run("xl destroy live", 60)
     wait_gone(c, ["live", "live-dm"])
     # 4. The device model destroyed under a booting guest.
-    c.type("xl create -c /etc/xen/live.cfg\n")
+    create_attached(c, "/etc/xen/live.cfg", "live")
     c.markers([SEABIOS], args.step_timeout)
     c.detach()
     gid = domid(c, "live")

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""HVM guest figures (issue 7) -> BUILD/bench/hvm.json; `make bench` runs it.
+
+Method: QEMU TCG with -icount shift=0,sleep=off and -rtc clock=vm (bench.py's
+method: the TSC is the virtual clock, 1 tick = 1 emulated instruction = 1
+ns), -smp 1, Dom0 with one vCPU.
+
+  Boot: a scripted Dom0 session (its /etc/rc, so nothing typed shifts the
+    clock) runs `xl create` of bench_ipc.py's stamp domain, which prints the
+    TSC at its first instruction (T0, "xl create"), then at once
+    `xl create -c` of test/integration/hvm/bench.cfg: the live ISO, one
+    vCPU, 256 MiB. The guest prints "BULKHEAD-TSC: start N" before init
+    loads any driver (scripts/guest/init); Bulkhead gives HVM guests the host
+    TSC (no offset), so N - T0 is the emulated time from the create to that
+    line, all of it: the toolstack, the device model's start, SeaBIOS, GRUB
+    reading the kernel from the CD, Linux's boot. Bare QEMU runs the same ISO
+    (test/hvm/bare_qemu_test.py's live configuration with --icount) in the
+    same invocation; its N counts from power-on. The ratio is the price of
+    running the PC under Bulkhead and its device model.
+    T0 is the stamp's entry: the shell then returns from that create and
+    parses the next line before xl starts the HVM create (bench_ipc.py's
+    'create' figures put such a step at well under 1 ms).
+  Memory: after the boot, typed commands (no figure depends on their
+    timing): xl info free_memory, xl create of a 32 MiB SeaBIOS-only guest
+    (hvm/bios.cfg), free_memory again; overhead = the drop - 32 MiB, which
+    holds the device model domain (16 MiB) and the core's per-domain pages.
+Not measured yet: SeaBIOS's first line (nothing stamps it: it goes through
+the device model's serial port to Dom0's console daemon, with no clock), and
+the forwarded port-I/O round trip (needs a test guest timing port reads of an
+unclaimed port with RDTSC; the current test guests are Linux ISOs).
+"""
+import argparse
+import io
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "hvm"))
+import bench  # noqa: E402  test/bench/bench.py
+import bench_ipc  # noqa: E402  test/bench/bench_ipc.py
+import bare_qemu_test  # noqa: E402  test/hvm/bare_qemu_test.py
+
+DOM0_MEM_MIB, RAM_MIB = 384, 1024
+CMDLINE = (f"dom0_mem={DOM0_MEM_MIB}M dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
+           "loglvl=all guest_loglvl=all")
+PROMPT = "dom0# "
+TSC_START_RE = re.compile(r"BULKHEAD-TSC: start (\d+)\n")
+BIOS_MIB = 32  # test/integration/hvm/bios.cfg's memory=
+RC = ["# make bench (test/bench/bench_hvm.py): the stamp, then the HVM guest at once",
+      f"xl create {bench_ipc.STAMP_CFG}",
+      "xl create -c /etc/xen/bench.cfg"]
+
+
+def rootfs(base, out, stamp_elf):
+    """The HVM tests' root file system with our /etc/rc and the stamp."""
+    def add(tar, name, data, mode):
+        info = tarfile.TarInfo(name)
+        info.size, info.mode, info.mtime = len(data), mode, 0
+        info.uname = info.gname = "root"
+        tar.addfile(info, io.BytesIO(data))
+
+    skip = ("etc/rc", bench_ipc.STAMP_CFG.strip("/"), bench_ipc.STAMP_ELF.strip("/"))
+    with tarfile.open(base) as src, tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as tar:
+        for m in src.getmembers():
+            if m.name.strip("/").lstrip("./") not in skip:
+                tar.addfile(m, src.extractfile(m) if m.isfile() else None)
+        add(tar, "etc/rc", "".join(line + "\n" for line in RC).encode(), 0o644)
+        add(tar, bench_ipc.STAMP_CFG.strip("/"), bench_ipc.STAMP_CFG_TEXT.encode(), 0o644)
+        add(tar, bench_ipc.STAMP_ELF.strip("/"), stamp_elf, 0o755)
+
+
+class Session:
+    def __init__(self, cmd, logfile):
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self.out = open(logfile, "w")
+        self.log, self.at, self.start = "", 0, time.time()
+
+    def wait(self, desc, rx, timeout):
+        """The match of rx after the last one, or BenchError naming what was missed."""
+        end = time.time() + timeout
+        rx = re.compile(rx)
+        while True:
+            m = rx.search(self.log, self.at)
+            if m:
+                self.at = m.end()
+                return m
+            bad = re.search(r"BULKHEAD-FAIL: [^\n]*|\(XEN\) [^\n]*PANIC[^\n]*", self.log)
+            if bad:
+                raise bench.BenchError(f"waiting for {desc}: {bad.group(0)}")
+            if time.time() >= end or self.proc.poll() is not None:
+                tail = "\n".join(self.log.splitlines()[-25:])
+                raise bench.BenchError(f"missed {desc} /{rx.pattern}/ within {timeout} s "
+                                       f"(log {self.out.name}):\n{tail}")
+            select.select([self.proc.stdout], [], [], 0.2)
+            chunk = self.proc.stdout.read()
+            if chunk:
+                text = chunk.decode("utf-8", "replace").replace("\r", "")
+                self.out.write(text)
+                self.out.flush()
+                self.log += text
+
+    def run(self, command, timeout=60):
+        self.proc.stdin.write((command + "\n").encode())
+        self.proc.stdin.flush()
+        m = self.wait(f"the prompt after `{command}`", re.escape(command) + r"\n((?s:.*?))" +
+                      re.escape(PROMPT), timeout)
+        return m.group(1)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b"poweroff\n")
+                self.proc.stdin.flush()
+                self.wait("power-off", r"powering off the machine", 20)
+            except (OSError, bench.BenchError):
+                pass
+        self.proc.kill()
+        self.proc.wait()
+        self.out.close()
+
+
+def free_mib(s):
+    out = s.run("xl info free_memory").strip()
+    if not re.fullmatch(r"\d+", out):
+        raise bench.BenchError(f"xl info free_memory printed {out!r}")
+    return int(out)
+
+
+def run_bulkhead(f, outdir, timeout, tag):
+    fs = os.path.join(outdir, "hvm-rootfs.tar")
+    rootfs(f["rootfs"], fs, f["stamp_elf"])
+    initrd = f"{f['dom0']},{fs} rootfs,{f['live_iso']} /root/live.iso"
+    cmd = bench_ipc.qemu_command(f["image"], 1, RAM_MIB, CMDLINE, initrd)
+    s = Session(cmd, os.path.join(outdir, f"hvm-bulkhead-{tag}.log"))
+    try:
+        t0 = int(s.wait("the stamp's entry line", bench_ipc.STAMP_RE.pattern, 120).group(2))
+        w0 = time.time()
+        s.wait("SeaBIOS's banner", r"SeaBIOS \(version", 120)
+        w_bios = time.time() - w0
+        tsc = int(s.wait("the guest's 'BULKHEAD-TSC: start'", TSC_START_RE.pattern,
+                         timeout).group(1))
+        w_start = time.time() - w0
+        s.wait("the live run's end", r"BULKHEAD-LIVE-DONE", timeout)
+        s.wait("the prompt after the guest's power-off", re.escape(PROMPT), 120)
+        before = free_mib(s)
+        s.run("xl create /etc/xen/bios.cfg", 120)
+        after = free_mib(s)
+        listing = s.run("xl list")
+        s.run("xl destroy bios", 60)
+    finally:
+        s.close()
+    if tsc <= t0:
+        raise bench.BenchError(f"the guest's TSC ({tsc}) is not past the stamp's ({t0}): "
+                               "HVM guests no longer see the host TSC; this method needs it")
+    dm = re.search(r"^bios-dm +\d+ +(\d+)", listing, re.M)
+    return {"stamp_tsc": t0, "guest_tsc_start": tsc, "wall_s_to_seabios": round(w_bios, 1),
+            "wall_s_to_tsc_start": round(w_start, 1), "free_before_mib": before,
+            "free_after_mib": after, "dm_mib": int(dm.group(1)) if dm else None}
+
+
+def run_bare(f, outdir, timeout, tag):
+    disk = os.path.join(outdir, "hvm-bare-disk.img")
+    with open(disk, "wb") as fh:
+        fh.truncate(bare_qemu_test.DISK_MIB << 20)
+    args = bare_qemu_test.qemu_args("live", os.path.dirname(f["live_iso"]), disk, 1, True)
+    ok, rep = bare_qemu_test.run_one("live", args, 1, timeout,
+                                     os.path.join(outdir, f"hvm-bare-{tag}.log"))
+    if "start" not in rep["tsc"]:
+        raise bench.BenchError(f"bare QEMU run {tag}: no 'BULKHEAD-TSC: start' "
+                               f"(missed {rep['missed']}, {rep['fail']})")
+    return {"tsc_start": rep["tsc"]["start"], "passed": ok, "wall_s": round(rep["wall"], 1)}
+
+
+def measure(args):
+    f = {"image": os.path.join(args.build, "bulkhead"),
+         "dom0": os.path.join(args.build, "dom0", "dom0.elf"),
+         "rootfs": os.path.join(args.build, "dom0", "rootfs-hvm.tar"),
+         "stamp_elf": None,
+         "live_iso": os.path.join(args.guests, "live.iso")}
+    for k, p in f.items():
+        if p and not os.path.exists(p):
+            how = "make guests" if k == "live_iso" else f"ninja -C {args.build}"
+            raise bench.BenchError(f"{p} is missing: {how}")
+    f["stamp_elf"] = bench_ipc.stamp_image(bench_ipc.inputs(args.build)["stamp_elf"])
+    outdir = os.path.join(args.build, "bench")
+    os.makedirs(outdir, exist_ok=True)
+    runs = []
+    for i in range(args.runs):
+        runs.append({"bulkhead": run_bulkhead(f, outdir, args.timeout, str(i + 1)),
+                     "bare": run_bare(f, outdir, args.timeout, str(i + 1))})
+    r = runs[0]
+    hvm = r["bulkhead"]["guest_tsc_start"] - r["bulkhead"]["stamp_tsc"]
+    bare = r["bare"]["tsc_start"]
+    drop = r["bulkhead"]["free_before_mib"] - r["bulkhead"]["free_after_mib"]
+    result = {
+        "create_to_tsc_start": {"instructions": hvm, "emulated_ms": round(hvm / 1e6, 1)},
+        "bare_qemu_poweron_to_tsc_start": {"instructions": bare, "emulated_ms": round(bare / 1e6, 1)},
+        "ratio_bulkhead_to_bare": round(hvm / bare, 2),
+        "create_to_seabios_first_line": None,
+        "port_io_round_trip": None,
+        "memory_per_guest_beyond_ram_mib": {
+            "guest_ram_mib": BIOS_MIB, "free_memory_drop_mib": drop,
+            "overhead_mib": drop - BIOS_MIB, "of_which_device_model_mib": r["bulkhead"]["dm_mib"]},
+        "runs": runs,
+        "spread": {"bulkhead_create_to_tsc_start": [x["bulkhead"]["guest_tsc_start"] -
+                                                    x["bulkhead"]["stamp_tsc"] for x in runs],
+                   "bare_tsc_start": [x["bare"]["tsc_start"] for x in runs]},
+        "qemu": bench.qemu_version(),
+        "method": __doc__.split("\n\n", 1)[1],
+    }
+    path = os.path.join(outdir, "hvm.json")
+    with open(path, "w") as fh:
+        json.dump(result, fh, indent=2)
+        fh.write("\n")
+    return result, path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build", help="meson build folder")
+    ap.add_argument("--guests", default="build/guests", help="scripts/mkguest.sh's output")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per guest boot")
+    ap.add_argument("--runs", type=int, default=1, help="runs of each configuration")
+    args = ap.parse_args()
+    try:
+        r, path = measure(args)
+    except bench.BenchError as e:
+        print(f"bench_hvm: FAILED: {e}", file=sys.stderr)
+        return 1
+    m = r["memory_per_guest_beyond_ram_mib"]
+    print("| HVM figure (QEMU TCG, icount shift=0, 1 vCPU) | Value |\n|---|---:|")
+    print(f"| xl create -> guest's BULKHEAD-TSC: start | {r['create_to_tsc_start']['instructions']:,} |")
+    print(f"| bare QEMU power-on -> BULKHEAD-TSC: start | "
+          f"{r['bare_qemu_poweron_to_tsc_start']['instructions']:,} |")
+    print(f"| ratio | {r['ratio_bulkhead_to_bare']} |")
+    print(f"| memory beyond a {m['guest_ram_mib']} MiB guest's RAM | {m['overhead_mib']} MiB "
+          f"(device model {m['of_which_device_model_mib']} MiB) |")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
