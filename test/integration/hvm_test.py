@@ -328,7 +328,7 @@ def run_qemu(args, isos):
 
 BOCHS_MARKERS = [
     ("the scripted session started", r"hvm-bochs: start"),
-    ("xl create of the guest", r"xl create -c /etc/xen/bochs\.cfg|SeaBIOS"),
+    ("xl create of the guest", r"xl create /etc/xen/bochs\.cfg"),
     SEABIOS, CD_BOOT, LINUX,
 ]
 
