@@ -377,8 +377,9 @@ static void serve(struct vbd *v)
 {
 	unsigned int f;
 
-	if (!dom_evtchn_take((unsigned)v->port) && !v->more)
-		return;
+	/* Every pass looks at the ring, event or not: an empty ring costs two
+	 * reads, and a request is never left waiting for a notification. */
+	dom_evtchn_take((unsigned)v->port);
 	f = blkif_back_process(&v->bb, BUDGET);
 	if (f & BLKIF_BACK_NOTIFY)
 		dom_evtchn_notify((unsigned)v->port);
