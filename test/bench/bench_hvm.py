@@ -8,7 +8,7 @@ ns), -smp 1, Dom0 with one vCPU.
   Boot: a scripted Dom0 session (its /etc/rc, so nothing typed shifts the
     clock) runs `xl create` of bench_ipc.py's stamp domain, which prints the
     TSC at its first instruction (T0, "xl create"), then at once
-    `xl create -c` of test/integration/hvm/bench.cfg: the live ISO, one
+    `xl create` of test/integration/hvm/bench.cfg (then `xl console`): the live ISO, one
     vCPU, 256 MiB. The guest prints "BULKHEAD-TSC: start N" before init
     loads any driver (scripts/guest/init); Bulkhead gives HVM guests the host
     TSC (no offset), so N - T0 is the emulated time from the create to that
@@ -48,7 +48,10 @@ import bench  # noqa: E402  test/bench/bench.py
 import bench_ipc  # noqa: E402  test/bench/bench_ipc.py
 import bare_qemu_test  # noqa: E402  test/hvm/bare_qemu_test.py
 
-DOM0_MEM_MIB, RAM_MIB = 384, 1024
+# Known problem (ae38c96): under -icount shift=0,sleep=off the HVM guest stops
+# after SeaBIOS's banner, with -smp 1 and 2 alike (without icount it boots);
+# the run then ends at its timeout naming the missed 'BULKHEAD-TSC: start'.
+DOM0_MEM_MIB, RAM_MIB, SMP = 384, 1024, 1
 CMDLINE = (f"dom0_mem={DOM0_MEM_MIB}M dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
            "loglvl=all guest_loglvl=all")
 PROMPT = "dom0# "
@@ -56,7 +59,8 @@ TSC_START_RE = re.compile(r"BULKHEAD-TSC: start (\d+)\n")
 BIOS_MIB = 32  # test/integration/hvm/bios.cfg's memory=
 RC = ["# make bench (test/bench/bench_hvm.py): the stamp, then the HVM guest at once",
       f"xl create {bench_ipc.STAMP_CFG}",
-      "xl create -c /etc/xen/bench.cfg"]
+      "xl create /etc/xen/bench.cfg",
+      "xl console bench"]  # not xl create -c: it loses the CD for now (hvm_test.py)
 
 
 def rootfs(base, out, stamp_elf):
@@ -140,7 +144,7 @@ def run_bulkhead(f, outdir, timeout, tag):
     fs = os.path.join(outdir, "hvm-rootfs.tar")
     rootfs(f["rootfs"], fs, f["stamp_elf"])
     initrd = f"{f['dom0']},{fs} rootfs,{f['live_iso']} /root/live.iso"
-    cmd = bench_ipc.qemu_command(f["image"], 1, RAM_MIB, CMDLINE, initrd)
+    cmd = bench_ipc.qemu_command(f["image"], SMP, RAM_MIB, CMDLINE, initrd)
     s = Session(cmd, os.path.join(outdir, f"hvm-bulkhead-{tag}.log"))
     try:
         t0 = int(s.wait("the stamp's entry line", bench_ipc.STAMP_RE.pattern, 120).group(2))
