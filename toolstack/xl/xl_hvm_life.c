@@ -190,15 +190,17 @@ static bool visit(struct xl *x, struct tracked *t, const struct bh_dominfo *all,
 		xl_hvm_destroy_pair(x, t->guest, t->dm);
 		return true;
 	}
-	/* The guest's own shutdown first: a device model may stop with it. */
-	if ((g->flags & BH_DOMINF_shutdown) && !t->preserved) {
-		shut_down(x, t, g);
-		return true;
-	}
+	/* A dead device model first: the core then crashes its guest too, and
+	 * that is the device model's doing, not the guest's. The device model
+	 * stays alive while its guest shuts down by itself. */
 	if (!m || (m->flags & (BH_DOMINF_shutdown | BH_DOMINF_dying))) {
 		say(x, t->cfg.name, "xl: device model for domain '%s' (d%u) died (%s); domain destroyed",
 		    t->cfg.name, t->guest, death(m));
 		xl_hvm_destroy_pair(x, t->guest, t->dm);
+		return true;
+	}
+	if ((g->flags & BH_DOMINF_shutdown) && !t->preserved) {
+		shut_down(x, t, g);
 		return true;
 	}
 	return false;
