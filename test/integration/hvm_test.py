@@ -340,7 +340,7 @@ def run_qemu(args, isos):
 GRUB_BOOT = ("GRUB booting its menu entry", r"Booting `")
 BOCHS_MARKERS = [
     ("the scripted session started", r"hvm-bochs: start"),
-    ("xl create of the guest", r"xl create /etc/xen/bochs\.cfg"),
+    ("xl create of the guest", r"Parsing config from /etc/xen/bochs\.cfg"),
     SEABIOS, CD_BOOT, GRUB_BOOT,
 ]
 
