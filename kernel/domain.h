@@ -59,6 +59,8 @@ struct domain {
 	u32 con_len;				/* (L) */
 	struct hvm_domain *hvm;			/* (I) HVM guests only (hvm.h); NULL otherwise */
 	u16 dm_target;				/* (L) the HVM guest it is device model of; 0 none */
+	u64 dm_iopage_gpa;			/* (L) where that guest's ioreq page is mapped
+						 * here (not this domain's RAM: memop.c); 0 none */
 	struct domain *next;			/* the registry's (domlist.c), under its lock */
 };
 

@@ -277,6 +277,8 @@ int hvm_ioreq_setup(struct domain *g, struct domain *dm, u64 local_gpa, u32 *por
 		h->iopage->vcpu_ioreq[i].vp_eport = h->dm_port[i];
 	spin_lock(&dm->lock);
 	rc = p2m_map(&dm->p2m, local_gpa, virt_to_phys(h->iopage), P2M_R | P2M_W);
+	if (!rc)
+		dm->dm_iopage_gpa = local_gpa;	/* never the device model's to give back */
 	spin_unlock(&dm->lock);
 	if (rc)
 		return rc;

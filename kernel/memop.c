@@ -46,8 +46,8 @@ enum memop_page memop_classify(struct domain *d, gpaddr_t gpa, paddr_t *hpa)
 	if (gnttab_frame_at(d, gpa) >= 0)
 		return MEMOP_GRANT_FRAME;
 	if (gnttab_gpa_busy(d, gpa) || foreign_here(d, gpa) || evtchn_frame_in_use(d, *hpa) ||
-	    foreign_elsewhere(d, *hpa))
-		return MEMOP_BUSY;
+	    foreign_elsewhere(d, *hpa) || (d->dm_iopage_gpa && (gpa & PAGE_MASK) == d->dm_iopage_gpa))
+		return MEMOP_BUSY;	/* the last: a guest's ioreq page in its device model */
 	return MEMOP_RAM;
 }
 
