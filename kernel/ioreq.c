@@ -2,6 +2,7 @@
 #include "ioreq.h"
 #include "hvm.h"
 #include "mmio.h"
+#include "insn.h"
 #include "vcpu.h"
 #include "domain.h"
 #include "sched.h"
@@ -68,46 +69,33 @@ static void set_sized(u64 *reg, u64 val, unsigned asize)
 	*reg = asize <= 2 ? (*reg & ~mask_of(asize)) | (val & mask_of(asize)) : val & mask_of(asize);
 }
 
-/* INS/OUTS: the prefixes that matter here (segment, address size). */
-static void string_prefixes(const u8 *code, int len, unsigned *seg, bool *a67)
-{
-	static const u8 segs[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
-
-	for (int i = 0; i < len; i++) {
-		u8 b = code[i];
-		bool prefix = b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3;
-
-		for (unsigned s = 0; s < ARRAY_SIZE(segs); s++)
-			if (b == segs[s]) {
-				*seg = s;
-				prefix = true;
-			}
-		if (b == 0x67)
-			*a67 = true;
-		if (!prefix)
-			return;
-	}
-}
-
 /* REP INS/OUTS: one request for the elements within the first page. */
 static void pio_string(struct vcpu *v, const struct exit_record *e)
 {
 	struct guest_mode m;
 	u64 bases[6], gla, count;
+	static const u8 overrides[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };	/* ES..GS */
 	u8 code[15];
-	unsigned seg = e->io.in ? MMIO_ES : MMIO_DS, asize, room, off;
-	bool a67 = false, df = v->regs.rflags & RFLAGS_DF;
+	unsigned seg = MMIO_DS, asize, room, off;
+	bool df = v->regs.rflags & RFLAGS_DF;
 	enum insn_mode im;
+	struct insn insn;
 	gpaddr_t gpa;
 	int got;
 
 	virt->get_mode(v, &m);
 	im = guest_insn_mode(&m);
 	got = guest_fetch(v, &m, v->regs.rip, code, sizeof(code));
-	string_prefixes(code, got, &seg, &a67);
+	if (got <= 0 || insn_decode(code, (size_t)got, im, &insn) < 0) {
+		domain_crash(v, "cannot decode the string I/O at RIP 0x%lx", v->regs.rip);
+		return;
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(overrides); i++)
+		if (insn.seg == overrides[i])
+			seg = i;
 	if (e->io.in)
 		seg = MMIO_ES;	/* INS always stores through ES (SDM INS) */
-	asize = im == INSN_MODE_64 ? (a67 ? 4 : 8) : (im == INSN_MODE_32) != a67 ? 4 : 2;
+	asize = insn.addr_size;
 	count = e->io.rep ? v->regs.gpr[GPR_RCX] & mask_of(asize) : 1;
 	if (!count) {
 		exit_skip(v, e);

@@ -305,13 +305,12 @@ static int read_reg(struct vcpu *v, unsigned reg, u64 *val)
 static void write_lvt(struct vlapic *l, unsigned reg, u32 val)
 {
 	static const u32 wmask[] = { 0x107ff, 0x700ff, 0x107ff, 0x107ff, 0x1a7ff, 0x1a7ff, 0x100ff };
-	unsigned i = reg == R_CMCI ? 0 : reg - R_TIMER + 1;
-	u32 old = l->lvt[i];
+	u32 *e = lvt(l, reg), old = *e;
 
 	if (!(l->svr & SVR_ENABLE))
 		val |= LVT_MASKED;
-	l->lvt[i] = val & wmask[i];
-	if (i == 1 && (old ^ l->lvt[i]) & LVT_TIMER_MODE) {
+	*e = val & wmask[e - l->lvt];
+	if (e == &l->lvt[1] && (old ^ *e) & LVT_TIMER_MODE) {
 		l->deadline_tsc = 0;	/* a mode change disarms (SDM 10.5.4.1) */
 		l->period_tsc = 0;
 	}
