@@ -14,10 +14,7 @@
  *   too: IA32_TSC_AUX is not switched per vCPU. 0x8000000a (SVM features): zero.
  * - 0x8000001e (AMD topology): APIC id and core id = vCPU id, one node.
  * - 0x40000000-0x40000005: Xen's leaves (public/xen.h, REFERENCE §4), for
- *   runtime domains. HVM guests do not see them yet: a Linux that finds Xen
- *   moves its IPIs and spinlocks to event channels, and those stall its
- *   second vCPU's bring-up; until the PV-frontend work (issue 8) they boot
- *   as plain PCs (native APIC IPIs, emulated IDE).
+ *   every domain, HVM guests included.
  * - 0x40000100 and up (Xen's alternative bases): zero.
  * Everything else passes through from the host.
  */
@@ -73,7 +70,7 @@ void cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (leaf >= XEN_CPUID_BASE && leaf < XEN_CPUID_BASE + 0x10000) {
-		if (leaf <= XEN_CPUID_LAST && !v->domain->hvm)
+		if (leaf <= XEN_CPUID_LAST)
 			cpuid_xen(v, leaf, r);
 		return;
 	}

@@ -68,8 +68,11 @@ static void upcall(struct domain *d, u32 vcpu)
 		sched_wake(v);
 		return;
 	}
-	/* The vector first: a vCPU woken before it is raised could halt again. */
-	vlapic_set_irq(v, (u8)cb);
+	/* The vector first: a vCPU woken before it is raised could halt again.
+	 * It bypasses the local APIC: guests (Linux's sysvec_xen_hvm_callback)
+	 * do not EOI it, and an ISR bit left set would block every vector of
+	 * its priority class and below on that vCPU for good. */
+	__atomic_store_n(&v->upcall_vector, (u8)cb, __ATOMIC_RELEASE);
 	sched_wake(v);
 	sched_kick(v->pcpu);	/* a running vCPU takes it at its next entry */
 }

@@ -51,21 +51,25 @@ bool exit_skip(struct vcpu *v, const struct exit_record *e)
 	return true;
 }
 
-/* The local APIC's highest deliverable vector first; then, for an HVM
- * guest's BSP, an ExtINT from the 8259 through LINT0. */
+/* The event-channel callback vector first (Xen's order: it is not an APIC
+ * interrupt), then the local APIC's highest deliverable vector, then, for an
+ * HVM guest's BSP, an ExtINT from the 8259 through LINT0. */
 void exit_prepare_entry(struct vcpu *v)
 {
-	int vector = vlapic_pending(v), ext = -1;
+	bool cb = __atomic_load_n(&v->upcall_vector, __ATOMIC_ACQUIRE) != 0;
+	int vector = cb ? -1 : vlapic_pending(v), ext = -1;
 
-	if (vector < 0 && v->domain->hvm)
+	if (!cb && vector < 0 && v->domain->hvm)
 		ext = hvm_extint_peek(v);
-	if (vector < 0 && ext < 0)
+	if (!cb && vector < 0 && ext < 0)
 		return;
 	if (!virt->intr_allowed(v)) {
 		virt->set_intr_window(v, true);
 		return;
 	}
-	if (vector >= 0) {
+	if (cb) {
+		vector = __atomic_exchange_n(&v->upcall_vector, 0, __ATOMIC_ACQ_REL);
+	} else if (vector >= 0) {
 		vlapic_ack(v, (u8)vector);
 	} else {
 		hvm_extint_take(v);

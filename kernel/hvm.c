@@ -216,7 +216,7 @@ static void apply_reset(struct vcpu *v)
 	if (req & RESET_INIT && v->id) {
 		v->wait_sipi = true;
 		v->io_wait = 0;
-		vlapic_init(v, false);
+		vlapic_init(v, false);	/* an event upcall stays due: it is not the APIC's */
 	}
 	if (!(req & RESET_SIPI) || !v->wait_sipi)
 		return;
@@ -245,7 +245,8 @@ bool hvm_vcpu_wakeable(struct vcpu *v)
 		return false;
 	if (v->io_wait)
 		return ioreq_answered(v);
-	return vlapic_pending(v) >= 0 || hvm_extint_peek(v) >= 0;
+	return __atomic_load_n(&v->upcall_vector, __ATOMIC_ACQUIRE) || vlapic_pending(v) >= 0 ||
+	       hvm_extint_peek(v) >= 0;
 }
 
 void hvm_ioreq_kick(struct domain *dm, u16 guest, u32 vcpu)

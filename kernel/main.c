@@ -97,6 +97,25 @@ static void all_gone(void)
 	}
 }
 
+/* Exits by kind, one line: "exits by kind: io 12 npf 3 ..." (the bench reads it). */
+static void dump_exit_kinds(const struct vcpu *v)
+{
+	static const char *const kind[EXIT_KIND_COUNT] = {
+		"extint", "intr-window", "cpuid", "hlt", "hypercall", "msr-read", "msr-write",
+		"io", "npf", "triple-fault", "virt-insn", "xsetbv", "exception", "dr", "cache",
+		"invalid", "unhandled",
+	};
+	char line[256];
+	size_t n = 0;
+
+	for (u32 k = 0; k < EXIT_KIND_COUNT && n < sizeof(line) - 40; k++)
+		if (v->exit_kinds[k])
+			n += (size_t)fmt_snprintf(line + n, sizeof(line) - n, " %s %u", kind[k],
+					      v->exit_kinds[k]);
+	line[n] = 0;
+	pr_info("      exits by kind:%s\n", n ? line : " none");
+}
+
 /* Xen's 'q' key: each domain and, racily (a diagnostic), its vCPUs. */
 static void dump_domain(struct domain *d, void *ctx)
 {
@@ -121,6 +140,7 @@ static void dump_domain(struct domain *d, void *ctx)
 			l->isr[0], l->tpr, l->deadline_tsc ? "in " : "off ",
 			l->deadline_tsc ? (long)((s64)(l->deadline_tsc - now) / (s64)tsc_per_ms) : 0,
 			v->wake_tsc ? "armed" : "off");
+		dump_exit_kinds(v);
 	}
 }
 

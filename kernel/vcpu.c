@@ -153,12 +153,15 @@ void vcpu_enter(struct vcpu *v)
 	virt->run(v, &e);
 	v->cpu_tsc += rdtsc() - t0;
 	v->exits++;
+	v->exit_kinds[e.kind < EXIT_KIND_COUNT ? e.kind : EXIT_UNHANDLED]++;
 	exit_handle(v, &e);
 }
 
 bool vcpu_has_event(struct vcpu *v)
 {
-	return v->domain->hvm ? hvm_vcpu_wakeable(v) : vlapic_pending(v) >= 0;
+	if (v->domain->hvm)
+		return hvm_vcpu_wakeable(v);
+	return __atomic_load_n(&v->upcall_vector, __ATOMIC_ACQUIRE) || vlapic_pending(v) >= 0;
 }
 
 void vcpu_mode(struct vcpu *v, struct guest_mode *m)

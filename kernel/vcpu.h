@@ -34,6 +34,9 @@ struct vcpu {
 					 * are switched with it, their accesses no longer exit */
 	u64 dr[4], dr6;			/* (P) saved while debug_live and not running */
 	struct vlapic lapic;		/* (P) */
+	u8 upcall_vector;		/* (A) the event-channel callback vector to inject
+					 * (HVM_PARAM_CALLBACK_IRQ type vector), outside the
+					 * local APIC as Xen does: no IRR/ISR, no EOI; 0 none */
 	enum vcpu_state state;		/* (Q) */
 	struct rq_node rq;		/* (Q) */
 	struct vcpu *cpu_next;		/* (Q) list of all vCPUs on this pCPU */
@@ -41,6 +44,7 @@ struct vcpu {
 	u64 run_start_tsc;		/* (P) when it was last entered */
 	u64 cpu_tsc;			/* (P) TSC ticks spent running */
 	u64 exits;			/* (P) */
+	u32 exit_kinds[EXIT_KIND_COUNT];	/* (P) exits by enum exit_kind, for 'q' and the bench */
 	/* HVM guests (hvm.c, ioreq.c). */
 	u8 io_wait;			/* (P) enum ioreq_wait: an access the device model owes */
 	u8 reset_req;			/* (A) HVM_RESET_*: INIT / SIPI to apply on entry */

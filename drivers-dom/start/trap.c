@@ -158,5 +158,6 @@ void dom_trap_dispatch(struct dom_trap_frame *f)
 		handlers[v].fn(f, handlers[v].arg);
 	else
 		dom_console_printk("dom: interrupt on unused vector 0x%x ignored\n", v);
-	dom_wrmsr(X2APIC_EOI, 0);
+	if (v != DOM_VECTOR_EVENT)
+		dom_wrmsr(X2APIC_EOI, 0);	/* the event callback is no APIC interrupt */
 }
