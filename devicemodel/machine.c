@@ -105,10 +105,21 @@ static int firmware_setup(struct dm_machine *m, const struct dm_machine_cfg *c)
 	return rc;
 }
 
+/* A guest with PV drivers (Linux's platform_pci_unplug) unplugs its
+ * emulated disks to use xen-blkfront instead. Where the toolstack offered no
+ * PV disk to switch to, the IDE disks stay: unplugging them would leave the
+ * guest without its disk (upstream has PV vbds for every disk, so never meets this). */
 static void unplug(void *ctx, unsigned mask)
 {
 	struct dm_machine *m = ctx;
+	unsigned disks = DM_XP_UNPLUG_IDE_DISKS | DM_XP_UNPLUG_AUX_IDE_DISKS;
 
+	if (!m->pv_disks && (mask & disks)) {
+		if (m->env->log)
+			m->env->log(m->env->ctx, "xen-platform: emulated disks kept: "
+				    "this guest has no PV disks to unplug them for");
+		mask &= ~disks;
+	}
 	dm_ide_unplug(m->ide, mask);
 }
 
@@ -123,6 +134,7 @@ int dm_machine_init(struct dm_machine *m, struct dm_env *env, struct dm_bus *bus
 
 	m->env = env;
 	m->bus = bus;
+	m->pv_disks = cfg->pv_disks;
 	uart_ops.tx = uart_tx;
 	if ((rc = dm_pic_init(&m->pic, env, bus)) || (rc = dm_ioapic_init(&m->ioapic, env, bus)))
 		return rc;

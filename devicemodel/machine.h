@@ -29,6 +29,8 @@ struct dm_machine_cfg {
 	char boot[8];		/* boot= order: c disk, d CD-ROM, n network */
 	bool serial;		/* serial="pty": SeaBIOS's screen goes there too */
 	int64_t rtc_base;	/* wall clock at start, UNIX seconds */
+	bool pv_disks;		/* the guest's disks are also offered as PV (xenstore vbd
+				 * frontends of the guest): honour the unplug of IDE disks */
 };
 
 struct dm_uart;
@@ -50,6 +52,7 @@ struct dm_machine {
 	struct dm_ide *ide;
 	struct dm_xenplatform *xp;
 	struct dm_misc misc;
+	bool pv_disks;		/* dm_machine_cfg's */
 };
 
 /* Builds the machine; uart_tx receives the guest's COM1 output. 0 or -errno. */

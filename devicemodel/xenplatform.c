@@ -61,7 +61,7 @@ static void xp_set_flags(struct dm_xenplatform *xp, uint8_t v)
 static void xp_unplug(struct dm_xenplatform *xp, uint16_t mask)
 {
 	if (xp->env->log)
-		xp->env->log(xp->env->ctx, "xen-platform: unplug %#x (%s%s%s%s)", mask,
+		xp->env->log(xp->env->ctx, "xen-platform: unplug 0x%x (%s%s%s%s)", mask,
 			     mask & DM_XP_UNPLUG_IDE_DISKS ? " ide-disks" : "",
 			     mask & DM_XP_UNPLUG_NICS ? " nics" : "",
 			     mask & DM_XP_UNPLUG_AUX_IDE_DISKS ? " aux-ide-disks" : "",
