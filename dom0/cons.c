@@ -1,7 +1,9 @@
 /*
  * The console daemon: every domain's console ring is drained into
  * /var/log/xen/console/guest-NAME.log (like xenconsoled --log=guest), and
- * `xl console` follows that log and types into the ring.
+ * `xl console` follows that log and types into the ring. A device model's
+ * own console (its messages, and the guest's debug ports 0x402/0xE9) goes
+ * where upstream's QEMU writes: /var/log/xen/qemu-dm-GUEST.log.
  *
  * An HVM guest's console is its serial port, emulated by its device model
  * NAME-dm: a second console ring (public/io/console.h) in the device
@@ -55,16 +57,20 @@ static struct cons *slot(void)
 	return NULL;
 }
 
-static void use(struct cons *c, uint16_t domid, const char *name)
+static void use(struct cons *c, uint16_t domid, const char *name, const char *dm_of)
 {
 	c->used = true;
 	c->domid = domid;
-	snprintf(c->log, sizeof(c->log), "/var/log/xen/console/guest-%s.log", name);
+	if (dm_of)
+		snprintf(c->log, sizeof(c->log), "/var/log/xen/qemu-dm-%s.log", dm_of);
+	else
+		snprintf(c->log, sizeof(c->log), "/var/log/xen/console/guest-%s.log", name);
 	dom_fs_mkdirs("/var/log/xen/console");
 	dom_fs_write_file(c->log, "", 0, true);	/* append, as xenconsoled does */
 }
 
-int dom0_cons_add(uint16_t domid, const char *name, uint64_t gfn, uint32_t remote_port)
+int dom0_cons_add(uint16_t domid, const char *name, const char *dm_of, uint64_t gfn,
+		  uint32_t remote_port)
 {
 	struct cons *c = slot();
 	int rc;
@@ -74,7 +80,7 @@ int dom0_cons_add(uint16_t domid, const char *name, uint64_t gfn, uint32_t remot
 	if ((rc = dom_consback_attach(domid, gfn, remote_port)))
 		return rc;
 	memset(c, 0, sizeof(*c));
-	use(c, domid, name);
+	use(c, domid, name, dm_of);
 	return 0;
 }
 
@@ -131,7 +137,7 @@ int dom0_cons_add_guest(uint16_t guest, const char *name, uint16_t dm, uint64_t 
 		return rc;
 	c->guest = true;
 	c->dm = dm;
-	use(c, guest, name);
+	use(c, guest, name, NULL);
 	return 0;
 }
 

@@ -22,8 +22,10 @@ bool dom0_xsd_poll(void);
 struct xs_ctx *dom0_xs(void);
 int dom0_xs_write(const char *path, const char *value);
 
-/* Console daemon: domid's ring is logged to /var/log/xen/console/guest-NAME.log. */
-int dom0_cons_add(uint16_t domid, const char *name, uint64_t gfn, uint32_t remote_port);
+/* Console daemon: domid's ring is logged to /var/log/xen/console/guest-NAME.log,
+ * or, for the device model of guest dm_of (non-NULL), to /var/log/xen/qemu-dm-DM_OF.log. */
+int dom0_cons_add(uint16_t domid, const char *name, const char *dm_of, uint64_t gfn,
+		  uint32_t remote_port);
 void dom0_cons_remove(uint16_t domid);
 /* An HVM guest's serial console: the console ring in its device model dm's
  * page pfn, logged to guest-NAME.log and shown by `xl console NAME`; a new

@@ -86,7 +86,8 @@ int xl_builder_hook_xenstore(struct xl *x, uint16_t domid, const struct xl_build
 		return rc;
 	if ((rc = dom0_xsd_add(domid, rings->store_pfn, rings->store_evtchn)))
 		return rc;
-	if ((rc = dom0_cons_add(domid, c->name, rings->console_pfn, rings->console_evtchn))) {
+	if ((rc = dom0_cons_add(domid, c->name, c->guest_name, rings->console_pfn,
+				 rings->console_evtchn))) {
 		dom0_xsd_remove(domid);
 		return rc;
 	}

@@ -145,7 +145,7 @@ def memory_back(c, before, what):
 
 
 def dm_log(c, name):
-    return c.run(f"cat /var/log/xen/console/guest-{name}-dm.log", 60)
+    return c.run(f"cat /var/log/xen/qemu-dm-{name}.log", 60)
 
 
 def scenario_seabios(c, args):
@@ -294,7 +294,7 @@ def dump_and_close(c, args):
         c.type("\x01\x01\x01q\x01\x01\x01")
         c.read_until("CTRL-a three times", 3)
         time.sleep(2)
-        c.run("cat /var/log/xen/console/guest-live-dm.log", 10)
+        c.run("cat /var/log/xen/qemu-dm-live.log", 10)
     except (OSError, ValueError, Failure):
         pass
     c.close()
