@@ -5,7 +5,11 @@
 # ignored third_party/guest-debs/ and unpacked there, never installed; GRUB
 # from grub-pc-bin; ISOs by grub-mkrescue (xorriso, mtools). Output:
 #   OUT/live.iso       boots to "BULKHEAD-LIVE: <kernel> cpus=<n>", tests
-#                      /dev/sda if present, "BULKHEAD-LIVE-DONE", powers off
+#                      /dev/sda if present, times port reads (our own
+#                      scripts/guest/iotime.c, built here with gcc),
+#                      "BULKHEAD-LIVE-DONE", powers off; with a disk that
+#                      starts "BULKHEAD-WAIT-BUTTON" it waits for the ACPI
+#                      power button first (button.ko, evdev.ko)
 #   OUT/installer.iso  partitions /dev/sda, ext2 root + GRUB on it,
 #                      "BULKHEAD-INSTALL-DONE", powers off; the disk then
 #                      boots on its own to "BULKHEAD-DISK-BOOT: ..." and
@@ -27,6 +31,10 @@ GRUBLIB=/usr/lib/grub/i386-pc
 # Their dependencies are added (scripts/guest/moddeps.py). Debian 12's
 # modules are not compressed (CONFIG_MODULE_COMPRESS_NONE).
 MODULES=(ata_piix sd_mod sr_mod isofs crc32c_generic ext4)
+# Loaded only by the power-button test (init's button_wait): the ACPI button
+# driver and the event interface its "Power Button" input device is read
+# through (both =m in Debian's kernel).
+BUTTON_MODULES=(button evdev)
 # GRUB modules: in the disk's core.img (no module is read from the disk), and
 # all that the ISOs carry.
 DISK_GRUB_MODS="biosdisk part_msdos ext2 normal linux serial terminal boot"
@@ -111,7 +119,7 @@ kdeb=$(fetch "$kpkg")
 bdeb=$(fetch busybox-static)
 stamp=$(inputs_hash "$kdeb" "$bdeb")
 
-for t in grub-mkimage grub-mkrescue xorriso mformat python3; do
+for t in grub-mkimage grub-mkrescue xorriso mformat python3 gcc; do
 	command -v $t >/dev/null || die "$t missing (setup.sh installs grub-pc-bin grub-common xorriso mtools python3)"
 done
 echo "mkguest: building test guests from $(basename "$kdeb") and $(basename "$bdeb")"
@@ -127,16 +135,20 @@ dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$W/kernel" --wildcards \
 kver=$(ls "$W/kernel/lib/modules")
 moddir=$W/kernel/lib/modules/$kver
 python3 "$SRC/moddeps.py" "$moddir" "${MODULES[@]}" >"$W/load.list"
+python3 "$SRC/moddeps.py" "$moddir" "${BUTTON_MODULES[@]}" | grep -vxF -f "$W/load.list" >"$W/button.list" || true
 dpkg-deb -x "$bdeb" "$W/busybox"
 BB=$W/busybox/bin/busybox
 
 R=$W/rootfs
-: >"$R/lib/modules/load.list"
-while read -r m; do
-	f=$(basename "$m")
-	cp "$moddir/$m" "$R/lib/modules/$f"
-	echo "$f" >>"$R/lib/modules/load.list"
-done <"$W/load.list"
+for list in load button; do
+	: >"$R/lib/modules/$list.list"
+	while read -r m; do
+		f=$(basename "$m")
+		cp "$moddir/$m" "$R/lib/modules/$f"
+		echo "$f" >>"$R/lib/modules/$list.list"
+	done <"$W/$list.list"
+done
+[ -s "$R/lib/modules/button.list" ] || die "no modules for the power-button test (${BUTTON_MODULES[*]})"
 
 # The initramfs: busybox with every applet linked (a usable shell when
 # debugging a guest by hand), the modules, /init, and /dev/console so init
@@ -146,6 +158,11 @@ for a in $("$BB" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$R/bin/$a"
 done
 install -m 755 "$SRC/init" "$R/init"
+# iotime: our own freestanding port-read timer (no libc), the bench's
+# forwarded port-I/O round trip.
+gcc -static -nostdlib -O2 -fno-pie -no-pie -ffreestanding -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -s \
+	-o "$R/bin/iotime" "$SRC/iotime.c" || die "cannot build $SRC/iotime.c"
 mkdir -p "$R/dev" "$R/proc" "$R/sys" "$R/tmp" "$R/mnt" "$R/cdrom"
 python3 "$SRC/mkcpio.py" "$R" "$W/initrd.cpio" --dev dev/console:c:5:1:600
 gzip -9 -n <"$W/initrd.cpio" >"$W/initrd.gz"

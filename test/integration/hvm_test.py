@@ -11,10 +11,11 @@ Scenarios (--scenario), QEMU (SVM/NPT) unless named:
   install    installer.iso onto a volume (zfs create -V 64M), then the same
              volume booted alone by GRUB from the disk
   lifecycle  xl reboot -F (ACPI reset: on_reboot="restart" re-creates it,
-             new domid, same name); xl shutdown -F (power button) accepted;
-             a port nothing claims logged by the device model while the
-             guest carries on; xl destroy NAME-dm mid-boot: the guest goes
-             with "device model ... died"
+             new domid, same name); a port nothing claims logged by the
+             device model while the guest carries on; xl shutdown -F (the
+             power button) of a live guest waiting for it (button.cfg): it
+             sees the press and powers off, it and its -dm gone; xl destroy
+             NAME-dm mid-boot: the guest goes with "device model ... died"
   cycles     N create/destroy cycles of a 32 MiB SeaBIOS-only guest;
              free_memory equal before and after
   bochs      Bochs (VMX/EPT) from the GRUB ISO, a scripted Dom0 (hvm/bochs.rc):
@@ -213,6 +214,31 @@ def scenario_install(c, args):
     memory_back(c, before, "install, disk boot and zfs destroy")
 
 
+def scenario_button(c, args):
+    t = time.time()
+    create_attached(c, "/etc/xen/button.cfg", "button")
+    c.markers([SEABIOS, CD_BOOT, LINUX,
+               ("the live marker", r"BULKHEAD-LIVE: " + KVER + r" cpus=2\b"),
+               ("the disk test left to the button disk", r"BULKHEAD-DISK-RW: skipped"),
+               ("the live run finished", r"BULKHEAD-LIVE-DONE"),
+               ("the guest waiting for the power button", r"BULKHEAD-BUTTON: armed[^\n]*")],
+              args.guest_timeout, t)
+    c.detach()
+    expect(row(c.run("xl list"), "button"), "button is gone before the power button was pressed")
+    out = c.run("xl shutdown -F button", 60)
+    expect("ACPI power button event" in out, f"xl shutdown -F said {out!r}")
+    pressed = time.time()
+    wait_gone(c, ["button", "button-dm"], 60)
+    log = c.run("cat /var/log/xen/console/guest-button.log", 60)
+    m = re.search(r"BULKHEAD-BUTTON: armed[^\n]*\n(?s:.*?)BULKHEAD-BUTTON: pressed", log)
+    bad = GUEST_FAIL.search(log)
+    expect(not bad, f"the button guest said {bad.group(0) if bad else ''!r}")
+    expect(m, "the button guest went after xl shutdown -F without 'BULKHEAD-BUTTON: pressed' "
+           "in its console log (guest-button.log)")
+    print(f"  power button: 'BULKHEAD-BUTTON: pressed', guest and button-dm gone "
+          f"{time.time() - pressed:.1f} s after xl shutdown -F")
+
+
 def scenario_lifecycle(c, args):
     before = free_memory(c)
     # 1. on_reboot="restart": an ACPI reset (xl reboot -F) re-creates the guest.
@@ -234,14 +260,7 @@ def scenario_lifecycle(c, args):
     print(f"  on_reboot=restart: live d{old} -> d{new}")
     c.type("xl console live\n")
     c.markers([SEABIOS, CD_BOOT], args.step_timeout)
-    # 2. The power button (xl shutdown -F): the device model raises it. The
-    # test guests run no power-button handler (no button.ko, no acpid), so
-    # the guest is not expected to react; it must carry on.
-    c.detach()
-    out = c.run("xl shutdown -F live", 60)
-    expect("ACPI power button event" in out, f"xl shutdown -F said {out!r}")
-    # 3. SeaBIOS and Linux probe ports nothing claims: logged once, the guest carries on.
-    c.type("xl console live\n")
+    # 2. SeaBIOS and Linux probe ports nothing claims: logged once, the guest carries on.
     c.markers([LINUX], args.guest_timeout)
     c.detach()
     log = dm_log(c, "live")
@@ -252,6 +271,13 @@ def scenario_lifecycle(c, args):
            "live or live-dm gone after the unclaimed accesses")
     c.run("xl destroy live", 60)
     wait_gone(c, ["live", "live-dm"])
+    # 3. The power button (xl shutdown -F): the device model sets PWRBTN_STS
+    # and raises the SCI. button.cfg's disk makes the live ISO's init, once
+    # its run is done, load button.ko and wait on the "Power Button" input
+    # device instead of powering off; the press must reach it and the guest
+    # power off (on_poweroff=destroy). Its console is detached for xl
+    # shutdown, so "pressed" is read from its console log.
+    scenario_button(c, args)
     # 4. The device model destroyed under a booting guest.
     create_attached(c, "/etc/xen/live.cfg", "live")
     c.markers([SEABIOS], args.step_timeout)
