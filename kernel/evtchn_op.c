@@ -17,6 +17,7 @@
 #include "sched.h"
 #include "apic.h"
 #include "vlapic.h"
+#include "vtime.h"
 #include "guestmem.h"
 #include "cpu.h"
 #include "public/hvm.h"
@@ -425,6 +426,7 @@ static long register_vcpu_info(struct vcpu *v, u32 id, u64 arg)
 			memcpy(vi, old, sizeof(*vi));
 		else
 			memset(vi, 0, sizeof(*vi));
+		vtime_fill(vi);
 		ev->vcpu_info[id] = vi;
 		evtchn_2l_mark_all(vi);
 		upcall(d, id);
@@ -445,7 +447,7 @@ long evtchn_op_vcpu_op(struct vcpu *v, const u64 *a)
 	case VCPUOP_register_vcpu_info:
 		return register_vcpu_info(v, (u32)a[1], a[2]);
 	default:
-		return -ENOSYS;
+		return vtime_vcpu_op(v, (u32)a[0], (u32)a[1], a[2]);
 	}
 }
 
@@ -456,13 +458,6 @@ static bool poll_ready(struct vcpu *v, const evtchn_port_t *ports, u32 n)
 		if (evtchn_2l_is_pending(v->domain->evtchn->shared, ports[i]))
 			return true;
 	return vlapic_pending(v) >= 0 && (v->regs.rflags & RFLAGS_IF);
-}
-
-/* sched_poll's timeout is absolute system time in ns (Xen); ours counts from
- * the core's start (boot_tsc). */
-static u64 poll_deadline_tsc(u64 ns)
-{
-	return boot_tsc + ns / 1000000 * tsc_per_ms + ns % 1000000 * tsc_per_ms / 1000000;
 }
 
 long evtchn_op_poll(struct vcpu *v, u64 arg)
@@ -487,7 +482,7 @@ long evtchn_op_poll(struct vcpu *v, u64 arg)
 			 __ATOMIC_RELEASE);
 	__atomic_fetch_or(&ev->poll_mask, bit, __ATOMIC_SEQ_CST);
 	ready = poll_ready(v, ports, sp.nr_ports);
-	deadline = sp.timeout ? poll_deadline_tsc(sp.timeout) : 0;
+	deadline = sp.timeout ? vtime_ns_to_tsc(sp.timeout) : 0;
 	if (ready || (deadline && rdtsc() >= deadline)) {
 		__atomic_fetch_and(&ev->poll_mask, ~bit, __ATOMIC_SEQ_CST);
 		return 0;
@@ -610,6 +605,8 @@ int evtchn_domain_init(struct domain *d)
 		page_free(ev);
 		return -ENOMEM;
 	}
+	for (u32 i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+		vtime_fill(&ev->shared->vcpu_info[i]);
 	d->evtchn = ev;
 	return 0;
 }

@@ -92,7 +92,8 @@ static long do_xen_version(struct vcpu *v, const u64 *a)
 		if (copy_from_guest(v, &fi, a[1], sizeof(fi)))
 			return -EFAULT;
 		fi.submap = fi.submap_idx == 0 ?
-			    (1u << XENFEAT_auto_translated_physmap) | (1u << XENFEAT_hvm_callback_vector) : 0;
+			    (1u << XENFEAT_auto_translated_physmap) | (1u << XENFEAT_hvm_callback_vector) |
+			    (1u << XENFEAT_hvm_safe_pvclock) : 0;
 		return copy_to_guest(v, a[1], &fi, sizeof(fi)) ? -EFAULT : 0;
 	default:
 		return -ENOSYS;

@@ -1,5 +1,6 @@
 /* The per-pCPU scheduling loop (mechanics of the queues are in runq.c). */
 #include "sched.h"
+#include "vtime.h"
 #include "vcpu.h"
 #include "domain.h"
 #include "percpu.h"
@@ -109,6 +110,8 @@ void sched_tick(void)
 {
 	struct pcpu *c = this_cpu();
 	u64 now = rdtsc();
+	struct vcpu *vtimer[8];
+	unsigned nv = 0;
 
 	c->ticks++;
 	if (c->index == 0)
@@ -116,6 +119,10 @@ void sched_tick(void)
 	spin_lock(&c->rq.lock);
 	for (struct vcpu *v = c->vcpus; v; v = v->cpu_next) {
 		bool timeout = v->wake_tsc && now >= v->wake_tsc;
+		u64 vt = __atomic_load_n(&v->vtimer_tsc, __ATOMIC_ACQUIRE);
+
+		if (vt && now >= vt && nv < ARRAY_SIZE(vtimer))
+			vtimer[nv++] = v;	/* raised below: that takes this lock */
 
 		if (timeout)
 			v->wake_tsc = 0;
@@ -127,6 +134,9 @@ void sched_tick(void)
 	if (c->ticks >= slice_end[c->index] && c->rq.nr)
 		resched_flag[c->index] = true;
 	spin_unlock(&c->rq.lock);
+	/* Reaped only on this pCPU with interrupts off: these vCPUs still exist. */
+	for (unsigned i = 0; i < nv; i++)
+		vtime_check(vtimer[i], now);
 }
 
 /*

@@ -41,6 +41,7 @@ struct vcpu {
 	struct rq_node rq;		/* (Q) */
 	struct vcpu *cpu_next;		/* (Q) list of all vCPUs on this pCPU */
 	u64 wake_tsc;			/* (Q) SCHEDOP_poll timeout: wake at this TSC; 0 none */
+	u64 vtimer_tsc;			/* (A) Xen single-shot timer (vtime.c): due at this TSC; 0 off */
 	u64 run_start_tsc;		/* (P) when it was last entered */
 	u64 cpu_tsc;			/* (P) TSC ticks spent running */
 	u64 exits;			/* (P) */

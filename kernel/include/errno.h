@@ -21,6 +21,7 @@
 #define ERANGE 34
 #define ENOSYS 38
 #define ENOTEMPTY 39
+#define ETIME 62
 #define ETIMEDOUT 110
 
 #endif

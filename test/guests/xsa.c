@@ -6,6 +6,7 @@
  * passed, crashes otherwise; a host crash loses every marker.
  */
 #include "ipc.h"
+#include "errno.h"
 
 const char guest_name[] = "xsa";
 
@@ -157,6 +158,35 @@ static int check_commandline(void)
 	if (rc || differs)
 		return fail("XENVER_commandline shown to an unprivileged domain", (uint64_t)rc);
 	pass("XENVER_commandline denied");
+	return 0;
+}
+
+/* The single-shot timer (VCPUOP_*_singleshot_timer): a vCPU's own only,
+ * a bad argument pointer fails cleanly, a past timeout with
+ * VCPU_SSHOTTMR_future is -ETIME, and one without fires at once into an
+ * unbound VIRQ_TIMER (dropped) without harming anything. */
+static int check_vtimer(void)
+{
+	struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = 1, .flags = VCPU_SSHOTTMR_future };
+	long rc;
+
+	if ((rc = vcpu_op(VCPUOP_set_singleshot_timer, 1, &t)) != -EINVAL)
+		return fail("singleshot timer set on another vCPU", (uint64_t)rc);
+	if ((rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, (void *)HOLE_GPA)) != -EFAULT)
+		return fail("singleshot timer from an unmapped argument", (uint64_t)rc);
+	if ((rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, &t)) != -ETIME)
+		return fail("singleshot timer in the past with VCPU_SSHOTTMR_future", (uint64_t)rc);
+	t.flags = 0;
+	if ((rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, &t)))
+		return fail("singleshot timer in the past", (uint64_t)rc);
+	for (int i = 0; i < 20; i++)
+		hypercall_sched_op(SCHEDOP_yield, 0);	/* let it fire */
+	if ((rc = vcpu_op(VCPUOP_stop_singleshot_timer, 0, (void *)0)) ||
+	    (rc = vcpu_op(VCPUOP_stop_periodic_timer, 0, (void *)0)))
+		return fail("stopping the timers", (uint64_t)rc);
+	if ((rc = vcpu_op(VCPUOP_stop_singleshot_timer, 2, (void *)0)) != -EINVAL)
+		return fail("singleshot timer stopped on another vCPU", (uint64_t)rc);
+	pass("singleshot timer checks");
 	return 0;
 }
 
@@ -480,6 +510,7 @@ int guest_main(unsigned int vcpu, unsigned int domid)
 		trap_set_handler(17, on_alignment);
 		check_hypercall_page((uint16_t)domid);
 		check_commandline();
+		check_vtimer();
 		check_instructions();
 		check_debug();
 		check_alignment();

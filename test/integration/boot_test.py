@@ -51,6 +51,7 @@ XSA_MARKERS = [
     ("hypercall page: read-only grant, grant frame and hole refused",
      r"\(d\d+\) xsa: hypercall page refused on read-only grant, grant frame and hole; taken in RAM ok"),
     ("XENVER_commandline denied to a guest", r"\(d\d+\) xsa: XENVER_commandline denied ok"),
+    ("the single-shot timer's checks", r"\(d\d+\) xsa: singleshot timer checks ok"),
     ("INVD/WBINVD complete, INVLPGA/MONITOR #UD",
      r"\(d\d+\) xsa: WBINVD and INVD complete; INVLPGA and MONITOR raise #UD ok"),
     ("#DB reflected with DR6", r"\(d\d+\) xsa: #DB reflected: single step, data breakpoint ok"),

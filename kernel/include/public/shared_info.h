@@ -29,7 +29,9 @@ typedef uint64_t xen_ulong_t;	/* x86-64: 64 bits */
 typedef uint64_t xen_pfn_t;	/* a guest frame number (HVM: GPA >> 12) */
 typedef uint32_t evtchn_port_t;
 
-/* pvclock time (not filled by Bulkhead yet: XENFEAT_hvm_safe_pvclock is off). */
+/* pvclock time (kernel/vtime.c): ns = system_time + ((tsc - tsc_timestamp)
+ * << tsc_shift) * tsc_to_system_mul >> 32 (a negative shift shifts right). */
+#define PVCLOCK_TSC_STABLE_BIT (1u << 0)	/* one TSC for every vCPU: no fix-ups */
 struct vcpu_time_info {
 	uint32_t version;
 	uint32_t pad0;

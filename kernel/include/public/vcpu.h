@@ -1,7 +1,11 @@
 /*
  * vcpu_op(cmd, vcpuid, arg) (hypercall 24). Written from the published
- * layouts (x86-64). Only VCPUOP_register_vcpu_info and VCPUOP_is_up are
- * implemented; the others answer -ENOSYS. An unknown vcpuid gets -ENOENT.
+ * layouts (x86-64). Implemented: VCPUOP_register_vcpu_info, VCPUOP_is_up,
+ * the single-shot timer (set/stop, the calling vCPU's own: VIRQ_TIMER at
+ * timeout_abs_ns of its pvclock time), VCPUOP_stop_periodic_timer (there is
+ * no periodic timer: it succeeds), VCPUOP_register_runstate_memory_area
+ * (accepted, never written: no steal time is reported). The others answer
+ * -ENOSYS. An unknown vcpuid gets -ENOENT.
  */
 #ifndef PUBLIC_VCPU_H
 #define PUBLIC_VCPU_H
@@ -40,6 +44,15 @@ struct vcpu_register_vcpu_info {
 };
 
 _Static_assert(sizeof(struct vcpu_register_vcpu_info) == 16, "register_vcpu_info");
+
+#define VCPU_SSHOTTMR_future (1u << 0)	/* a timeout in the past fails with -ETIME */
+struct vcpu_set_singleshot_timer {
+	uint64_t timeout_abs_ns;	/* pvclock system time */
+	uint32_t flags;
+	uint32_t pad;
+};
+
+_Static_assert(sizeof(struct vcpu_set_singleshot_timer) == 16, "set_singleshot_timer");
 #endif
 
 #endif

@@ -49,6 +49,7 @@
 
 #define XENFEAT_auto_translated_physmap 2
 #define XENFEAT_hvm_callback_vector 8
+#define XENFEAT_hvm_safe_pvclock 9	/* vcpu_info.time is valid for HVM guests */
 
 /* The version Bulkhead reports: the Xen interface it implements. */
 #define BULKHEAD_XEN_MAJOR 4
