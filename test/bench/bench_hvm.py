@@ -7,9 +7,12 @@ ns), -smp 1, Dom0 with one vCPU.
 
   Boot: a scripted Dom0 session (its /etc/rc, so nothing typed shifts the
     clock) runs `xl create` of bench_ipc.py's stamp domain, which prints the
-    TSC at its first instruction (T0, "xl create"), then at once
-    `xl create` of test/integration/hvm/bench.cfg (then `xl console`): the live ISO, one
-    vCPU, 256 MiB. The guest prints "BULKHEAD-TSC: start N" before init
+    TSC at its first instruction (T0, "xl create"), then at once `xl create`
+    of test/integration/hvm/button.cfg as 'bench' with one vCPU (then `xl
+    console`): the live ISO, 256 MiB, and the 1 MiB disk that makes the
+    guest wait for the power button after its run instead of powering off
+    (bare QEMU's run has a disk too; hvm/bench.cfg is no longer used). The
+    guest prints "BULKHEAD-TSC: start N" before init
     loads any driver (scripts/guest/init); Bulkhead gives HVM guests the host
     TSC (no offset), so N - T0 is the emulated time from the create to that
     line, all of it: the toolstack, the device model's start, SeaBIOS, GRUB
@@ -20,14 +23,27 @@ ns), -smp 1, Dom0 with one vCPU.
     T0 is the stamp's entry: the shell then returns from that create and
     parses the next line before xl starts the HVM create (bench_ipc.py's
     'create' figures put such a step at well under 1 ms).
+  Port I/O: before BULKHEAD-LIVE-DONE the guest's /bin/iotime
+    (scripts/guest/iotime.c) reads the ACPI PM timer (port 0xb008, PMBASE
+    0xb000 as SeaBIOS programs it on both machines; Bulkhead's device model
+    serves it, devicemodel/pm.c) 2000 times between two RDTSCs and prints
+    "BULKHEAD-PIO: ... per-read P". Under Bulkhead P is the whole forwarded
+    round trip in emulated instructions: the VM exit, the core's ioreq, the
+    device model's turn, the resume. On bare QEMU, whose device emulation
+    costs no emulated instructions, P is the read loop's own few
+    instructions: the ratio is Bulkhead's price per port read.
+  Exits: once the guest waits for the power button (after LIVE-DONE), the
+    hypervisor's 'q' key (Ctrl-a x3, q, Ctrl-a x3) dumps every vCPU; the
+    "exits by kind" lines of the bench guest and of its device model
+    (everything from xl create on: the boot, the run, the 2000 timed port
+    reads) go to exits_by_kind. Then Ctrl-], `xl shutdown -F bench` (the
+    power button) and its power-off.
   Memory: after the boot, typed commands (no figure depends on their
     timing): xl info free_memory, xl create of a 32 MiB SeaBIOS-only guest
     (hvm/bios.cfg), free_memory again; overhead = the drop - 32 MiB, which
     holds the device model domain (16 MiB) and the core's per-domain pages.
 Not measured yet: SeaBIOS's first line (nothing stamps it: it goes through
-the device model's serial port to Dom0's console daemon, with no clock), and
-the forwarded port-I/O round trip (needs a test guest timing port reads of an
-unclaimed port with RDTSC; the current test guests are Linux ISOs).
+the device model's serial port to Dom0's console daemon, with no clock).
 """
 import argparse
 import io
@@ -48,9 +64,6 @@ import bench  # noqa: E402  test/bench/bench.py
 import bench_ipc  # noqa: E402  test/bench/bench_ipc.py
 import bare_qemu_test  # noqa: E402  test/hvm/bare_qemu_test.py
 
-# Known problem (ae38c96): under -icount shift=0,sleep=off the HVM guest stops
-# after SeaBIOS's banner, with -smp 1 and 2 alike (without icount it boots);
-# the run then ends at its timeout naming the missed 'BULKHEAD-TSC: start'.
 DOM0_MEM_MIB, RAM_MIB, SMP = 384, 1024, 1
 CMDLINE = (f"dom0_mem={DOM0_MEM_MIB}M dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
            "loglvl=all guest_loglvl=all")
@@ -59,8 +72,13 @@ TSC_START_RE = re.compile(r"BULKHEAD-TSC: start (\d+)\n")
 BIOS_MIB = 32  # test/integration/hvm/bios.cfg's memory=
 RC = ["# make bench (test/bench/bench_hvm.py): the stamp, then the HVM guest at once",
       f"xl create {bench_ipc.STAMP_CFG}",
-      "xl create /etc/xen/bench.cfg",
+      "xl create /etc/xen/button.cfg name=bench vcpus=1",
       "xl console bench"]  # not xl create -c: it loses the CD for now (hvm_test.py)
+# The hypervisor's 'q' dump of one domain: its header, then per vCPU a state
+# line and an "exits by kind" line (kernel/main.c, dump_domain).
+DOM_RE = r"\(XEN\) +d(\d+) '{name}': (\d+) vCPUs?[^\n]*\n"
+VCPU_RE = re.compile(r"\(XEN\) +v(\d+) pCPU [^\n]*?\bexits (\d+)[^\n]*\n"
+                     r"\(XEN\) +exits by kind:([^\n]*)\n")
 
 
 def rootfs(base, out, stamp_elf):
@@ -113,6 +131,10 @@ class Session:
                 self.out.flush()
                 self.log += text
 
+    def type(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
     def run(self, command, timeout=60):
         self.proc.stdin.write((command + "\n").encode())
         self.proc.stdin.flush()
@@ -140,6 +162,52 @@ def free_mib(s):
     return int(out)
 
 
+def dump_exits(dump, name):
+    """Domain NAME's vCPUs in a 'q' dump: {"v0": {"exits": N, "by_kind":
+    {"io": N, ...}}}, or None when the dump does not list it."""
+    head = re.search(DOM_RE.format(name=re.escape(name)), dump)
+    if not head:
+        return None
+    vcpus, at = {}, head.end()
+    for _ in range(int(head.group(2))):
+        m = VCPU_RE.match(dump, at)
+        if not m:
+            raise bench.BenchError(f"the 'q' dump of '{name}' has no vCPU line with its "
+                                   f"exits by kind at:\n{dump[at:at + 300]}")
+        at = m.end()
+        kinds = [] if m.group(3).split() == ["none"] else m.group(3).split()
+        if len(kinds) % 2:
+            raise bench.BenchError(f"cannot parse 'exits by kind:{m.group(3)}'")
+        vcpus["v" + m.group(1)] = {"exits": int(m.group(2)),
+                                   "by_kind": {k: int(n) for k, n in zip(kinds[::2], kinds[1::2])}}
+    return vcpus
+
+
+def exits_by_kind(s, names):
+    """The hypervisor's 'q' dump (Ctrl-a x3, q, Ctrl-a x3) while the guest still
+    runs; per domain of names, dump_exits. The console must be Dom0's."""
+    # The core handles each key as it arrives (kernel/console.c): the whole
+    # dump comes before the message that input went back to Dom0.
+    s.type("\x01\x01\x01q\x01\x01\x01")
+    s.wait("the 'q' dump's start", r"\(XEN\) domains:\n", 60)
+    at = s.at
+    end = s.wait("serial input back to Dom0 after the dump", r"\(XEN\) \*\*\* Serial input to DOM0", 60)
+    dump = s.log[at:end.start()]
+    return {n: dump_exits(dump, n) for n in names}
+
+
+def power_button(s, name, timeout=120):
+    """xl shutdown -F NAME (the ACPI power button) and the guest's power-off."""
+    out = s.run(f"xl shutdown -F {name}", 60)
+    if "power button" not in out:
+        raise bench.BenchError(f"xl shutdown -F {name} said {out!r}")
+    end = time.time() + timeout
+    while re.search(rf"^{re.escape(name)}(-dm)? ", s.run("xl list"), re.M):
+        if time.time() >= end:
+            raise bench.BenchError(f"{name} still listed {timeout} s after xl shutdown -F")
+        time.sleep(1)
+
+
 def run_bulkhead(f, outdir, timeout, tag):
     fs = os.path.join(outdir, "hvm-rootfs.tar")
     rootfs(f["rootfs"], fs, f["stamp_elf"])
@@ -154,8 +222,16 @@ def run_bulkhead(f, outdir, timeout, tag):
         tsc = int(s.wait("the guest's 'BULKHEAD-TSC: start'", TSC_START_RE.pattern,
                          timeout).group(1))
         w_start = time.time() - w0
+        pio = bare_qemu_test.pio(s.wait("the guest's port-read timing 'BULKHEAD-PIO'",
+                                        bare_qemu_test.PIO_RE.pattern, timeout).group(0))
         s.wait("the live run's end", r"BULKHEAD-LIVE-DONE", timeout)
-        s.wait("the prompt after the guest's power-off", re.escape(PROMPT), 120)
+        s.wait("the guest waiting for the power button", r"BULKHEAD-BUTTON: armed", 120)
+        s.type("\x1d")  # Ctrl-] leaves xl console
+        s.wait("the prompt after leaving the guest's console", re.escape(PROMPT), 60)
+        exits = exits_by_kind(s, ["bench", "bench-dm"])
+        if not exits["bench"]:
+            raise bench.BenchError("the 'q' dump does not list domain 'bench'")
+        power_button(s, "bench")
         before = free_mib(s)
         s.run("xl create /etc/xen/bios.cfg", 120)
         after = free_mib(s)
@@ -168,7 +244,8 @@ def run_bulkhead(f, outdir, timeout, tag):
                                "HVM guests no longer see the host TSC; this method needs it")
     dm = re.search(r"^bios-dm +\d+ +(\d+)", listing, re.M)
     return {"stamp_tsc": t0, "guest_tsc_start": tsc, "wall_s_to_seabios": round(w_bios, 1),
-            "wall_s_to_tsc_start": round(w_start, 1), "free_before_mib": before,
+            "wall_s_to_tsc_start": round(w_start, 1), "pio": pio, "exits_by_kind": exits,
+            "free_before_mib": before,
             "free_after_mib": after, "dm_mib": int(dm.group(1)) if dm else None}
 
 
@@ -182,7 +259,11 @@ def run_bare(f, outdir, timeout, tag):
     if "start" not in rep["tsc"]:
         raise bench.BenchError(f"bare QEMU run {tag}: no 'BULKHEAD-TSC: start' "
                                f"(missed {rep['missed']}, {rep['fail']})")
-    return {"tsc_start": rep["tsc"]["start"], "passed": ok, "wall_s": round(rep["wall"], 1)}
+    if not rep["pio"]:
+        raise bench.BenchError(f"bare QEMU run {tag}: no 'BULKHEAD-PIO' line "
+                               f"(missed {rep['missed']}, {rep['fail']})")
+    return {"tsc_start": rep["tsc"]["start"], "pio": rep["pio"], "passed": ok,
+            "wall_s": round(rep["wall"], 1)}
 
 
 def measure(args):
@@ -211,7 +292,14 @@ def measure(args):
         "bare_qemu_poweron_to_tsc_start": {"instructions": bare, "emulated_ms": round(bare / 1e6, 1)},
         "ratio_bulkhead_to_bare": round(hvm / bare, 2),
         "create_to_seabios_first_line": None,
-        "port_io_round_trip": None,
+        "port_io_round_trip": {
+            "port": r["bulkhead"]["pio"]["port"], "size": r["bulkhead"]["pio"]["size"],
+            "reads": r["bulkhead"]["pio"]["n"],
+            "bulkhead_ticks_per_read": r["bulkhead"]["pio"]["per_read"],
+            "bare_qemu_ticks_per_read": r["bare"]["pio"]["per_read"],
+            "ratio_bulkhead_to_bare": round(r["bulkhead"]["pio"]["per_read"] /
+                                            max(1, r["bare"]["pio"]["per_read"]), 1)},
+        "exits_by_kind": r["bulkhead"]["exits_by_kind"],  # {"bench": {...}, "bench-dm": {...}}
         "memory_per_guest_beyond_ram_mib": {
             "guest_ram_mib": BIOS_MIB, "free_memory_drop_mib": drop,
             "overhead_mib": drop - BIOS_MIB, "of_which_device_model_mib": r["bulkhead"]["dm_mib"]},
@@ -247,6 +335,14 @@ def main():
     print(f"| bare QEMU power-on -> BULKHEAD-TSC: start | "
           f"{r['bare_qemu_poweron_to_tsc_start']['instructions']:,} |")
     print(f"| ratio | {r['ratio_bulkhead_to_bare']} |")
+    p = r["port_io_round_trip"]
+    print(f"| port {p['port']} read (ticks): Bulkhead / bare QEMU | "
+          f"{p['bulkhead_ticks_per_read']:,} / {p['bare_qemu_ticks_per_read']:,} "
+          f"(x{p['ratio_bulkhead_to_bare']}) |")
+    for dom, vcpus in r["exits_by_kind"].items():
+        for v, e in (vcpus or {}).items():
+            kinds = " ".join(f"{k} {n}" for k, n in e["by_kind"].items())
+            print(f"| {dom} {v} exits ({e['exits']:,}) | {kinds} |")
     print(f"| memory beyond a {m['guest_ram_mib']} MiB guest's RAM | {m['overhead_mib']} MiB "
           f"(device model {m['of_which_device_model_mib']} MiB) |")
     print(f"wrote {path}")

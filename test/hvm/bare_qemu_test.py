@@ -16,7 +16,10 @@ before its first marker, "... done N" before its DONE marker). With --icount
 §5) that is the virtual time since power-on; "start" comes before init loads
 the disk drivers and repeats to about 0.01 %, "done" varies by up to 30 %
 from run to run (QEMU's icount is not deterministic across interrupt-driven
-disk I/O).
+disk I/O). The live run also prints the guest's own port-read timing,
+"BULKHEAD-PIO: port 0xb008 size 4 n 2000 ticks T per-read P" (the ACPI PM
+timer read by /bin/iotime; under --icount P counts the guest's
+instructions per read: QEMU's own device emulation costs it none).
 
 usage: bare_qemu_test.py [--guests build/guests] [--runs live,install,disk]
                          [--icount] [--cpus N] [--timeout S] [--logdir DIR]
@@ -36,6 +39,18 @@ MACHINE = ["-machine", "pc", "-accel", "tcg", "-cpu", "max", "-m", "256",
 ICOUNT = ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm,base=2024-01-01T00:00:00"]
 DISK_MIB = 64
 KVER = r"\d+\.\d+\.\d+-\d+-amd64"
+# scripts/guest/iotime.c's line (test/bench/bench_hvm.py reads it too).
+PIO_RE = re.compile(r"BULKHEAD-PIO: port 0x([0-9a-f]+) size (\d+) n (\d+) ticks (\d+) per-read (\d+)")
+
+
+def pio(text):
+    """The guest's BULKHEAD-PIO figures as a dict, or None when it printed none."""
+    m = PIO_RE.search(text)
+    if not m:
+        return None
+    return {"port": "0x" + m.group(1), "size": int(m.group(2)), "n": int(m.group(3)),
+            "ticks": int(m.group(4)), "per_read": int(m.group(5))}
+
 
 # Per run: (description, regex) in the order they must appear. {cpus} is
 # filled in. A "BULKHEAD-FAIL" line ends the run at once.
@@ -46,6 +61,7 @@ RUNS = {
         ("live marker with all CPUs online", r"BULKHEAD-LIVE: " + KVER + r" cpus={cpus}\b"),
         ("disk read/write test passed", r"BULKHEAD-DISK-RW: ok"),
         ("TSC printed", r"BULKHEAD-TSC: done (\d+)"),
+        ("port reads timed", r"BULKHEAD-PIO: port 0x[0-9a-f]+ size \d+ n \d+ ticks \d+ per-read \d+"),
         ("live run finished", r"BULKHEAD-LIVE-DONE"),
     ],
     "install": [
@@ -132,8 +148,8 @@ def run_one(run, args, cpus, timeout, log_path):
     missed = [d for i, (d, _) in enumerate(markers) if i not in seen]
     powered_off = proc.returncode == 0 and not missed
     report = {"wall": wall, "done_wall": seen[len(markers) - 1][0] if not missed else None,
-              "tsc": tsc, "missed": missed, "fail": failed_line, "powered_off": powered_off,
-              "rc": proc.returncode}
+              "tsc": tsc, "pio": pio(out.decode(errors="replace")), "missed": missed,
+              "fail": failed_line, "powered_off": powered_off, "rc": proc.returncode}
     return not missed and not failed_line and powered_off, report
 
 
@@ -195,6 +211,8 @@ def main():
             if label in rep["tsc"]:
                 figures += ", %s TSC %d%s" % (label, rep["tsc"][label],
                                               " (ns of virtual time)" if opts.icount else "")
+        if rep["pio"]:
+            figures += ", port %s read in %d TSC ticks" % (rep["pio"]["port"], rep["pio"]["per_read"])
         if ok:
             print("PASS %s (%d vCPU%s): %s" % (run, cpus, ", icount" if opts.icount else "", figures))
         else:
