@@ -377,9 +377,10 @@ static void serve(struct vbd *v)
 {
 	unsigned int f;
 
-	/* Every pass looks at the ring, event or not: an empty ring costs two
-	 * reads, and a request is never left waiting for a notification. */
-	dom_evtchn_take((unsigned)v->port);
+	/* The ring is read on its frontend's notification, or when the last
+	 * pass stopped at its budget with requests left. */
+	if (!dom_evtchn_take((unsigned)v->port) && !v->more)
+		return;
 	f = blkif_back_process(&v->bb, BUDGET);
 	if (f & BLKIF_BACK_NOTIFY)
 		dom_evtchn_notify((unsigned)v->port);

@@ -112,11 +112,17 @@ int dom_evtchn_unmask(unsigned int port)
 
 	if (!valid(port))
 		return -EINVAL;
+	/* Clear the mask before looking at pending, so that an event arriving
+	 * now raises its own upcall. One that arrived while masked raised none:
+	 * the core redoes it, but EVTCHNOP_unmask acts only on a port that is
+	 * still masked (as Xen's does), so mask it again first. Without that,
+	 * the port stayed pending with no selector bit, and every later send to
+	 * it was a no-op: the lost notifications Dom0's backends polled around. */
 	__atomic_fetch_and(&shinfo->evtchn_mask[port / WORD_BITS], ~bit, __ATOMIC_SEQ_CST);
-	/* An event that arrived while masked raised no upcall: have the core redo it. */
-	if (__atomic_load_n(&shinfo->evtchn_pending[port / WORD_BITS], __ATOMIC_SEQ_CST) & bit)
-		return (int)dom_hypercall_event_channel_op(EVTCHNOP_unmask, &op);
-	return 0;
+	if (!(__atomic_load_n(&shinfo->evtchn_pending[port / WORD_BITS], __ATOMIC_SEQ_CST) & bit))
+		return 0;
+	__atomic_fetch_or(&shinfo->evtchn_mask[port / WORD_BITS], bit, __ATOMIC_SEQ_CST);
+	return (int)dom_hypercall_event_channel_op(EVTCHNOP_unmask, &op);
 }
 
 int dom_evtchn_set_handler(unsigned int port, dom_evtchn_fn fn, void *arg)
