@@ -177,7 +177,19 @@ def scenario_race(c, args):
     before = free_memory(c)
     c.run("xl create /etc/xen/racer.cfg", 60)
     for i in range(args.cycles):
-        c.run("xl create /etc/xen/pingpong.cfg name=cycle", 60)
+        out = c.run("xl create /etc/xen/pingpong.cfg name=cycle", 60)
+        m = re.search(r"d(\d+): created 'cycle'", out)
+        expect(m, f"cycle {i}: no creation line in {out!r}")
+        if int(m.group(1)) % 10 == 0:
+            # The racer shares a pCPU with Dom0: wait until it has seen this
+            # domain, so the destroy below races its references for sure.
+            want = f"racer: following d{m.group(1)}"
+            for _ in range(40):
+                if want in c.run("cat /var/log/xen/console/guest-racer.log"):
+                    break
+                time.sleep(0.25)
+            expect(want in c.run("cat /var/log/xen/console/guest-racer.log"),
+                   f"cycle {i}: the racer never named d{m.group(1)} within 10 s")
         out = c.run("xl destroy cycle", 30)
         expect("invalid" not in out and "rror" not in out, f"cycle {i}: destroy said {out!r}")
     log = c.run("cat /var/log/xen/console/guest-racer.log")
