@@ -11,7 +11,7 @@ ns), -smp 1, Dom0 with one vCPU.
     of test/integration/hvm/button.cfg as 'bench' with one vCPU (then `xl
     console`): the live ISO, 256 MiB, and the 1 MiB disk that makes the
     guest wait for the power button after its run instead of powering off
-    (bare QEMU's run has a disk too; hvm/bench.cfg is no longer used). The
+    (bare QEMU's run has a disk too). The
     guest prints "BULKHEAD-TSC: start N" before init
     loads any driver (scripts/guest/init); Bulkhead gives HVM guests the host
     TSC (no offset), so N - T0 is the emulated time from the create to that
