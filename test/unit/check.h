@@ -19,4 +19,13 @@ static int check_cases;
 
 #define CHECK_DONE(name) printf("%s: %d cases passed\n", name, check_cases)
 
+/* xorshift64: the tests' fixed-seed random numbers (a state of 0 stays 0). */
+static inline unsigned long long check_rnd(unsigned long long *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
 #endif

@@ -376,14 +376,11 @@ static void test_hostile_more(void)
 	CHECK(gpt_read(&io, &tab2) == -EIO && !strcmp(tab2.why, "no valid GPT"));
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static unsigned long long rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return check_rnd(&rng);
 }
 
 /* An accepted table: everything inside the disk's usable area, disjoint. */

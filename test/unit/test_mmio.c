@@ -196,14 +196,11 @@ static int emulate(const u8 *code, unsigned len, struct mmio_cpu *c, struct emem
 
 /* ---- random numbers ---- */
 
-static u64 rng_state = 0x9e3779b97f4a7c15ull;
+static unsigned long long rng_state = 0x9e3779b97f4a7c15ull;
 
 static u64 rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return check_rnd(&rng_state);
 }
 
 static unsigned hex_parse(const char *s, u8 *out)
