@@ -17,6 +17,7 @@
 #include "public/xen.h"
 
 #define ESRCH 3
+#define LOOKAHEAD 16	/* ids looked at past the current one */
 
 static uint8_t page[4096] __attribute__((aligned(4096)));
 
@@ -40,11 +41,17 @@ int dom_main(const struct dom_start_info *si)
 	uint16_t victim = (uint16_t)(si->domid + 1);
 
 	dom_printf("racer: domid %u: naming each new domain from d%u on\n", si->domid, victim);
-	/* Domain ids are handed out in order: once the next one exists, it is
-	 * the one being created and destroyed. */
+	/* Domain ids are handed out in order: the newest that exists is the one
+	 * being created and destroyed. Look a few ids ahead, so that a domain
+	 * that came and went while we did not run does not leave us behind. */
 	for (;;) {
+		uint16_t was = victim;
+
 		poke(victim);
-		if (poke((uint16_t)(victim + 1)) && ++victim % 10 == 0)
+		for (uint16_t d = (uint16_t)(victim + 1); d != (uint16_t)(was + LOOKAHEAD); d++)
+			if (poke(d))
+				victim = d;
+		if (victim / 10 != was / 10)
 			dom_printf("racer: following d%u\n", victim);
 	}
 }
