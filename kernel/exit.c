@@ -57,12 +57,15 @@ bool exit_skip(struct vcpu *v, const struct exit_record *e)
 void exit_prepare_entry(struct vcpu *v)
 {
 	bool cb = __atomic_load_n(&v->upcall_vector, __ATOMIC_ACQUIRE) != 0;
-	int vector = cb ? -1 : vlapic_pending(v), ext = -1;
+	int vector = -1, ext = -1;
 
-	if (!cb && vector < 0 && v->domain->hvm)
-		ext = hvm_extint_peek(v);
-	if (!cb && vector < 0 && ext < 0)
-		return;
+	if (!cb) {
+		vector = vlapic_pending(v);
+		if (vector < 0 && v->domain->hvm)
+			ext = hvm_extint_peek(v);
+		if (vector < 0 && ext < 0)
+			return;
+	}
 	if (!virt->intr_allowed(v)) {
 		virt->set_intr_window(v, true);
 		return;
