@@ -377,10 +377,11 @@ static void serve(struct vbd *v)
 {
 	unsigned int f;
 
-	/* The ring is read on its frontend's notification, or when the last
-	 * pass stopped at its budget with requests left. */
-	if (!dom_evtchn_take((unsigned)v->port) && !v->more)
-		return;
+	/* Notifications now arrive (the runtime's unmask fix), but every pass
+	 * still looks at the ring: once, after an on_reboot restart, a request
+	 * of the new device model waited for SeaBIOS's 32 s IDE timeout; that
+	 * lost notification is not yet explained. An empty ring costs two reads. */
+	dom_evtchn_take((unsigned)v->port);
 	f = blkif_back_process(&v->bb, BUDGET);
 	if (f & BLKIF_BACK_NOTIFY)
 		dom_evtchn_notify((unsigned)v->port);
