@@ -1,0 +1,545 @@
+/* PCI in the core (kernel/arch/x86/pci.c) on a fake bus: exact mechanism #1
+ * and ECAM addresses, MCFG tables good and corrupt, enumeration of a q35-like
+ * machine (BAR sizes and types, multi-function, a bridge), hostile
+ * topologies, capability lists and BARs, the text form, every rule of the
+ * config-write filter, and a fixed-seed fuzz of enumeration. */
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "errno.h"
+#include "arch/x86/pci.h"
+
+static unsigned long long seed = 0x2545f4914f6cdd1dull;
+
+/* ---- The fake bus: config bytes and per-bit write masks per function ---- */
+
+#define FAKE_MAX 320
+
+struct fake_fn {
+	u8 bus, devfn;
+	u8 cfg[PCI_ECAM_CFG_SIZE];
+	u8 wm[PCI_ECAM_CFG_SIZE];	/* writable bits */
+};
+
+enum { FAKE_CLEAN, FAKE_ALL_ONES, FAKE_DIRTY, FAKE_CHAOS };
+
+static struct fake_fn fake[FAKE_MAX];
+static int nfake;
+static short fake_idx[256][256];	/* index + 1 */
+static int fake_mode;
+static long decode_violations, fake_reads, fake_writes;
+
+static void fake_reset(size_t span)
+{
+	for (int i = 0; i < nfake; i++) {
+		fake_idx[fake[i].bus][fake[i].devfn] = 0;
+		memset(fake[i].cfg, 0, span);
+		memset(fake[i].wm, 0, span);
+	}
+	nfake = 0;
+	fake_mode = FAKE_CLEAN;
+	decode_violations = fake_reads = fake_writes = 0;
+}
+
+static struct fake_fn *fake_at(u16 seg, u8 bus, u8 devfn)
+{
+	int i = fake_idx[bus][devfn];
+
+	return seg || !i ? NULL : &fake[i - 1];
+}
+
+static u32 get(const u8 *p, unsigned n)
+{
+	u32 v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static void put(u8 *p, u32 v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (u8)(v >> (8 * i));
+}
+
+static u32 fake_read(void *ctx, u16 seg, u8 bus, u8 devfn, u16 reg, u8 size)
+{
+	struct fake_fn *f = fake_at(seg, bus, devfn);
+	u32 ones = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1, v;
+
+	(void)ctx;
+	CHECK(pci_cfg_access_ok(reg, size, PCI_CFG_SIZE));
+	fake_reads++;
+	if (fake_mode == FAKE_ALL_ONES)
+		return 0xffffffff;	/* even above the bytes asked for */
+	if (fake_mode == FAKE_CHAOS)
+		return (u32)check_rnd(&seed);
+	v = f ? get(f->cfg + reg, size) : ones;
+	if (fake_mode == FAKE_DIRTY && size < 4)
+		v |= (u32)check_rnd(&seed) << (8 * size);
+	return v;
+}
+
+static void fake_write(void *ctx, u16 seg, u8 bus, u8 devfn, u16 reg, u8 size, u32 val)
+{
+	struct fake_fn *f = fake_at(seg, bus, devfn);
+
+	(void)ctx;
+	CHECK(pci_cfg_access_ok(reg, size, PCI_CFG_SIZE));
+	fake_writes++;
+	if (!f)
+		return;
+	/* BAR sizing must happen with decode off (PCI 3.0 §6.2.5.1). */
+	if (reg >= PCI_BAR0 && reg < PCI_BAR0 + 24 && size == 4 && val == 0xffffffff &&
+	    (get(f->cfg + PCI_COMMAND, 2) & (PCI_CMD_IO | PCI_CMD_MEM)))
+		decode_violations++;
+	for (unsigned i = 0; i < size; i++) {
+		u8 *c = &f->cfg[reg + i], m = f->wm[reg + i];
+
+		*c = (u8)((*c & ~m) | ((val >> (8 * i)) & m));
+	}
+}
+
+static const struct pci_cfg_ops fake_ops = { fake_read, fake_write, NULL };
+
+static struct fake_fn *fake_add(u8 bus, u8 dev, u8 fn, u16 vendor, u16 device, u32 class_code,
+				u8 hdr)
+{
+	struct fake_fn *f;
+
+	CHECK(nfake < FAKE_MAX && !fake_idx[bus][PCI_DEVFN(dev, fn)]);
+	f = &fake[nfake++];
+	f->bus = bus;
+	f->devfn = PCI_DEVFN(dev, fn);
+	fake_idx[bus][f->devfn] = (short)nfake;
+	put(f->cfg + PCI_VENDOR_ID, vendor, 2);
+	put(f->cfg + PCI_DEVICE_ID, device, 2);
+	put(f->cfg + PCI_REVISION, class_code << 8 | 0x02, 4);
+	f->cfg[PCI_HEADER_TYPE] = hdr;
+	put(f->wm + PCI_COMMAND, 0x07ff, 2);
+	f->cfg[PCI_INT_LINE] = 0xff;
+	f->wm[PCI_INT_LINE] = 0xff;
+	return f;
+}
+
+/* BAR slot i decoding size bytes at base; type bits as the spec lays them. */
+static void fake_bar(struct fake_fn *f, int i, u64 base, u64 size, u32 type)
+{
+	u64 wm = ~(size - 1) & ~(u64)(type & 1 ? 3 : 15);
+
+	put(f->cfg + PCI_BAR0 + 4 * i, (u32)base | type, 4);
+	put(f->wm + PCI_BAR0 + 4 * i, (u32)wm, 4);
+	if ((type & 6) == 4) {
+		put(f->cfg + PCI_BAR0 + 4 * i + 4, (u32)(base >> 32), 4);
+		put(f->wm + PCI_BAR0 + 4 * i + 4, (u32)(wm >> 32), 4);
+	}
+}
+
+/* A capability at off; the list pointer (or the previous next) is the caller's. */
+static void fake_cap(struct fake_fn *f, u8 off, u8 id, u8 next)
+{
+	put(f->cfg + PCI_STATUS, get(f->cfg + PCI_STATUS, 2) | PCI_STATUS_CAP_LIST, 2);
+	f->cfg[off] = id;
+	f->cfg[off + 1] = next;
+}
+
+#define MEM32 0u
+#define MEM64 4u
+#define PREF 8u
+#define IO 1u
+
+/* ---- Addressing ---- */
+
+static void test_addresses(void)
+{
+	/* §3.2.2.3.2: enable 31, bus 23:16, device 15:11, function 10:8, reg 7:2. */
+	CHECK(pci_conf1_address(0, PCI_DEVFN(0x1f, 2), 0x40) == 0x8000fa40);
+	CHECK(pci_conf1_address(1, PCI_DEVFN(0, 0), 0x10) == 0x80010010);
+	CHECK(pci_conf1_address(0, PCI_DEVFN(3, 0), 0x3e) == 0x8000183c);
+	CHECK(pci_conf1_address(0xff, 0xff, 0xff) == 0x80fffffc);
+	CHECK(pci_conf1_address(0, 0, 0) == 0x80000000);
+	CHECK(pci_conf1_data_port(0x3e) == 0xcfe && pci_conf1_data_port(0x3d) == 0xcfd);
+	CHECK(pci_conf1_data_port(0x40) == 0xcfc && pci_conf1_data_port(0x0f) == 0xcff);
+	/* PCIe §7.2.2: bus 27:20, device 19:15, function 14:12, reg 11:0. */
+	CHECK(pci_ecam_offset(0, PCI_DEVFN(0x1f, 2), 0x40) == 0xfa040);
+	CHECK(pci_ecam_offset(1, 0, 0x100) == 0x100100);
+	CHECK(pci_ecam_offset(0xff, 0xff, 0xfff) == 0x0fffffff);
+	CHECK(pci_ecam_offset(2, PCI_DEVFN(1, 0), 0) == 0x208000);
+	CHECK(pci_ecam_offset(0, PCI_DEVFN(0, 1), 0) == 0x1000);
+	/* Access validity. */
+	CHECK(pci_cfg_access_ok(0, 4, 256) && pci_cfg_access_ok(0xfc, 4, 256));
+	CHECK(!pci_cfg_access_ok(0x100, 4, 256) && pci_cfg_access_ok(0x100, 4, 4096));
+	CHECK(pci_cfg_access_ok(0xfff, 1, 4096) && !pci_cfg_access_ok(0xfff, 2, 4096));
+	CHECK(!pci_cfg_access_ok(2, 4, 256) && !pci_cfg_access_ok(1, 2, 256));
+	CHECK(!pci_cfg_access_ok(0, 3, 256) && !pci_cfg_access_ok(0, 8, 256));
+	CHECK(!pci_cfg_access_ok(0, 0, 256) && pci_cfg_access_ok(6, 2, 256));
+	CHECK(!pci_cfg_access_ok(0xfffc, 4, 0xffff));
+	CHECK(PCI_SLOT(0xfa) == 0x1f && PCI_FUNC(0xfa) == 2 && PCI_DEVFN(0x1f, 2) == 0xfa);
+}
+
+/* ---- MCFG ---- */
+
+static size_t mcfg_build(u8 *t, int n, const u64 *base, const u16 *seg, const u8 *sb,
+			 const u8 *eb)
+{
+	size_t len = 44 + 16 * (size_t)n;
+	u8 sum = 0;
+
+	memset(t, 0, len);
+	memcpy(t, "MCFG", 4);
+	put(t + 4, (u32)len, 4);
+	t[8] = 1;
+	memcpy(t + 10, "BOCHS ", 6);
+	memcpy(t + 16, "BXPC    ", 8);
+	for (int i = 0; i < n; i++) {
+		u8 *e = t + 44 + 16 * i;
+
+		put(e, (u32)base[i], 4);
+		put(e + 4, (u32)(base[i] >> 32), 4);
+		put(e + 8, seg[i], 2);
+		e[10] = sb[i];
+		e[11] = eb[i];
+	}
+	for (size_t i = 0; i < len; i++)
+		sum += t[i];
+	t[9] = (u8)-sum;
+	return len;
+}
+
+/* Recomputes the checksum over the header's length, at most cap bytes. */
+static void resum(u8 *t, u32 cap)
+{
+	u32 len = get(t + 4, 4) < cap ? get(t + 4, 4) : cap;
+	u8 sum = 0;
+
+	t[9] = 0;
+	for (u32 i = 0; i < len; i++)
+		sum += t[i];
+	t[9] = (u8)-sum;
+}
+
+/* One allocation: parsed with result err; *out untouched when refused. */
+static void mcfg_bad1(u64 base, u16 seg, u8 sb, u8 eb, int err)
+{
+	u8 t[64];
+	struct pci_mcfg m;
+	size_t len = mcfg_build(t, 1, &base, &seg, &sb, &eb);
+
+	memset(&m, 0x5a, sizeof(m));
+	CHECK(pci_mcfg_parse(t, len, &m) == err);
+	if (err)
+		CHECK(((u8 *)&m)[0] == 0x5a && ((u8 *)&m)[sizeof(m) - 1] == 0x5a);
+	else
+		CHECK(m.count == 1 && m.region[0].base == base && m.region[0].end_bus == eb);
+}
+
+static void test_mcfg(void)
+{
+	u8 t[44 + 16 * 20], t2[sizeof(t)];
+	u64 base[20] = { 0xb0000000, 0xc0000000, 0x4000000000ull };
+	u16 seg[20] = { 0, 1, 0 };
+	u8 sb[20] = { 0, 0, 0x80 }, eb[20] = { 0x7f, 0x0f, 0xff };
+	struct pci_mcfg m;
+	u64 pa;
+	size_t len;
+
+	/* QEMU q35: one allocation, 0xb0000000, segment 0, buses 0-255. */
+	eb[0] = 0xff;
+	len = mcfg_build(t, 1, base, seg, sb, eb);
+	CHECK(len == 60 && pci_mcfg_parse(t, len, &m) == 0 && m.count == 1);
+	CHECK(m.region[0].base == 0xb0000000 && m.region[0].seg == 0);
+	CHECK(m.region[0].start_bus == 0 && m.region[0].end_bus == 0xff);
+	CHECK(pci_ecam_address(&m, 0, 1, 0, 0x100, &pa) == 0 && pa == 0xb0100100);
+	CHECK(pci_ecam_address(&m, 0, 0, PCI_DEVFN(0x1f, 2), 0x40, &pa) == 0 &&
+	      pa == 0xb00fa040);
+	CHECK(pci_ecam_address(&m, 0, 0xff, 0xff, 0xffc, &pa) == 0 && pa == 0xbffffffc);
+	CHECK(pci_ecam_address(&m, 1, 0, 0, 0, &pa) == -ENODEV);
+	CHECK(pci_ecam_address(&m, 0, 0, 0, 0x1000, &pa) == -EINVAL);
+	/* A larger mapping than the table is fine; the header length rules. */
+	CHECK(pci_mcfg_parse(t, sizeof(t), &m) == 0 && m.count == 1);
+
+	/* Three allocations: two segments, one starting at bus 0x80 (its base is
+	 * still where bus 0 would be). */
+	eb[0] = 0x7f;
+	len = mcfg_build(t, 3, base, seg, sb, eb);
+	CHECK(pci_mcfg_parse(t, len, &m) == 0 && m.count == 3);
+	CHECK(pci_mcfg_find(&m, 0, 0x7f) == &m.region[0]);
+	CHECK(pci_mcfg_find(&m, 0, 0x80) == &m.region[2]);
+	CHECK(pci_mcfg_find(&m, 1, 0x0f) == &m.region[1]);
+	CHECK(pci_mcfg_find(&m, 1, 0x10) == NULL && pci_mcfg_find(&m, 2, 0) == NULL);
+	CHECK(pci_ecam_address(&m, 0, 0x80, PCI_DEVFN(2, 0), 0x10, &pa) == 0 &&
+	      pa == 0x4000000000ull + 0x08010010ull);
+	CHECK(pci_ecam_address(&m, 1, 3, 0, 4, &pa) == 0 && pa == 0xc0300004);
+	CHECK(pci_ecam_address(&m, 1, 0x10, 0, 0, &pa) == -ENODEV);
+
+	/* Corrupt headers. */
+	memcpy(t2, t, len);
+	t2[20] ^= 1;		/* checksum */
+	CHECK(pci_mcfg_parse(t2, len, &m) == -EINVAL);
+	memcpy(t2, t, len);
+	t2[0] = 'X';
+	resum(t2, sizeof(t2));
+	CHECK(pci_mcfg_parse(t2, len, &m) == -EINVAL);
+	CHECK(pci_mcfg_parse(t, len - 1, &m) == -EINVAL);	/* length beyond the mapping */
+	CHECK(pci_mcfg_parse(t, 43, &m) == -EINVAL);
+	CHECK(pci_mcfg_parse(NULL, 100, &m) == -EINVAL);
+	memcpy(t2, t, len);
+	put(t2 + 4, (u32)len - 4, 4);		/* not 44 + 16n */
+	resum(t2, sizeof(t2));
+	CHECK(pci_mcfg_parse(t2, len, &m) == -EINVAL);
+	put(t2 + 4, 40, 4);			/* shorter than the header */
+	resum(t2, sizeof(t2));
+	CHECK(pci_mcfg_parse(t2, len, &m) == -EINVAL);
+	put(t2 + 4, 0xffffffff, 4);
+	resum(t2, sizeof(t2));
+	CHECK(pci_mcfg_parse(t2, len, &m) == -EINVAL);
+	len = mcfg_build(t2, 0, base, seg, sb, eb);
+	CHECK(len == 44 && pci_mcfg_parse(t2, len, &m) == -ENOENT);
+	for (int i = 0; i < 17; i++) {
+		base[i] = 0x100000000ull * (i + 1);
+		seg[i] = (u16)i;
+		sb[i] = 0;
+		eb[i] = 0xff;
+	}
+	len = mcfg_build(t, 16, base, seg, sb, eb);
+	CHECK(pci_mcfg_parse(t, len, &m) == 0 && m.count == 16);
+	CHECK(pci_mcfg_find(&m, 15, 0xff) == &m.region[15]);
+	len = mcfg_build(t, 17, base, seg, sb, eb);
+	CHECK(pci_mcfg_parse(t, len, &m) == -E2BIG);
+
+	/* Corrupt allocations. */
+	mcfg_bad1(0xb0000000, 0, 5, 4, -EINVAL);		/* end < start */
+	mcfg_bad1(0xb0080000, 0, 0, 0xff, -EINVAL);		/* not 1 MiB aligned */
+	mcfg_bad1(0xb0000001, 0, 0, 0, -EINVAL);
+	mcfg_bad1(0, 0, 0, 0xff, -EINVAL);			/* zero */
+	mcfg_bad1(0xfffffffff0000000ull, 0, 0, 0xff, -EINVAL);	/* wraps */
+	mcfg_bad1(0xffffffffffe00000ull, 0, 0, 1, -EINVAL);	/* ends exactly at 2^64 */
+	mcfg_bad1(0xfffffffffff00000ull, 0, 0, 0, -EINVAL);
+	mcfg_bad1(0xffffffffffd00000ull, 0, 0, 1, 0);		/* fits */
+	mcfg_bad1(0xb0000000, 0, 7, 7, 0);			/* one bus */
+	/* Overlapping allocations of one segment; other segments may reuse buses. */
+	base[0] = 0xb0000000;
+	base[1] = 0xe0000000;
+	seg[0] = seg[1] = 0;
+	sb[0] = 0;
+	eb[0] = 0x10;
+	sb[1] = 0x10;
+	eb[1] = 0x20;
+	len = mcfg_build(t, 2, base, seg, sb, eb);
+	CHECK(pci_mcfg_parse(t, len, &m) == -EINVAL);
+	sb[1] = 0x11;
+	len = mcfg_build(t, 2, base, seg, sb, eb);
+	CHECK(pci_mcfg_parse(t, len, &m) == 0 && m.count == 2);
+	seg[1] = 3;
+	sb[1] = 0;
+	len = mcfg_build(t, 2, base, seg, sb, eb);
+	CHECK(pci_mcfg_parse(t, len, &m) == 0 && pci_mcfg_find(&m, 3, 0) == &m.region[1]);
+}
+
+/* ---- A q35 machine: -device nvme -device ahci -device e1000, and a bridge ---- */
+
+static void q35_build(void)
+{
+	struct fake_fn *f;
+
+	fake_reset(sizeof(fake[0].cfg));
+	/* 00:00.0 MCH host bridge. */
+	fake_add(0, 0, 0, 0x8086, 0x29c0, 0x060000, 0x00);
+	/* 00:01.0 std VGA: prefetchable framebuffer and an MMIO BAR. */
+	f = fake_add(0, 1, 0, 0x1234, 0x1111, 0x030000, 0x00);
+	fake_bar(f, 0, 0xfd000000, 16 << 20, MEM32 | PREF);
+	fake_bar(f, 2, 0xfebf0000, 0x1000, MEM32);
+	put(f->cfg + PCI_COMMAND, PCI_CMD_MEM | PCI_CMD_IO, 2);
+	/* 00:02.0 NVMe: 64-bit BAR0 above 4 GiB; MSI-X, PM, PCIe capabilities. */
+	f = fake_add(0, 2, 0, 0x1b36, 0x0010, 0x010802, 0x00);
+	fake_bar(f, 0, 0x800000000ull, 0x4000, MEM64);
+	put(f->cfg + PCI_COMMAND, PCI_CMD_MEM | PCI_CMD_IO | PCI_CMD_MASTER, 2);
+	f->cfg[PCI_CAP_PTR] = 0x40;
+	fake_cap(f, 0x40, PCI_CAP_ID_MSIX, 0x60);
+	put(f->cfg + 0x42, 64, 2);		/* 65 entries */
+	put(f->cfg + 0x44, 0x2000, 4);		/* table: BIR 0, offset 0x2000 */
+	put(f->cfg + 0x48, 0x3000, 4);		/* PBA: BIR 0, offset 0x3000 */
+	fake_cap(f, 0x60, 0x01, 0x80);
+	fake_cap(f, 0x80, 0x10, 0x00);
+	f->cfg[PCI_INT_PIN] = 1;
+	f->cfg[PCI_INT_LINE] = 10;
+	/* 00:03.0 e1000: 128 KiB MMIO, 64 ports; single function, but the
+	 * fake also answers at 00:03.1 (that must not be looked at). */
+	f = fake_add(0, 3, 0, 0x8086, 0x100e, 0x020000, 0x00);
+	fake_bar(f, 0, 0xfeb80000, 0x20000, MEM32);
+	fake_bar(f, 1, 0xc000, 0x40, IO);
+	put(f->cfg + PCI_COMMAND, 0x0103, 2);
+	f->cfg[PCI_INT_PIN] = 1;
+	f->cfg[PCI_INT_LINE] = 11;
+	fake_add(0, 3, 1, 0x8086, 0x100e, 0x020000, 0x00);
+	/* 00:04.0 PCI-PCI bridge to bus 1: a 256-byte BAR, MSI (64-bit,
+	 * per-vector masking) and a slot-id capability. */
+	f = fake_add(0, 4, 0, 0x1b36, 0x0001, 0x060400, 0x01);
+	fake_bar(f, 0, 0xfebf1000, 0x100, MEM32);
+	f->cfg[PCI_PRIMARY_BUS] = 0;
+	f->cfg[PCI_SECONDARY_BUS] = 1;
+	f->cfg[PCI_SUBORDINATE_BUS] = 1;
+	f->cfg[PCI_CAP_PTR] = 0x48;
+	fake_cap(f, 0x48, PCI_CAP_ID_MSI, 0x60);
+	put(f->cfg + 0x4a, 0x0180, 2);
+	fake_cap(f, 0x60, 0x04, 0x00);
+	/* 01:00.0 behind it: virtio-blk (legacy I/O, MMIO, 64-bit prefetchable). */
+	f = fake_add(1, 0, 0, 0x1af4, 0x1001, 0x010000, 0x00);
+	fake_bar(f, 0, 0xd000, 0x40, IO);
+	fake_bar(f, 1, 0xfe800000, 0x1000, MEM32);
+	fake_bar(f, 4, 0xfe000000, 0x4000, MEM64 | PREF);
+	put(f->cfg + PCI_COMMAND, PCI_CMD_MEM | PCI_CMD_IO, 2);
+	/* 00:06.1 with no function 0: the device is skipped. */
+	fake_add(0, 6, 1, 0x8086, 0x1234, 0x020000, 0x00);
+	/* 00:1f.0 ICH9 LPC, multi-function; .2 AHCI; .3 SMBus. */
+	fake_add(0, 0x1f, 0, 0x8086, 0x2918, 0x060100, 0x80);
+	f = fake_add(0, 0x1f, 2, 0x8086, 0x2922, 0x010601, 0x00);
+	fake_bar(f, 4, 0xc040, 0x20, IO);
+	fake_bar(f, 5, 0xfebf2000, 0x1000, MEM32);
+	put(f->cfg + PCI_COMMAND, PCI_CMD_MEM | PCI_CMD_IO | PCI_CMD_MASTER, 2);
+	f->cfg[PCI_CAP_PTR] = 0x80;
+	fake_cap(f, 0x80, PCI_CAP_ID_MSI, 0xa8);
+	put(f->cfg + 0x82, 0x0080, 2);		/* 64-bit address */
+	fake_cap(f, 0xa8, 0x12, 0x00);
+	f->cfg[PCI_INT_PIN] = 1;
+	f = fake_add(0, 0x1f, 3, 0x8086, 0x2930, 0x0c0500, 0x00);
+	fake_bar(f, 4, 0x0700, 0x40, IO);
+	f->cfg[PCI_INT_PIN] = 1;
+}
+
+static void check_bar(const struct pci_dev *d, int i, u8 type, u64 base, u64 size, bool pf)
+{
+	CHECK(d->bar[i].type == type);
+	CHECK(d->bar[i].base == base);
+	CHECK(d->bar[i].size == size);
+	CHECK(d->bar[i].prefetch == pf);
+}
+
+static void check_no_bars(const struct pci_dev *d, int from)
+{
+	for (int i = from; i < PCI_NR_BARS; i++)
+		CHECK(d->bar[i].type == PCI_BAR_NONE && d->bar[i].size == 0);
+}
+
+static void q35_check(struct pci_table *t)
+{
+	struct pci_dev *d;
+
+	CHECK(t->count == 9 && t->overflow == 0 && t->refused == 0 && t->buses == 2);
+	d = pci_lookup(t, 0, 0, PCI_DEVFN(0, 0));
+	CHECK(d && d->vendor == 0x8086 && d->device == 0x29c0 && d->class_code == 0x060000);
+	CHECK(d->revision == 2 && d->hdr_type == 0 && !d->multifunction && d->nr_caps == 0);
+	check_no_bars(d, 0);
+	d = pci_lookup(t, 0, 0, PCI_DEVFN(1, 0));
+	CHECK(d && d->device == 0x1111 && d->class_code == 0x030000);
+	check_bar(d, 0, PCI_BAR_MEM32, 0xfd000000, 16 << 20, true);
+	check_bar(d, 1, PCI_BAR_NONE, 0, 0, false);
+	check_bar(d, 2, PCI_BAR_MEM32, 0xfebf0000, 0x1000, false);
+	check_no_bars(d, 3);
+
+	d = pci_lookup(t, 0, 0, PCI_DEVFN(2, 0));
+	CHECK(d && d->vendor == 0x1b36 && d->device == 0x0010 && d->class_code == 0x010802);
+	check_bar(d, 0, PCI_BAR_MEM64, 0x800000000ull, 0x4000, false);
+	CHECK(d->bar[1].type == PCI_BAR_UPPER && d->bar[1].size == 0);
+	check_no_bars(d, 2);
+	CHECK(d->nr_caps == 3 && d->cap_off[0] == 0x40 && d->cap_id[0] == PCI_CAP_ID_MSIX);
+	CHECK(d->cap_off[1] == 0x60 && d->cap_id[1] == 1);
+	CHECK(d->cap_off[2] == 0x80 && d->cap_id[2] == 0x10);
+	CHECK(d->msix_cap == 0x40 && d->msix_entries == 65 && d->msi_cap == 0);
+	CHECK(d->msix_table == 0x2000 && d->msix_pba == 0x3000 && d->flags == 0);
+	CHECK(d->irq_pin == 1 && d->irq_line == 10);
+
+	d = pci_lookup(t, 0, 0, PCI_DEVFN(3, 0));
+	CHECK(d && d->device == 0x100e && d->class_code == 0x020000 && d->nr_caps == 0);
+	check_bar(d, 0, PCI_BAR_MEM32, 0xfeb80000, 0x20000, false);
+	check_bar(d, 1, PCI_BAR_IO, 0xc000, 0x40, false);
+	check_no_bars(d, 2);
+	CHECK(d->irq_pin == 1 && d->irq_line == 11 && d->msi_cap == 0 && d->msix_cap == 0);
+	CHECK(!pci_lookup(t, 0, 0, PCI_DEVFN(3, 1)));	/* single-function device */
+
+	d = pci_lookup(t, 0, 0, PCI_DEVFN(4, 0));
+	CHECK(d && d->hdr_type == 1 && d->sec_bus == 1 && d->sub_bus == 1);
+	check_bar(d, 0, PCI_BAR_MEM32, 0xfebf1000, 0x100, false);
+	check_no_bars(d, 1);
+	CHECK(d->msi_cap == 0x48 && d->msi_len == 24 && d->nr_caps == 2);
+
+	d = pci_lookup(t, 0, 1, PCI_DEVFN(0, 0));
+	CHECK(d && d->vendor == 0x1af4 && d->device == 0x1001 && d->bus == 1);
+	check_bar(d, 0, PCI_BAR_IO, 0xd000, 0x40, false);
+	check_bar(d, 1, PCI_BAR_MEM32, 0xfe800000, 0x1000, false);
+	check_bar(d, 2, PCI_BAR_NONE, 0, 0, false);
+	check_bar(d, 3, PCI_BAR_NONE, 0, 0, false);
+	check_bar(d, 4, PCI_BAR_MEM64, 0xfe000000, 0x4000, true);
+	CHECK(d->bar[5].type == PCI_BAR_UPPER);
+
+	CHECK(!pci_lookup(t, 0, 0, PCI_DEVFN(6, 1)) && !pci_lookup(t, 0, 0, PCI_DEVFN(6, 0)));
+	d = pci_lookup(t, 0, 0, PCI_DEVFN(0x1f, 0));
+	CHECK(d && d->device == 0x2918 && d->multifunction && d->class_code == 0x060100);
+	check_no_bars(d, 0);
+	CHECK(!pci_lookup(t, 0, 0, PCI_DEVFN(0x1f, 1)));
+	d = pci_lookup(t, 0, 0, PCI_DEVFN(0x1f, 2));
+	CHECK(d && d->device == 0x2922 && d->class_code == 0x010601 && !d->multifunction);
+	check_no_bars(d, 0 + 6);
+	for (int i = 0; i < 4; i++)
+		CHECK(d->bar[i].type == PCI_BAR_NONE);
+	check_bar(d, 4, PCI_BAR_IO, 0xc040, 0x20, false);
+	check_bar(d, 5, PCI_BAR_MEM32, 0xfebf2000, 0x1000, false);
+	CHECK(d->msi_cap == 0x80 && d->msi_len == 14 && d->nr_caps == 2);
+	CHECK(d->cap_off[1] == 0xa8 && d->cap_id[1] == 0x12);
+	d = pci_lookup(t, 0, 0, PCI_DEVFN(0x1f, 3));
+	CHECK(d && d->device == 0x2930 && d->class_code == 0x0c0500);
+	check_bar(d, 4, PCI_BAR_IO, 0x0700, 0x40, false);
+	CHECK(!pci_lookup(t, 1, 0, 0) && !pci_lookup(t, 0, 2, 0));
+	/* Walk order: bus 0 in device order, then what lies behind the bridge. */
+	CHECK(t->dev[0].devfn == 0 && t->dev[4].devfn == PCI_DEVFN(4, 0));
+	CHECK(t->dev[8].bus == 1 && t->dev[7].devfn == PCI_DEVFN(0x1f, 3));
+}
+
+static void test_q35(void)
+{
+	static struct pci_table t;
+	static struct fake_fn before[FAKE_MAX];
+	char s[PCI_SBDF_LEN];
+
+	q35_build();
+	memcpy(before, fake, sizeof(fake[0]) * nfake);
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	q35_check(&t);
+	/* Every register is as it was; decode was off during each sizing. */
+	for (int i = 0; i < nfake; i++)
+		CHECK(!memcmp(before[i].cfg, fake[i].cfg, sizeof(fake[i].cfg)));
+	CHECK(decode_violations == 0 && fake_writes > 0);
+	CHECK(pci_sbdf_format(s, sizeof(s), 0, 0, PCI_DEVFN(3, 0)) == 12);
+	CHECK(!strcmp(s, "0000:00:03.0"));
+
+	/* The same machine with junk above the bytes each read asked for. */
+	fake_mode = FAKE_DIRTY;
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	q35_check(&t);
+	/* Bus range: ECAM decoding only bus 0 stops at the bridge's range. */
+	fake_mode = FAKE_CLEAN;
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0) == 0);
+	CHECK(t.count == 8 && t.refused == 1 && t.buses == 1);
+	/* Appending a second pass (another segment: nothing answers there). */
+	CHECK(pci_enumerate(&t, &fake_ops, 1, 0, 0xff) == 0 && t.count == 8 && t.buses == 2);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 1, 0) == -EINVAL);
+	CHECK(pci_enumerate(&t, NULL, 0, 0, 0) == -EINVAL);
+	/* Starting on bus 1 sees the one device there. */
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 1, 1) == 0 && t.count == 1 && t.dev[0].bus == 1);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	test_addresses();
+	test_mcfg();
+	test_q35();
+	CHECK_DONE("pci");
+	return 0;
+}
