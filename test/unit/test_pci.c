@@ -28,6 +28,7 @@ static int nfake;
 static short fake_idx[256][256];	/* index + 1 */
 static int fake_mode;
 static long decode_violations, fake_reads, fake_writes;
+static long ones_at[PCI_CFG_SIZE / 4];	/* all-ones dword writes per register */
 
 static void fake_reset(size_t span)
 {
@@ -39,6 +40,7 @@ static void fake_reset(size_t span)
 	nfake = 0;
 	fake_mode = FAKE_CLEAN;
 	decode_violations = fake_reads = fake_writes = 0;
+	memset(ones_at, 0, sizeof(ones_at));
 }
 
 static struct fake_fn *fake_at(u16 seg, u8 bus, u8 devfn)
@@ -90,6 +92,8 @@ static void fake_write(void *ctx, u16 seg, u8 bus, u8 devfn, u16 reg, u8 size, u
 	fake_writes++;
 	if (!f)
 		return;
+	if (size == 4 && val == 0xffffffff)
+		ones_at[reg / 4]++;
 	/* BAR sizing must happen with decode off (PCI 3.0 §6.2.5.1). */
 	if (reg >= PCI_BAR0 && reg < PCI_BAR0 + 24 && size == 4 && val == 0xffffffff &&
 	    (get(f->cfg + PCI_COMMAND, 2) & (PCI_CMD_IO | PCI_CMD_MEM)))
@@ -533,6 +537,601 @@ static void test_q35(void)
 	CHECK(pci_enumerate(&t, &fake_ops, 0, 1, 1) == 0 && t.count == 1 && t.dev[0].bus == 1);
 }
 
+/* ---- Hostile topologies ---- */
+
+static struct fake_fn *bridge(u8 bus, u8 dev, u8 sec, u8 sub)
+{
+	struct fake_fn *f = fake_add(bus, dev, 0, 0x1b36, 0x0001, 0x060400, 0x01);
+
+	f->cfg[PCI_PRIMARY_BUS] = bus;
+	f->cfg[PCI_SECONDARY_BUS] = sec;
+	f->cfg[PCI_SUBORDINATE_BUS] = sub;
+	return f;
+}
+
+static void test_topology(void)
+{
+	static struct pci_table t;
+
+	/* Nothing answers: config reads return all-ones everywhere. */
+	q35_build();
+	fake_mode = FAKE_ALL_ONES;
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	CHECK(t.count == 0 && t.buses == 1 && t.refused == 0 && fake_writes == 0);
+	CHECK(fake_reads == 32);
+
+	/* Bridges to themselves, to bus 0, twice to one bus, backwards, and
+	 * beyond their parent's range: none is followed. */
+	fake_reset(PCI_CFG_SIZE);
+	bridge(0, 1, 0, 5);		/* secondary 0: refused */
+	bridge(0, 2, 1, 1);
+	bridge(1, 0, 1, 1);		/* itself */
+	bridge(1, 1, 0, 0);		/* unconfigured: skipped quietly */
+	bridge(1, 2, 0, 3);		/* bus 0 */
+	bridge(0, 3, 1, 1);		/* bus 1 again */
+	bridge(0, 4, 2, 3);
+	bridge(2, 0, 3, 3);
+	bridge(3, 0, 2, 3);		/* back up */
+	bridge(3, 1, 4, 4);		/* outside 2-3 */
+	fake_add(3, 2, 0, 0x8086, 0x100e, 0x020000, 0);
+	fake_add(4, 0, 0, 0x8086, 0x100e, 0x020000, 0);	/* unreachable */
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	CHECK(t.buses == 4 && t.refused == 6 && t.count == 11 && t.overflow == 0);
+	CHECK(pci_lookup(&t, 0, 3, PCI_DEVFN(2, 0)) && !pci_lookup(&t, 0, 4, 0));
+	for (u32 i = 0; i < t.count; i++)
+		for (u32 j = 0; j < i; j++)
+			CHECK(t.dev[i].bus != t.dev[j].bus || t.dev[i].devfn != t.dev[j].devfn);
+
+	/* A chain of 255 bridges walks all 256 buses once; the last bridge
+	 * points back to bus 1. The table keeps the first 64 functions. */
+	fake_reset(PCI_CFG_SIZE);
+	for (int b = 0; b < 255; b++)
+		bridge((u8)b, 0, (u8)(b + 1), 0xff);
+	bridge(0xff, 0, 1, 0xff);
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	CHECK(t.buses == 256 && t.count == PCI_MAX_DEVICES && t.overflow == 256 - 64);
+	CHECK(t.refused == 1 && t.dev[63].bus == 63);
+
+	/* One bus full of multi-function devices: 256 functions. */
+	fake_reset(PCI_CFG_SIZE);
+	for (int d = 0; d < 32; d++)
+		for (int fn = 0; fn < 8; fn++)
+			fake_add(0, (u8)d, (u8)fn, 0x8086, 0x1000, 0x020000, 0x80);
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	CHECK(t.count == 64 && t.overflow == 192 && t.buses == 1);
+	CHECK(t.dev[63].devfn == PCI_DEVFN(7, 7) && pci_lookup(&t, 0, 0, PCI_DEVFN(7, 7)));
+	CHECK(!pci_lookup(&t, 0, 0, PCI_DEVFN(8, 0)));
+	/* A vendor ID of 0 is no function either. */
+	fake_reset(PCI_CFG_SIZE);
+	fake_add(0, 5, 0, 0x0000, 0x1000, 0x020000, 0x80);
+	fake_add(0, 5, 1, 0x8086, 0x1000, 0x020000, 0x00);
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0 && t.count == 0);
+}
+
+/* Enumerates a machine holding just f at 00:00.0; returns its entry. */
+static const struct pci_dev *one(struct pci_table *t)
+{
+	pci_table_init(t);
+	CHECK(pci_enumerate(t, &fake_ops, 0, 0, 0xff) == 0 && t->count == 1);
+	return &t->dev[0];
+}
+
+static struct fake_fn *single(void)
+{
+	fake_reset(PCI_CFG_SIZE);
+	return fake_add(0, 0, 0, 0x8086, 0x100e, 0x020000, 0);
+}
+
+static void test_caps(void)
+{
+	static struct pci_table t;
+	const struct pci_dev *d;
+	struct fake_fn *f;
+
+	f = single();				/* a loop onto itself */
+	f->cfg[PCI_CAP_PTR] = 0x40;
+	fake_cap(f, 0x40, 0x01, 0x40);
+	d = one(&t);
+	CHECK(d->nr_caps == 1 && d->flags == PCI_DEV_CAP_BAD);
+	f = single();				/* a longer loop */
+	f->cfg[PCI_CAP_PTR] = 0x40;
+	fake_cap(f, 0x40, 0x01, 0x50);
+	fake_cap(f, 0x50, PCI_CAP_ID_MSI, 0x40);
+	d = one(&t);
+	CHECK(d->nr_caps == 2 && d->flags == PCI_DEV_CAP_BAD && d->msi_cap == 0x50);
+	CHECK(d->msi_len == 10);
+	f = single();				/* into the header */
+	f->cfg[PCI_CAP_PTR] = 0x30;
+	fake_cap(f, 0x30, 0x01, 0);
+	d = one(&t);
+	CHECK(d->nr_caps == 0 && d->flags == PCI_DEV_CAP_BAD);
+	f = single();				/* unaligned, first and later */
+	f->cfg[PCI_CAP_PTR] = 0x41;
+	fake_cap(f, 0x41, 0x01, 0);
+	CHECK(one(&t)->nr_caps == 0 && t.dev[0].flags == PCI_DEV_CAP_BAD);
+	f->cfg[PCI_CAP_PTR] = 0x40;
+	fake_cap(f, 0x40, 0x01, 0x62);
+	CHECK(one(&t)->nr_caps == 1 && t.dev[0].flags == PCI_DEV_CAP_BAD);
+	f = single();				/* no list: the pointer is ignored */
+	f->cfg[PCI_CAP_PTR] = 0x40;
+	f->cfg[0x40] = PCI_CAP_ID_MSI;
+	d = one(&t);
+	CHECK(d->nr_caps == 0 && d->flags == 0 && d->msi_cap == 0);
+
+	/* 48 capabilities fill every dword from 0x40; then one more is a loop. */
+	f = single();
+	f->cfg[PCI_CAP_PTR] = 0x40;
+	for (int off = 0x40; off <= 0xfc; off += 4)
+		fake_cap(f, (u8)off, 0x09, (u8)(off == 0xfc ? 0 : off + 4));
+	d = one(&t);
+	CHECK(d->nr_caps == PCI_MAX_CAPS && d->flags == 0 && d->cap_off[47] == 0xfc);
+	f->cfg[0xfd] = 0x40;
+	d = one(&t);
+	CHECK(d->nr_caps == PCI_MAX_CAPS && d->flags == PCI_DEV_CAP_BAD);
+
+	/* MSI and MSI-X running past the config space are refused. */
+	f = single();
+	f->cfg[PCI_CAP_PTR] = 0xf0;
+	fake_cap(f, 0xf0, PCI_CAP_ID_MSI, 0);
+	put(f->cfg + 0xf2, 0x0180, 2);		/* 24 bytes */
+	d = one(&t);
+	CHECK(d->nr_caps == 1 && d->msi_cap == 0 && d->flags == PCI_DEV_CAP_BAD);
+	put(f->cfg + 0xf2, 0x0000, 2);		/* 10 bytes: fits */
+	d = one(&t);
+	CHECK(d->msi_cap == 0xf0 && d->msi_len == 10 && d->flags == 0);
+	put(f->cfg + 0xf2, 0x0100, 2);		/* 20 bytes */
+	CHECK(one(&t)->msi_cap == 0 && t.dev[0].flags == PCI_DEV_CAP_BAD);
+	f = single();
+	f->cfg[PCI_CAP_PTR] = 0xf8;
+	fake_cap(f, 0xf8, PCI_CAP_ID_MSIX, 0);
+	d = one(&t);
+	CHECK(d->msix_cap == 0 && d->flags == PCI_DEV_CAP_BAD);
+	f->cfg[PCI_CAP_PTR] = 0xf4;
+	fake_cap(f, 0xf4, PCI_CAP_ID_MSIX, 0);
+	put(f->cfg + 0xf6, 0x07ff, 2);
+	d = one(&t);
+	CHECK(d->msix_cap == 0xf4 && d->msix_entries == 2048 && d->flags == 0);
+	/* Two MSI capabilities: the first counts. */
+	f = single();
+	f->cfg[PCI_CAP_PTR] = 0x50;
+	fake_cap(f, 0x50, PCI_CAP_ID_MSI, 0x60);
+	put(f->cfg + 0x52, 0x0080, 2);
+	fake_cap(f, 0x60, PCI_CAP_ID_MSI, 0);
+	d = one(&t);
+	CHECK(d->msi_cap == 0x50 && d->msi_len == 14 && d->nr_caps == 2);
+}
+
+static void test_bars(void)
+{
+	static struct pci_table t;
+	const struct pci_dev *d;
+	struct fake_fn *f;
+	u8 before[PCI_CFG_SIZE];
+
+	/* A mask that is not contiguous: not a power of two, refused. */
+	f = single();
+	fake_bar(f, 0, 0xfe000000, 0x1000, MEM32);
+	put(f->wm + PCI_BAR0, 0xfff0f000, 4);
+	fake_bar(f, 1, 0xfeb00000, 0x100000, MEM32);
+	put(f->cfg + PCI_COMMAND, PCI_CMD_MEM, 2);
+	memcpy(before, f->cfg, sizeof(before));
+	d = one(&t);
+	CHECK(d->bar[0].type == PCI_BAR_BAD && d->bar[0].size == 0);
+	CHECK(d->flags == PCI_DEV_BAR_BAD);
+	check_bar(d, 1, PCI_BAR_MEM32, 0xfeb00000, 0x100000, false);
+	CHECK(!memcmp(before, f->cfg, sizeof(before)) && decode_violations == 0);
+	CHECK(ones_at[PCI_BAR0 / 4] == 1 && ones_at[PCI_BAR0 / 4 + 5] == 1);
+
+	/* I/O decoding 16 bits (upper half reads 0); I/O over 256 ports. */
+	f = single();
+	put(f->cfg + PCI_BAR0, 0xc001, 4);
+	put(f->wm + PCI_BAR0, 0x0000ffe0, 4);
+	put(f->cfg + PCI_BAR0 + 4, 0xd001, 4);
+	put(f->wm + PCI_BAR0 + 4, 0xfffff000, 4);
+	d = one(&t);
+	check_bar(d, 0, PCI_BAR_IO, 0xc000, 0x20, false);
+	CHECK(d->bar[1].type == PCI_BAR_BAD && d->flags == PCI_DEV_BAR_BAD);
+
+	/* Reserved memory types 01 and 11; 64-bit in the last slot. */
+	f = single();
+	put(f->cfg + PCI_BAR0, 0x000f0002, 4);
+	put(f->wm + PCI_BAR0, 0xfffff000, 4);
+	put(f->cfg + PCI_BAR0 + 4, 0xfe000006, 4);
+	put(f->wm + PCI_BAR0 + 4, 0xfffff000, 4);
+	put(f->cfg + PCI_BAR0 + 20, 0xfe100004, 4);
+	put(f->wm + PCI_BAR0 + 20, 0xfffff000, 4);
+	d = one(&t);
+	CHECK(d->bar[0].type == PCI_BAR_BAD && d->bar[1].type == PCI_BAR_BAD);
+	CHECK(d->bar[5].type == PCI_BAR_BAD && d->bar[4].type == PCI_BAR_NONE);
+	CHECK(ones_at[PCI_BAR0 / 4 + 6] == 0);	/* nothing past BAR5 */
+
+	/* Only type bits, no address bits: refused. */
+	f = single();
+	put(f->cfg + PCI_BAR0, 0x8, 4);
+	CHECK(one(&t)->bar[0].type == PCI_BAR_BAD);
+
+	/* 64-bit: upper half hardwired to 0 (decodes below 4 GiB); 8 GiB. */
+	f = single();
+	fake_bar(f, 0, 0xfebf0000, 0x1000, MEM64);
+	put(f->wm + PCI_BAR0 + 4, 0, 4);
+	fake_bar(f, 2, 0x400000000ull, 0x200000000ull, MEM64 | PREF);
+	d = one(&t);
+	check_bar(d, 0, PCI_BAR_MEM64, 0xfebf0000, 0x1000, false);
+	check_bar(d, 2, PCI_BAR_MEM64, 0x400000000ull, 0x200000000ull, true);
+	CHECK(d->bar[1].type == PCI_BAR_UPPER && d->bar[3].type == PCI_BAR_UPPER);
+	CHECK(d->flags == 0);
+	/* The largest 64-bit BAR: 2^63 bytes. */
+	f = single();
+	fake_bar(f, 0, 0x8000000000000000ull, 0x8000000000000000ull, MEM64);
+	check_bar(one(&t), 0, PCI_BAR_MEM64, 0x8000000000000000ull,
+		  0x8000000000000000ull, false);
+
+	/* A bridge has two BARs; its bus numbers (0x18) are never sized. */
+	fake_reset(PCI_CFG_SIZE);
+	f = bridge(0, 0, 0, 0);
+	fake_bar(f, 0, 0xfe000000, 0x1000, MEM64);
+	put(f->wm + PCI_PRIMARY_BUS, 0xffffff, 3);
+	d = one(&t);
+	check_bar(d, 0, PCI_BAR_MEM64, 0xfe000000, 0x1000, false);
+	CHECK(d->bar[1].type == PCI_BAR_UPPER && d->bar[2].type == PCI_BAR_NONE);
+	CHECK(ones_at[PCI_PRIMARY_BUS / 4] == 0 && ones_at[PCI_BAR0 / 4 + 1] == 1);
+	/* A CardBus header (type 2): no BARs, no capabilities walked. */
+	fake_reset(PCI_CFG_SIZE);
+	f = fake_add(0, 0, 0, 0x104c, 0xac50, 0x060700, 0x02);
+	fake_bar(f, 0, 0xfe000000, 0x1000, MEM32);
+	CHECK(one(&t)->bar[0].type == PCI_BAR_NONE && fake_writes == 0);
+}
+
+/* ---- Text form ---- */
+
+static void sbdf_ok(const char *s, u16 seg, u8 bus, u8 devfn)
+{
+	u16 sg = 0x5a5a;
+	u8 b = 0x5a, df = 0x5a;
+
+	CHECK(pci_sbdf_parse(s, &sg, &b, &df) == 0);
+	CHECK(sg == seg && b == bus && df == devfn);
+}
+
+static void test_sbdf(void)
+{
+	static const char *const bad[] = {
+		"", ":", "00:03", "03.0", "00:03.8", "00:20.0", "00:03.", ":03.0", "00:.0",
+		"00000:00:03.0", "00:003.0", "100:03.0", "00:03.0 ", " 00:03.0",
+		"00:03.0,permissive=1", "0x0:03.0", "00:03.0.1", "00:03:0", "-1:03.0",
+		"00:03.00", "0:0:0:03.0", "00:03.*", "00:03.0@2", "g0:03.0", "0000:00:03",
+		"+0:03.0", "0000::03.0", "00;03.0", "00:03-0",
+	};
+	u16 sg = 7;
+	u8 b = 7, df = 7;
+	char buf[PCI_SBDF_LEN + 3];
+
+	sbdf_ok("00:03.0", 0, 0, 0x18);
+	sbdf_ok("0000:00:1f.2", 0, 0, 0xfa);
+	sbdf_ok("0000:00:1F.2", 0, 0, 0xfa);
+	sbdf_ok("ffff:ff:1f.7", 0xffff, 0xff, 0xff);
+	sbdf_ok("1:2.3", 0, 1, PCI_DEVFN(2, 3));
+	sbdf_ok("1:2:3.4", 1, 2, PCI_DEVFN(3, 4));
+	sbdf_ok("000:01:00.0", 0, 1, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(pci_sbdf_parse(bad[i], &sg, &b, &df) == -EINVAL);
+		CHECK(sg == 7 && b == 7 && df == 7);
+	}
+	CHECK(pci_sbdf_parse(NULL, &sg, &b, &df) == -EINVAL);
+
+	CHECK(pci_sbdf_format(buf, sizeof(buf), 0, 0, PCI_DEVFN(3, 0)) == 12);
+	CHECK(!strcmp(buf, "0000:00:03.0"));
+	CHECK(pci_sbdf_format(buf, PCI_SBDF_LEN, 0xabcd, 0xef, PCI_DEVFN(0x1f, 7)) == 12);
+	CHECK(!strcmp(buf, "abcd:ef:1f.7"));
+	CHECK(pci_sbdf_format(buf, PCI_SBDF_LEN - 1, 0, 0, 0) == -ENOSPC && buf[0] == 0);
+	buf[0] = 'x';
+	CHECK(pci_sbdf_format(buf, 0, 0, 0, 0) == -ENOSPC && buf[0] == 'x');
+	/* Round trip over every bus and devfn, a few segments. */
+	for (u32 seg = 0; seg < 0x10000; seg += 0x1111)
+		for (u32 bus = 0; bus < 256; bus++)
+			for (u32 devfn = 0; devfn < 256; devfn++) {
+				CHECK(pci_sbdf_format(buf, sizeof(buf), (u16)seg, (u8)bus,
+						      (u8)devfn) == 12);
+				CHECK(pci_sbdf_parse(buf, &sg, &b, &df) == 0);
+				CHECK(sg == seg && b == bus && df == devfn);
+			}
+}
+
+/* ---- The config-write filter ---- */
+
+static int owns_calls, msi_calls;
+static u8 msi_verdict = PCI_WRITE_EMULATE;
+static struct { u8 id, size; u16 off; u32 value; } msi_last;
+
+/* The domain owns two MMIO windows and 256 ports. */
+static bool dom_owns(void *ctx, const struct pci_dev *dev, bool io, u64 base, u64 size)
+{
+	(void)ctx;
+	(void)dev;
+	owns_calls++;
+	CHECK(size && base + size > base);
+	if (io)
+		return base >= 0xc000 && base + size <= 0xc100;
+	return (base >= 0xfeb80000 && base + size <= 0xfec00000) ||
+	       (base >= 0x800000000ull && base + size <= 0x800100000ull);
+}
+
+static u8 dom_msi(void *ctx, const struct pci_dev *dev, u8 cap_id, u16 off, u8 size,
+		  u32 value)
+{
+	(void)ctx;
+	(void)dev;
+	msi_calls++;
+	msi_last.id = cap_id;
+	msi_last.off = off;
+	msi_last.size = size;
+	msi_last.value = value;
+	return msi_verdict;
+}
+
+static const struct pci_filter_ops dom_ops = { dom_owns, dom_msi, NULL };
+
+/* Decides a write; the device entry is left as it was. */
+static struct pci_write_decision fw(const struct pci_dev *dev, const struct pci_filter_ops *ops,
+				    u16 reg, u8 size, u32 value, int rc)
+{
+	struct pci_write_decision d;
+	struct pci_dev copy = *dev;
+
+	CHECK(pci_filter_write(dev, ops, reg, size, value, &d) == rc);
+	CHECK(!memcmp(&copy, dev, sizeof(copy)));
+	return d;
+}
+
+static void drop(const struct pci_dev *dev, u16 reg, u8 size, u32 value, const char *why)
+{
+	struct pci_write_decision d = fw(dev, &dom_ops, reg, size, value, 0);
+
+	CHECK(d.verdict == PCI_WRITE_DROP && d.emul == PCI_EMUL_NONE && d.bar == -1);
+	CHECK(d.why && !strcmp(d.why, why));
+}
+
+static void allow(const struct pci_dev *dev, u16 reg, u8 size, u32 value, u16 wreg,
+		  u8 wsize, u32 wvalue, u32 mask)
+{
+	struct pci_write_decision d = fw(dev, &dom_ops, reg, size, value, 0);
+
+	CHECK(d.verdict == PCI_WRITE_ALLOW && d.emul == PCI_EMUL_NONE && !d.why);
+	CHECK(d.reg == wreg && d.size == wsize && d.value == wvalue && d.mask == mask);
+}
+
+static void sizing(const struct pci_dev *dev, u16 reg, u32 reads)
+{
+	struct pci_write_decision d;
+	int calls = owns_calls;
+
+	d = fw(dev, &dom_ops, reg, 4, 0xffffffff, 0);
+	CHECK(d.verdict == PCI_WRITE_EMULATE && d.emul == PCI_EMUL_BAR_SIZING);
+	CHECK(d.value == reads && d.bar == -1 && owns_calls == calls);
+}
+
+/* A BAR write allowed with the base it gives; committed, then undone. */
+static void bar_moves(struct pci_dev *dev, u16 reg, u32 value, int bar, u64 base)
+{
+	struct pci_write_decision d = fw(dev, &dom_ops, reg, 4, value, 0);
+	u64 old = dev->bar[bar].base;
+
+	CHECK(d.verdict == PCI_WRITE_ALLOW && d.bar == bar && d.new_base == base);
+	CHECK(d.reg == reg && d.size == 4 && d.value == value && d.mask == 0xffffffff);
+	pci_filter_commit(dev, &d);
+	CHECK(dev->bar[bar].base == base);
+	dev->bar[bar].base = old;
+}
+
+static void msi_to(const struct pci_dev *dev, u16 reg, u8 size, u32 value, u8 id, u16 off,
+		   u8 emul)
+{
+	struct pci_write_decision d;
+	int calls = msi_calls;
+
+	d = fw(dev, &dom_ops, reg, size, value, 0);
+	CHECK(msi_calls == calls + 1 && msi_last.id == id && msi_last.off == off);
+	CHECK(msi_last.size == size && msi_last.value == value);
+	CHECK(d.verdict == msi_verdict || (msi_verdict > 2 && d.verdict == PCI_WRITE_DROP));
+	CHECK(d.emul == (d.verdict == PCI_WRITE_EMULATE ? emul : PCI_EMUL_NONE));
+	CHECK(d.reg == reg && d.size == size && d.value == value);
+}
+
+static void test_filter_header(struct pci_table *t)
+{
+	const struct pci_dev *e1000 = pci_lookup(t, 0, 0, PCI_DEVFN(3, 0));
+	const struct pci_dev *br = pci_lookup(t, 0, 0, PCI_DEVFN(4, 0));
+	struct pci_write_decision d;
+
+	/* Command: memory, I/O, bus master, INTx disable; status (RW1C) never. */
+	allow(e1000, PCI_COMMAND, 2, 0xffff, PCI_COMMAND, 2, 0x0407, 0x0407);
+	allow(e1000, PCI_COMMAND, 2, 0x0146, PCI_COMMAND, 2, 0x0006, 0x0407);
+	allow(e1000, PCI_COMMAND, 4, 0xffffffff, PCI_COMMAND, 2, 0x0407, 0x0407);
+	allow(e1000, PCI_COMMAND, 4, 0xf9000400, PCI_COMMAND, 2, 0x0400, 0x0407);
+	allow(e1000, PCI_COMMAND, 1, 0xff, PCI_COMMAND, 1, 0x07, 0x07);
+	allow(e1000, PCI_COMMAND + 1, 1, 0xff, PCI_COMMAND + 1, 1, 0x04, 0x04);
+	allow(e1000, PCI_COMMAND, 2, 0, PCI_COMMAND, 2, 0, 0x0407);
+	drop(e1000, PCI_STATUS, 2, 0xffff, "header register");
+	drop(e1000, PCI_STATUS + 1, 1, 0xff, "header register");
+	/* Identity, class, cache line, latency, header type, BIST, interrupt line. */
+	for (u16 reg = 0; reg < 0x10; reg += 4)
+		if (reg != PCI_COMMAND)
+			drop(e1000, reg, 4, 0, "header register");
+	drop(e1000, 0x0c, 1, 0x10, "header register");
+	drop(e1000, 0x0f, 1, 0x40, "header register");
+	drop(e1000, 0x28, 4, 0, "header register");		/* CardBus CIS */
+	drop(e1000, 0x2c, 4, 0, "header register");		/* subsystem */
+	drop(e1000, PCI_CAP_PTR, 1, 0x40, "header register");
+	drop(e1000, PCI_INT_LINE, 1, 5, "header register");
+	drop(e1000, PCI_ROM_BAR, 4, 0xfeb00001, "expansion ROM BAR");
+	drop(e1000, PCI_ROM_BAR, 4, 0xffffffff, "expansion ROM BAR");
+	drop(e1000, PCI_ROM_BAR + 2, 2, 0xfeb0, "expansion ROM BAR");
+	/* A bridge: two BARs, then bus numbers and windows stay the core's. */
+	drop(br, PCI_PRIMARY_BUS, 4, 0x00ff0100, "header register");
+	drop(br, PCI_SECONDARY_BUS, 1, 0, "header register");
+	drop(br, PCI_ROM_BAR, 4, 0, "header register");		/* I/O upper on type 1 */
+	drop(br, PCI_BRIDGE_ROM_BAR, 4, 0xfeb00001, "expansion ROM BAR");
+	sizing(br, PCI_BAR0, 0xffffff00);
+	drop(br, PCI_BAR0 + 4, 4, 0xffffffff, "BAR not implemented");
+	/* Malformed accesses. */
+	CHECK(pci_filter_write(e1000, &dom_ops, 2, 4, 0, &d) == -EINVAL);
+	CHECK(d.verdict == PCI_WRITE_DROP && !strcmp(d.why, "malformed access"));
+	CHECK(pci_filter_write(e1000, &dom_ops, 0, 3, 0, &d) == -EINVAL);
+	CHECK(pci_filter_write(e1000, &dom_ops, 0x1000, 1, 0, &d) == -EINVAL);
+	CHECK(pci_filter_write(e1000, &dom_ops, 0xffe, 4, 0, &d) == -EINVAL);
+	CHECK(pci_filter_write(NULL, &dom_ops, 0x40, 4, 0, &d) == -EINVAL);
+	CHECK(pci_filter_write(e1000, NULL, 0x40, 4, 0, &d) == -EINVAL);
+	CHECK(d.verdict == PCI_WRITE_DROP);
+}
+
+static void test_filter_bars(struct pci_table *t)
+{
+	struct pci_dev *e1000 = pci_lookup(t, 0, 0, PCI_DEVFN(3, 0));
+	struct pci_dev *nvme = pci_lookup(t, 0, 0, PCI_DEVFN(2, 0));
+	struct pci_dev *vblk = pci_lookup(t, 0, 1, 0);
+	struct pci_dev hostile;
+	int calls;
+
+	/* Sizing is answered from the recorded size, type bits included. */
+	sizing(e1000, PCI_BAR0, 0xfffe0000);
+	sizing(e1000, PCI_BAR0 + 4, 0xffffffc1);
+	sizing(nvme, PCI_BAR0, 0xffffc004);
+	sizing(nvme, PCI_BAR0 + 4, 0xffffffff);
+	sizing(vblk, PCI_BAR0 + 16, 0xffffc00c);
+	sizing(vblk, PCI_BAR0 + 20, 0xffffffff);
+	sizing(vblk, PCI_BAR0, 0xffffffc1);
+	/* New bases: inside the domain's memory only; the read-only low bits
+	 * of the address do not count. */
+	bar_moves(e1000, PCI_BAR0, 0xfebc0000, 0, 0xfebc0000);
+	bar_moves(e1000, PCI_BAR0, 0xfebe0000, 0, 0xfebe0000);
+	bar_moves(e1000, PCI_BAR0, 0xfebf0000, 0, 0xfebe0000);
+	bar_moves(e1000, PCI_BAR0, 0xfeb80000, 0, 0xfeb80000);	/* where it is */
+	calls = owns_calls;
+	drop(e1000, PCI_BAR0, 4, 0xfec00000, "BAR outside the domain's memory");
+	drop(e1000, PCI_BAR0, 4, 0xfeb60000, "BAR outside the domain's memory");
+	drop(e1000, PCI_BAR0, 4, 0, "BAR outside the domain's memory");
+	drop(e1000, PCI_BAR0, 4, 0xb0000000, "BAR outside the domain's memory");
+	CHECK(owns_calls == calls + 4);
+	bar_moves(e1000, PCI_BAR0 + 4, 0xc041, 1, 0xc040);
+	bar_moves(e1000, PCI_BAR0 + 4, 0xc0c1, 1, 0xc0c0);
+	drop(e1000, PCI_BAR0 + 4, 4, 0xc101, "BAR outside the domain's memory");
+	drop(e1000, PCI_BAR0 + 4, 4, 0xbfc1, "BAR outside the domain's memory");
+	calls = owns_calls;
+	drop(e1000, PCI_BAR0 + 4, 4, 0xfffc1, "BAR outside the domain's memory");
+	CHECK(owns_calls == calls);	/* past port 0xffff: refused before asking */
+	drop(e1000, PCI_BAR0 + 8, 4, 0xfebd0000, "BAR not implemented");
+	drop(e1000, PCI_BAR0 + 8, 4, 0xffffffff, "BAR not implemented");
+	drop(e1000, PCI_BAR0, 2, 0xfebc, "partial BAR write");
+	drop(e1000, PCI_BAR0 + 2, 2, 0xfebc, "partial BAR write");
+	drop(e1000, PCI_BAR0 + 3, 1, 0xfe, "partial BAR write");
+	/* 64-bit: each half moves the whole base, checked whole. */
+	bar_moves(nvme, PCI_BAR0, 0x00004004, 0, 0x800004000ull);
+	bar_moves(nvme, PCI_BAR0, 0x000fc004, 0, 0x8000fc000ull);
+	drop(nvme, PCI_BAR0, 4, 0x00100004, "BAR outside the domain's memory");
+	bar_moves(nvme, PCI_BAR0 + 4, 0x8, 0, 0x800000000ull);
+	drop(nvme, PCI_BAR0 + 4, 4, 0x9, "BAR outside the domain's memory");
+	drop(nvme, PCI_BAR0 + 4, 4, 0x0, "BAR outside the domain's memory");
+	drop(nvme, PCI_BAR0 + 4, 2, 0x8, "partial BAR write");
+	drop(vblk, PCI_BAR0 + 16, 4, 0xfe000000, "BAR outside the domain's memory");
+	/* A hostile entry: a base at the top wraps; an upper half with no
+	 * 64-bit BAR below; an implemented BAR of size 0. */
+	hostile = *nvme;
+	hostile.bar[0].base = 0xffffffff00000000ull;
+	calls = owns_calls;
+	drop(&hostile, PCI_BAR0, 4, 0xffffc000, "BAR outside the domain's memory");
+	CHECK(owns_calls == calls);
+	hostile.bar[0].type = PCI_BAR_MEM32;
+	drop(&hostile, PCI_BAR0 + 4, 4, 0, "BAR not implemented");
+	hostile.bar[0].type = PCI_BAR_UPPER;
+	drop(&hostile, PCI_BAR0, 4, 0, "BAR not implemented");
+	hostile.bar[0].type = PCI_BAR_MEM32;
+	hostile.bar[0].size = 0;
+	drop(&hostile, PCI_BAR0, 4, 0xfebc0000, "BAR not implemented");
+	hostile.bar[2].type = PCI_BAR_BAD;
+	drop(&hostile, PCI_BAR0 + 8, 4, 0xfebc0000, "BAR not implemented");
+	/* Commit ignores what was not an allowed BAR write. */
+	{
+		struct pci_write_decision d = fw(e1000, &dom_ops, PCI_BAR0, 4, 0, 0);
+
+		d.bar = 0;
+		d.new_base = 0x1234;
+		pci_filter_commit(e1000, &d);
+		CHECK(e1000->bar[0].base == 0xfeb80000);
+	}
+}
+
+static void test_filter_caps(struct pci_table *t)
+{
+	const struct pci_dev *ahci = pci_lookup(t, 0, 0, PCI_DEVFN(0x1f, 2));
+	const struct pci_dev *nvme = pci_lookup(t, 0, 0, PCI_DEVFN(2, 0));
+	struct pci_filter_ops no_msi = dom_ops;
+	struct pci_write_decision d;
+
+	/* MSI (AHCI: 0x80, 64-bit, 14 bytes): the body goes to the callback. */
+	msi_to(ahci, 0x82, 2, 0x0001, PCI_CAP_ID_MSI, 2, PCI_EMUL_MSI);
+	msi_to(ahci, 0x84, 4, 0xfee00000, PCI_CAP_ID_MSI, 4, PCI_EMUL_MSI);
+	msi_to(ahci, 0x88, 4, 0, PCI_CAP_ID_MSI, 8, PCI_EMUL_MSI);
+	msi_to(ahci, 0x8c, 2, 0x4041, PCI_CAP_ID_MSI, 12, PCI_EMUL_MSI);
+	msi_to(ahci, 0x80, 4, 0x00010005, PCI_CAP_ID_MSI, 0, PCI_EMUL_MSI);
+	msi_to(ahci, 0x83, 1, 0x00, PCI_CAP_ID_MSI, 3, PCI_EMUL_MSI);
+	drop(ahci, 0x80, 2, 0xa805, "capability header");
+	drop(ahci, 0x81, 1, 0x00, "capability header");
+	drop(ahci, 0x80, 1, 0x00, "capability header");
+	allow(ahci, 0x8e, 2, 0x1234, 0x8e, 2, 0x1234, 0xffff);	/* past the 14 bytes */
+	drop(ahci, 0xa8, 4, 0, "capability header");			/* SATA */
+	drop(ahci, 0xa9, 1, 0, "capability header");
+	allow(ahci, 0xaa, 2, 0x10, 0xaa, 2, 0x10, 0xffff);
+	allow(ahci, 0xac, 4, 0x12345678, 0xac, 4, 0x12345678, 0xffffffff);
+	allow(ahci, 0x100, 4, 1, 0x100, 4, 1, 0xffffffff);		/* extended space */
+	allow(ahci, 0xfff, 1, 1, 0xfff, 1, 1, 0xff);
+	/* The callback's verdict stands; one it does not define is a drop. */
+	msi_verdict = PCI_WRITE_DROP;
+	msi_to(ahci, 0x82, 2, 0x0001, PCI_CAP_ID_MSI, 2, PCI_EMUL_MSI);
+	d = fw(ahci, &dom_ops, 0x82, 2, 1, 0);
+	CHECK(!strcmp(d.why, "MSI emulation refused"));
+	msi_verdict = PCI_WRITE_ALLOW;
+	msi_to(ahci, 0x84, 4, 0xfee00000, PCI_CAP_ID_MSI, 4, PCI_EMUL_MSI);
+	msi_verdict = 7;
+	msi_to(ahci, 0x84, 4, 0xfee00000, PCI_CAP_ID_MSI, 4, PCI_EMUL_MSI);
+	msi_verdict = PCI_WRITE_EMULATE;
+	/* MSI-X (NVMe: 0x40, 12 bytes), then PM and PCIe headers. */
+	msi_to(nvme, 0x42, 2, 0x8000, PCI_CAP_ID_MSIX, 2, PCI_EMUL_MSIX);
+	msi_to(nvme, 0x43, 1, 0xc0, PCI_CAP_ID_MSIX, 3, PCI_EMUL_MSIX);
+	msi_to(nvme, 0x44, 4, 0x1000, PCI_CAP_ID_MSIX, 4, PCI_EMUL_MSIX);
+	msi_to(nvme, 0x48, 4, 0x1000, PCI_CAP_ID_MSIX, 8, PCI_EMUL_MSIX);
+	drop(nvme, 0x40, 2, 0, "capability header");
+	allow(nvme, 0x4c, 4, 0, 0x4c, 4, 0, 0xffffffff);
+	drop(nvme, 0x60, 1, 0, "capability header");
+	allow(nvme, 0x64, 2, 0x8003, 0x64, 2, 0x8003, 0xffff);		/* PMCSR */
+	drop(nvme, 0x80, 4, 0, "capability header");
+	allow(nvme, 0x88, 2, 0x2810, 0x88, 2, 0x2810, 0xffff);		/* device control */
+	/* Without a callback every MSI body write is emulated. */
+	no_msi.msi = NULL;
+	d = fw(nvme, &no_msi, 0x42, 2, 0x8000, 0);
+	CHECK(d.verdict == PCI_WRITE_EMULATE && d.emul == PCI_EMUL_MSIX);
+	d = fw(ahci, &no_msi, 0x84, 4, 0, 0);
+	CHECK(d.verdict == PCI_WRITE_EMULATE && d.emul == PCI_EMUL_MSI);
+	no_msi.owns = NULL;
+	CHECK(pci_filter_write(nvme, &no_msi, 0x40, 4, 0, &d) == -EINVAL);
+}
+
+static void test_filter(void)
+{
+	static struct pci_table t;
+
+	q35_build();
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0 && t.count == 9);
+	test_filter_header(&t);
+	test_filter_bars(&t);
+	test_filter_caps(&t);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -540,6 +1139,11 @@ int main(int argc, char **argv)
 	test_addresses();
 	test_mcfg();
 	test_q35();
+	test_topology();
+	test_caps();
+	test_bars();
+	test_sbdf();
+	test_filter();
 	CHECK_DONE("pci");
 	return 0;
 }
