@@ -101,7 +101,12 @@ enum blkif_back_verdict blkif_back_check(const struct blkif_back *b,
 		break;
 	case BLKIF_OP_WRITE_BARRIER:
 	case BLKIF_OP_FLUSH_DISKCACHE:
-		break;		/* 0 segments: a pure flush; else a flush, then a write */
+		/* 0 segments: a pure flush, whose sector_number means nothing
+		 * (Linux sends its unset request position, -1); else a flush,
+		 * then a write. */
+		if (req->nr_segments == 0)
+			return BLKIF_BACK_OK;
+		break;
 	case BLKIF_OP_DISCARD:
 		return check_discard(b, as_discard(req, &d));
 	default:

@@ -10,7 +10,10 @@
 #include "xenplatform.h"
 
 #define LOW_MEM_END 0xe0000000ull	/* public/bulkhead.h: BH_HVM_LOW_MEM_END */
+#define SPECIAL_BASE 0xfeffe000ull	/* BH_HVM_SPECIAL_BASE */
+#define SPECIAL_LEN 0x2000ull		/* BH_HVM_SPECIAL_PAGES pages */
 #define E820_RAM 1
+#define E820_RESERVED 2
 
 struct e820_entry {
 	uint64_t addr, len;
@@ -19,12 +22,14 @@ struct e820_entry {
 
 static void le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 
-/* fw_cfg `etc/e820`: RAM below the PCI hole and above 4 GiB. SeaBIOS adds
- * its own reservations (EBDA, the BIOS area). */
+/* fw_cfg `etc/e820`: RAM below the PCI hole and above 4 GiB, and the PV
+ * rings' special pages reserved (the OS must neither use them as RAM nor put
+ * a BAR there). SeaBIOS adds its own reservations (EBDA, the BIOS area). */
 static int add_e820(struct dm_machine *m, uint64_t mem)
 {
-	struct e820_entry e[2] = { { 0, mem < LOW_MEM_END ? mem : LOW_MEM_END, E820_RAM } };
-	unsigned n = 1;
+	struct e820_entry e[3] = { { 0, mem < LOW_MEM_END ? mem : LOW_MEM_END, E820_RAM },
+				   { SPECIAL_BASE, SPECIAL_LEN, E820_RESERVED } };
+	unsigned n = 2;
 
 	if (mem > LOW_MEM_END)
 		e[n++] = (struct e820_entry){ 1ull << 32, mem - LOW_MEM_END, E820_RAM };

@@ -1,6 +1,6 @@
 /*
  * The device model domain (DESIGN §1): one per HVM guest, named NAME-dm.
- * Start of day: bootargs `target=G vcpus=N mem_mib=M boot=cd serial=1`;
+ * Start of day: bootargs `target=G vcpus=N mem_mib=M boot=cd serial=1 pv_disks=1`;
  * maps the guest's ioreq page and ports (BH_DMOP_ioreq_setup), builds the
  * PC (machine.c), connects the disks the toolstack listed under its
  * device/vbd (blkfront), writes /local/domain/0/device-model/G/state =
@@ -406,6 +406,7 @@ static int machine_setup(const struct dom_start_info *si)
 	cfg.vcpus = (unsigned)arg_num(si->bootargs, "vcpus=", 1);
 	cfg.mem_bytes = (uint64_t)arg_num(si->bootargs, "mem_mib=", 16) << 20;
 	cfg.serial = arg_num(si->bootargs, "serial=", 1) != 0;
+	cfg.pv_disks = arg_num(si->bootargs, "pv_disks=", 0) != 0;
 	cfg.rtc_base = 1704067200;	/* 2024-01-01 until the toolstack passes the time */
 	arg_str(si->bootargs, "boot=", cfg.boot, sizeof(cfg.boot), "cd");
 	if (!(dm.bus = dm_bus_new(&env)))

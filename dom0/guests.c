@@ -14,6 +14,7 @@
 #include "dom/time.h"
 #include "public/bulkhead.h"
 #include "public/event_channel.h"
+#include "public/hvm.h"
 #include "backend_dom0.h"
 #include "xl_build.h"
 #include "xenstored.h"
@@ -93,6 +94,33 @@ int xl_builder_hook_xenstore(struct xl *x, uint16_t domid, const struct xl_build
 	}
 	write_nodes(domid, c, rings);
 	rings->present = true;
+	return 0;
+}
+
+static int set_param(uint16_t domid, uint32_t index, uint64_t value)
+{
+	struct xen_hvm_param p = { .domid = domid, .index = index, .value = value };
+
+	return (int)dom_hypercall_hvm_op(HVMOP_set_param, &p);
+}
+
+/* xl's hvm_store (xl_backend.h): an HVM guest's own store ring, which its PV
+ * drivers find through HVM params (Linux's xenbus_init, XS_HVM); the nodes
+ * libxl writes for every domain's store. Released with the rest of the
+ * guest's store (dom0_xsd_remove). */
+int dom0_xl_hvm_store(void *ctx, uint16_t guest, uint64_t pfn)
+{
+	uint32_t port;
+	int rc;
+
+	(void)ctx;
+	if ((rc = unbound_port(guest, &port)) ||
+	    (rc = set_param(guest, HVM_PARAM_STORE_PFN, pfn)) ||
+	    (rc = set_param(guest, HVM_PARAM_STORE_EVTCHN, port)) ||
+	    (rc = dom0_xsd_add(guest, pfn, port)))
+		return rc;
+	node(guest, "store/ring-ref", "%llu", (unsigned long long)pfn);
+	node(guest, "store/port", "%u", port);
 	return 0;
 }
 

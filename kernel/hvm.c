@@ -44,7 +44,7 @@ static u32 cpu_signature(void)
 }
 
 /* public/bulkhead.h's map: mem bytes of address space below the PCI hole
- * (less the VGA hole) and above 4 GiB, then the firmware pages. */
+ * (less the VGA hole) and above 4 GiB, then the special and firmware pages. */
 static int populate_map(struct domain *d, u64 mem)
 {
 	u64 low = MIN(mem, BH_HVM_LOW_MEM_END);
@@ -54,6 +54,8 @@ static int populate_map(struct domain *d, u64 mem)
 	    (rc = domain_populate(d, VGA_HOLE_END >> PAGE_SHIFT, (low - VGA_HOLE_END) >> PAGE_SHIFT)))
 		return rc;
 	if (mem > low && (rc = domain_populate(d, FOUR_GIB >> PAGE_SHIFT, (mem - low) >> PAGE_SHIFT)))
+		return rc;
+	if ((rc = domain_populate(d, BH_HVM_SPECIAL_BASE >> PAGE_SHIFT, BH_HVM_SPECIAL_PAGES)))
 		return rc;
 	return domain_populate(d, BH_HVM_FIRMWARE_BASE >> PAGE_SHIFT, FIRMWARE_PAGES);
 }
@@ -69,7 +71,7 @@ int hvm_domain_init(struct domain *d, u64 mem_mib)
 		return -ENOMEM;
 	d->hvm->lock = (spinlock_t)SPINLOCK_INIT;
 	d->max_pages = (mem_mib << (20 - PAGE_SHIFT)) - ((VGA_HOLE_END - VGA_HOLE_START) >> PAGE_SHIFT)
-		       + FIRMWARE_PAGES;
+		       + BH_HVM_SPECIAL_PAGES + FIRMWARE_PAGES;
 	if ((rc = populate_map(d, mem_mib << 20)))
 		return rc;
 	for (u32 i = 0; i < d->nr_vcpus; i++) {

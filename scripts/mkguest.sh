@@ -30,7 +30,9 @@ GRUBLIB=/usr/lib/grub/i386-pc
 # the crypto API for "crc32c" at every mount, and nothing here runs modprobe).
 # Their dependencies are added (scripts/guest/moddeps.py). Debian 12's
 # modules are not compressed (CONFIG_MODULE_COMPRESS_NONE).
-MODULES=(ata_piix sd_mod sr_mod isofs crc32c_generic ext4)
+# xen-blkfront: the disk's PV driver under Bulkhead (Linux unplugs the IDE
+# disk when it runs on Xen and the toolstack offered a vbd: issue 8 §4).
+MODULES=(ata_piix sd_mod sr_mod isofs crc32c_generic ext4 xen-blkfront)
 # Loaded only by the power-button test (init's button_wait): the ACPI button
 # driver and the event interface its "Power Button" input device is read
 # through (both =m in Debian's kernel).

@@ -40,6 +40,8 @@ KVER = r"\d+\.\d+\.\d+-\d+-amd64"
 SEABIOS = ("SeaBIOS's banner", r"SeaBIOS \(version")
 CD_BOOT = ("SeaBIOS booting the CD", r"Booting from DVD/CD")
 LINUX = ("Linux's first line", r"Linux version " + KVER)
+# Issue 8 §4: Linux unplugged the IDE disk and xen-blkfront serves it.
+PV_DISK = ("the disk on xen-blkfront (IDE disk unplugged)", r"BULKHEAD-DISK-DEV: xvda")
 GUEST_FAIL = re.compile(r"BULKHEAD-FAIL: [^\n]*")
 CORE_FAULT = re.compile(r"\(XEN\) [^\n]*(PANIC|\*\*\* CPU\d+ exception)[^\n]*")
 
@@ -197,7 +199,9 @@ def scenario_install(c, args):
     secs = run_to_poweroff(c, "install", [
         SEABIOS, CD_BOOT, LINUX,
         ("the installer with all CPUs", r"BULKHEAD-INSTALL: " + KVER + r" cpus=2\b"),
-        ("the installer found the volume", r"BULKHEAD-INSTALL: disk sda has 131072 sectors"),
+        PV_DISK,
+        ("the installer found the volume through xen-blkfront",
+         r"BULKHEAD-INSTALL: disk xvda has 131072 sectors"),
         ("the installation finished", r"BULKHEAD-INSTALL-DONE")],
         args.guest_timeout, "the installer's power-off")
     print(f"  install: {secs:.1f} s")
@@ -206,6 +210,7 @@ def scenario_install(c, args):
         ("GRUB's installed entry", r"Booting `Bulkhead test guest \(installed disk\)'"),
         LINUX,
         ("booted from the disk with all CPUs", r"BULKHEAD-DISK-BOOT: " + KVER + r" cpus=2\b"),
+        PV_DISK,
         ("the installed root file system", r"BULKHEAD-DISK-ROOT: ok"),
         ("the disk run finished", r"BULKHEAD-DISK-DONE")],
         args.guest_timeout, "the disk guest's power-off")

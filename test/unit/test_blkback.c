@@ -194,6 +194,13 @@ static void test_flush(void)
 	CHECK(disk[100 * 512] == 0x77 && flushes == before + 2);
 	queue(BLKIF_OP_WRITE_BARRIER, 5, 0, 0, 0, 0, 0);
 	CHECK(run_one(5, BLKIF_OP_WRITE_BARRIER) == BLKIF_RSP_OKAY);
+	/* Linux's empty flush carries its request's unset position, sector -1
+	 * (blk_rq_init): a pure flush names no sectors, so it is no range error
+	 * (else blkfront says "empty flush op failed" and stops flushing). */
+	queue(BLKIF_OP_FLUSH_DISKCACHE, 6, ~0ull, 0, 0, 0, 0);
+	CHECK(run_one(6, BLKIF_OP_FLUSH_DISKCACHE) == BLKIF_RSP_OKAY && flushes == before + 4);
+	queue(BLKIF_OP_WRITE_BARRIER, 7, 1ull << 60, 0, 0, 0, 0);
+	CHECK(run_one(7, BLKIF_OP_WRITE_BARRIER) == BLKIF_RSP_OKAY && flushes == before + 5);
 }
 
 static void test_malformed(void)

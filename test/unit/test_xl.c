@@ -80,6 +80,8 @@ static struct fake {
 	uint64_t clock_ns;
 	int gcons_guest;		/* -1: none registered */
 	uint64_t gcons_pfn;
+	int store_guest;		/* hvm_store's last guest, -1: none */
+	uint64_t store_pfn;
 	uint16_t gcons_dm;
 } F;
 
@@ -529,7 +531,7 @@ static struct xl_backend BE = {
 	.cons_close = f_cons_close, .term_read = f_term_read, .wait = f_wait, .out = f_out,
 	.err = f_err, .set_dm = f_set_dm, .now_ns = f_now_ns, .xs_write = f_xs_write,
 	.xs_read = f_xs_read, .xs_rm = f_xs_rm, .xs_set_perms = f_xs_set_perms,
-	.gcons_add = f_gcons_add, .gcons_remove = f_gcons_remove,
+	.gcons_add = f_gcons_add, .gcons_remove = f_gcons_remove, .hvm_store = f_hvm_store,
 };
 
 /* ---- harness ---- */
@@ -544,6 +546,7 @@ static void reset(void)
 	xl_hvm_forget_all();
 	memset(&F, 0, sizeof(F));
 	F.gcons_guest = -1;
+	F.store_guest = -1;
 	F.next_domid = 1;
 	F.shutdown_after_waits = -1;
 	F.pi.nr_cpus = 2;

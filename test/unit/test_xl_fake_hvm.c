@@ -136,6 +136,17 @@ static void f_gcons_remove(void *ctx, uint16_t guest)
 		F.gcons_guest = -1;
 }
 
+static int f_hvm_store(void *ctx, uint16_t guest, uint64_t pfn)
+{
+	(void)ctx;
+	trace("hvm_store d%u pfn=0x%llx\n", guest, (unsigned long long)pfn);
+	if (inject())
+		return -XL_ENOSPC;
+	F.store_guest = guest;
+	F.store_pfn = pfn;
+	return 0;
+}
+
 /* A device model (a "-dm" domain) unpaused: up at once, silent, or dead. */
 static void fake_dm_start(uint16_t domid)
 {

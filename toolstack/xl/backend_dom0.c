@@ -235,6 +235,7 @@ void xl_backend_dom0(struct xl_backend *be, const struct xl_dom0_io *io)
 	be->xs_set_perms = io->xs_set_perms;
 	be->gcons_add = io->gcons_add;
 	be->gcons_remove = io->gcons_remove;
+	be->hvm_store = io->hvm_store;
 	be->version = dom0_version;
 	be->file_read = io->file_read;
 	be->file_write = io->file_write;

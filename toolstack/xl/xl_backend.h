@@ -92,6 +92,12 @@ struct xl_backend {
 	int (*gcons_add)(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
 			 uint32_t *port);
 	void (*gcons_remove)(void *ctx, uint16_t guest);
+	/* An HVM guest's own xenstore ring, for its PV drivers: page pfn of the
+	 * guest (public/bulkhead.h's BH_HVM_STORE_GPA), an unbound port of the
+	 * guest, xenstored serving both (as XS_INTRODUCE does), and the guest's
+	 * HVM_PARAM_STORE_PFN / STORE_EVTCHN set. Undone with the rest of the
+	 * guest's store (xl_builder_hook_xenstore_release). NULL: no PV devices. */
+	int (*hvm_store)(void *ctx, uint16_t guest, uint64_t pfn);
 
 	/* Output: stdout and stderr. */
 	void (*out)(void *ctx, const char *s, size_t len);

@@ -4,11 +4,14 @@
  *   1. the guest, paused: BH_DOMCTL_create with BH_CREATE_hvm;
  *   2. SeaBIOS (Debian's bios.bin, 128 KiB, QEMU mode: REFERENCE §5) at
  *      4 GiB - size, and its last 128 KiB again at 0xe0000 (the ISA alias);
- *      the guest's xenstore nodes;
+ *      the guest's xenstore nodes, and its own store ring (special page,
+ *      port, HVM params) for its PV drivers;
  *   3. the device model NAME-dm, a runtime domain built paused from dm.elf
  *      (its own store and console rings, plus the guest's console ring when
  *      serial="pty"), BH_DOMCTL_set_dm, its xenstore nodes and the disks'
- *      vbd nodes with the device model as frontend;
+ *      vbd nodes with the device model as frontend; with a store ring, the
+ *      same disks again with the guest as frontend (its xen-blkfront; the
+ *      device model then honours the guest's unplug of its IDE disks);
  *   4. the device model unpaused; once it wrote device-model/G/state =
  *      "running" (its ioreq server is up; bounded wait), the guest unpaused.
  * Any failure destroys both and removes every node: nothing is left behind.
@@ -24,6 +27,7 @@ struct hvm {
 	const struct xl_hvm_cfg *h;
 	uint16_t guest, dm;
 	bool have_guest, have_dm;
+	bool pv;		/* the guest has its own store ring, so PV devices */
 	char *bios;
 	size_t bios_len;
 };
@@ -133,7 +137,7 @@ static int build_dm(struct hvm *v)
 	c.mem_mib = c.max_mem_mib = XL_HVM_DM_MEM_MIB;
 	c.vcpus = XL_HVM_DM_VCPUS;
 	c.kernel = (char *)XL_HVM_DM;
-	xl_hvm_dm_args(v->h, v->guest, args, sizeof(args));
+	xl_hvm_dm_args(v->h, v->guest, v->pv, args, sizeof(args));
 	c.cmdline = args;
 	c.guest_console = v->h->serial_pty;
 	c.guest_domid = v->guest;
@@ -147,6 +151,21 @@ static int build_dm(struct hvm *v)
 	return 0;
 }
 
+/* The guest's xenstore ring (a build without one gives it no PV devices). */
+static int store(struct hvm *v)
+{
+	const struct xl_backend *be = v->x->be;
+	int rc;
+
+	if (!be->hvm_store)
+		return 0;
+	rc = be->hvm_store(be->ctx, v->guest, BH_HVM_STORE_GPA >> 12);
+	if (rc)
+		return fail_rc(v, "serving the guest's xenstore ring", rc);
+	v->pv = true;
+	return 0;
+}
+
 static int attach_dm(struct hvm *v)
 {
 	int rc = v->x->be->set_dm(v->x->be->ctx, v->guest, v->dm);
@@ -156,7 +175,9 @@ static int attach_dm(struct hvm *v)
 			    "it cannot run HVM guests yet", xl_strerror(rc), rc);
 	if (rc)
 		return fail_rc(v, "attaching the device model", rc);
-	return xl_hvm_xs_dm(v->x, v->h, v->guest, v->dm);
+	if ((rc = xl_hvm_xs_dm(v->x, v->h, v->guest, v->dm)))
+		return rc;
+	return v->pv ? xl_hvm_xs_pv(v->x, v->h, v->guest) : 0;
 }
 
 static uint64_t now_ms(struct hvm *v, uint64_t *ticks)
@@ -223,6 +244,8 @@ static int steps(struct hvm *v, bool paused)
 		rc = load_bios(v);
 	if (!rc)
 		rc = xl_hvm_xs_guest(v->x, v->h, v->guest);
+	if (!rc)
+		rc = store(v);
 	if (!rc)
 		rc = build_dm(v);
 	if (!rc)

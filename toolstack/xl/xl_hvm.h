@@ -49,8 +49,10 @@ struct xl_config;
 int xl_hvm_config(struct xl *x, const struct xl_config *c, struct xl_hvm_cfg *h);
 int xl_hvm_cfg_copy(struct xl_hvm_cfg *to, const struct xl_hvm_cfg *from);
 void xl_hvm_cfg_free(struct xl_hvm_cfg *h);
-/* The device model's /chosen bootargs: target= name= vcpus= mem_mib= boot= serial= */
-void xl_hvm_dm_args(const struct xl_hvm_cfg *h, uint16_t guest, char *buf, size_t size);
+/* The device model's /chosen bootargs: target= name= vcpus= mem_mib= boot= serial=
+ * pv_disks= (1: the guest's disks are also PV vbds, so its unplug request is honoured) */
+void xl_hvm_dm_args(const struct xl_hvm_cfg *h, uint16_t guest, bool pv_disks, char *buf,
+		    size_t size);
 
 /* xl_hvm.c: creates guest and device model; guest left paused with paused.
  * On failure both are destroyed, every node removed, XL_FAIL returned. */
@@ -62,6 +64,10 @@ int xl_hvm_destroy_pair(struct xl *x, uint16_t guest, int dm);
 /* xl_hvm_xs.c: the xenstore side. */
 int xl_hvm_xs_guest(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest);
 int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint16_t dm);
+/* The guest's own vbds (its PV drivers' disks, libxl's layout): every disk
+ * again with the guest as frontend, served by Dom0's backend beside the
+ * device model's. */
+int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest);
 void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm);
 /* Reads a node into buf ("" when missing or without a store); 0 or -errno. */
 int xl_hvm_xs_get(struct xl *x, const char *path, char *buf, size_t size);

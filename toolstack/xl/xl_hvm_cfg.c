@@ -154,8 +154,10 @@ void xl_hvm_cfg_free(struct xl_hvm_cfg *h)
 	memset(h, 0, sizeof(*h));
 }
 
-void xl_hvm_dm_args(const struct xl_hvm_cfg *h, uint16_t guest, char *buf, size_t size)
+void xl_hvm_dm_args(const struct xl_hvm_cfg *h, uint16_t guest, bool pv_disks, char *buf,
+		    size_t size)
 {
-	snprintf(buf, size, "target=%u name=%s vcpus=%u mem_mib=%u boot=%s serial=%d", guest,
-		 h->name, h->vcpus, h->mem_mib, h->boot, h->serial_pty ? 1 : 0);
+	snprintf(buf, size, "target=%u name=%s vcpus=%u mem_mib=%u boot=%s serial=%d pv_disks=%d",
+		 guest, h->name, h->vcpus, h->mem_mib, h->boot, h->serial_pty ? 1 : 0,
+		 pv_disks ? 1 : 0);
 }

@@ -128,17 +128,18 @@ int xl_hvm_xs_guest(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
 			      guest, xl_strerror(w.rc)) : 0;
 }
 
-static void vbd(struct xsw *w, const struct xl_hvm_disk *k, uint16_t dm)
+/* Disk k with domain fe as its frontend. */
+static void vbd(struct xsw *w, const struct xl_hvm_disk *k, uint16_t fe_dom)
 {
 	const char *type = k->cdrom ? "cdrom" : "disk";
 	char fe[XS_PATH], be[XS_PATH];
 
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", dm, k->devid);
-	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", dm, k->devid);
+	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", fe_dom, k->devid);
+	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", fe_dom, k->devid);
 	/* Back end first: a frontend that sees its node finds the backend's. */
-	dir(w, be, 0, dm, XL_XS_READ);
+	dir(w, be, 0, fe_dom, XL_XS_READ);
 	putf(w, be, "frontend", "%s", fe);
-	putf(w, be, "frontend-id", "%u", dm);
+	putf(w, be, "frontend-id", "%u", fe_dom);
 	putf(w, be, "params", "%s", k->target);
 	putf(w, be, "type", "%s", k->phy ? "phy" : "file");
 	putf(w, be, "mode", "%s", k->rw ? "w" : "r");
@@ -147,7 +148,7 @@ static void vbd(struct xsw *w, const struct xl_hvm_disk *k, uint16_t dm)
 	putf(w, be, "online", "1");
 	putf(w, be, "dev", "%s", k->vdev);
 	putf(w, be, "state", "1");
-	dir(w, fe, dm, 0, XL_XS_READ);
+	dir(w, fe, fe_dom, 0, XL_XS_READ);
 	putf(w, fe, "backend", "%s", be);
 	putf(w, fe, "backend-id", "0");
 	putf(w, fe, "virtual-device", "%u", k->devid);
@@ -176,6 +177,16 @@ int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint1
 			      dm, xl_strerror(w.rc)) : 0;
 }
 
+int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
+{
+	struct xsw w = { x, need_store(x) };
+
+	for (unsigned i = 0; !w.rc && i < h->ndisks; i++)
+		vbd(&w, &h->disks[i], guest);
+	return w.rc ? xl_fail(x, XL_FAIL, "Failed to write the PV disks' nodes of domain %u: %s\n",
+			      guest, xl_strerror(w.rc)) : 0;
+}
+
 static void rm(struct xl *x, const char *fmt, unsigned id)
 {
 	char path[XS_PATH];
@@ -191,6 +202,7 @@ void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm)
 		return;
 	rm(x, "/local/domain/%u", guest);
 	rm(x, "/local/domain/0/device-model/%u", guest);
+	rm(x, "/local/domain/0/backend/vbd/%u", guest);
 	if (dm < 0)
 		return;
 	rm(x, "/local/domain/0/backend/vbd/%u", (unsigned)dm);

@@ -213,13 +213,15 @@ static u32 bar_probe(const struct pci_fn *f, u16 reg, u32 *orig)
 /*
  * Sizes BAR slot i (PCI 3.0 §6.2.5.1): the writable address bits come back
  * as ones, contiguous from the top, so the size is the two's complement of
- * the mask with the type bits set. Returns the slots used (2 for 64-bit).
+ * the mask with the type bits set. Returns the slots used (2 for 64-bit,
+ * whose upper half is refused with it).
  */
 static int bar_size(const struct pci_fn *f, struct pci_dev *d, int i, int nr)
 {
 	struct pci_bar *b = &d->bar[i];
 	u16 reg = (u16)(PCI_BAR0 + 4 * i);
-	u32 lo, hi = 0, mask, hmask = 0;
+	u32 lo, hi = 0, mask, hmask;
+	bool wide = false;
 
 	mask = bar_probe(f, reg, &lo);
 	if (!mask)
@@ -238,6 +240,7 @@ static int bar_size(const struct pci_fn *f, struct pci_dev *d, int i, int nr)
 		b->base = lo & 0xfffffff0;
 		b->size = (u32)(~(mask & 0xfffffff0) + 1);
 	} else if (((lo >> 1) & 3) == 2 && i + 1 < nr) {
+		wide = true;
 		hmask = bar_probe(f, reg + 4, &hi);
 		/* Upper address bits hardwired to zero: decodes below 4 GiB only. */
 		if (!hmask)
@@ -245,18 +248,18 @@ static int bar_size(const struct pci_fn *f, struct pci_dev *d, int i, int nr)
 		b->type = PCI_BAR_MEM64;
 		b->base = (u64)hi << 32 | (lo & 0xfffffff0);
 		b->size = ~((u64)hmask << 32 | (mask & 0xfffffff0)) + 1;
-		d->bar[i + 1].type = PCI_BAR_UPPER;
 	} else {
 		b->type = PCI_BAR_BAD;	/* reserved type, or 64-bit in the last slot */
 	}
 	b->prefetch = !(lo & 1) && (lo & 8);
-	if (b->type != PCI_BAR_BAD && !pow2(b->size))
+	if (b->type == PCI_BAR_BAD || !pow2(b->size)) {
 		b->type = PCI_BAR_BAD;
-	if (b->type == PCI_BAR_BAD) {
 		b->size = 0;
 		d->flags |= PCI_DEV_BAR_BAD;
 	}
-	return b->type == PCI_BAR_MEM64 ? 2 : 1;
+	if (wide)
+		d->bar[i + 1].type = b->type == PCI_BAR_BAD ? PCI_BAR_BAD : PCI_BAR_UPPER;
+	return wide ? 2 : 1;
 }
 
 /* Sizes every BAR with I/O and memory decode off, then restores the command. */
@@ -576,7 +579,7 @@ static int filter_header(const struct pci_dev *dev, const struct pci_filter_ops 
 
 	if (reg == PCI_COMMAND || reg == PCI_COMMAND + 1) {
 		/* Narrowed to the command register: status is RW1C. */
-		u32 shift = 8 * (reg - PCI_COMMAND);
+		u32 shift = 8u * (u32)(reg - PCI_COMMAND);
 
 		d->reg = reg;
 		d->size = size == 1 ? 1 : 2;

@@ -50,6 +50,12 @@
  *   firmware  [4 GiB - 256 KiB, 4 GiB): RAM pages the toolstack loads the BIOS
  *             into (bios.bin at its end: 4 GiB - 128 KiB); it also copies
  *             the BIOS's last 128 KiB to 0xe0000 (the "isa-bios" alias).
+ *   special [BH_HVM_SPECIAL_BASE, +BH_HVM_SPECIAL_PAGES pages): RAM for the
+ *             PV rings a stock Xen-aware guest finds through HVM params (as
+ *             Xen's "special pages" below 0xff000000): the xenstore page
+ *             (HVM_PARAM_STORE_PFN) first, then the PV console page
+ *             (HVM_PARAM_CONSOLE_PFN); the device model marks them reserved
+ *             in the guest's e820.
  *   anything else (VGA hole, PCI hole, LAPIC aside) is MMIO: every access is
  *   forwarded to the device model. The local APIC page (0xfee00000, or where
  *   the guest moves it) is the core's.
@@ -59,6 +65,10 @@
  */
 #define BH_HVM_LOW_MEM_END 0xe0000000ull
 #define BH_HVM_FIRMWARE_BASE 0xfffc0000ull
+#define BH_HVM_SPECIAL_BASE 0xfeffe000ull
+#define BH_HVM_SPECIAL_PAGES 2
+#define BH_HVM_STORE_GPA BH_HVM_SPECIAL_BASE
+#define BH_HVM_CONSOLE_GPA (BH_HVM_SPECIAL_BASE + 0x1000)
 
 struct bh_create {
 	char name[64];		/* IN, NUL-terminated */
