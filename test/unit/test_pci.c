@@ -75,6 +75,8 @@ static u32 fake_read(void *ctx, u16 seg, u8 bus, u8 devfn, u16 reg, u8 size)
 	fake_reads++;
 	if (fake_mode == FAKE_ALL_ONES)
 		return 0xffffffff;	/* even above the bytes asked for */
+	if (fake_mode == FAKE_CHAOS && reg == PCI_HEADER_TYPE && size == 1 && check_rnd(&seed) % 4)
+		return (u32)check_rnd(&seed) & 0x81;	/* mostly headers we parse */
 	if (fake_mode == FAKE_CHAOS)
 		return (u32)check_rnd(&seed);
 	v = f ? get(f->cfg + reg, size) : ones;
@@ -750,6 +752,16 @@ static void test_bars(void)
 	CHECK(d->bar[5].type == PCI_BAR_BAD && d->bar[4].type == PCI_BAR_NONE);
 	CHECK(ones_at[PCI_BAR0 / 4 + 6] == 0);	/* nothing past BAR5 */
 
+	/* A 64-bit BAR refused takes its upper half with it; the next is sized. */
+	f = single();
+	fake_bar(f, 0, 0xfe000000, 0x1000, MEM64);
+	put(f->wm + PCI_BAR0 + 4, 0xfffffff0, 4);	/* a hole in the upper half */
+	fake_bar(f, 2, 0xfe100000, 0x1000, MEM32);
+	d = one(&t);
+	CHECK(d->bar[0].type == PCI_BAR_BAD && d->bar[1].type == PCI_BAR_BAD);
+	check_bar(d, 2, PCI_BAR_MEM32, 0xfe100000, 0x1000, false);
+	CHECK(ones_at[PCI_BAR0 / 4 + 1] == 1 && d->flags == PCI_DEV_BAR_BAD);
+
 	/* Only type bits, no address bits: refused. */
 	f = single();
 	put(f->cfg + PCI_BAR0, 0x8, 4);
@@ -1132,10 +1144,200 @@ static void test_filter(void)
 	test_filter_caps(&t);
 }
 
+/* ---- Fuzz: enumeration over random config spaces ---- */
+
+static u32 rnd32(void)
+{
+	return (u32)check_rnd(&seed);
+}
+
+/* A BAR slot: a proper size, a random mask, or nothing. */
+static void fuzz_bar(struct fake_fn *f, int i)
+{
+	u32 r = rnd32();
+
+	switch (r % 4) {
+	case 0:
+		fake_bar(f, i, rnd32() & ~0xfffu, 1ull << (4 + (r >> 8) % 28), (r >> 16) & 0xe);
+		break;
+	case 1:
+		fake_bar(f, i, rnd32() & 0xff00, 1ull << (2 + (r >> 8) % 7), IO);
+		break;
+	case 2:
+		put(f->wm + PCI_BAR0 + 4 * i, rnd32(), 4);
+		break;
+	default:
+		put(f->cfg + PCI_BAR0 + 4 * i, 0, 4);
+		break;
+	}
+}
+
+/* A capability chain of random length, mostly well formed. */
+static void fuzz_caps(struct fake_fn *f)
+{
+	static const u8 ids[] = { PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX, 0x01, 0x10, 0x09 };
+	u8 off = (u8)(0x40 + 4 * (rnd32() % 48));
+
+	f->cfg[PCI_CAP_PTR] = rnd32() % 8 ? off : (u8)rnd32();
+	for (int n = rnd32() % 8; n >= 0; n--) {
+		u8 next = n ? (u8)(0x40 + 4 * (rnd32() % 48)) : 0;
+
+		if (rnd32() % 16 == 0)
+			next = (u8)rnd32();
+		f->cfg[off] = ids[rnd32() % sizeof(ids)];
+		f->cfg[off + 1] = next;
+		off = next;
+		if (!off)
+			break;
+	}
+}
+
+static void fuzz_fn(u8 bus, u8 dev, u8 fn)
+{
+	static const u8 hdrs[] = { 0x00, 0x01, 0x80, 0x81, 0x02 };
+	struct fake_fn *f;
+	u32 r = rnd32();
+
+	if (fake_idx[bus][PCI_DEVFN(dev, fn)] || nfake == FAKE_MAX)
+		return;
+	f = fake_add(bus, dev, fn, r % 8 ? 0x8086 : (u16)(r >> 8), (u16)rnd32(), rnd32(),
+		     r % 5 ? hdrs[(r >> 24) % sizeof(hdrs)] : (u8)(r >> 16));
+	for (int i = PCI_HEADER_END; i < PCI_CFG_SIZE; i += 4)
+		put(f->cfg + i, rnd32(), 4);
+	for (int i = PCI_HEADER_END; i < PCI_CFG_SIZE && r % 3 == 0; i += 4)
+		put(f->wm + i, rnd32(), 4);
+	put(f->cfg + PCI_COMMAND, rnd32(), 2);
+	put(f->cfg + PCI_STATUS, rnd32() % 4 ? PCI_STATUS_CAP_LIST : rnd32(), 2);
+	fuzz_caps(f);
+	for (int i = 0; i < PCI_NR_BARS; i++)
+		fuzz_bar(f, i);
+	if ((f->cfg[PCI_HEADER_TYPE] & 0x7f) == 1) {
+		f->cfg[PCI_SECONDARY_BUS] = (u8)(rnd32() % 4 ? bus + 1 + rnd32() % 3 : rnd32());
+		f->cfg[PCI_SUBORDINATE_BUS] = (u8)(f->cfg[PCI_SECONDARY_BUS] + rnd32() % 3);
+	}
+	f->cfg[PCI_INT_PIN] = (u8)rnd32();
+}
+
+static bool pow2(u64 x)
+{
+	return x && !(x & (x - 1));
+}
+
+static void fuzz_check_dev(const struct pci_dev *d)
+{
+	int nr = d->hdr_type == 0 ? PCI_NR_BARS : d->hdr_type == 1 ? 2 : 0;
+	bool bad = false;
+	u64 caps = 0;
+
+	CHECK(fake_at(d->seg, d->bus, d->devfn) && d->vendor != 0xffff && d->vendor);
+	CHECK(d->nr_caps <= PCI_MAX_CAPS);
+	for (int i = 0; i < d->nr_caps; i++) {
+		CHECK(d->cap_off[i] >= 0x40 && !(d->cap_off[i] & 3));
+		CHECK(!(caps >> (d->cap_off[i] / 4) & 1));
+		caps |= 1ull << (d->cap_off[i] / 4);
+	}
+	CHECK(!d->msi_cap || (d->msi_cap + d->msi_len <= PCI_CFG_SIZE &&
+			      (d->msi_len == 10 || d->msi_len == 14 || d->msi_len == 20 ||
+			       d->msi_len == 24) && (caps >> (d->msi_cap / 4) & 1)));
+	CHECK(!d->msix_cap || (d->msix_cap + PCI_MSIX_LEN <= PCI_CFG_SIZE &&
+			       (caps >> (d->msix_cap / 4) & 1)));
+	for (int i = 0; i < PCI_NR_BARS; i++) {
+		const struct pci_bar *b = &d->bar[i];
+
+		bad |= b->type == PCI_BAR_BAD;
+		CHECK(b->type <= PCI_BAR_BAD && (i < nr || b->type == PCI_BAR_NONE));
+		if (b->type == PCI_BAR_IO)
+			CHECK(pow2(b->size) && b->size >= 4 && b->size <= 256 && !b->prefetch);
+		else if (b->type == PCI_BAR_MEM32)
+			CHECK(pow2(b->size) && b->size >= 16 && b->size <= 0x80000000ull);
+		else if (b->type == PCI_BAR_MEM64)
+			CHECK(pow2(b->size) && b->size >= 16 && i + 1 < nr &&
+			      d->bar[i + 1].type == PCI_BAR_UPPER);
+		else
+			CHECK(b->size == 0);
+		if (b->type == PCI_BAR_UPPER)
+			CHECK(i > 0 && d->bar[i - 1].type == PCI_BAR_MEM64);
+	}
+	CHECK(bad == !!(d->flags & PCI_DEV_BAR_BAD));
+}
+
+/* Random writes through the filter: no rule is ever exceeded. */
+static void fuzz_filter(const struct pci_dev *dev)
+{
+	static const u8 sizes[] = { 1, 2, 4, 3 };
+
+	for (int n = 0; n < 4; n++) {
+		u8 size = sizes[rnd32() % 4];
+		u16 reg = (u16)(rnd32() % 4 ? rnd32() % 0x48 : rnd32() % 0x1004);
+		u32 value = rnd32() % 4 ? rnd32() : 0xffffffff;
+		struct pci_write_decision d;
+		int calls = owns_calls, rc;
+
+		reg &= (u16)~(size - 1);
+		rc = pci_filter_write(dev, &dom_ops, reg, size, value, &d);
+		CHECK(rc == 0 || (rc == -EINVAL && d.verdict == PCI_WRITE_DROP));
+		CHECK(d.verdict <= PCI_WRITE_EMULATE);
+		if (d.verdict == PCI_WRITE_DROP)
+			CHECK(d.why != NULL);
+		if (d.verdict != PCI_WRITE_ALLOW || reg >= PCI_HEADER_END)
+			continue;
+		if (d.bar >= 0) {
+			CHECK(owns_calls == calls + 1 && d.reg >= PCI_BAR0 && d.size == 4);
+		} else {
+			CHECK(d.reg == PCI_COMMAND || d.reg == PCI_COMMAND + 1);
+			CHECK(!(d.mask & ~(0x0407u >> (8 * (d.reg - PCI_COMMAND)))));
+			CHECK(!(d.value & ~d.mask));
+		}
+	}
+}
+
+static void fuzz_once(bool chaos)
+{
+	static struct pci_table t;
+	static u8 before[FAKE_MAX][PCI_CFG_SIZE];
+	int n = 1 + rnd32() % 12;
+
+	fake_reset(PCI_CFG_SIZE);
+	for (int i = 0; i < n; i++) {
+		u32 r = rnd32();
+
+		fuzz_fn((u8)(r % 8 ? r % 4 : r >> 8), (u8)((r >> 16) % 32),
+			(u8)(r % 3 ? 0 : (r >> 24) % 8));
+	}
+	for (int i = 0; i < nfake; i++)
+		memcpy(before[i], fake[i].cfg, PCI_CFG_SIZE);
+	fake_mode = chaos ? FAKE_CHAOS : rnd32() % 8 ? FAKE_CLEAN : FAKE_DIRTY;
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	CHECK(t.count <= PCI_MAX_DEVICES && t.buses >= 1 && t.buses <= 256);
+	CHECK(chaos || (t.overflow == 0 && t.count <= (u32)nfake));
+	for (u32 i = 0; i < t.count; i++) {
+		if (!chaos)
+			fuzz_check_dev(&t.dev[i]);
+		fuzz_filter(&t.dev[i]);
+		for (u32 j = 0; j < i; j++)
+			CHECK(t.dev[i].bus != t.dev[j].bus || t.dev[i].devfn != t.dev[j].devfn);
+	}
+	/* Under chaos the command register read back is not the one held. */
+	CHECK(chaos || decode_violations == 0);
+	if (getenv("PCI_FUZZ_STATS") && chaos)
+		fprintf(stderr, "chaos: %u functions (+%u), %u buses, %u refused, %ld reads\n",
+			t.count, t.overflow, t.buses, t.refused, fake_reads);
+	for (int i = 0; i < nfake && !chaos; i++)
+		CHECK(!memcmp(before[i], fake[i].cfg, PCI_CFG_SIZE));
+}
+
+static void test_fuzz(int iterations)
+{
+	for (int i = 0; i < iterations; i++)
+		fuzz_once(false);
+	/* Every read random: a different device at each look. */
+	for (int i = 0; i < iterations / 1000; i++)
+		fuzz_once(true);
+}
+
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
 	test_addresses();
 	test_mcfg();
 	test_q35();
@@ -1144,6 +1346,7 @@ int main(int argc, char **argv)
 	test_bars();
 	test_sbdf();
 	test_filter();
+	test_fuzz(argc > 1 ? atoi(argv[1]) : 100000);
 	CHECK_DONE("pci");
 	return 0;
 }
