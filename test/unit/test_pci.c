@@ -1320,9 +1320,6 @@ static void fuzz_once(bool chaos)
 	}
 	/* Under chaos the command register read back is not the one held. */
 	CHECK(chaos || decode_violations == 0);
-	if (getenv("PCI_FUZZ_STATS") && chaos)
-		fprintf(stderr, "chaos: %u functions (+%u), %u buses, %u refused, %ld reads\n",
-			t.count, t.overflow, t.buses, t.refused, fake_reads);
 	for (int i = 0; i < nfake && !chaos; i++)
 		CHECK(!memcmp(before[i], fake[i].cfg, PCI_CFG_SIZE));
 }

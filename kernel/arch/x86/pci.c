@@ -326,9 +326,10 @@ static void bus_push(struct bus_walk *w, u8 bus, u8 hi)
 	w->hi[w->depth++] = hi;
 }
 
-/* A bridge's buses must lie strictly below it and inside its parent's
- * range; one pointing at itself, at bus 0 or at a bus already walked is
- * refused. An unconfigured bridge (secondary 0) is skipped quietly. */
+/* A bridge's buses are numbered above its own bus and inside its parent's
+ * range (PCI-PCI Bridge 1.2 §3.2, bus numbers); one pointing at itself, at bus 0
+ * or at a bus already walked is refused. An unconfigured bridge (both
+ * numbers 0) is skipped quietly. */
 static void bridge_follow(struct pci_table *t, struct bus_walk *w, const struct pci_dev *d,
 			  u8 hi)
 {
