@@ -59,15 +59,15 @@ static void amdvi_cmd(struct amdvi_cmd *c, unsigned op, u32 w0, u32 w1, u32 w2, 
 	c->w[3] = w3;
 }
 
-/* §2.4.2 */
+/* §2.4: INVALIDATE_DEVTAB_ENTRY */
 void amdvi_cmd_inv_devtab(struct amdvi_cmd *c, u16 devid)
 {
 	amdvi_cmd(c, AMDVI_CMD_INVALIDATE_DEVTAB_ENTRY, devid, 0, 0, 0);
 }
 
-/* §2.4.3: S (bit 0 of word 2) makes the address a range whose size is
- * encoded by its lowest clear bit; PDE (bit 1) drops cached directory
- * entries too. */
+/* §2.4 INVALIDATE_IOMMU_PAGES: S (bit 0 of word 2) makes the address a
+ * range whose size is encoded by its lowest clear bit; PDE (bit 1) drops
+ * cached directory entries too. */
 int amdvi_cmd_inv_pages(struct amdvi_cmd *c, u16 domid, u64 dma, bool all)
 {
 	u64 a = all ? AMDVI_INV_ALL_ADDR : dma;
@@ -79,7 +79,7 @@ int amdvi_cmd_inv_pages(struct amdvi_cmd *c, u16 domid, u64 dma, bool all)
 	return 0;
 }
 
-/* §2.4.1: store address bits 51:3 in words 0-1, data in words 2-3. */
+/* §2.4 COMPLETION_WAIT: store address bits 51:3 in words 0-1, data in words 2-3. */
 int amdvi_cmd_completion_wait(struct amdvi_cmd *c, u64 store, u64 data)
 {
 	if (store & 7 || store >> 52)
@@ -89,7 +89,7 @@ int amdvi_cmd_completion_wait(struct amdvi_cmd *c, u64 store, u64 data)
 	return 0;
 }
 
-/* §2.4.8 (needs EFR.IASup). */
+/* §2.4 INVALIDATE_IOMMU_ALL (needs EFR.IASup). */
 void amdvi_cmd_inv_all(struct amdvi_cmd *c)
 {
 	amdvi_cmd(c, AMDVI_CMD_INVALIDATE_IOMMU_ALL, 0, 0, 0, 0);
@@ -100,7 +100,7 @@ unsigned amdvi_event_code(const u32 ev[4])
 	return ev[1] >> 28;
 }
 
-/* §2.5.3 IO_PAGE_FAULT: DeviceID in bits 15:0, DomainID (PASID[15:0] when
+/* §2.5 IO_PAGE_FAULT: DeviceID in bits 15:0, DomainID (PASID[15:0] when
  * GN) in 47:32, flags in 59:48, address in 127:64. */
 int amdvi_event_page_fault(const u32 ev[4], struct amdvi_fault *f)
 {

@@ -2,7 +2,7 @@
  * AMD-Vi (AMD I/O Virtualization Technology (IOMMU) Specification 48882,
  * rev 3.x): the I/O page-table format (§2.2.3) for the shared walker in
  * iommu_pt.h, device table entries (§2.2.2), command-buffer entries (§2.4)
- * and the IO_PAGE_FAULT event (§2.5.3). Builders only: the caller owns the
+ * and the IO_PAGE_FAULT event (§2.5). Builders only: the caller owns the
  * device table, the command buffer and the event log, and serializes its
  * writes to them.
  */
@@ -11,7 +11,7 @@
 
 #include "iommu_pt.h"
 
-/* I/O page-table entry bits (§2.2.3, Figures 8-9). */
+/* I/O page-table entry bits (§2.2.3). */
 #define AMDVI_PTE_PR (1ull << 0)
 #define AMDVI_PTE_NEXT_SHIFT 9		/* Next Level, bits 11:9: 0 in a 4 KiB leaf */
 #define AMDVI_PTE_FC (1ull << 60)	/* force coherent: the DMA snoops */
@@ -23,7 +23,7 @@ extern const struct iommu_pt_format amdvi_pt_format;
 /* iommu_pt_init with the AMD-Vi format; then use iommu_pt_map and the rest. */
 int amdvi_pt_init(struct iommu_pt *pt, const struct iommu_pt_ops *ops, u64 max_tables);
 
-/* Device table entry, 256 bits (§2.2.2.1, Table 7); q[0] holds bits 63:0. */
+/* Device table entry, 256 bits (§2.2.2); q[0] holds bits 63:0. */
 #define AMDVI_DTE_V (1ull << 0)
 #define AMDVI_DTE_TV (1ull << 1)
 #define AMDVI_DTE_MODE_SHIFT 9
@@ -74,7 +74,7 @@ void amdvi_cmd_inv_all(struct amdvi_cmd *c);
 
 /* Event-log entry, 128 bits (§2.5): code in bits 63:60. */
 #define AMDVI_EVENT_IO_PAGE_FAULT 0x2u
-/* IO_PAGE_FAULT flags (§2.5.3, bits 59:48 of the entry, here from bit 0). */
+/* IO_PAGE_FAULT flags (§2.5, bits 59:48 of the entry, here from bit 0). */
 #define AMDVI_PF_GN (1u << 0)	/* guest (PASID) request: domid is a PASID */
 #define AMDVI_PF_NX (1u << 1)
 #define AMDVI_PF_US (1u << 2)

@@ -8,10 +8,10 @@
  *
  * Unmap never frees a table: the IOMMU may keep a table's address in its
  * page-directory caches until the owner has invalidated them (AMD IOMMU
- * 3.x §2.2.7, VT-d 3.x §6.2.4), so tables live until iommu_pt_teardown,
- * which the owner calls only after the root is unhooked from every
- * device-table or context entry and that change is flushed. Growth is
- * bounded by the pool (max_tables), as for p2m.h.
+ * 3.x §2.2, VT-d 3.x §6.2: paging-structure caches), so tables live
+ * until iommu_pt_teardown, which the owner calls only after the root is
+ * unhooked from every device-table or context entry and that change is
+ * flushed. Growth is bounded by the pool (max_tables), as for p2m.h.
  *
  * Threading: the caller serializes map, unmap and teardown; the IOMMU (and
  * iommu_pt_lookup) may walk at any time and only ever sees zeroed tables
