@@ -160,6 +160,9 @@ for a in $("$BB" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$R/bin/$a"
 done
 install -m 755 "$SRC/init" "$R/init"
+mkdir -p "$R/sbin"
+install -m 755 "$SRC/pv-control" "$R/sbin/poweroff"
+ln -s poweroff "$R/sbin/reboot"
 # iotime: our own freestanding port-read timer (no libc), the bench's
 # forwarded port-I/O round trip.
 gcc -static -nostdlib -O2 -fno-pie -no-pie -ffreestanding -fno-stack-protector \

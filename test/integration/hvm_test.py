@@ -12,9 +12,11 @@ Scenarios (--scenario), QEMU (SVM/NPT) unless named:
              volume booted alone by GRUB from the disk
   lifecycle  xl reboot -F (ACPI reset: on_reboot="restart" re-creates it,
              new domid, same name); a port nothing claims logged by the
-             device model while the guest carries on; xl shutdown -F (the
-             power button) of a live guest waiting for it (button.cfg): it
-             sees the press and powers off, it and its -dm gone; xl destroy
+             device model while the guest carries on; xl trigger NAME power
+             (the ACPI power button) of a live guest waiting for it
+             (button.cfg): it sees the press and powers off, it and its -dm
+             gone; xl shutdown -F of it again, which its PV drivers take
+             (control/shutdown, /sbin/poweroff); xl destroy
              NAME-dm mid-boot: the guest goes with "device model ... died"
   cycles     N create/destroy cycles of a 32 MiB SeaBIOS-only guest;
              free_memory equal before and after
@@ -219,29 +221,51 @@ def scenario_install(c, args):
     memory_back(c, before, "install, disk boot and zfs destroy")
 
 
-def scenario_button(c, args):
+def button_guest(c, args):
+    """button.cfg's guest, up and waiting on its power button, console detached."""
     t = time.time()
     create_attached(c, "/etc/xen/button.cfg", "button")
     c.markers([SEABIOS, CD_BOOT, LINUX,
                ("the live marker", r"BULKHEAD-LIVE: " + KVER + r" cpus=2\b"),
+               PV_DISK,
                ("the disk test left to the button disk", r"BULKHEAD-DISK-RW: skipped"),
                ("the live run finished", r"BULKHEAD-LIVE-DONE"),
                ("the guest waiting for the power button", r"BULKHEAD-BUTTON: armed[^\n]*")],
               args.guest_timeout, t)
     c.detach()
-    expect(row(c.run("xl list"), "button"), "button is gone before the power button was pressed")
-    out = c.run("xl shutdown -F button", 60)
-    expect("ACPI power button event" in out, f"xl shutdown -F said {out!r}")
-    pressed = time.time()
+    expect(row(c.run("xl list"), "button"), "button is gone before anything was sent to it")
+
+
+def button_gone(c, cmd, after_armed, what):
+    """Runs cmd, waits for button and button-dm to go, checks the console log:
+    the last 'armed' is followed by after_armed (a regex)."""
+    out = c.run(cmd, 60)
+    sent = time.time()
     wait_gone(c, ["button", "button-dm"], 60)
     log = c.run("cat /var/log/xen/console/guest-button.log", 60)
-    m = re.search(r"BULKHEAD-BUTTON: armed[^\n]*\n(?s:.*?)BULKHEAD-BUTTON: pressed", log)
+    last = log.rfind("BULKHEAD-BUTTON: armed")
     bad = GUEST_FAIL.search(log)
     expect(not bad, f"the button guest said {bad.group(0) if bad else ''!r}")
-    expect(m, "the button guest went after xl shutdown -F without 'BULKHEAD-BUTTON: pressed' "
-           "in its console log (guest-button.log)")
-    print(f"  power button: 'BULKHEAD-BUTTON: pressed', guest and button-dm gone "
-          f"{time.time() - pressed:.1f} s after xl shutdown -F")
+    expect(last >= 0 and re.search(after_armed, log[last:]),
+           f"the button guest went after {cmd} without {after_armed!r} after 'armed' in its "
+           f"console log (guest-button.log); {cmd} said {out!r}")
+    print(f"  {what}: guest and button-dm gone {time.time() - sent:.1f} s after {cmd}")
+    return out
+
+
+def scenario_button(c, args):
+    # The ACPI power button, whatever the guest's PV drivers offer.
+    button_guest(c, args)
+    out = button_gone(c, "xl trigger button power", r"BULKHEAD-BUTTON: pressed",
+                      "ACPI power button ('BULKHEAD-BUTTON: pressed')")
+    expect(not out.strip(), f"xl trigger said {out!r}")
+    # xl shutdown -F: the guest's PV drivers are up (its own xenstore ring,
+    # control/feature-poweroff), so xl takes the PV path as upstream does:
+    # control/shutdown = poweroff, Linux runs /sbin/poweroff, no button press.
+    button_guest(c, args)
+    out = button_gone(c, "xl shutdown -F button", r"BULKHEAD-PV-CONTROL: poweroff",
+                      "PV control shutdown ('BULKHEAD-PV-CONTROL: poweroff')")
+    expect("ACPI" not in out, f"xl shutdown -F fell back to ACPI on a PV guest: {out!r}")
 
 
 def scenario_lifecycle(c, args):
@@ -276,12 +300,13 @@ def scenario_lifecycle(c, args):
            "live or live-dm gone after the unclaimed accesses")
     c.run("xl destroy live", 60)
     wait_gone(c, ["live", "live-dm"])
-    # 3. The power button (xl shutdown -F): the device model sets PWRBTN_STS
-    # and raises the SCI. button.cfg's disk makes the live ISO's init, once
-    # its run is done, load button.ko and wait on the "Power Button" input
-    # device instead of powering off; the press must reach it and the guest
-    # power off (on_poweroff=destroy). Its console is detached for xl
-    # shutdown, so "pressed" is read from its console log.
+    # 3. The power button (xl trigger NAME power): the device model sets
+    # PWRBTN_STS and raises the SCI. button.cfg's disk makes the live ISO's
+    # init, once its run is done, load button.ko and wait on the "Power
+    # Button" input device instead of powering off; the press must reach it
+    # and the guest power off (on_poweroff=destroy). Then xl shutdown -F of
+    # the same guest again, which its PV drivers take. Its console is
+    # detached for xl, so the markers are read from its console log.
     scenario_button(c, args)
     # 4. The device model destroyed under a booting guest.
     create_attached(c, "/etc/xen/live.cfg", "live")

@@ -586,6 +586,20 @@ static void test_hvm_shutdown(void)
 	CHECK(xl("shutdown linux") == 0 && err_is(""));
 	CHECK(!strcmp(xs_value("/local/domain/1/control/shutdown"), "poweroff"));
 	CHECK(xl("help reboot") == 0 && strstr(F.out, "-F             fallback to ACPI reset"));
+	/* xl trigger: the ACPI event whatever the PV drivers offer. */
+	CHECK(xl("trigger linux reset") == 0 && err_is(""));
+	CHECK(!strcmp(xs_value("/local/domain/0/device-model/1/command"), "reset"));
+	CHECK(xl("trigger 1 power 0") == 0 && err_is(""));
+	CHECK(!strcmp(xs_value("/local/domain/0/device-model/1/command"), "power-button"));
+	CHECK(xl("trigger linux nmi") == 1 &&
+	      err_is("trigger 'nmi' is not supported yet (power and reset are)\n"));
+	CHECK(xl("trigger linux bogus") == 1 && err_is("Invalid trigger \"bogus\"\n"));
+	CHECK(xl("trigger linux power 1") == 1 &&
+	      err_is("trigger: only vCPU 0 takes ACPI events\n"));
+	CHECK(xl("trigger Domain-0 power") == 1 &&
+	      err_is("trigger: domain 0 is not an HVM guest\n"));
+	CHECK(xl("trigger nosuch power") == 1);
+	CHECK(!strcmp(xs_value("/local/domain/0/device-model/1/command"), "power-button"));
 	CHECK(xl("destroy linux") == 0 && nothing_left());
 }
 

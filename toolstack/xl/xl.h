@@ -148,6 +148,7 @@ int xl_cmd_vcpu_list(struct xl *x, const struct xl_args *a);
 int xl_cmd_destroy(struct xl *x, const struct xl_args *a);
 int xl_cmd_shutdown(struct xl *x, const struct xl_args *a);
 int xl_cmd_reboot(struct xl *x, const struct xl_args *a);
+int xl_cmd_trigger(struct xl *x, const struct xl_args *a);
 int xl_cmd_pause(struct xl *x, const struct xl_args *a);
 int xl_cmd_unpause(struct xl *x, const struct xl_args *a);
 int xl_cmd_rename(struct xl *x, const struct xl_args *a);

@@ -60,6 +60,9 @@ const struct xl_cmd xl_cmds[] = {
 	  "[options] <Domain>", "Ask a domain to shut down",
 	  "-F             fallback to ACPI power event for HVM guests with no PV drivers\n"
 	  "-w, --wait     wait until the domain has shut down or is gone" },
+	{ "trigger", xl_cmd_trigger, NULL, 2, 3, false, true,
+	  "<Domain> <nmi|reset|init|power|sleep|s3resume> [<VCPU>]",
+	  "Send a trigger to a domain", "Bulkhead's device model takes power and reset." },
 	{ "unpause", xl_cmd_unpause, NULL, 1, 1, false, true,
 	  "<Domain>", "Resume the execution of a paused domain", NULL },
 	{ "uptime", xl_cmd_uptime, NULL, 0, -1, true, false,

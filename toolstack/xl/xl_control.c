@@ -90,6 +90,20 @@ int xl_cmd_reboot(struct xl *x, const struct xl_args *a)
 	return shutdown_with(x, a, SHUTDOWN_reboot, "reboot");
 }
 
+int xl_cmd_trigger(struct xl *x, const struct xl_args *a)
+{
+	struct bh_dominfo d;
+	int rc = xl_find_domain(x, a->pos[0], &d);
+
+	if (rc)
+		return rc;
+	if (a->n > 2 && strcmp(a->pos[2], "0"))
+		return xl_fail(x, XL_FAIL, "trigger: only vCPU 0 takes ACPI events\n");
+	if (xl_hvm_dm_of(d.domid) < 0)
+		return xl_fail(x, XL_FAIL, "trigger: domain %u is not an HVM guest\n", d.domid);
+	return xl_hvm_trigger(x, d.domid, a->pos[1]);
+}
+
 static int pause_with(struct xl *x, const struct xl_args *a, bool pause)
 {
 	struct bh_dominfo d;

@@ -86,5 +86,7 @@ int xl_hvm_reap(struct xl *x);
 /* shutdown / reboot of a tracked guest (reason SHUTDOWN_poweroff/_reboot);
  * fallback: -F. A status. */
 int xl_hvm_shutdown(struct xl *x, uint16_t guest, uint32_t reason, bool fallback);
+/* xl trigger GUEST power|reset: the ACPI power button or reset, always. */
+int xl_hvm_trigger(struct xl *x, uint16_t guest, const char *trigger);
 
 #endif

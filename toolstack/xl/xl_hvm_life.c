@@ -239,6 +239,16 @@ static int no_pv(struct xl *x, bool reboot)
 		       ERROR_NOPARAVIRT);
 }
 
+/* Asks guest's device model to do cmd (device-model/G/command). */
+static int dm_command(struct xl *x, uint16_t guest, const char *cmd)
+{
+	const struct xl_backend *be = x->be;
+	char path[96];
+
+	snprintf(path, sizeof(path), "/local/domain/0/device-model/%u/command", guest);
+	return be->xs_write ? be->xs_write(be->ctx, path, cmd) : -XL_ENOSYS;
+}
+
 int xl_hvm_shutdown(struct xl *x, uint16_t guest, uint32_t reason, bool fallback)
 {
 	const struct xl_backend *be = x->be;
@@ -258,8 +268,26 @@ int xl_hvm_shutdown(struct xl *x, uint16_t guest, uint32_t reason, bool fallback
 		return no_pv(x, reboot);
 	xl_fail(x, 0, "PV control interface not available: sending ACPI %s event.\n",
 		reboot ? "reset button" : "power button");
-	snprintf(path, sizeof(path), "/local/domain/0/device-model/%u/command", guest);
-	rc = be->xs_write ? be->xs_write(be->ctx, path, reboot ? "reset" : "power-button")
-			  : -XL_ENOSYS;
+	rc = dm_command(x, guest, reboot ? "reset" : "power-button");
 	return rc ? xl_fail_rc(x, reboot ? "reboot" : "shutdown", rc) : XL_OK;
+}
+
+/* xl trigger (xl.1: nmi, reset, init, power, sleep, s3resume): the ACPI
+ * events the device model raises whatever the guest's PV drivers say. */
+int xl_hvm_trigger(struct xl *x, uint16_t guest, const char *trigger)
+{
+	static const char *const known[] = { "nmi", "init", "sleep", "s3resume" };
+	const char *cmd = !strcmp(trigger, "power") ? "power-button"
+			  : !strcmp(trigger, "reset") ? "reset" : NULL;
+	int rc;
+
+	if (!cmd) {
+		for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(trigger, known[i]))
+				return xl_fail(x, XL_FAIL, "trigger '%s' is not supported yet "
+					       "(power and reset are)\n", trigger);
+		return xl_fail(x, XL_FAIL, "Invalid trigger \"%s\"\n", trigger);
+	}
+	rc = dm_command(x, guest, cmd);
+	return rc ? xl_fail_rc(x, "trigger", rc) : XL_OK;
 }
