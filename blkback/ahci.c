@@ -33,7 +33,7 @@ _Static_assert(offsetof(struct ahci_cmd_table, prdt) == 0x80, "PRDT at 80h (§4.
 #define FIS_DWORDS 5u			/* CFL of a Register H2D FIS */
 #define SECTOR 512u
 
-enum dir { DIR_NONE, DIR_IN, DIR_OUT, DIR_BAD };
+enum dir { DIR_NONE, DIR_IN, DIR_OUT };
 
 static uint32_t slot_mask(unsigned n)
 {
@@ -131,16 +131,10 @@ bool ahci_ssts_present(uint32_t ssts)
 
 enum ahci_class ahci_sig_class(uint32_t sig)
 {
-	switch (sig) {
-	case AHCI_SIG_ATA:
-		return AHCI_DEV_ATA;
-	case AHCI_SIG_ATAPI:
-		return AHCI_DEV_ATAPI;
-	case ALL_ONES:		/* no signature FIS yet */
+	if (sig == ALL_ONES)		/* no signature FIS yet */
 		return AHCI_DEV_NONE;
-	default:
-		return AHCI_DEV_OTHER;
-	}
+	return sig == AHCI_SIG_ATA ? AHCI_DEV_ATA : sig == AHCI_SIG_ATAPI ? AHCI_DEV_ATAPI
+									: AHCI_DEV_OTHER;
 }
 
 int ahci_port_init(struct ahci_port *p, const struct ahci_ops *ops, unsigned n, uint32_t cap,
@@ -459,46 +453,36 @@ int ahci_slot_free(struct ahci_port *p, unsigned slot)
 	return 0;
 }
 
-static enum dir cmd_dir(uint8_t command)
-{
-	switch (command) {
-	case ATA_CMD_IDENTIFY:
-	case ATA_CMD_READ_DMA_EXT:
-	case ATA_CMD_READ_DMA:
-		return DIR_IN;
-	case ATA_CMD_WRITE_DMA_EXT:
-	case ATA_CMD_WRITE_DMA:
-	case ATA_CMD_DSM:
-		return DIR_OUT;
-	case ATA_CMD_FLUSH:
-	case ATA_CMD_FLUSH_EXT:
-		return DIR_NONE;
-	default:
-		return DIR_BAD;
-	}
-}
+/* The commands we build: their data direction and what their COUNT counts. */
+enum count { CNT_NONE, CNT_PAGE, CNT_LBA28, CNT_LBA48, CNT_BLOCKS };
+static const struct {
+	uint8_t command, dir, count;
+} commands[] = {
+	{ ATA_CMD_IDENTIFY, DIR_IN, CNT_PAGE },
+	{ ATA_CMD_READ_DMA_EXT, DIR_IN, CNT_LBA48 },
+	{ ATA_CMD_READ_DMA, DIR_IN, CNT_LBA28 },
+	{ ATA_CMD_WRITE_DMA_EXT, DIR_OUT, CNT_LBA48 },
+	{ ATA_CMD_WRITE_DMA, DIR_OUT, CNT_LBA28 },
+	{ ATA_CMD_DSM, DIR_OUT, CNT_BLOCKS },
+	{ ATA_CMD_FLUSH, DIR_NONE, CNT_NONE },
+	{ ATA_CMD_FLUSH_EXT, DIR_NONE, CNT_NONE },
+};
 
 /* The bytes the device will move for this FIS: the PRDT must cover exactly that. */
-static bool length_ok(const struct ahci_port *p, const struct ahci_fis_h2d *f, uint32_t bytes)
+static bool length_ok(const struct ahci_port *p, unsigned kind, const struct ahci_fis_h2d *f,
+		      uint32_t bytes)
 {
 	uint32_t count = f->count_lo | (uint32_t)f->count_hi << 8;
 
-	switch (f->command) {
-	case ATA_CMD_IDENTIFY:
-		return bytes == SECTOR;
-	case ATA_CMD_DSM:
+	if (kind == CNT_NONE || kind == CNT_PAGE)
+		return bytes == (kind == CNT_PAGE ? SECTOR : 0);
+	if (kind == CNT_BLOCKS)
 		return count && bytes == count * SECTOR;
-	case ATA_CMD_READ_DMA:
-	case ATA_CMD_WRITE_DMA:
+	/* A count of 0 is 256 sectors (28-bit) or 65536 (EXT). */
+	if (kind == CNT_LBA28)
 		count = f->count_lo ? f->count_lo : 256;
-		break;
-	case ATA_CMD_READ_DMA_EXT:
-	case ATA_CMD_WRITE_DMA_EXT:
-		count = count ? count : 65536;
-		break;
-	default:
-		return bytes == 0;
-	}
+	else if (!count)
+		count = 65536;
 	if (p->sector_size)
 		return (uint64_t)count * p->sector_size == bytes;
 	return bytes % SECTOR == 0;
@@ -508,7 +492,7 @@ int ahci_cmd_prepare(struct ahci_port *p, unsigned slot, struct ahci_cmd_table *
 		     uint64_t t_phys, unsigned prdt_cap, const struct ahci_fis_h2d *fis,
 		     const struct ahci_seg *seg, unsigned nseg)
 {
-	enum dir dir = fis ? cmd_dir(fis->command) : DIR_BAD;
+	unsigned c = 0, nc = sizeof(commands) / sizeof(commands[0]);
 	struct ahci_cmd_hdr h;
 	uint32_t bytes = 0;
 	int n = 0;
@@ -517,16 +501,19 @@ int ahci_cmd_prepare(struct ahci_port *p, unsigned slot, struct ahci_cmd_table *
 		return -EIO;
 	if (slot >= p->nslots || !(p->allocated >> slot & 1) || (p->issued >> slot & 1) || !t)
 		return fail(p, -EINVAL, "slot not allocated, or issued");
-	if (dir == DIR_BAD || fis->type != AHCI_FIS_H2D || !(fis->flags & AHCI_FIS_C) ||
-	    (dir == DIR_NONE) != (nseg == 0))
+	while (fis && c < nc && commands[c].command != fis->command)
+		c++;
+	if (c == nc || !fis || fis->type != AHCI_FIS_H2D || !(fis->flags & AHCI_FIS_C) ||
+	    (commands[c].dir == DIR_NONE) != (nseg == 0))
 		return fail(p, -EINVAL, "not a command we build");
 	if (nseg)
 		n = ahci_prdt_build(t->prdt, prdt_cap, seg, nseg, p->addr64, false, &bytes);
 	if (n < 0)
 		return fail(p, n, "bad data segments");
-	if (!length_ok(p, fis, bytes))
+	if (!length_ok(p, commands[c].count, fis, bytes))
 		return fail(p, -EINVAL, "data length does not match the command");
-	if (ahci_cmd_header(&h, FIS_DWORDS, dir == DIR_OUT, false, (unsigned)n, t_phys, p->addr64))
+	if (ahci_cmd_header(&h, FIS_DWORDS, commands[c].dir == DIR_OUT, false, (unsigned)n, t_phys,
+			    p->addr64))
 		return fail(p, -EINVAL, "bad command table address");
 	memset(t, 0, sizeof(*t));
 	memcpy(t->cfis, fis, sizeof(*fis));

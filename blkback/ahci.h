@@ -232,7 +232,8 @@ struct ahci_done {
 };
 
 /* HBA (§10.1.2, §10.4.3). Return 0, -EIO (all ones: the HBA is gone, or AE
- * will not stick) or -ETIMEDOUT (GHC.HR still set after 1 s). */
+ * will not stick) or -ETIMEDOUT (GHC.HR still set after 1 s). A reset
+ * returns every port to idle: set ports up again after it. */
 void ahci_cap_decode(uint32_t cap, struct ahci_cap *c);
 int ahci_hba_enable(const struct ahci_ops *ops);
 int ahci_hba_reset(const struct ahci_ops *ops);
@@ -260,7 +261,9 @@ int ahci_port_stop(struct ahci_port *p, bool fis);
  * unless FIS receive already runs on our area, wait up to ready_ms for a
  * present device with BSY and DRQ clear, then write PxIE = ie, set ST and
  * wait for CR. Clears the needs-reset latch. -EBUSY (engine running, or FIS
- * receive on someone else's area), -ENODEV (no device), -ETIMEDOUT, -EIO.
+ * receive on someone else's area: take a port over from firmware with
+ * ahci_port_stop(p, true) first), -ENODEV (no device), -ETIMEDOUT, -EIO.
+ * May be called again after -ENODEV/-ETIMEDOUT: FIS receive stays on.
  */
 int ahci_port_start(struct ahci_port *p, uint32_t ie, uint32_t ready_ms);
 /* COMRESET through PxSCTL.DET with the engine stopped (§10.4.2), then wait

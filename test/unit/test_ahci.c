@@ -376,6 +376,7 @@ static void test_regs(void)
 	CHECK(ahci_ssts_present(0x113) && ahci_ssts_present(0x123) && ahci_ssts_present(0x103));
 	CHECK(!ahci_ssts_present(0x111) && !ahci_ssts_present(0x613) && !ahci_ssts_present(0x213));
 	CHECK(!ahci_ssts_present(0) && !ahci_ssts_present(0x104) && !ahci_ssts_present(0xffffffff));
+	CHECK(!ahci_ssts_present(0x013));	/* IPM 0: not established */
 	CHECK(ahci_sig_class(0x00000101) == AHCI_DEV_ATA && ahci_sig_class(0xeb140101) == AHCI_DEV_ATAPI);
 	CHECK(ahci_sig_class(0xc33c0101) == AHCI_DEV_OTHER && ahci_sig_class(0x96690101) == AHCI_DEV_OTHER);
 	CHECK(ahci_sig_class(0xffffffff) == AHCI_DEV_NONE);
@@ -506,6 +507,12 @@ static void test_stuck(void)
 	CHECK(strcmp(p.why, "PxCMD.CR stays set") == 0);
 	CHECK((PREG(AHCI_PxCMD) & (AHCI_CMD_ST | AHCI_CMD_FRE)) == AHCI_CMD_FRE);
 	CHECK(ahci_port_start(&p, 0, 10) == -EBUSY && ahci_port_comreset(&p) == -EBUSY);
+	/* ST already clear but CR still set: FRE waits for CR all the same. */
+	port_setup(&p, 32);
+	PREG(AHCI_PxCMD) = AHCI_CMD_FRE | AHCI_CMD_FR | AHCI_CMD_CR;
+	fk.cr_left = 10;
+	CHECK(ahci_port_stop(&p, true) == 0 && fk.waits >= 10);
+	CHECK(fk.nlog == 2 && !(fk.log[1].cmd & AHCI_CMD_CR) && !(fk.log[1].val & AHCI_CMD_FRE));
 	/* FR never follows FRE. */
 	port_setup(&p, 32);
 	fk.fr_stuck = true;
@@ -883,6 +890,7 @@ static void test_prepare(void)
 	CHECK(p.list[0].dw0 == 5 && p.list[0].ctba == (uint32_t)t && p.expect[0] == 0);
 	/* Writes set W; a TRIM is data out with count blocks of ranges. */
 	CHECK(ahci_fis_rw(&f, true, 0, 8, true) == 0);
+	CHECK(ahci_slot_free(&p, 0) == 0 && ahci_slot_alloc(&p) == 0);
 	CHECK(ahci_cmd_prepare(&p, 1, tables[1], phys(tables[1]), TABLE_CAP, &f, &seg, 1) == 0);
 	CHECK(p.list[1].dw0 == (1u << 16 | AHCI_HDR_W | 5) && p.expect[1] == 4096);
 	CHECK(memcmp(tables[1]->cfis, &f, 20) == 0 && tables[1]->cfis[20] == 0);
@@ -891,9 +899,23 @@ static void test_prepare(void)
 	CHECK(p.list[2].dw0 & AHCI_HDR_W);
 	CHECK(ahci_fis_trim(&f, 7) == 0);
 	CHECK(ahci_cmd_prepare(&p, 2, tables[2], phys(tables[2]), TABLE_CAP, &f, &seg, 1) == -EINVAL);
+	/* The largest transfers: 65536 and 256 sectors encode their count as 0. */
+	{
+		struct ahci_seg big = { 0x10000000, 32u << 20 };
+
+		CHECK(ahci_fis_rw(&f, false, 0, 65536, true) == 0);
+		CHECK(ahci_cmd_prepare(&p, 3, tables[3], phys(tables[3]), TABLE_CAP, &f, &big, 1) == 0);
+		CHECK(p.list[3].dw0 >> 16 == 8 && p.expect[3] == 32u << 20);
+		big.len = 128u << 10;
+		CHECK(ahci_fis_rw(&f, false, 0, 256, false) == 0);
+		CHECK(ahci_cmd_prepare(&p, 3, tables[3], phys(tables[3]), TABLE_CAP, &f, &big, 1) == 0);
+		big.len -= 512;
+		CHECK(ahci_cmd_prepare(&p, 3, tables[3], phys(tables[3]), TABLE_CAP, &f, &big, 1) == -EINVAL);
+	}
 	/* Not started: nothing is issued. */
 	CHECK(ahci_slot_issue(&p, 1) == -EIO && strcmp(p.why, "port not started") == 0);
 	CHECK(ahci_port_start(&p, 0, 10) == 0 && ahci_slot_issue(&p, 1) == 0);
+	CHECK(ahci_slot_issue(&p, 0) == -EINVAL && PREG(AHCI_PxCI) == 2);	/* 0 not prepared */
 	CHECK(ahci_port_stop(&p, false) == -EBUSY);
 }
 
@@ -1068,6 +1090,18 @@ static void test_identify(void)
 	set_word(b, 118, 1);		/* 65536 words: 128 KiB */
 	seal(b);
 	CHECK(parse(b, &id) == -EINVAL);
+	/* 2^8 logical per physical; word 105 0 (not reported) means 1 block;
+	 * strings that fill their words. */
+	good_page(b, 1000);
+	set_word(b, 106, 0x6008);
+	set_word(b, 105, 0);
+	set_string(b, 10, 10, "ABCDEFGHIJKLMNOPQRST");
+	set_string(b, 23, 4, "12345678");
+	set_string(b, 27, 20, "0123456789012345678901234567890123456789");
+	seal(b);
+	CHECK(parse(b, &id) == 0 && id.phys_sector_size == 512u << 8 && id.trim_blocks == 1);
+	CHECK(strcmp(id.serial, "ABCDEFGHIJKLMNOPQRST") == 0 && strcmp(id.firmware, "12345678") == 0);
+	CHECK(strcmp(id.model, "0123456789012345678901234567890123456789") == 0);
 	/* 28-bit only: word 83 without bit 10, sectors from words 60-61. */
 	good_page(b, 0);
 	set_word(b, 83, 0x5000);
