@@ -9,6 +9,7 @@
 #define PUBLIC_BULKHEAD_H
 
 #include "xen.h"
+#include "pci.h"
 
 /* Xen's domctl number, with Bulkhead's own structure and commands. */
 #define __HYPERVISOR_bulkhead_domctl 36
@@ -30,6 +31,9 @@
 #define BH_DOMCTL_vcpu_list 14		/* domid, u.vcpus */
 #define BH_DOMCTL_set_name 15		/* domid, u.create.name (rename) */
 #define BH_DOMCTL_set_dm 16		/* domid = an HVM guest, u.set_dm: its device model */
+#define BH_DOMCTL_pci_list 17		/* u.pci_list (public/pci.h) */
+#define BH_DOMCTL_pci_assign 18		/* domid, u.pci (public/pci.h) */
+#define BH_DOMCTL_pci_deassign 19	/* domid, u.pci */
 
 /* Domain flags (struct bh_dominfo.flags). */
 #define BH_DOMINF_running (1u << 0)	/* some vCPU on a pCPU right now */
@@ -178,6 +182,8 @@ struct bh_domctl {
 		struct bh_foreign foreign;
 		struct bh_vcpus vcpus;
 		struct { uint16_t dm_domid; uint16_t pad[3]; } set_dm;	/* IN */
+		struct bh_pci_list pci_list;
+		struct { uint32_t sbdf; uint32_t pad; } pci;		/* IN */
 		uint8_t raw[1152];
 	} u;
 };

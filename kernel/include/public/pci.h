@@ -1,0 +1,99 @@
+/*
+ * PCI passthrough (Bulkhead's own operations; issue 8 §1-§2). The core
+ * enumerates PCI at boot (configuration mechanism #1) and owns every device;
+ * none is reachable by any domain, Dom0 included, until the toolstack
+ * assigns it. Passthrough needs an IOMMU (AMD-Vi from ACPI IVRS, Intel
+ * VT-d from DMAR): without one, or with `iommu=0`, assignment is refused
+ * (-EPERM) and there is no override.
+ *
+ * The toolstack (privileged, __HYPERVISOR_bulkhead_domctl, public/bulkhead.h):
+ *   BH_DOMCTL_pci_list      u.pci_list: the core's device table with owners
+ *   BH_DOMCTL_pci_assign    domid, u.pci.sbdf: give the device to domid, a
+ *                           runtime domain (not Dom0, not an HVM guest), paused.
+ *                           Its memory BARs are mapped into domid at their
+ *                           host-physical addresses, uncached (they must not
+ *                           overlap the domain's RAM: -EBUSY); its DMA goes
+ *                           through the IOMMU to domid's RAM only, at
+ *                           domid's guest-physical addresses (so a driver
+ *                           programs the device with its own gpas). I/O BARs
+ *                           are not given (-EOPNOTSUPP if the device has
+ *                           nothing else). -EBUSY: owned by another domain.
+ *   BH_DOMCTL_pci_deassign  domid, u.pci.sbdf: back to the core (DMA
+ *                           blocked, IOTLB flushed, BARs unmapped); also
+ *                           done for every device of a domain destroyed.
+ *
+ * The owner (any domain, its own devices only; others get -EPERM):
+ *   long bulkhead_pci(unsigned int op, void *arg)   RDI = op, RSI = arg
+ *   BH_PCI_list       struct bh_pci_list: the caller's devices
+ *   BH_PCI_cfg_read   struct bh_pci_cfg: value OUT
+ *   BH_PCI_cfg_write  struct bh_pci_cfg: mediated: BAR moves outside what
+ *                     the domain was given, expansion ROM, capability
+ *                     headers and header fields other than the command
+ *                     register's decode/master/INTx-disable bits are dropped
+ *                     (the call still returns 0, as hardware ignoring a
+ *                     write would); BAR sizing (all-ones) is answered from
+ *                     the core's table. MSI/MSI-X are not offered yet:
+ *                     drivers poll their devices.
+ * sbdf = segment << 16 | bus << 8 | device << 3 | function.
+ */
+#ifndef PUBLIC_PCI_H
+#define PUBLIC_PCI_H
+
+#include <stdint.h>
+
+#define __HYPERVISOR_bulkhead_pci 50	/* Xen's __HYPERVISOR_arch_2, unused on x86 */
+
+#define BH_PCI_list 1
+#define BH_PCI_cfg_read 2
+#define BH_PCI_cfg_write 3
+
+#define BH_PCI_SBDF(seg, bus, devfn) ((uint32_t)(seg) << 16 | (uint32_t)(bus) << 8 | (devfn))
+
+#define BH_PCI_BAR_NONE 0
+#define BH_PCI_BAR_IO 1
+#define BH_PCI_BAR_MEM32 2
+#define BH_PCI_BAR_MEM64 3	/* the next slot is its upper half (type NONE) */
+
+struct bh_pci_bar {
+	uint64_t base;		/* host-physical (memory) or port (I/O) */
+	uint64_t size;
+	uint8_t type;		/* BH_PCI_BAR_* */
+	uint8_t prefetch;
+	uint8_t pad[6];
+};
+
+#define BH_PCI_OWNER_NONE 0x7ff1	/* DOMID_IO: the core's */
+
+struct bh_pci_dev {
+	uint32_t sbdf;
+	uint16_t vendor, device;
+	uint32_t class_code;	/* base class << 16 | subclass << 8 | programming interface */
+	uint16_t owner;		/* a domid, or BH_PCI_OWNER_NONE */
+	uint8_t irq_pin;	/* 0 none, 1-4 INTA-INTD */
+	uint8_t flags;		/* BH_PCI_DEV_* */
+	struct bh_pci_bar bar[6];
+};
+
+#define BH_PCI_DEV_BAD (1u << 0)	/* a hostile BAR or capability list: never assigned */
+
+struct bh_pci_list {
+	uint32_t max;		/* IN: room in buf */
+	uint32_t count;		/* OUT: devices that exist (may exceed max; max are copied) */
+	uint64_t buf;		/* IN: struct bh_pci_dev[max], caller's virtual address */
+};
+
+struct bh_pci_cfg {
+	uint32_t sbdf;		/* IN */
+	uint16_t reg;		/* IN: 0..255, aligned to size */
+	uint8_t size;		/* IN: 1, 2 or 4 */
+	uint8_t pad;
+	uint32_t value;		/* IN (write) / OUT (read) */
+	uint32_t pad2;
+};
+
+_Static_assert(sizeof(struct bh_pci_bar) == 24, "bh_pci_bar");
+_Static_assert(sizeof(struct bh_pci_dev) == 160, "bh_pci_dev");
+_Static_assert(sizeof(struct bh_pci_list) == 16, "bh_pci_list");
+_Static_assert(sizeof(struct bh_pci_cfg) == 16, "bh_pci_cfg");
+
+#endif
