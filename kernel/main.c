@@ -18,6 +18,7 @@
 #include "cpu.h"
 #include "dom0.h"
 #include "evtchn.h"
+#include "iommu/iommu.h"
 #include "public/xen.h"
 
 struct cmdline_opts boot_opts;
@@ -248,6 +249,7 @@ void kmain(u32 magic, u32 info)
 	paging_init();
 	virt_select();
 	bsp_platform_init();
+	iommu_init(&boot_opts);	/* after ACPI: finds it from IVRS/DMAR */
 	virt_enable_here();
 	while (__atomic_load_n(&cpus_ready, __ATOMIC_ACQUIRE) < nr_cpus)
 		cpu_relax();
