@@ -519,6 +519,9 @@ static void f_err(void *ctx, const char *s, size_t len)
 }
 
 #include "test_xl_fake_hvm.c"
+/* test_xl_pci.c */
+static int f_pci_list(void *ctx, struct bh_pci_dev *buf, uint32_t max, uint32_t *count);
+static int f_pci_assign(void *ctx, uint16_t domid, uint32_t sbdf);
 
 static struct xl_backend BE = {
 	.list = f_list, .physinfo = f_physinfo, .create = f_create, .load = f_load,
@@ -532,6 +535,7 @@ static struct xl_backend BE = {
 	.err = f_err, .set_dm = f_set_dm, .now_ns = f_now_ns, .xs_write = f_xs_write,
 	.xs_read = f_xs_read, .xs_rm = f_xs_rm, .xs_set_perms = f_xs_set_perms,
 	.gcons_add = f_gcons_add, .gcons_remove = f_gcons_remove, .hvm_store = f_hvm_store,
+	.pci_list = f_pci_list, .pci_assign = f_pci_assign,
 };
 
 /* ---- harness ---- */
@@ -1275,10 +1279,13 @@ static void test_fdt(void)
 }
 
 #include "test_xl_hvm.c"
+#include "test_xl_pci.c"
 
 int main(void)
 {
 	test_list();
+	test_pci_commands();
+	test_pci_create();
 	test_states();
 	test_info();
 	test_vcpu_list();

@@ -154,6 +154,30 @@ static int dom0_vcpu_list(void *ctx, uint16_t domid, struct bh_vcpuinfo *buf, ui
 	return rc;
 }
 
+static int dom0_pci_list(void *ctx, struct bh_pci_dev *buf, uint32_t max, uint32_t *count)
+{
+	struct bh_domctl d;
+	int rc;
+
+	(void)ctx;
+	memset(&d, 0, sizeof(d));
+	d.u.pci_list.max = max;
+	d.u.pci_list.buf = (uint64_t)(uintptr_t)buf;
+	rc = domctl(BH_DOMCTL_pci_list, 0, &d);
+	*count = d.u.pci_list.count;
+	return rc;
+}
+
+static int dom0_pci_assign(void *ctx, uint16_t domid, uint32_t sbdf)
+{
+	struct bh_domctl d;
+
+	(void)ctx;
+	memset(&d, 0, sizeof(d));
+	d.u.pci.sbdf = sbdf;
+	return domctl(BH_DOMCTL_pci_assign, domid, &d);
+}
+
 static int dom0_set_dm(void *ctx, uint16_t domid, uint16_t dm_domid)
 {
 	struct bh_domctl d = { 0 };
@@ -236,6 +260,8 @@ void xl_backend_dom0(struct xl_backend *be, const struct xl_dom0_io *io)
 	be->gcons_add = io->gcons_add;
 	be->gcons_remove = io->gcons_remove;
 	be->hvm_store = io->hvm_store;
+	be->pci_list = dom0_pci_list;
+	be->pci_assign = dom0_pci_assign;
 	be->version = dom0_version;
 	be->file_read = io->file_read;
 	be->file_write = io->file_write;

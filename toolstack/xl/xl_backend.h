@@ -99,6 +99,12 @@ struct xl_backend {
 	 * guest's store (xl_builder_hook_xenstore_release). NULL: no PV devices. */
 	int (*hvm_store)(void *ctx, uint16_t guest, uint64_t pfn);
 
+	/* PCI passthrough (public/pci.h; NULL: none). pci_list copies up to max
+	 * devices and sets *count to how many exist; pci_assign gives sbdf to
+	 * domid (-XL_EPERM: no IOMMU). */
+	int (*pci_list)(void *ctx, struct bh_pci_dev *buf, uint32_t max, uint32_t *count);
+	int (*pci_assign)(void *ctx, uint16_t domid, uint32_t sbdf);
+
 	/* Output: stdout and stderr. */
 	void (*out)(void *ctx, const char *s, size_t len);
 	void (*err)(void *ctx, const char *s, size_t len);

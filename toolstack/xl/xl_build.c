@@ -296,6 +296,8 @@ static int build_steps(struct build *b, bool paused)
 		rc = build_memory(b, &rings);
 	if (!rc)
 		rc = build_vcpus(b);
+	if (!rc)
+		rc = xl_pci_assign_all(b->x, b->domid, b->c->pci, b->c->npci);
 	if (!rc && !paused && (rc = b->x->be->unpause(b->x->be->ctx, b->domid)))
 		rc = fail_rc(b, "cannot unpause", rc);
 	return rc;

@@ -8,6 +8,8 @@
 #include "xl.h"
 
 /* What the builder needs from a domain's config. */
+#define XL_BUILD_MAX_PCI 8
+
 struct xl_build_cfg {
 	char name[64];
 	uint32_t mem_mib, max_mem_mib, vcpus;
@@ -19,6 +21,9 @@ struct xl_build_cfg {
 	bool guest_console;
 	uint16_t guest_domid;
 	const char *guest_name;
+	/* pci=: devices given to the domain before it first runs (xl_pci.c). */
+	unsigned npci;
+	uint32_t pci[XL_BUILD_MAX_PCI];
 };
 
 /* Guest-physical layout of a long-mode start (kernel/domain.c, public/bulkhead.h). */
@@ -58,6 +63,11 @@ struct xl_start_info {
  * Returns 0 (with *domid) or XL_FAIL.
  */
 int xl_build_domain(struct xl *x, const struct xl_build_cfg *c, bool paused, uint16_t *domid);
+
+/* xl_pci.c: "SSSS:BB:DD.F[,options]" -> sbdf (0 or -XL_EINVAL); gives each
+ * device to domid, saying why on the first refusal (XL_FAIL). */
+int xl_pci_sbdf(const char *s, uint32_t *sbdf);
+int xl_pci_assign_all(struct xl *x, uint16_t domid, const uint32_t *sbdf, unsigned n);
 
 /* The identity page tables and GDT, as the bytes of GPA XL_PML4..XL_LOW_END. */
 void xl_build_paging(uint8_t buf[XL_PAGING_SIZE]);

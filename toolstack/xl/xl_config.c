@@ -124,6 +124,20 @@ int xl_config_to_build(struct xl *x, const struct xl_config *c, struct xl_build_
 		xl_build_cfg_free(b);
 		return xl_fail_rc(x, "create", -XL_ENOMEM);
 	}
+	if (d->pci.count > XL_BUILD_MAX_PCI) {
+		xl_build_cfg_free(b);
+		return xl_fail(x, XL_FAIL, "%s: at most %u pci= devices\n", c->tree->source,
+			       XL_BUILD_MAX_PCI);
+	}
+	for (unsigned i = 0; i < d->pci.count; i++) {
+		if (strchr(d->pci.items[i], '*') || xl_pci_sbdf(d->pci.items[i], &b->pci[i])) {
+			xl_fail(x, XL_FAIL, "%s: pci='%s': Bulkhead assigns single functions "
+				"(SSSS:BB:DD.F)\n", c->tree->source, d->pci.items[i]);
+			xl_build_cfg_free(b);
+			return XL_FAIL;
+		}
+	}
+	b->npci = d->pci.count;
 	if (d->maxvcpus > d->vcpus)
 		XL_LOG(x, XL_DETAIL, XL_NO_DOMID, "maxvcpus=%u: no vCPU hot-plug yet, %u created",
 		       d->maxvcpus, d->vcpus);
