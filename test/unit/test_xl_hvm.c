@@ -616,6 +616,8 @@ static void test_hvm_console(void)
 	CHECK(xl("destroy linux") == 0 && nothing_left());
 }
 
+static void test_hvm_backends(void);
+
 static void test_hvm(void)
 {
 	test_hvm_create();
@@ -626,4 +628,54 @@ static void test_hvm(void)
 	test_hvm_lifecycle();
 	test_hvm_shutdown();
 	test_hvm_console();
+	test_hvm_backends();
+}
+
+/* Disks on the storage driver domain (issue 8 §3): a volume that a running
+ * "blkback" publishes goes to it, backend= names one, the rest stays Dom0's;
+ * destroy removes the nodes in every backend, but only the frontend's own. */
+static const char zvol_cfg[] =
+	"name = \"linux\"\nbuilder = \"hvm\"\nmemory = 32\n"
+	"disk = [ '/dev/zvol/tank/xendisk0,raw,hda,w', '/root/linux.iso,raw,hdc:cdrom,r' ]\n";
+
+static void test_hvm_backends(void)
+{
+	reset();
+	install_hvm(zvol_cfg);
+	add_dom(9, "blkback", 16, 1, 0);
+	f_xs_write(NULL, "/local/domain/9/data/volumes/tank/xendisk0", "131072");
+	CHECK(xl("create /etc/xen/linux.cfg") == 0);
+	CHECK(xs_value("/local/domain/9/backend/vbd/2/768/params") &&
+	      !strcmp(xs_value("/local/domain/9/backend/vbd/2/768/params"),
+		      "/dev/zvol/tank/xendisk0"));
+	CHECK(xs_value("/local/domain/9/backend/vbd/1/768/frontend-id") &&
+	      !strcmp(xs_value("/local/domain/9/backend/vbd/1/768/frontend-id"), "1"));
+	CHECK(!strcmp(xs_value("/local/domain/2/device/vbd/768/backend-id"), "9"));
+	CHECK(!strcmp(xs_value("/local/domain/1/device/vbd/768/backend"),
+		      "/local/domain/9/backend/vbd/1/768"));
+	CHECK(!strcmp(xs_value("/local/domain/1/device/vbd/5632/backend-id"), "0"));
+	CHECK(xs_value("/local/domain/0/backend/vbd/2/5632/params") &&
+	      !xs_value("/local/domain/0/backend/vbd/2/768/params"));
+	/* A hostile guest points its frontend at a node that is not its own. */
+	f_xs_write(NULL, "/local/domain/0/backend/vbd/5/768/params", "decoy");
+	f_xs_write(NULL, "/local/domain/1/device/vbd/5632/backend",
+		   "/local/domain/0/backend/vbd/5/768");
+	CHECK(xl("destroy linux") == 0);
+	CHECK(!xs_value("/local/domain/9/backend/vbd/2/768/params") &&
+	      !xs_value("/local/domain/9/backend/vbd/1/768/params") &&
+	      !xs_value("/local/domain/9/backend/vbd/1") && !xs_value("/local/domain/9/backend/vbd/2"));
+	CHECK(xs_value("/local/domain/0/backend/vbd/5/768/params") &&
+	      xs_value("/local/domain/9/data/volumes/tank/xendisk0"));
+	/* backend= names the domain, which must be running. */
+	CHECK(xl("create /etc/xen/linux.cfg disk=['/root/disk.img,raw,hda,w,backend=nosuch']") == 1);
+	CHECK(strstr(F.err, "disk hda: backend domain 'nosuch' is not running"));
+	CHECK(xl("create /etc/xen/linux.cfg disk=['/root/disk.img,raw,hda,w,backend=blkback']") == 0);
+	CHECK(xs_value("/local/domain/9/backend/vbd/4/768/params"));
+	CHECK(xl("destroy linux") == 0 && !xs_value("/local/domain/9/backend/vbd/4"));
+	/* No blkback: a volume is Dom0's. */
+	reset();
+	install_hvm(zvol_cfg);
+	CHECK(xl("create /etc/xen/linux.cfg") == 0 &&
+	      xs_value("/local/domain/0/backend/vbd/1/768/params"));
+	CHECK(xl("destroy linux") == 0 && nothing_left());
 }

@@ -28,6 +28,7 @@ struct hvm {
 	uint16_t guest, dm;
 	bool have_guest, have_dm;
 	bool pv;		/* the guest has its own store ring, so PV devices */
+	uint16_t be[XL_HVM_MAX_DISKS];	/* each disk's backend domain */
 	char *bios;
 	size_t bios_len;
 };
@@ -58,6 +59,38 @@ static int fail_rc(struct hvm *v, const char *what, int rc)
 	return fail(v, "%s: %s (rc=%d)", what, xl_strerror(rc), rc);
 }
 
+/*
+ * Each disk's backend domain (issue 8 §3): backend=NAME names it (it must be
+ * running); else a volume (/dev/zvol/POOL/NAME) that the storage driver
+ * domain XL_HVM_BLKBACK publishes in its data/volumes; else Dom0 (files,
+ * ISOs, Dom0's own volumes).
+ */
+static int backends(struct hvm *v)
+{
+	char path[160], val[32];
+	int blk = xl_domain_named(v->x, XL_HVM_BLKBACK), id;
+
+	for (unsigned i = 0; i < v->h->ndisks; i++) {
+		const struct xl_hvm_disk *k = &v->h->disks[i];
+		const char *vol = k->target + strlen(XL_HVM_ZVOL);
+
+		v->be[i] = 0;
+		if (k->backend[0]) {
+			if ((id = xl_domain_named(v->x, k->backend)) < 0)
+				return fail(v, "disk %s: backend domain '%s' is not running", k->vdev,
+					    k->backend);
+			v->be[i] = (uint16_t)id;
+			continue;
+		}
+		if (blk < 0 || strncmp(k->target, XL_HVM_ZVOL, strlen(XL_HVM_ZVOL)))
+			continue;
+		snprintf(path, sizeof(path), "/local/domain/%d/data/volumes/%s", blk, vol);
+		if (!xl_hvm_xs_get(v->x, path, val, sizeof(val)) && val[0])
+			v->be[i] = (uint16_t)blk;
+	}
+	return 0;
+}
+
 /* Before anything exists: the firmware and the device model's image. */
 static int prepare(struct hvm *v)
 {
@@ -77,7 +110,7 @@ static int prepare(struct hvm *v)
 	dm_name(name, v->h->name);
 	if ((rc = xl_domain_named(v->x, name)) >= 0)
 		return fail(v, "a domain named '%s' already exists (domid %d)", name, rc);
-	return 0;
+	return backends(v);
 }
 
 static int create_guest(struct hvm *v)
@@ -175,9 +208,9 @@ static int attach_dm(struct hvm *v)
 			    "it cannot run HVM guests yet", xl_strerror(rc), rc);
 	if (rc)
 		return fail_rc(v, "attaching the device model", rc);
-	if ((rc = xl_hvm_xs_dm(v->x, v->h, v->guest, v->dm)))
+	if ((rc = xl_hvm_xs_dm(v->x, v->h, v->guest, v->dm, v->be)))
 		return rc;
-	return v->pv ? xl_hvm_xs_pv(v->x, v->h, v->guest) : 0;
+	return v->pv ? xl_hvm_xs_pv(v->x, v->h, v->guest, v->be) : 0;
 }
 
 static uint64_t now_ms(struct hvm *v, uint64_t *ticks)

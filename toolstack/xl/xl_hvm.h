@@ -24,11 +24,15 @@
 #define XL_HVM_MAX_DISKS 4		/* hda..hdd */
 
 /* One IDE disk the device model serves (a blkif frontend on Dom0's backend). */
+#define XL_HVM_BLKBACK "blkback"	/* the storage driver domain's name */
+#define XL_HVM_ZVOL "/dev/zvol/"
+
 struct xl_hvm_disk {
 	char *target;		/* Dom0 path; "" for an empty CD drive */
 	char vdev[8];		/* hda..hdd */
 	uint32_t devid;		/* xenstore id: 768, 832, 5632, 5696 */
 	bool cdrom, rw, phy;	/* phy: a /dev/ path */
+	char backend[64];	/* backend=DOMAIN; "": automatic (xl_hvm.c) */
 };
 
 /* What xl keeps of an HVM guest's config: enough to create it again. */
@@ -63,11 +67,13 @@ int xl_hvm_destroy_pair(struct xl *x, uint16_t guest, int dm);
 
 /* xl_hvm_xs.c: the xenstore side. */
 int xl_hvm_xs_guest(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest);
-int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint16_t dm);
+/* be[i]: disk i's backend domain (xl_hvm.c resolves it at each create). */
+int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint16_t dm,
+		 const uint16_t *be);
 /* The guest's own vbds (its PV drivers' disks, libxl's layout): every disk
- * again with the guest as frontend, served by Dom0's backend beside the
+ * again with the guest as frontend, served by the same backend as the
  * device model's. */
-int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest);
+int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, const uint16_t *be);
 void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm);
 /* Reads a node into buf ("" when missing or without a store); 0 or -errno. */
 int xl_hvm_xs_get(struct xl *x, const char *path, char *buf, size_t size);

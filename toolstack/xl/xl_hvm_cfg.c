@@ -76,6 +76,8 @@ static int disk(struct xl *x, const struct xlspec_disk *s, struct xl_hvm_cfg *h)
 	k->cdrom = s->cdrom;
 	k->rw = s->readwrite;
 	k->phy = !strncmp(k->target, "/dev/", 5);
+	if (s->backend)
+		snprintf(k->backend, sizeof(k->backend), "%s", s->backend);
 	h->ndisks++;
 	return 0;
 }

@@ -128,16 +128,16 @@ int xl_hvm_xs_guest(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
 			      guest, xl_strerror(w.rc)) : 0;
 }
 
-/* Disk k with domain fe as its frontend. */
-static void vbd(struct xsw *w, const struct xl_hvm_disk *k, uint16_t fe_dom)
+/* Disk k with domain fe_dom as its frontend, be_dom as its backend. */
+static void vbd(struct xsw *w, const struct xl_hvm_disk *k, uint16_t fe_dom, uint16_t be_dom)
 {
 	const char *type = k->cdrom ? "cdrom" : "disk";
 	char fe[XS_PATH], be[XS_PATH];
 
 	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", fe_dom, k->devid);
-	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", fe_dom, k->devid);
+	snprintf(be, sizeof(be), "/local/domain/%u/backend/vbd/%u/%u", be_dom, fe_dom, k->devid);
 	/* Back end first: a frontend that sees its node finds the backend's. */
-	dir(w, be, 0, fe_dom, XL_XS_READ);
+	dir(w, be, be_dom, fe_dom, XL_XS_READ);
 	putf(w, be, "frontend", "%s", fe);
 	putf(w, be, "frontend-id", "%u", fe_dom);
 	putf(w, be, "params", "%s", k->target);
@@ -150,13 +150,14 @@ static void vbd(struct xsw *w, const struct xl_hvm_disk *k, uint16_t fe_dom)
 	putf(w, be, "state", "1");
 	dir(w, fe, fe_dom, 0, XL_XS_READ);
 	putf(w, fe, "backend", "%s", be);
-	putf(w, fe, "backend-id", "0");
+	putf(w, fe, "backend-id", "%u", be_dom);
 	putf(w, fe, "virtual-device", "%u", k->devid);
 	putf(w, fe, "device-type", "%s", type);
 	putf(w, fe, "state", "1");
 }
 
-int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint16_t dm)
+int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint16_t dm,
+		 const uint16_t *be)
 {
 	struct xsw w = { x, need_store(x) };
 	char path[XS_PATH];
@@ -171,18 +172,18 @@ int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint1
 	snprintf(path, sizeof(path), "/local/domain/0/device-model/%u", guest);
 	dir(&w, path, dm, 0, XL_XS_READ);
 	for (unsigned i = 0; i < h->ndisks; i++)
-		vbd(&w, &h->disks[i], dm);
+		vbd(&w, &h->disks[i], dm, be[i]);
 	return w.rc ? xl_fail(x, XL_FAIL,
 			      "Failed to write the device model's xenstore nodes (domain %u): %s\n",
 			      dm, xl_strerror(w.rc)) : 0;
 }
 
-int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
+int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, const uint16_t *be)
 {
 	struct xsw w = { x, need_store(x) };
 
 	for (unsigned i = 0; !w.rc && i < h->ndisks; i++)
-		vbd(&w, &h->disks[i], guest);
+		vbd(&w, &h->disks[i], guest, be[i]);
 	return w.rc ? xl_fail(x, XL_FAIL, "Failed to write the PV disks' nodes of domain %u: %s\n",
 			      guest, xl_strerror(w.rc)) : 0;
 }
@@ -196,15 +197,41 @@ static void rm(struct xl *x, const char *fmt, unsigned id)
 }
 
 /* Everything create wrote; best effort, nodes may be gone already. */
+/* The backend nodes of frontend fe's disks, wherever they live: each
+ * frontend names its backend, but the frontend owns that node, so only a
+ * path of exactly this frontend's vbd (any backend domain) is removed. */
+static void rm_backends(struct xl *x, uint16_t fe)
+{
+	static const uint32_t ide[] = { 768, 832, 5632, 5696 };	/* hda-hdd */
+	char path[XS_PATH], be[XS_PATH], want[48];
+	const char *tail;
+	unsigned bdom;
+
+	for (unsigned i = 0; i < sizeof(ide) / sizeof(ide[0]); i++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%u/backend", fe, ide[i]);
+		if (xl_hvm_xs_get(x, path, be, sizeof(be)) || strncmp(be, "/local/domain/", 14))
+			continue;
+		bdom = (unsigned)strtoul(be + 14, (char **)&tail, 10);
+		snprintf(want, sizeof(want), "/backend/vbd/%u/%u", fe, ide[i]);
+		if (tail == be + 14 || strcmp(tail, want) || bdom > 0x7fef)
+			continue;
+		x->be->xs_rm(x->be->ctx, be);
+		*strrchr(be, '/') = '\0';	/* .../backend/vbd/FE, empty now */
+		x->be->xs_rm(x->be->ctx, be);
+	}
+}
+
 void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm)
 {
 	if (!x->be->xs_rm)
 		return;
+	rm_backends(x, guest);
 	rm(x, "/local/domain/%u", guest);
 	rm(x, "/local/domain/0/device-model/%u", guest);
 	rm(x, "/local/domain/0/backend/vbd/%u", guest);
 	if (dm < 0)
 		return;
+	rm_backends(x, (uint16_t)dm);
 	rm(x, "/local/domain/0/backend/vbd/%u", (unsigned)dm);
 	rm(x, "/local/domain/%u", (unsigned)dm);
 }
