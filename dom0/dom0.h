@@ -51,4 +51,10 @@ void dom0_reap(void);
 void dom0_vbd_init(void);
 bool dom0_vbd_poll(void);
 
+/* vol_blkback.c: the storage driver domain's volumes (the zfs command). */
+int dom0_blkback_domid(void);		/* the running "blkback", or -1 */
+int dom0_blkback_vol_request(int domid, const char *req, char *msg, size_t len);
+int dom0_blkback_vol_each(int domid, void (*fn)(const char *name, uint64_t bytes, void *ctx),
+			  void *ctx);
+
 #endif

@@ -7,6 +7,9 @@
  * as long as Dom0: a guest destroyed and created again finds its disk.
  * A write that would leave the heap under VOL_HEAP_RESERVE fails with
  * -ENOSPC, so a full disk never starves xenstored or the shell.
+ * While the storage driver domain "blkback" runs, create, destroy and list
+ * go to the volumes on its disk instead (vol_blkback.c); Dom0's own stay
+ * listed and usable.
  */
 #include "dom.h"
 #include "disk.h"
@@ -14,6 +17,7 @@
 #include "dom/error.h"
 #include "dom/heap.h"
 #include "dom/shell.h"
+#include "dom0.h"
 
 #define CHUNK (64u * 1024)
 #define LEAF 512u			/* chunk pointers per leaf table: 32 MiB */
@@ -311,8 +315,9 @@ static void nicenum(uint64_t n, char *buf, size_t size)
 static int zfs_create(int argc, char **argv)
 {
 	const char *name = NULL, *size_arg = NULL;
+	char req[256], msg[160];
 	uint64_t size;
-	int rc;
+	int rc, blk;
 
 	for (int i = 2; i < argc; i++) {
 		if (!strncmp(argv[i], "-V", 2))
@@ -338,6 +343,14 @@ static int zfs_create(int argc, char **argv)
 		dom_printf("cannot create '%s': bad volume size '%s'\n", name, size_arg);
 		return 1;
 	}
+	if ((blk = dom0_blkback_domid()) >= 0) {	/* the storage domain's disk */
+		snprintf(req, sizeof(req), "create %s %llu", name, (unsigned long long)size);
+		if ((rc = dom0_blkback_vol_request(blk, req, msg, sizeof(msg)))) {
+			dom_printf("cannot create '%s': %s\n", name, msg[0] ? msg : shell_strerror(rc));
+			return 1;
+		}
+		return 0;
+	}
 	if ((rc = vol_create(name, size))) {
 		dom_printf("cannot create '%s': %s\n", name,
 			   rc == -EEXIST ? "dataset already exists"
@@ -351,18 +364,36 @@ static int zfs_create(int argc, char **argv)
 
 /* NAME USED AVAIL REFER MOUNTPOINT: a pool line per pool, then its volumes
  * (USED = volsize, as a volume reserves it; REFER = bytes written). */
+static void count_one(const char *name, uint64_t bytes, void *ctx)
+{
+	(void)name, (void)bytes, (void)ctx;
+}
+
+/* A volume on the storage domain's disk: its size; the rest is blkback's. */
+static void print_remote(const char *name, uint64_t bytes, void *ctx)
+{
+	char used[16];
+
+	(void)ctx;
+	nicenum(bytes, used, sizeof(used));
+	dom_printf("%-24s %6s %6s %6s  -\n", name, used, "-", "-");
+}
+
 static int zfs_list(void)
 {
+	int blk = dom0_blkback_domid();
 	const struct heap *h = dom_heap();
 	uint64_t avail = (h->end - h->start) - h->used_bytes;
 	char used[16], av[16], refer[16];
 
 	nicenum(avail > VOL_HEAP_RESERVE ? avail - VOL_HEAP_RESERVE : 0, av, sizeof(av));
-	if (!vols) {
+	if (!vols && (blk < 0 || !dom0_blkback_vol_each(blk, count_one, NULL))) {
 		dom_printf("no datasets available\n");
 		return 0;
 	}
 	dom_printf("%-24s %6s %6s %6s  %s\n", "NAME", "USED", "AVAIL", "REFER", "MOUNTPOINT");
+	if (blk >= 0)
+		dom0_blkback_vol_each(blk, print_remote, NULL);
 	for (struct vol *p = vols; p; p = p->next) {
 		size_t plen = (size_t)(strchr(p->name, '/') - p->name);
 		uint64_t pool_used = 0;
@@ -394,11 +425,21 @@ static int zfs_list(void)
 
 static int zfs_destroy(int argc, char **argv)
 {
-	int rc;
+	char req[256], msg[160];
+	int rc, blk;
 
 	if (argc != 3) {
 		dom_printf("usage: zfs destroy POOL/NAME\n");
 		return 2;
+	}
+	if (!find(argv[2]) && (blk = dom0_blkback_domid()) >= 0) {
+		snprintf(req, sizeof(req), "destroy %s", argv[2]);
+		if ((rc = dom0_blkback_vol_request(blk, req, msg, sizeof(msg)))) {
+			dom_printf("cannot destroy '%s': %s\n", argv[2],
+				   msg[0] ? msg : shell_strerror(rc));
+			return 1;
+		}
+		return 0;
 	}
 	if ((rc = vol_destroy(argv[2]))) {
 		dom_printf("cannot destroy '%s': %s\n", argv[2],

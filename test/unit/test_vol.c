@@ -41,6 +41,39 @@ int dom_printf(const char *fmt, ...)
 	return n;
 }
 
+/* A fake storage driver domain (dom0/vol_blkback.c's calls): absent
+ * (domid -1) unless a test sets it; records the last request, answers
+ * with blk.rc / blk.msg, and lists blk.names. */
+static struct {
+	int domid;
+	char req[256];
+	int rc;
+	const char *msg;
+	const char *names[4];
+	uint64_t bytes[4];
+} blk = { .domid = -1 };
+
+int dom0_blkback_domid(void) { return blk.domid; }
+
+int dom0_blkback_vol_request(int domid, const char *req, char *msg, size_t len)
+{
+	CHECK(domid == blk.domid);
+	snprintf(blk.req, sizeof(blk.req), "%s", req);
+	snprintf(msg, len, "%s", blk.msg ? blk.msg : "");
+	return blk.rc;
+}
+
+int dom0_blkback_vol_each(int domid, void (*fn)(const char *name, uint64_t bytes, void *ctx),
+			  void *ctx)
+{
+	int n = 0;
+
+	CHECK(domid == blk.domid);
+	for (; n < 4 && blk.names[n]; n++)
+		fn(blk.names[n], blk.bytes[n], ctx);
+	return n;
+}
+
 /* Runs "zfs ..." split at blanks; returns its status with the output in out. */
 static int run(const char *line)
 {
@@ -131,12 +164,39 @@ static void test_io(void)
 	CHECK(run("zfs list") == 0 && strstr(out, "no datasets"));
 }
 
+/* With the storage domain running, zfs goes to it (issue 8 §3). */
+static void test_blkback(void)
+{
+	blk.domid = 5;
+	CHECK(run("zfs list") == 0 && !strcmp(out, "no datasets available\n"));
+	CHECK(run("zfs create -V 64M tank/xendisk0") == 0 && !strcmp(out, ""));
+	CHECK(!strcmp(blk.req, "create tank/xendisk0 67108864"));
+	blk.rc = -17;
+	blk.msg = "dataset already exists";
+	CHECK(run("zfs create -V 1G tank/xendisk0") == 1 &&
+	      !strcmp(out, "cannot create 'tank/xendisk0': dataset already exists\n"));
+	blk.names[0] = "tank/xendisk0";
+	blk.bytes[0] = 64ull << 20;
+	CHECK(run("zfs list") == 0 && strstr(out, "NAME ") &&
+	      strstr(out, "tank/xendisk0               64M      -      -  -\n"));
+	blk.rc = -16;
+	blk.msg = "volume in use";
+	CHECK(run("zfs destroy tank/xendisk0") == 1 &&
+	      !strcmp(out, "cannot destroy 'tank/xendisk0': volume in use\n"));
+	CHECK(!strcmp(blk.req, "destroy tank/xendisk0"));
+	blk.rc = 0;
+	CHECK(run("zfs destroy tank/xendisk0") == 0 && !strcmp(out, ""));
+	CHECK(run("zfs create -V banana tank/x") == 1 && !strcmp(blk.req, "destroy tank/xendisk0"));
+	blk.domid = -1;
+}
+
 int main(void)
 {
 	set_heap_free(128u << 20);
 	CHECK(dom0_vol_register() == 0 && zfs);
 	test_command();
 	test_io();
+	test_blkback();
 	CHECK_DONE("vol");
 	return 0;
 }
