@@ -151,6 +151,8 @@ static void on_key(char key)
 	if (key == 'q') {
 		pr_info("domains:\n");
 		domain_foreach(dump_domain, NULL);
+		pr_info("IOMMU: %s\n", iommu_name());
+		iommu_poll_faults();
 	}
 }
 

@@ -9,6 +9,7 @@
 #include "cpu.h"
 #include "console.h"
 #include "lib.h"
+#include "iommu/iommu.h"
 
 static u32 next_place;
 static bool reap_flag[MAX_CPUS];
@@ -116,6 +117,8 @@ void sched_tick(void)
 	c->ticks++;
 	if (c->index == 0)
 		console_poll_input();
+	if (c->index == 0 && c->ticks % 100 == 0)	/* every 100 ms at TIMER_HZ */
+		iommu_poll_faults();
 	spin_lock(&c->rq.lock);
 	for (struct vcpu *v = c->vcpus; v; v = v->cpu_next) {
 		bool timeout = v->wake_tsc && now >= v->wake_tsc;

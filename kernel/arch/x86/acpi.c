@@ -24,6 +24,7 @@ struct rsdp {
 } __packed;
 
 static u16 pm1a_cnt;	/* FADT PM1a control block I/O port */
+static const struct rsdp *rsdp;	/* set by acpi_init */
 
 static bool checksum_ok(const void *p, size_t n)
 {
@@ -129,6 +130,7 @@ void acpi_init(paddr_t rsdp_hint, struct platform_cpus *cpus)
 	const struct sdt_header *madt = r ? sdt_find(r, "APIC") : NULL;
 	const struct sdt_header *fadt = r ? sdt_find(r, "FACP") : NULL;
 
+	rsdp = r;
 	cpus->count = 0;
 	cpus->source = "none";
 	if (madt)
@@ -139,6 +141,14 @@ void acpi_init(paddr_t rsdp_hint, struct platform_cpus *cpus)
 		pm1a_cnt = (u16)*(const u32 *)((const u8 *)fadt + 64);
 	pr_info("acpi: RSDP %s, %u CPUs from %s, PM1a control port 0x%x\n",
 		r ? "found" : "not found", cpus->count, cpus->source, pm1a_cnt);
+}
+
+const void *acpi_table_find(const char *sig, u32 *len)
+{
+	const struct sdt_header *t = rsdp ? sdt_find(rsdp, sig) : NULL;
+
+	*len = t ? t->length : 0;
+	return t;
 }
 
 void acpi_poweroff(void)

@@ -1,55 +1,267 @@
 /*
- * The core's IOMMU front (iommu.h): picks the vendor driver at boot and
- * forwards to it. Until a driver is found (or with iommu=0) there is no
- * IOMMU: nothing is translated, assign fails with -ENODEV, and
- * iommu=force/required refuses to boot, as Xen does.
+ * The core's IOMMU front (iommu.h): picks the vendor driver from ACPI at
+ * boot (IVRS: AMD-Vi, DMAR: VT-d), owns one I/O page table per domain that
+ * has a device, and fills it from the domain's p2m: its RAM pages only
+ * (memop_classify: MEMOP_RAM), never grant, foreign, shared-info or MMIO
+ * entries, so a device reaches what its owner owns and nothing else.
+ * Without a driver (or with iommu=0) nothing is translated, assign fails
+ * with -ENODEV, and iommu=force/required refuses to boot, as Xen does.
+ *
+ * Threading: assign/deassign/domain_destroy are serialized by the caller
+ * (the PCI table's lock); iommu_poll_faults may race with them (timer
+ * tick, 'q' key), so it only ever touches the drivers' fault logs, one
+ * poller at a time.
  */
 #include "types.h"
 #include "errno.h"
+#include "lib.h"
 #include "console.h"
 #include "cmdline.h"
+#include "frame.h"
+#include "cpu.h"
+#include "apic.h"
+#include "acpi.h"
+#include "domain.h"
+#include "memop.h"
 #include "iommu.h"
+#include "iommu_drv.h"
 
-static bool iommu_on;
+#define IOMMU_MAX_DOMAINS 16	/* domains holding devices at once */
+#define IOMMU_FAULTS_LOGGED 16	/* without iommu=debug */
+#define IOMMU_WAIT_MS 100	/* any register or completion wait */
+
+struct iommu_dom {
+	const struct domain *d;	/* NULL: free slot */
+	struct iommu_pt pt;
+	u32 devices;		/* assigned through this table */
+};
+
+static const struct iommu_drv *drv;
+static bool debug;
+static u32 faults_logged;
+static u32 polling;
+static struct iommu_dom doms[IOMMU_MAX_DOMAINS];
+
+static int pages_alloc(void *ctx, u64 *pa, void **va)
+{
+	void *p = page_alloc();
+
+	(void)ctx;
+	if (!p)
+		return -ENOMEM;
+	*va = p;
+	*pa = virt_to_phys(p);
+	return 0;
+}
+
+static void pages_free(void *ctx, u64 pa, void *va)
+{
+	(void)ctx, (void)pa;
+	page_free(va);
+}
+
+static void *pages_va(void *ctx, u64 pa)
+{
+	(void)ctx;
+	return phys_to_virt(pa);
+}
+
+const struct iommu_pt_ops iommu_pages = {
+	.alloc = pages_alloc, .free = pages_free, .va = pages_va,
+};
+
+bool iommu_fault_log_ok(void)
+{
+	return debug || faults_logged++ < IOMMU_FAULTS_LOGGED;
+}
+
+volatile void *iommu_mmio(u64 pa, u64 len)
+{
+	if (pa < 0xc0000000ull || len > (4ull << 30) - pa)
+		return NULL;
+	return (volatile void *)(uintptr_t)pa;
+}
+
+u64 iommu_deadline(void)
+{
+	return rdtsc() + IOMMU_WAIT_MS * (tsc_per_ms ? tsc_per_ms : 10000000ull);
+}
+
+bool iommu_past(u64 deadline)
+{
+	return rdtsc() > deadline;
+}
+
+/* The firmware's table, which the driver for it, or -ENODEV. */
+static int iommu_find(struct iommu_acpi *a)
+{
+	static const struct { const char *sig; const struct iommu_drv *drv; } t[] = {
+		{ "IVRS", &amdvi_drv }, { "DMAR", &vtd_drv },
+	};
+	int rc = -ENODEV;
+
+	for (u32 i = 0; i < ARRAY_SIZE(t); i++) {
+		u32 len;
+		const void *tab = acpi_table_find(t[i].sig, &len);
+
+		if (!tab)
+			continue;
+		rc = iommu_acpi_parse(tab, len, a);
+		if (!rc) {
+			drv = t[i].drv;
+			return 0;
+		}
+		pr_warn("IOMMU: %s refused: %s (error %d)\n", t[i].sig, a->why ? a->why : "?", rc);
+	}
+	return rc;
+}
 
 int iommu_init(const struct cmdline_opts *o)
 {
+	static struct iommu_acpi a;	/* large: not on the boot stack */
+	int rc;
+
 	if (!o->iommu_enable) {
 		pr_info("IOMMU: disabled (iommu=0)\n");
 		return -ENODEV;
 	}
-	pr_info("IOMMU: none found\n");
-	if (o->iommu_force)
-		panic("IOMMU: none found and iommu=force/required: refusing to boot");
-	return -ENODEV;
+	debug = o->iommu_debug;
+	rc = iommu_find(&a);
+	if (rc)
+		pr_info("IOMMU: none found\n");
+	else if ((rc = drv->init(&a)))
+		pr_err("IOMMU: %s would not start (error %d)\n", drv->name, rc);
+	if (rc)
+		drv = NULL;
+	if (rc && o->iommu_force)
+		panic("IOMMU: none enabled and iommu=force/required: refusing to boot");
+	return rc == -ENODEV ? rc : rc ? -EIO : 0;
 }
 
 bool iommu_enabled(void)
 {
-	return iommu_on;
+	return drv != NULL;
 }
 
 const char *iommu_name(void)
 {
-	return "none";
+	return drv ? drv->name : "none";
+}
+
+static struct iommu_dom *iommu_dom_find(const struct domain *d)
+{
+	for (u32 i = 0; i < IOMMU_MAX_DOMAINS; i++)
+		if (doms[i].d == d)
+			return &doms[i];
+	return NULL;
+}
+
+/* One p2m leaf of d: mapped when it is d's RAM (caller holds memop_lock). */
+static int iommu_mirror_page(struct domain *d, struct iommu_pt *pt, u64 gpa, u64 e)
+{
+	paddr_t hpa;
+	unsigned perm = IOMMU_R | (e & d->p2m.fmt->w ? IOMMU_W : 0);
+	int rc;
+
+	if ((d->p2m.fmt->r && !(e & d->p2m.fmt->r)) || memop_classify(d, gpa, &hpa) != MEMOP_RAM)
+		return 0;
+	rc = iommu_pt_map(pt, gpa, hpa, perm);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+/* Walks d's p2m (4 levels, 4 KiB leaves: p2m.h) below table. */
+static int iommu_mirror(struct domain *d, struct iommu_pt *pt, paddr_t table, int level, u64 base)
+{
+	const struct p2m *p = &d->p2m;
+	const u64 *t = p->pages->map(p->pages->ctx, table);
+	int rc = 0;
+
+	for (u32 i = 0; i < 512 && !rc; i++) {
+		u64 e = t[i], gpa = base | (u64)i << (PAGE_SHIFT + 9 * level);
+
+		if (!(e & p->fmt->present))
+			continue;
+		rc = level ? iommu_mirror(d, pt, e & P2M_ADDR_MASK, level - 1, gpa)
+			   : iommu_mirror_page(d, pt, gpa, e);
+	}
+	return rc;
+}
+
+/* d's slot with its table holding d's RAM now; NULL and *rc on failure. */
+static struct iommu_dom *iommu_dom_get(struct domain *d, int *rc)
+{
+	struct iommu_dom *s = iommu_dom_find(d);
+	bool fresh = !s;
+
+	if (fresh && !(s = iommu_dom_find(NULL))) {
+		*rc = -ENOSPC;
+		return NULL;
+	}
+	if (fresh && (*rc = drv->pt_init(&s->pt, d->p2m.max_tables)))
+		return NULL;
+	memop_lock(d);
+	*rc = iommu_mirror(d, &s->pt, d->p2m.root, 3, 0);
+	memop_unlock(d);
+	if (*rc && fresh)
+		iommu_pt_teardown(&s->pt);
+	if (*rc)
+		return NULL;
+	s->d = d;
+	return s;
 }
 
 int iommu_assign(struct domain *d, u16 seg, u8 bus, u8 devfn)
 {
-	(void)d, (void)seg, (void)bus, (void)devfn;
-	return -ENODEV;
+	struct iommu_dom *s;
+	int rc;
+
+	if (!drv)
+		return -ENODEV;
+	if (!(s = iommu_dom_get(d, &rc)))
+		return rc;
+	rc = drv->assign(&s->pt, (u16)(d->id + 1), seg, bus, devfn);
+	if (!rc)
+		s->devices++;
+	else if (!s->devices)
+		iommu_domain_destroy(d);
+	if (!rc && debug)
+		pr_info("IOMMU: %04x:%02x:%02x.%u -> d%u (%lu pages)\n", seg, bus, devfn >> 3,
+			devfn & 7, d->id, s->pt.nr_leaves);
+	return rc;
 }
 
 void iommu_deassign(struct domain *d, u16 seg, u8 bus, u8 devfn)
 {
-	(void)d, (void)seg, (void)bus, (void)devfn;
+	struct iommu_dom *s = drv ? iommu_dom_find(d) : NULL;
+
+	if (!s)
+		return;
+	drv->deassign((u16)(d->id + 1), seg, bus, devfn);
+	if (s->devices)
+		s->devices--;
 }
 
+/* The table's root is in no device entry any more (every device was
+ * deassigned, each deassign flushed), so its pages may go back. */
 void iommu_domain_destroy(struct domain *d)
 {
-	(void)d;
+	struct iommu_dom *s = drv ? iommu_dom_find(d) : NULL;
+
+	if (!s)
+		return;
+	if (s->devices)
+		pr_err("IOMMU: d%u destroyed with %u device(s) assigned: table kept\n", d->id,
+		       s->devices);
+	else
+		iommu_pt_teardown(&s->pt);
+	if (!s->devices)
+		s->d = NULL;
 }
 
 void iommu_poll_faults(void)
 {
+	if (!drv || __atomic_exchange_n(&polling, 1, __ATOMIC_ACQUIRE))
+		return;
+	drv->poll();
+	__atomic_store_n(&polling, 0, __ATOMIC_RELEASE);
 }
