@@ -1,0 +1,362 @@
+/*
+ * One NVMe namespace as a synchronous disk (nvme_disk.h): bring-up per
+ * §7.6.1, then one command at a time on the admin or the I/O queue, each
+ * polled to its completion within NVME_DISK_CMD_TIMEOUT_US.
+ */
+#include <string.h>
+#include "errno.h"
+#include "nvme_disk.h"
+
+#define PAGE NVME_PAGE
+#define CSTS_POLL_EVERY 64	/* polls between two reads of CSTS */
+
+/* Page indexes in d->pages */
+enum { P_ASQ, P_ACQ, P_IOSQ, P_IOCQ, P_IDENT, P_PRP, P_BOUNCE };
+
+_Static_assert(NVME_DISK_ADMIN_DEPTH * sizeof(struct nvme_sqe) <= PAGE, "admin SQ page");
+_Static_assert(NVME_DISK_IO_DEPTH * sizeof(struct nvme_sqe) <= PAGE, "I/O SQ page");
+
+static int fail(struct nvme_disk *d, int rc, const char *why)
+{
+	d->why = why;
+	return rc;
+}
+
+/* The disk is broken for good: every later call fails. */
+static int die(struct nvme_disk *d, int rc, const char *why)
+{
+	d->dead = true;
+	return fail(d, rc, why);
+}
+
+static uint64_t rd64(const struct nvme_disk_env *e, uint32_t reg)
+{
+	uint64_t lo = e->rd32(e->ctx, reg);
+
+	return lo | (uint64_t)e->rd32(e->ctx, reg + 4) << 32;
+}
+
+static void wr64(const struct nvme_disk_env *e, uint32_t reg, uint64_t v)
+{
+	e->wr32(e->ctx, reg, (uint32_t)v);
+	e->wr32(e->ctx, reg + 4, (uint32_t)(v >> 32));
+}
+
+/* Waits (bounded) for CSTS.RDY to become want. 0, -ETIMEDOUT, -EIO (fatal). */
+static int wait_ready(struct nvme_disk *d, bool want)
+{
+	const struct nvme_disk_env *e = d->env;
+	uint64_t limit = d->cap.timeout_ms * 1000ull, start = e->now_us(e->ctx);
+
+	if (limit < NVME_DISK_MIN_READY_US)
+		limit = NVME_DISK_MIN_READY_US;
+	for (;;) {
+		uint32_t csts = e->rd32(e->ctx, NVME_REG_CSTS);
+
+		/* CFS is meaningful only while enabling; all ones always is. */
+		if (csts == 0xffffffffu || (want && nvme_csts_fatal(csts)))
+			return fail(d, -EIO, "controller fatal status (CSTS.CFS) or gone");
+		if (nvme_csts_ready(csts) == want)
+			return 0;
+		if (e->now_us(e->ctx) - start > limit)
+			return fail(d, -ETIMEDOUT, want ? "CSTS.RDY did not follow CC.EN = 1"
+							: "CSTS.RDY did not clear after CC.EN = 0");
+		e->relax(e->ctx);
+	}
+}
+
+static uint16_t next_cid(struct nvme_disk *d, const struct nvme_queue *q)
+{
+	for (uint32_t i = 0; i < q->depth; i++) {
+		uint16_t cid = (uint16_t)(d->next_cid++ % q->depth);
+
+		if (!nvme_cid_busy(q, cid))
+			return cid;
+	}
+	return 0;	/* cannot happen: one command at a time */
+}
+
+static void doorbell(const struct nvme_disk_env *e, uint32_t reg, uint32_t v)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* the entry before the doorbell */
+	e->wr32(e->ctx, reg, v);
+}
+
+/* Polls q for the completion of cid (bounded). 0, -EIO or -ETIMEDOUT (dead). */
+static int wait_done(struct nvme_disk *d, struct nvme_queue *q, uint16_t cid,
+		     struct nvme_done *dn)
+{
+	const struct nvme_disk_env *e = d->env;
+	uint64_t start = e->now_us(e->ctx);
+
+	for (unsigned n = 1;; n++) {
+		int rc = nvme_cq_poll(q, dn);
+
+		if (rc < 0)
+			return die(d, -EIO, q->why);
+		if (rc > 0) {
+			doorbell(e, q->cq_db, q->cq_head);
+			if (dn->cid == cid)
+				return 0;
+			return die(d, -EIO, "completion for a command not sent");
+		}
+		if (n % CSTS_POLL_EVERY == 0 && nvme_csts_fatal(e->rd32(e->ctx, NVME_REG_CSTS)))
+			return die(d, -EIO, "controller fatal status (CSTS.CFS) or gone");
+		if (e->now_us(e->ctx) - start > NVME_DISK_CMD_TIMEOUT_US)
+			return die(d, -ETIMEDOUT, "command timed out");
+		e->relax(e->ctx);
+	}
+}
+
+/* Sends e (its CID already cid) on q and waits for it; status checked. */
+static int run(struct nvme_disk *d, struct nvme_queue *q, struct nvme_sqe *sqe, uint16_t cid)
+{
+	struct nvme_done dn;
+	int rc;
+
+	if (d->dead)
+		return fail(d, -EIO, "controller is dead");
+	if ((rc = nvme_sq_push(q, sqe)))
+		return die(d, -EIO, q->why ? q->why : "submission refused");
+	doorbell(d->env, q->sq_db, q->sq_tail);
+	if ((rc = wait_done(d, q, cid, &dn)))
+		return rc;
+	if (!nvme_status_ok(dn.status)) {
+		const char *s = nvme_status_str(dn.status);
+
+		return fail(d, -EIO, s ? s : "command failed");
+	}
+	return 0;
+}
+
+/* Printable ASCII of a space-padded IDENTIFY string, trailing spaces cut. */
+static void id_string(char *out, const uint8_t *in, size_t n)
+{
+	size_t len = n;
+
+	while (len && (in[len - 1] == ' ' || in[len - 1] == 0))
+		len--;
+	for (size_t i = 0; i < len; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? (char)in[i] : '?';
+	out[len] = '\0';
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static int identify(struct nvme_disk *d, uint8_t cns, uint32_t nsid)
+{
+	struct nvme_sqe e;
+	uint16_t cid = next_cid(d, &d->admin);
+
+	memset(d->identify, 0, PAGE);
+	nvme_cmd_identify(&e, cns, nsid, d->env->dma(d->env->ctx, d->identify), cid);
+	return run(d, &d->admin, &e, cid);
+}
+
+/* IDENTIFY controller (§5.15.2.2, Figure 247): SN 4, MN 24, FR 64, MDTS 77,
+ * NN 516, VWC 525. */
+static int identify_controller(struct nvme_disk *d)
+{
+	const uint8_t *id = d->identify;
+	int rc;
+
+	if ((rc = identify(d, NVME_CNS_CONTROLLER, 0)))
+		return rc;
+	id_string(d->serial, id + 4, 20);
+	id_string(d->model, id + 24, 40);
+	id_string(d->firmware, id + 64, 8);
+	d->write_cache = id[525] & 1;
+	if (id[77]) {	/* 2^MDTS pages of CAP.MPSMIN; 0 means no limit */
+		unsigned shift = id[77] + d->cap.page_min_shift;
+
+		d->mdts_bytes = shift >= 32 ? 1ull << 32 : 1ull << shift;
+	}
+	if (le32(id + 516) < 1)
+		return fail(d, -ENODEV, "the controller has no namespaces (NN = 0)");
+	return 0;
+}
+
+/* IDENTIFY namespace 1 (§5.15.2.1, Figure 245): NSZE 0, FLBAS 26, LBAF at
+ * 128 + 4 * index: MS 15:0, LBADS 23:16. */
+static int identify_namespace(struct nvme_disk *d)
+{
+	const uint8_t *id = d->identify;
+	unsigned fmt, lbads;
+	uint32_t lbaf;
+	int rc;
+
+	if ((rc = identify(d, NVME_CNS_NAMESPACE, 1)))
+		return rc;
+	d->nsid = 1;
+	d->sectors = le64(id);
+	fmt = id[26] & 0xf;
+	if (fmt > id[25])	/* NLBAF is 0-based */
+		return fail(d, -ENODEV, "namespace format index beyond NLBAF");
+	lbaf = le32(id + 128 + 4 * fmt);
+	lbads = lbaf >> 16 & 0xff;
+	if (!d->sectors)
+		return fail(d, -ENODEV, "namespace 1 is inactive (NSZE = 0)");
+	if ((lbaf & 0xffff) || lbads < 9 || lbads > 12)
+		return fail(d, -ENODEV, "namespace has metadata or an LBA size outside 512..4096");
+	d->sector_size = 1u << lbads;
+	d->max_blocks = NVME_DISK_BOUNCE_PAGES * PAGE / d->sector_size;
+	if (d->mdts_bytes && d->mdts_bytes / d->sector_size < d->max_blocks)
+		d->max_blocks = (uint32_t)(d->mdts_bytes / d->sector_size);
+	if (!d->max_blocks)
+		return fail(d, -ENODEV, "MDTS below one block");
+	return 0;
+}
+
+/* Create I/O CQ 1, then SQ 1 on it (§5.3, §5.4), polled (IEN = 0). */
+static int create_io_queues(struct nvme_disk *d, uint8_t *pages)
+{
+	const struct nvme_disk_env *e = d->env;
+	uint32_t depth = d->cap.max_entries < NVME_DISK_IO_DEPTH ? d->cap.max_entries
+								 : NVME_DISK_IO_DEPTH;
+	struct nvme_sqe s;
+	uint16_t cid;
+	int rc;
+
+	memset(pages + P_IOSQ * PAGE, 0, 2 * PAGE);
+	if (nvme_queue_init(&d->io, 1, depth, d->cap.dstrd,
+			    (struct nvme_sqe *)(pages + P_IOSQ * PAGE),
+			    (struct nvme_cqe *)(pages + P_IOCQ * PAGE)))
+		return fail(d, -EIO, "I/O queue set-up");
+	cid = next_cid(d, &d->admin);
+	nvme_cmd_create_cq(&s, 1, depth, e->dma(e->ctx, pages + P_IOCQ * PAGE), 0, false, cid);
+	if ((rc = run(d, &d->admin, &s, cid)))
+		return rc;
+	cid = next_cid(d, &d->admin);
+	nvme_cmd_create_sq(&s, 1, depth, e->dma(e->ctx, pages + P_IOSQ * PAGE), 1, cid);
+	return run(d, &d->admin, &s, cid);
+}
+
+/* §7.6.1: disable, wait, admin queue registers, enable, wait. */
+static int enable(struct nvme_disk *d, uint8_t *pages)
+{
+	const struct nvme_disk_env *e = d->env;
+	uint32_t depth;
+	int rc;
+
+	nvme_cap_decode(rd64(e, NVME_REG_CAP), &d->cap);
+	if (!d->cap.nvm || d->cap.page_min_shift > 12 || d->cap.page_max_shift < 12)
+		return fail(d, -ENODEV, "no NVM command set or no 4 KiB pages (CAP)");
+	e->wr32(e->ctx, NVME_REG_CC, 0);
+	if ((rc = wait_ready(d, false)))
+		return rc;
+	memset(pages + P_ASQ * PAGE, 0, 2 * PAGE);
+	depth = d->cap.max_entries < NVME_DISK_ADMIN_DEPTH ? d->cap.max_entries
+								    : NVME_DISK_ADMIN_DEPTH;
+	if (nvme_queue_init(&d->admin, 0, depth, d->cap.dstrd,
+			    (struct nvme_sqe *)(pages + P_ASQ * PAGE),
+			    (struct nvme_cqe *)(pages + P_ACQ * PAGE)))
+		return fail(d, -EIO, "admin queue set-up");
+	e->wr32(e->ctx, NVME_REG_AQA, nvme_aqa(depth, depth));
+	wr64(e, NVME_REG_ASQ, e->dma(e->ctx, pages + P_ASQ * PAGE));
+	wr64(e, NVME_REG_ACQ, e->dma(e->ctx, pages + P_ACQ * PAGE));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	e->wr32(e->ctx, NVME_REG_CC, nvme_cc_enable());
+	return wait_ready(d, true);
+}
+
+int nvme_disk_init(struct nvme_disk *d, const struct nvme_disk_env *env)
+{
+	void *pages = d->env == env ? d->pages : NULL;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->env = env;
+	if (!pages && !(pages = env->alloc_pages(env->ctx, NVME_DISK_PAGES)))
+		return fail(d, -ENOMEM, "no memory for the queues and bounce pages");
+	d->pages = pages;
+	d->identify = (uint8_t *)pages + P_IDENT * PAGE;
+	d->prp_list = (uint64_t *)((uint8_t *)pages + P_PRP * PAGE);
+	d->bounce = (uint8_t *)pages + P_BOUNCE * PAGE;
+	for (unsigned i = 0; i < NVME_DISK_BOUNCE_PAGES; i++)
+		d->bounce_dma[i] = env->dma(env->ctx, d->bounce + i * PAGE);
+	if ((rc = enable(d, pages)) || (rc = identify_controller(d)) ||
+	    (rc = identify_namespace(d)) || (rc = create_io_queues(d, pages))) {
+		d->dead = true;
+		return rc;
+	}
+	d->why = NULL;
+	return 0;
+}
+
+/* One command of n blocks at lba through the bounce pages. */
+static int rw_chunk(struct nvme_disk *d, uint8_t op, uint64_t lba, uint32_t n)
+{
+	uint32_t bytes = n * d->sector_size;
+	uint64_t prp1, prp2;
+	struct nvme_sqe e;
+	uint16_t cid = next_cid(d, &d->io);
+
+	if (nvme_prp_build(d->bounce_dma, (bytes + PAGE - 1) / PAGE, 0, bytes, &prp1, &prp2,
+			   d->prp_list, d->env->dma(d->env->ctx, d->prp_list), NVME_PRP_PER_PAGE) ||
+	    nvme_cmd_rw(&e, op, d->nsid, lba, n, prp1, prp2, cid))
+		return fail(d, -EINVAL, "cannot describe the transfer");
+	return run(d, &d->io, &e, cid);
+}
+
+static int check_range(struct nvme_disk *d, uint64_t lba, uint32_t count, const void *buf)
+{
+	if (d->dead)
+		return fail(d, -EIO, "controller is dead");
+	if (!buf || !count || lba >= d->sectors || count > d->sectors - lba)
+		return fail(d, -EINVAL, "transfer outside the namespace");
+	return 0;
+}
+
+int nvme_disk_read(struct nvme_disk *d, uint64_t lba, uint32_t count, void *buf)
+{
+	int rc = check_range(d, lba, count, buf);
+
+	while (!rc && count) {
+		uint32_t n = count < d->max_blocks ? count : d->max_blocks;
+
+		if (!(rc = rw_chunk(d, NVME_CMD_READ, lba, n))) {
+			memcpy(buf, d->bounce, (size_t)n * d->sector_size);
+			buf = (uint8_t *)buf + (size_t)n * d->sector_size;
+			lba += n;
+			count -= n;
+		}
+	}
+	return rc;
+}
+
+int nvme_disk_write(struct nvme_disk *d, uint64_t lba, uint32_t count, const void *buf)
+{
+	int rc = check_range(d, lba, count, buf);
+
+	while (!rc && count) {
+		uint32_t n = count < d->max_blocks ? count : d->max_blocks;
+
+		memcpy(d->bounce, buf, (size_t)n * d->sector_size);
+		if (!(rc = rw_chunk(d, NVME_CMD_WRITE, lba, n))) {
+			buf = (const uint8_t *)buf + (size_t)n * d->sector_size;
+			lba += n;
+			count -= n;
+		}
+	}
+	return rc;
+}
+
+int nvme_disk_flush(struct nvme_disk *d)
+{
+	struct nvme_sqe e;
+	uint16_t cid;
+
+	if (d->dead)
+		return fail(d, -EIO, "controller is dead");
+	cid = next_cid(d, &d->io);
+	nvme_cmd_flush(&e, d->nsid, cid);
+	return run(d, &d->io, &e, cid);
+}

@@ -1,0 +1,90 @@
+/*
+ * An NVMe controller driven as one synchronous disk (NVM Express Base 1.4):
+ * reset and enable (§7.6.1, §3.1.5-3.1.6) with bounded waits, the admin
+ * queue, IDENTIFY controller and namespace 1 (§5.15), one I/O queue pair
+ * (§5.3, §5.4), and read/write/flush (NVM Command Set §6) polled to their
+ * completion: a call returns only once the device completed the command,
+ * so a write is acknowledged after the device took it and a flush after
+ * the device's write cache is on media. No interrupts (the core offers no
+ * MSI yet): every wait polls and is bounded.
+ *
+ * Data moves through bounce pages the driver allocates in the domain's own
+ * RAM: the device is never given a caller's buffer (which may be a
+ * grant-mapped page of another domain), only these pages and its queues.
+ *
+ * Registers, time and DMA memory come through struct nvme_disk_env, so the
+ * file builds on the host (test/unit/test_nvme_disk.c, a simulated
+ * controller). Everything the device returns is checked (nvme.c refuses
+ * hostile completions; IDENTIFY fields are range-checked); a broken
+ * protocol, a fatal status or a timeout marks the disk dead and every later
+ * call fails with -EIO (recovery would be a new nvme_disk_init).
+ * Threading: none; one caller.
+ */
+#ifndef BLKBACK_NVME_DISK_H
+#define BLKBACK_NVME_DISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "nvme.h"
+
+#define NVME_DISK_ADMIN_DEPTH 16
+#define NVME_DISK_IO_DEPTH 64
+#define NVME_DISK_BOUNCE_PAGES 32		/* 128 KiB per command at most */
+#define NVME_DISK_PAGES (6 + NVME_DISK_BOUNCE_PAGES)
+#define NVME_DISK_CMD_TIMEOUT_US 10000000ull	/* 10 s per command */
+#define NVME_DISK_MIN_READY_US 500000ull	/* when CAP.TO says 0 */
+
+struct nvme_disk_env {
+	void *ctx;
+	/* BAR0 registers, 32 bits at a time (64-bit ones as low then high half). */
+	uint32_t (*rd32)(void *ctx, uint32_t reg);
+	void (*wr32)(void *ctx, uint32_t reg, uint32_t val);
+	/* A monotonic clock, and a short pause between two polls. */
+	uint64_t (*now_us)(void *ctx);
+	void (*relax)(void *ctx);
+	/* n zeroed 4 KiB-aligned pages of the domain's own RAM, never freed
+	 * (the device may still write them after a timeout), and the address
+	 * the device uses for a byte of them. NULL if there is no memory. */
+	void *(*alloc_pages)(void *ctx, unsigned n);
+	uint64_t (*dma)(void *ctx, const void *p);
+};
+
+struct nvme_disk {
+	/* What IDENTIFY said (valid after nvme_disk_init returned 0). */
+	char model[41], serial[21], firmware[9];	/* trailing spaces cut, '?' for odd bytes */
+	uint32_t nsid;			/* 1 */
+	uint32_t sector_size;		/* the namespace's LBA size: 512..4096 */
+	uint64_t sectors;		/* NSZE */
+	uint32_t max_blocks;		/* per command: bounce, MDTS and NLB limits */
+	bool write_cache;		/* VWC: flush matters */
+	const char *why;		/* why the last call failed */
+	bool dead;
+
+	/* Private. */
+	const struct nvme_disk_env *env;
+	struct nvme_cap cap;
+	struct nvme_queue admin, io;
+	uint16_t next_cid;
+	uint64_t mdts_bytes;		/* IDENTIFY's MDTS in bytes, 0: no limit */
+	uint8_t *identify;		/* one page */
+	uint64_t *prp_list;		/* one page */
+	uint8_t *bounce;		/* NVME_DISK_BOUNCE_PAGES pages */
+	uint64_t bounce_dma[NVME_DISK_BOUNCE_PAGES];
+	void *pages;			/* every page, from alloc_pages (kept across inits) */
+};
+
+/* Resets and enables the controller, identifies it and namespace 1, creates
+ * the I/O queues. 0, or -errno with d->why: -ENOMEM, -ENODEV (nothing we
+ * can drive: no NVM command set, no 4 KiB pages, metadata or an LBA size
+ * outside 512..4096, no active namespace 1), -ETIMEDOUT, -EIO. A disk initialised before
+ * keeps its pages (call it again to reset a dead controller). */
+int nvme_disk_init(struct nvme_disk *d, const struct nvme_disk_env *env);
+
+/* count sectors at lba (inside the namespace, count > 0): 0, -EINVAL,
+ * -EIO (the device reported an error, or the disk is dead), -ETIMEDOUT. */
+int nvme_disk_read(struct nvme_disk *d, uint64_t lba, uint32_t count, void *buf);
+int nvme_disk_write(struct nvme_disk *d, uint64_t lba, uint32_t count, const void *buf);
+int nvme_disk_flush(struct nvme_disk *d);
+
+#endif

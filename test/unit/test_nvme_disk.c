@@ -1,0 +1,446 @@
+/* The NVMe disk driver (blkback/nvme_disk.c) on the host, against a
+ * simulated controller: registers, the enable handshake, admin and I/O
+ * queues in the driver's pages, IDENTIFY data, PRP lists, a RAM namespace.
+ * The device sees bus addresses that differ from the CPU's pointers and
+ * checks that every DMA lands in the driver's own pages. Then hostile and
+ * broken devices (no ready, fatal status, foreign CIDs, silence, errors,
+ * bad IDENTIFY data) and a fixed-seed fuzz of I/O and IDENTIFY bytes. */
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "errno.h"
+#include "../../blkback/nvme_disk.h"
+
+#define BUS 0x100000000ull	/* bus address of the first allocated page */
+#define NS_BLOCKS 4096u
+
+enum { H_NO_READY = 1, H_CFS = 2, H_BAD_CID = 4, H_SILENT = 8, H_ERR = 16, H_GONE = 32 };
+
+struct sq {
+	uint64_t base;
+	uint32_t size, head, tail;
+	uint16_t cq;
+};
+
+struct cq {
+	uint64_t base;
+	uint32_t size, tail, head;
+	uint8_t phase;
+};
+
+static struct sim {
+	uint64_t cap;
+	uint32_t cc, csts, aqa;
+	uint64_t asq, acq;
+	struct sq sq[2];
+	struct cq cq[2];
+	unsigned hostile;
+	uint8_t lbads, ms, mdts, nlbaf, flbas;
+	uint64_t nsze;
+	uint8_t *ns;			/* the namespace's bytes */
+	uint8_t *mem;			/* the driver's pages */
+	unsigned allocs, flushes, cmds;
+	uint32_t max_cmd_blocks;
+	uint64_t now;
+	uint8_t *ident_override;	/* fuzz: IDENTIFY data to return (4096 bytes) */
+} sim;
+
+/* ---- DMA: bus addresses into the driver's pages only --------------------- */
+
+static uint8_t *dev_mem(uint64_t bus, size_t len)
+{
+	CHECK(bus >= BUS && bus - BUS + len <= NVME_DISK_PAGES * 4096ull);
+	return sim.mem + (bus - BUS);
+}
+
+static void *env_alloc(void *ctx, unsigned n)
+{
+	(void)ctx;
+	CHECK(n == NVME_DISK_PAGES && !sim.mem);
+	sim.allocs++;
+	sim.mem = aligned_alloc(4096, (size_t)n * 4096);
+	memset(sim.mem, 0, (size_t)n * 4096);
+	return sim.mem;
+}
+
+static uint64_t env_dma(void *ctx, const void *p)
+{
+	(void)ctx;
+	CHECK((const uint8_t *)p >= sim.mem && (const uint8_t *)p < sim.mem + NVME_DISK_PAGES * 4096);
+	return BUS + (uint64_t)((const uint8_t *)p - sim.mem);
+}
+
+/* ---- the controller --------------------------------------------------------- */
+
+static void post(uint16_t sqid, uint16_t cid, uint16_t sc, uint32_t dw0)
+{
+	struct sq *s = &sim.sq[sqid];
+	struct cq *c = &sim.cq[s->cq];
+	struct nvme_cqe e = { .dw0 = dw0, .sq_head = (uint16_t)s->head, .sq_id = sqid, .cid = cid };
+
+	if (sim.hostile & H_BAD_CID && sqid == 1)
+		e.cid ^= 1;
+	CHECK((c->tail + 1) % c->size != c->head);	/* the driver rang the CQ head doorbell */
+	e.status = (uint16_t)(sc << 1 | c->phase);
+	memcpy(dev_mem(c->base + c->tail * 16ull, 16), &e, 16);
+	if (++c->tail == c->size) {
+		c->tail = 0;
+		c->phase ^= 1;
+	}
+}
+
+static void identify(const struct nvme_sqe *e, uint8_t *out)
+{
+	uint8_t cns = (uint8_t)e->cdw10;
+
+	memset(out, 0, 4096);
+	if (sim.ident_override) {
+		memcpy(out, sim.ident_override + (cns == NVME_CNS_CONTROLLER ? 0 : 2048), 2048);
+		return;
+	}
+	if (cns == NVME_CNS_CONTROLLER) {
+		memcpy(out + 4, "bh0                 ", 20);
+		memcpy(out + 24, "QEMU NVMe Ctrl\x01                         ", 40);
+		memcpy(out + 64, "8.2.0   ", 8);
+		out[77] = sim.mdts;
+		out[516] = 1;
+		out[525] = 1;
+		return;
+	}
+	memcpy(out, &sim.nsze, 8);
+	out[25] = sim.nlbaf;
+	out[26] = sim.flbas;
+	out[128 + 4 * (sim.flbas & 15) + 2] = sim.lbads;
+	out[128 + 4 * (sim.flbas & 15)] = sim.ms;
+}
+
+/* Data pointer of an I/O command: PRP1 and PRP2 or a list (one page). */
+static uint8_t *page_of(const struct nvme_sqe *e, uint32_t i)
+{
+	uint32_t bytes = ((e->cdw12 & 0xffff) + 1) << sim.lbads;
+	uint32_t pages = (bytes + 4095) / 4096;
+
+	CHECK((e->prp1 & 4095) == 0);
+	if (i == 0)
+		return dev_mem(e->prp1, 4096);
+	if (pages == 2)
+		return dev_mem(e->prp2, 4096);
+	return dev_mem(((uint64_t *)dev_mem(e->prp2, 4096))[i - 1], 4096);
+}
+
+static uint16_t io(const struct nvme_sqe *e)
+{
+	uint8_t op = (uint8_t)e->cdw0;
+	uint64_t lba = (uint64_t)e->cdw11 << 32 | e->cdw10;
+	uint32_t n = (e->cdw12 & 0xffff) + 1, bytes = n << sim.lbads;
+
+	CHECK(e->nsid == 1);
+	if (op == NVME_CMD_FLUSH) {
+		sim.flushes++;
+		return 0;
+	}
+	if (sim.hostile & H_ERR)
+		return 0x80;	/* LBA out of range */
+	CHECK(lba + n <= sim.nsze);
+	if (n > sim.max_cmd_blocks)
+		sim.max_cmd_blocks = n;
+	for (uint32_t off = 0; off < bytes; off += 4096) {
+		uint32_t k = bytes - off < 4096 ? bytes - off : 4096;
+		uint8_t *p = page_of(e, off / 4096), *d = sim.ns + (lba << sim.lbads) + off;
+
+		if (op == NVME_CMD_WRITE)
+			memcpy(d, p, k);
+		else
+			memcpy(p, d, k);
+	}
+	return 0;
+}
+
+static uint16_t admin(const struct nvme_sqe *e)
+{
+	uint8_t op = (uint8_t)e->cdw0;
+	uint16_t qid = (uint16_t)e->cdw10;
+
+	if (op == NVME_ADM_IDENTIFY) {
+		identify(e, dev_mem(e->prp1, 4096));
+		return 0;
+	}
+	CHECK(qid == 1 && (e->cdw11 & 1));	/* physically contiguous */
+	if (op == NVME_ADM_CREATE_CQ) {
+		CHECK(!(e->cdw11 & 2));	/* no interrupts */
+		sim.cq[1] = (struct cq){ e->prp1, (e->cdw10 >> 16) + 1, 0, 0, 1 };
+	} else {
+		CHECK(op == NVME_ADM_CREATE_SQ && e->cdw11 >> 16 == 1 && sim.cq[1].size);
+		sim.sq[1] = (struct sq){ e->prp1, (e->cdw10 >> 16) + 1, 0, 0, 1 };
+	}
+	return 0;
+}
+
+static void run_sq(uint16_t qid)
+{
+	struct sq *s = &sim.sq[qid];
+
+	while (s->head != s->tail && !(sim.hostile & H_SILENT && qid == 1)) {
+		struct nvme_sqe e;
+
+		memcpy(&e, dev_mem(s->base + s->head * 64ull, 64), 64);
+		s->head = (s->head + 1) % s->size;
+		sim.cmds++;
+		post(qid, (uint16_t)(e.cdw0 >> 16), qid ? io(&e) : admin(&e), 0);
+	}
+}
+
+static uint32_t rd32(void *ctx, uint32_t reg)
+{
+	(void)ctx;
+	if (sim.hostile & H_GONE && sim.csts & 1)
+		return 0xffffffffu;
+	if (reg == NVME_REG_CAP || reg == NVME_REG_CAP + 4)
+		return (uint32_t)(sim.cap >> (reg == NVME_REG_CAP ? 0 : 32));
+	if (reg == NVME_REG_CSTS)
+		return sim.csts;
+	CHECK(reg == NVME_REG_CC);
+	return sim.cc;
+}
+
+static void wr32(void *ctx, uint32_t reg, uint32_t v)
+{
+	(void)ctx;
+	if (reg >= 0x1000) {	/* doorbells, stride 4 (CAP.DSTRD 0) */
+		uint32_t q = (reg - 0x1000) / 8;
+
+		CHECK(q < 2 && (reg & 3) == 0);
+		if ((reg - 0x1000) % 8 == 0) {
+			CHECK(v < sim.sq[q].size);
+			sim.sq[q].tail = v;
+			run_sq((uint16_t)q);
+		} else {
+			CHECK(v < sim.cq[q].size);
+			sim.cq[q].head = v;
+		}
+		return;
+	}
+	switch (reg) {
+	case NVME_REG_CC:
+		sim.cc = v;
+		if (!(v & 1)) {
+			sim.csts = 0;
+			memset(sim.sq, 0, sizeof(sim.sq));
+			memset(sim.cq, 0, sizeof(sim.cq));
+		} else if (sim.hostile & H_CFS) {
+			sim.csts = 2;
+		} else if (!(sim.hostile & H_NO_READY)) {
+			CHECK(v == nvme_cc_enable());
+			sim.sq[0] = (struct sq){ sim.asq, (sim.aqa & 0xfff) + 1, 0, 0, 0 };
+			sim.cq[0] = (struct cq){ sim.acq, (sim.aqa >> 16 & 0xfff) + 1, 0, 0, 1 };
+			sim.csts = 1;
+		}
+		break;
+	case NVME_REG_AQA: sim.aqa = v; break;
+	case NVME_REG_ASQ: sim.asq = (sim.asq & ~0xffffffffull) | v; break;
+	case NVME_REG_ASQ + 4: sim.asq = (sim.asq & 0xffffffffull) | (uint64_t)v << 32; break;
+	case NVME_REG_ACQ: sim.acq = (sim.acq & ~0xffffffffull) | v; break;
+	case NVME_REG_ACQ + 4: sim.acq = (sim.acq & 0xffffffffull) | (uint64_t)v << 32; break;
+	default: CHECK(0);
+	}
+}
+
+static uint64_t now_us(void *ctx) { (void)ctx; return sim.now; }
+static void relax(void *ctx) { (void)ctx; sim.now += 1000; }
+
+static const struct nvme_disk_env env = { NULL, rd32, wr32, now_us, relax, env_alloc, env_dma };
+static struct nvme_disk dk;
+
+/* A fresh controller: 64-entry queues, TO 1 s, DSTRD 0, NVM, MPSMIN 0 MPSMAX 4. */
+static void sim_new(uint8_t lbads, uint8_t mdts)
+{
+	free(sim.ns);
+	free(sim.mem);
+	memset(&sim, 0, sizeof(sim));
+	memset(&dk, 0, sizeof(dk));
+	sim.cap = 63 | 1ull << 16 | 2ull << 24 | 1ull << 37 | 4ull << 52;
+	sim.lbads = lbads;
+	sim.mdts = mdts;
+	sim.nsze = NS_BLOCKS;
+	sim.ns = calloc(NS_BLOCKS, 1u << lbads);
+}
+
+static void fill(uint8_t *b, size_t n, unsigned long long *s)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)check_rnd(s);
+}
+
+static void test_basic(uint8_t lbads, uint8_t mdts, uint32_t want_max)
+{
+	unsigned long long s = 42 + lbads;
+	uint32_t ss = 1u << lbads, n = 3 * want_max + 5;
+	uint8_t *w = malloc((size_t)n * ss), *r = malloc((size_t)n * ss);
+
+	sim_new(lbads, mdts);
+	CHECK(nvme_disk_init(&dk, &env) == 0 && !dk.dead && !dk.why);
+	CHECK(!strcmp(dk.model, "QEMU NVMe Ctrl?") && !strcmp(dk.serial, "bh0"));
+	CHECK(!strcmp(dk.firmware, "8.2.0") && dk.write_cache);
+	CHECK(dk.sector_size == ss && dk.sectors == NS_BLOCKS && dk.max_blocks == want_max);
+	fill(w, (size_t)n * ss, &s);
+	sim.cmds = 0;
+	CHECK(nvme_disk_write(&dk, 7, n, w) == 0);
+	CHECK(sim.cmds == 4 && sim.max_cmd_blocks == want_max);
+	CHECK(!memcmp(sim.ns + 7ull * ss, w, (size_t)n * ss));
+	CHECK(nvme_disk_read(&dk, 7, n, r) == 0 && !memcmp(r, w, (size_t)n * ss));
+	CHECK(nvme_disk_read(&dk, NS_BLOCKS - 1, 1, r) == 0);
+	CHECK(nvme_disk_flush(&dk) == 0 && sim.flushes == 1);
+	CHECK(nvme_disk_read(&dk, NS_BLOCKS - 1, 2, r) == -EINVAL && !dk.dead);
+	CHECK(nvme_disk_read(&dk, NS_BLOCKS, 1, r) == -EINVAL);
+	CHECK(nvme_disk_read(&dk, UINT64_MAX, 2, r) == -EINVAL);
+	CHECK(nvme_disk_write(&dk, 0, 0, w) == -EINVAL);
+	CHECK(nvme_disk_write(&dk, 0, 1, NULL) == -EINVAL);
+	/* Many commands: the queues wrap many times. */
+	for (int i = 0; i < 500; i++)
+		CHECK(nvme_disk_read(&dk, (uint64_t)i, 1, r) == 0);
+	free(w);
+	free(r);
+}
+
+static int init_with(unsigned hostile)
+{
+	sim_new(9, 0);
+	sim.hostile = hostile;
+	return nvme_disk_init(&dk, &env);
+}
+
+static void test_hostile(void)
+{
+	uint8_t buf[512];
+
+	CHECK(init_with(H_NO_READY) == -ETIMEDOUT && dk.dead && dk.why);
+	CHECK(sim.now >= 1000000 && sim.now < 2000000);	/* CAP.TO = 1 s, bounded */
+	CHECK(nvme_disk_read(&dk, 0, 1, buf) == -EIO);
+	CHECK(init_with(H_CFS) == -EIO && dk.dead);
+	CHECK(init_with(H_GONE) == -EIO && dk.dead);
+
+	CHECK(init_with(0) == 0);
+	sim.hostile = H_ERR;
+	CHECK(nvme_disk_read(&dk, 0, 1, buf) == -EIO && !dk.dead);
+	CHECK(!strcmp(dk.why, "LBA out of range"));
+	sim.hostile = 0;
+	CHECK(nvme_disk_read(&dk, 0, 1, buf) == 0);	/* an error is not fatal */
+	sim.hostile = H_SILENT;
+	sim.now = 0;
+	CHECK(nvme_disk_write(&dk, 0, 1, buf) == -ETIMEDOUT && dk.dead);
+	CHECK(sim.now > NVME_DISK_CMD_TIMEOUT_US && sim.now < 2 * NVME_DISK_CMD_TIMEOUT_US);
+	sim.hostile = 0;
+	CHECK(nvme_disk_flush(&dk) == -EIO && nvme_disk_read(&dk, 0, 1, buf) == -EIO);
+	/* A reset brings it back, with the same pages. */
+	CHECK(nvme_disk_init(&dk, &env) == 0 && sim.allocs == 1);
+	CHECK(nvme_disk_read(&dk, 0, 1, buf) == 0);
+	/* A CQE with a foreign CID on the I/O queue. */
+	sim.hostile = H_BAD_CID;
+	CHECK(nvme_disk_read(&dk, 0, 1, buf) == -EIO && dk.dead);
+}
+
+static void test_identify(void)
+{
+	sim_new(9, 0);
+	sim.ms = 8;
+	CHECK(nvme_disk_init(&dk, &env) == -ENODEV);
+	sim_new(13, 0);
+	CHECK(nvme_disk_init(&dk, &env) == -ENODEV);
+	sim_new(9, 0);
+	sim.nsze = 0;
+	CHECK(nvme_disk_init(&dk, &env) == -ENODEV);
+	sim_new(9, 0);
+	sim.flbas = 3;	/* beyond NLBAF 0 */
+	CHECK(nvme_disk_init(&dk, &env) == -ENODEV);
+	sim_new(9, 0);
+	sim.nlbaf = 3;
+	sim.flbas = 3;
+	CHECK(nvme_disk_init(&dk, &env) == 0 && dk.sector_size == 512);
+	sim_new(9, 0);
+	sim.cap &= ~(1ull << 37);	/* no NVM command set */
+	CHECK(nvme_disk_init(&dk, &env) == -ENODEV);
+	sim_new(9, 0);
+	sim.cap |= 1ull << 48;	/* MPSMIN 8 KiB */
+	CHECK(nvme_disk_init(&dk, &env) == -ENODEV);
+	sim_new(9, 0);
+	sim.cap &= ~0xffffull;
+	sim.cap |= 3;	/* MQES 3: queues of 4 */
+	CHECK(nvme_disk_init(&dk, &env) == 0 && dk.io.depth == 4 && dk.admin.depth == 4);
+	uint8_t b[512];
+	for (int i = 0; i < 20; i++)
+		CHECK(nvme_disk_read(&dk, 0, 1, b) == 0);
+}
+
+/* Random IDENTIFY bytes: either a sane disk or a clean refusal. */
+static void test_fuzz_identify(void)
+{
+	unsigned long long s = 0xfeedface12345678ull;
+	uint8_t *id = malloc(4096);
+
+	sim_new(9, 0);
+	for (int it = 0; it < 20000; it++) {
+		int rc;
+
+		memset(sim.sq, 0, sizeof(sim.sq));
+		memset(sim.cq, 0, sizeof(sim.cq));
+		sim.cc = sim.csts = 0;
+		fill(id, 4096, &s);
+		sim.ident_override = id;
+		rc = nvme_disk_init(&dk, &env);
+		if (rc == 0) {
+			CHECK(dk.sector_size >= 512 && dk.sector_size <= 4096 && dk.sectors);
+			CHECK(dk.max_blocks >= 1 && dk.max_blocks * dk.sector_size <= 32 * 4096);
+			CHECK(strlen(dk.model) <= 40 && strlen(dk.serial) <= 20);
+		} else {
+			CHECK(dk.dead && dk.why && rc == -ENODEV);
+		}
+	}
+	free(id);
+}
+
+/* Random reads and writes against a copy of what the namespace holds. */
+static void test_fuzz_io(void)
+{
+	unsigned long long s = 0x0123456789abcdefull;
+	size_t bytes = (size_t)NS_BLOCKS * 512;
+	uint8_t *model = calloc(1, bytes), *buf = malloc(80 * 512);
+
+	sim_new(9, 2);	/* MDTS 16 KiB: 32 blocks per command */
+	CHECK(nvme_disk_init(&dk, &env) == 0 && dk.max_blocks == 32);
+	for (int it = 0; it < 100000; it++) {
+		uint64_t lba = check_rnd(&s) % (NS_BLOCKS + 8);
+		uint32_t n = (uint32_t)(check_rnd(&s) % 80);
+		bool ok = n && lba < NS_BLOCKS && n <= NS_BLOCKS - lba;
+		unsigned op = (unsigned)(check_rnd(&s) % 3);
+
+		if (op == 0) {
+			fill(buf, (size_t)n * 512, &s);
+			CHECK(nvme_disk_write(&dk, lba, n, buf) == (ok ? 0 : -EINVAL));
+			if (ok)
+				memcpy(model + lba * 512, buf, (size_t)n * 512);
+		} else if (op == 1) {
+			CHECK(nvme_disk_read(&dk, lba, n, buf) == (ok ? 0 : -EINVAL));
+			CHECK(!ok || !memcmp(model + lba * 512, buf, (size_t)n * 512));
+		} else {
+			CHECK(nvme_disk_flush(&dk) == 0);
+		}
+	}
+	CHECK(!memcmp(model, sim.ns, bytes) && !dk.dead);
+	free(model);
+	free(buf);
+}
+
+int main(void)
+{
+	test_basic(9, 0, 256);	/* the bounce pages limit: 128 KiB */
+	test_basic(12, 0, 32);
+	test_basic(9, 1, 16);	/* MDTS 1: 8 KiB */
+	test_hostile();
+	test_identify();
+	test_fuzz_identify();
+	test_fuzz_io();
+	free(sim.ns);
+	free(sim.mem);
+	CHECK_DONE("nvme_disk");
+	return 0;
+}
