@@ -12,6 +12,7 @@
 #include "evtchn.h"
 #include "gnttab.h"
 #include "hvm.h"
+#include "pci_op.h"
 #include "public/xen.h"
 #include "lib.h"
 
@@ -96,6 +97,7 @@ static void domain_free(struct domain *d)
 	foreign_unmap_all(d);
 	gnttab_domain_free(d);	/* IPC pages leave the p2m before it is freed */
 	evtchn_domain_free(d);
+	pci_op_domain_free(d);	/* no device left: its I/O page tables go */
 	p2m_destroy(&d->p2m, free_leaf, NULL);
 	for (u32 i = 0; i < d->nr_vcpus; i++)
 		if (d->vcpus[i])
@@ -267,6 +269,7 @@ void domain_kill(struct domain *d, const char *why)
 	/* IPC: close its ports, give back its grant mappings, while its vCPUs exist. */
 	evtchn_domain_kill(d);
 	gnttab_domain_kill(d);
+	pci_op_domain_kill(d);	/* its devices stop and go back to the core */
 	/* With unpause and vcpu_start serialized on d->lock, started says for
 	 * good whether its vCPUs are (or will be) on pCPUs to be reaped there. */
 	spin_lock(&d->lock);

@@ -16,6 +16,7 @@
 #include "percpu.h"
 #include "cpu.h"
 #include "errno.h"
+#include "pci_op.h"
 #include "public/bulkhead.h"
 #include "lib.h"
 
@@ -316,6 +317,16 @@ static long op_set_name(struct vcpu *v, struct bh_domctl *op, struct domain *d)
 	return 0;
 }
 
+/* PCI passthrough (public/pci.h): the core's table, assign, deassign. */
+static long op_pci(struct vcpu *v, struct bh_domctl *op, struct domain *d)
+{
+	if (op->cmd == BH_DOMCTL_pci_list)
+		return pci_op_list(v, &op->u.pci_list, -1);
+	if (op->cmd == BH_DOMCTL_pci_assign)
+		return pci_op_assign(d, op->u.pci.sbdf);
+	return pci_op_deassign(d, op->u.pci.sbdf);
+}
+
 static const struct {
 	domctl_fn fn;
 	bool needs_domain;	/* op->domid names an existing domain */
@@ -336,6 +347,9 @@ static const struct {
 	[BH_DOMCTL_vcpu_list] = { op_vcpu_list, true },
 	[BH_DOMCTL_set_name] = { op_set_name, true },
 	[BH_DOMCTL_set_dm] = { op_set_dm, true },
+	[BH_DOMCTL_pci_list] = { op_pci, false },
+	[BH_DOMCTL_pci_assign] = { op_pci, true },
+	[BH_DOMCTL_pci_deassign] = { op_pci, true },
 };
 
 long domctl_hypercall(struct vcpu *v, const u64 *args)

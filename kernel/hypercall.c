@@ -22,6 +22,8 @@
 #include "gnttab.h"
 #include "memop.h"
 #include "hvmop.h"
+#include "pci_op.h"
+#include "public/pci.h"
 #include "lib.h"
 
 #define HYPERCALL_ARGS 5
@@ -111,6 +113,7 @@ static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
 	[__HYPERVISOR_event_channel_op] = evtchn_op_hypercall,
 	[__HYPERVISOR_hvm_op] = hvmop_hypercall,
 	[__HYPERVISOR_bulkhead_dmop] = dmop_hypercall,
+	[__HYPERVISOR_bulkhead_pci] = pci_op_hypercall,
 };
 
 void hypercall_dispatch(struct vcpu *v)

@@ -19,6 +19,7 @@
 #include "dom0.h"
 #include "evtchn.h"
 #include "iommu/iommu.h"
+#include "pci_op.h"
 #include "public/xen.h"
 
 struct cmdline_opts boot_opts;
@@ -251,6 +252,7 @@ void kmain(u32 magic, u32 info)
 	paging_init();
 	virt_select();
 	bsp_platform_init();
+	pci_op_init(&boot);	/* after ACPI, before the IOMMU blocks every device */
 	iommu_init(&boot_opts);	/* after ACPI: finds it from IVRS/DMAR */
 	virt_enable_here();
 	while (__atomic_load_n(&cpus_ready, __ATOMIC_ACQUIRE) < nr_cpus)
