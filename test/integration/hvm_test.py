@@ -194,10 +194,33 @@ def scenario_live(c, args):
     print(f"  live guest: {secs:.1f} s from xl create to gone")
 
 
+def blkback_up(c, args):
+    """The storage driver domain Dom0's rc.local started: up, holding the NVMe
+    controller, with the IOMMU on; zfs then makes its volumes."""
+    log = open(args.log, errors="replace").read()
+    m = re.search(r"\(XEN\) IOMMU: (AMD-Vi|VT-d) at [^\n]* enabled", log)
+    expect(m, "the core did not log '(XEN) IOMMU: ... enabled'")
+    expect(re.search(r"\(XEN\) PCI 0000:00:04\.0 [^\n]*assigned to d\d+", log),
+           "the core did not log the NVMe controller (0000:00:04.0) assigned")
+    expect(row(c.run("xl list"), "blkback"), "no blkback domain in xl list")
+    out = c.run("xl pci-list blkback")
+    expect("0000:00:04.0" in out, f"xl pci-list blkback said {out!r}")
+    expect("0000:00:04.0" not in c.run("xl pci-assignable-list"),
+           "the NVMe controller is still assignable while blkback holds it")
+    print(f"  blkback holds 0000:00:04.0 behind {m.group(1)}")
+
+
 def scenario_install(c, args):
     before = free_memory(c)
+    if args.storage != "dom0":
+        blkback_up(c, args)
     out = c.run("zfs create -V 64M tank/xendisk0")
-    expect("rror" not in out and "usage" not in out, f"zfs create said {out!r}")
+    expect("rror" not in out and "usage" not in out and "cannot" not in out,
+           f"zfs create said {out!r}")
+    if args.storage != "dom0":
+        out = c.run("zfs list")
+        expect(re.search(r"tank/xendisk0 +64M +- +- +-", out),
+               f"zfs list does not show the volume on blkback's disk: {out!r}")
     secs = run_to_poweroff(c, "install", [
         SEABIOS, CD_BOOT, LINUX,
         ("the installer with all CPUs", r"BULKHEAD-INSTALL: " + KVER + r" cpus=2\b"),
@@ -356,12 +379,35 @@ def dump_and_close(c, args):
     c.close()
 
 
+# --storage: where the guests' volumes live. dom0: Dom0's own (the PC
+# machine); nvme-amd / nvme-intel: the storage driver domain on an NVMe disk
+# (a fresh sparse image) at 00:04.0 of a q35 machine with QEMU's AMD or
+# Intel IOMMU, started by Dom0's /etc/rc.local (given as a boot module).
+STORAGE_IOMMU = {"nvme-amd": "amd-iommu", "nvme-intel": "intel-iommu"}
+NVME_MIB = 256
+
+
+def storage_args(args):
+    if args.storage == "dom0":
+        return [], []
+    img, rc = args.log + ".nvme.img", args.log + ".rc.local"
+    with open(img, "wb") as f:
+        f.truncate(NVME_MIB << 20)
+    with open(rc, "w") as f:
+        f.write("xl create /etc/xen/blkback.cfg\n")
+    return (["-M", "q35", "-device", STORAGE_IOMMU[args.storage],
+             "-drive", f"file={img},if=none,id=nv0,format=raw",
+             "-device", "nvme,drive=nv0,serial=bh0,addr=04.0"], [f"{rc} /etc/rc.local"])
+
+
 def qemu(args, isos):
     cmdline = (f"dom0_mem={args.dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 "
                "loglvl=all guest_loglvl=all")
-    mods = [args.dom0, args.rootfs + " rootfs"] + [f"{p} /root/{os.path.basename(p)}" for p in isos]
+    machine, extra_mods = storage_args(args)
+    mods = ([args.dom0, args.rootfs + " rootfs"] + extra_mods
+            + [f"{p} /root/{os.path.basename(p)}" for p in isos])
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(args.mem), "-smp", "2",
-            "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
+            "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot"] + machine + [
             "-kernel", args.image, "-append", cmdline, "-initrd", ",".join(mods)]
 
 
@@ -454,6 +500,7 @@ def main():
     ap.add_argument("--iso-script")
     ap.add_argument("--bochs-script")
     ap.add_argument("--log", required=True)
+    ap.add_argument("--storage", choices=["dom0"] + sorted(STORAGE_IOMMU), default="dom0")
     args = ap.parse_args()
     need = {"live": ["live.iso"], "lifecycle": ["live.iso"], "bochs": ["live.iso"],
             "install": ["installer.iso"]}.get(args.scenario, [])
