@@ -1,0 +1,103 @@
+/*
+ * The xenbus side of a blkif backend (REFERENCE §4, xenbus states): the
+ * state machine of dom0/vbd.c over an env struct (xenstore access, opening a
+ * disk by its params, event channels, grants), so that Dom0 (its own
+ * in-process store) and the blkback domain (a xenstore client) run the
+ * same code; blkif_back.c serves the rings.
+ *
+ * The toolstack writes SELF/backend/vbd/F/V (frontend, frontend-id, params,
+ * mode, device-type, removable, state 1) and the frontend's node. Per device:
+ *   new node     open params (env->open), write sectors, sector-size, info,
+ *                feature-flush-cache, feature-barrier, max-ring-page-order 0
+ *                (feature-discard if the disk has it), then InitWait (2);
+ *                params the env refuses: "<errno> <what>: <text>" in
+ *                SELF/error/backend/vbd/F/V/error, hotplug-status "error" and
+ *                hotplug-error in our node, Closed (6)
+ *   frontend 3/4 map ring-ref, bind event-channel (protocol x86_64-abi), Connected (4)
+ *   frontend 5   unmap, unbind, Closing (5); frontend 6 or gone: Closed (6)
+ *   frontend 1 again after Closed: InitWait (a reconnect)
+ *   node removed: everything released, the disk closed (env->close).
+ * A ring the frontend breaks disconnects that device only (error node, Closed).
+ *
+ * No allocation and no libc beyond <string.h>, so it builds on the host
+ * (test/unit/test_vbd_back.c). Threading: none; one main loop.
+ */
+#ifndef BLKBACK_VBD_BACK_H
+#define BLKBACK_VBD_BACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "blkif_back.h"
+
+#define VBD_BACK_MAX 32
+#define VBD_BACK_PATH 128
+#define VBD_BACK_BUDGET 32	/* requests per ring per pass */
+
+/* An open disk. ops NULL: no medium (an empty CD drive, 0 sectors). */
+struct vbd_back_disk {
+	const struct blkif_back_store_ops *ops;
+	void *ctx;
+	uint64_t sectors;		/* 512-byte sectors */
+	bool readonly;
+	void *priv;			/* the env's */
+};
+
+struct vbd_back_env {
+	void *ctx;
+	/* xenstore, into our buffers: read the value NUL-terminated (longer
+	 * values: -E2BIG); directory the children's names, each NUL-terminated,
+	 * one after the other, *used bytes in all (-E2BIG if they do not fit);
+	 * write. 0 or -errno (-ENOENT: no such node). */
+	int (*read)(void *ctx, const char *path, char *buf, size_t len);
+	int (*directory)(void *ctx, const char *path, char *buf, size_t len, size_t *used);
+	int (*write)(void *ctx, const char *path, const char *value);
+	/* Optional: follow a frontend's state node (a client's xenstore watch). */
+	void (*watch)(void *ctx, const char *path, bool on);
+	/* Disks by params ("" included: the env decides); 0 or -errno. */
+	int (*open)(void *ctx, const char *params, bool readonly, struct vbd_back_disk *d);
+	void (*close)(void *ctx, struct vbd_back_disk *d);
+	/* Event channels: bind gives the local port or -errno. */
+	int (*bind)(void *ctx, uint16_t domid, uint32_t remote_port);
+	void (*unbind)(void *ctx, unsigned port);
+	void (*notify)(void *ctx, unsigned port);
+	/* Optional: events seen on port since the last call (cleared). */
+	unsigned (*take)(void *ctx, unsigned port);
+	const struct blkif_back_grant_ops *gops;
+	void *gctx;
+	void (*log)(void *ctx, const char *msg);
+};
+
+struct vbd_back {
+	bool used, seen, started;
+	uint16_t fe_dom;
+	uint32_t vdev;
+	char be[VBD_BACK_PATH];		/* our node */
+	char fe[VBD_BACK_PATH];		/* the frontend's, from our "frontend" */
+	int state;			/* enum xenbus_state, as we last wrote it */
+	bool have_disk, watching;
+	struct vbd_back_disk disk;
+	struct blkif_back bb;
+	int port;			/* bound event channel, -1 none */
+	bool more;			/* requests left over from the last pass */
+};
+
+struct vbd_back_set {
+	const struct vbd_back_env *env;
+	char self[32];			/* "/local/domain/N" */
+	char root[64];			/* self + "/backend/vbd" */
+	struct vbd_back v[VBD_BACK_MAX];
+};
+
+void vbd_back_set_init(struct vbd_back_set *s, const struct vbd_back_env *env, uint16_t self);
+/* Rereads the backend tree: new devices start, every device follows its
+ * frontend, removed ones are released. Call after any store change. */
+void vbd_back_scan(struct vbd_back_set *s);
+/* Serves every connected ring a budget of requests; true if any has more. */
+bool vbd_back_serve(struct vbd_back_set *s);
+/* Releases every device (the domain is going away). */
+void vbd_back_release_all(struct vbd_back_set *s);
+/* The device serving frontend fe_dom's vdev, or NULL. */
+struct vbd_back *vbd_back_find(struct vbd_back_set *s, uint16_t fe_dom, uint32_t vdev);
+
+#endif
