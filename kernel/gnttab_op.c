@@ -9,6 +9,7 @@
  * An unmap makes every vCPU of the mapper drop the translation before the
  * granter's entry shows the frame unused (memop_flush_wait).
  */
+#include "pci_op.h"
 #include "gnttab.h"
 #include "ipc.h"
 #include "memop.h"
@@ -83,7 +84,7 @@ static int usable_frame(struct domain *g, u64 gfn, bool write, paddr_t *hpa)
 		return GNTST_bad_page;
 	spin_lock(&g->lock);
 	if (!p2m_lookup(&g->p2m, gpa, hpa, &perm) || (write && !(perm & P2M_W)) ||
-	    foreign_here(g, gpa))
+	    foreign_here(g, gpa) || pci_op_is_bar_page(*hpa & PAGE_MASK))
 		st = GNTST_bad_page;
 	spin_unlock(&g->lock);
 	return st;

@@ -1,5 +1,6 @@
 /* Guest memory copies: through the p2m, and after guest page-table walks
  * (SDM Vol 3A ch. 4: 32-bit, PAE and 4-level paging). */
+#include "pci_op.h"
 #include "guestmem.h"
 #include "vcpu.h"
 #include "domain.h"
@@ -21,7 +22,9 @@ static int gpa_copy(struct domain *d, gpaddr_t gpa, void *buf, size_t len, bool 
 		paddr_t hpa;
 		unsigned perm;
 
-		if (!p2m_lookup(&d->p2m, gpa, &hpa, &perm) || (to_guest && !(perm & P2M_W)))
+		/* A device's BAR is its owner's to touch, never the core's on its behalf. */
+		if (!p2m_lookup(&d->p2m, gpa, &hpa, &perm) || (to_guest && !(perm & P2M_W)) ||
+		    pci_op_is_bar_page(hpa & PAGE_MASK))
 			return -EFAULT;
 		if (to_guest)
 			memcpy(phys_to_virt(hpa), buf, chunk);

@@ -4,6 +4,7 @@
  * reservations. Frames leave a domain only after its vCPUs have dropped
  * their translations (memop_flush_wait), as Xen flushes before freeing.
  */
+#include "pci_op.h"
 #include "memop.h"
 #include "ipc.h"
 #include "evtchn.h"
@@ -45,6 +46,8 @@ enum memop_page memop_classify(struct domain *d, gpaddr_t gpa, paddr_t *hpa)
 		return MEMOP_SHARED_INFO;
 	if (gnttab_frame_at(d, gpa) >= 0)
 		return MEMOP_GRANT_FRAME;
+	if (pci_op_is_bar_page(*hpa))
+		return MEMOP_BUSY;	/* a passed-through device's BAR: never freed, shared or mapped */
 	if (gnttab_gpa_busy(d, gpa) || foreign_here(d, gpa) || evtchn_frame_in_use(d, *hpa) ||
 	    foreign_elsewhere(d, *hpa) || (d->dm_iopage_gpa && (gpa & PAGE_MASK) == d->dm_iopage_gpa))
 		return MEMOP_BUSY;	/* the last: a guest's ioreq page in its device model */
