@@ -26,6 +26,9 @@ struct domain {
 	char name[DOMAIN_NAME_LEN];		/* (I) */
 	u32 nr_vcpus;				/* (I) */
 	u64 mem_pages;				/* (L) RAM frames it owns (memop.c changes it) */
+	u32 pci_devices;			/* (L) devices passed through to it (pci_op.c):
+						 * its RAM is fixed while it has any, as the
+						 * IOMMU's tables mirror it from the assignment */
 	struct vcpu *vcpus[MAX_VCPUS];		/* (L) set before it first runs, then fixed;
 						 * freed with the domain, not at reap */
 	struct p2m p2m;				/* (L) map/unmap; its tables are counted

@@ -125,6 +125,8 @@ static int populate_extent(struct domain *d, u64 gfn, u32 order, paddr_t *batch,
 	spin_lock(&d->lock);
 	if (d->mem_pages + n > d->max_pages)
 		rc = -ENOMEM;
+	if (d->pci_devices)
+		rc = -EBUSY;	/* its devices' IOMMU tables mirror its RAM as assigned */
 	for (u64 i = 0; !rc && i < n; i++)
 		if (p2m_lookup(&d->p2m, gpa + (i << PAGE_SHIFT), NULL, NULL))
 			rc = -EEXIST;
@@ -158,6 +160,8 @@ static int decrease_extent(struct domain *d, u64 gfn, u32 order, paddr_t *batch,
 	if (!extent_ok(gfn, order))
 		return -EINVAL;
 	memop_lock(d);
+	if (d->pci_devices)
+		rc = -EBUSY;	/* a freed frame would stay reachable by its devices' DMA */
 	for (u64 i = 0; !rc && i < n; i++)
 		if (memop_classify(d, gpa + (i << PAGE_SHIFT), &hpa) != MEMOP_RAM)
 			rc = -EBUSY;
@@ -244,8 +248,8 @@ static long place(struct domain *d, const struct xen_add_to_physmap *x, paddr_t 
 	if ((rc = place_source(d, x, &page, &where)) || *where == gpa)
 		return rc;
 	kind = memop_classify(d, gpa, &old);
-	if (kind == MEMOP_BUSY)
-		return -EBUSY;
+	if (kind == MEMOP_BUSY || (kind == MEMOP_RAM && d->pci_devices))
+		return -EBUSY;	/* (a RAM frame freed here would stay its devices' to DMA to) */
 	/* What can fail first: a map into an empty slot may need tables the
 	 * domain's pool no longer has. A present entry is replaced in place. */
 	if (kind == MEMOP_EMPTY && (rc = p2m_map(&d->p2m, gpa, page, P2M_R | P2M_W)))

@@ -330,6 +330,8 @@ static int bars_map(struct domain *d, int i)
 		}
 	if (rc && pass == 2)	/* failed mapping: pass 0 found every page free, all ours */
 		bars_unmap(d, i);
+	if (!rc)
+		d->pci_devices++;	/* from here on its RAM is fixed (memop.c) */
 	memop_unlock(d);
 	return rc;
 }
@@ -349,6 +351,7 @@ long pci_op_assign(struct domain *d, u32 sbdf)
 	if (!rc && (rc = iommu_assign(d, 0, tab.dev[i].bus, tab.dev[i].devfn))) {
 		memop_lock(d);
 		bars_unmap(d, i);
+		d->pci_devices--;
 		memop_unlock(d);
 	}
 	if (!rc) {
@@ -380,6 +383,7 @@ static void release_begin(struct domain *d, int i)
 	iommu_deassign(d, 0, p->bus, p->devfn);
 	memop_lock(d);
 	bars_unmap(d, i);
+	d->pci_devices--;
 	memop_unlock(d);
 }
 
