@@ -32,7 +32,8 @@ GRUBLIB=/usr/lib/grub/i386-pc
 # modules are not compressed (CONFIG_MODULE_COMPRESS_NONE).
 # xen-blkfront: the disk's PV driver under Bulkhead (Linux unplugs the IDE
 # disk when it runs on Xen and the toolstack offered a vbd: issue 8 §4).
-MODULES=(ata_piix sd_mod sr_mod isofs crc32c_generic ext4 xen-blkfront)
+# nvme: the same disk used directly in bare QEMU (the I/O bench's baseline).
+MODULES=(ata_piix sd_mod sr_mod isofs crc32c_generic ext4 xen-blkfront nvme)
 # Loaded only by the power-button test (init's button_wait): the ACPI button
 # driver and the event interface its "Power Button" input device is read
 # through (both =m in Debian's kernel).
@@ -165,9 +166,12 @@ install -m 755 "$SRC/pv-control" "$R/sbin/poweroff"
 ln -s poweroff "$R/sbin/reboot"
 # iotime: our own freestanding port-read timer (no libc), the bench's
 # forwarded port-I/O round trip.
-gcc -static -nostdlib -O2 -fno-pie -no-pie -ffreestanding -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -s \
-	-o "$R/bin/iotime" "$SRC/iotime.c" || die "cannot build $SRC/iotime.c"
+# iobench: block I/O timing (the I/O bench, issue 8).
+for t in iotime iobench; do
+	gcc -static -nostdlib -O2 -fno-pie -no-pie -ffreestanding -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -s \
+		-o "$R/bin/$t" "$SRC/$t.c" || die "cannot build $SRC/$t.c"
+done
 mkdir -p "$R/dev" "$R/proc" "$R/sys" "$R/tmp" "$R/mnt" "$R/cdrom"
 python3 "$SRC/mkcpio.py" "$R" "$W/initrd.cpio" --dev dev/console:c:5:1:600
 gzip -9 -n <"$W/initrd.cpio" >"$W/initrd.gz"
