@@ -1,0 +1,500 @@
+/*
+ * The storage driver domain (issue 8 §3; DESIGN §1): a runtime domain that
+ * owns an NVMe controller by PCI passthrough and serves blkif vbds from
+ * named volumes (GPT partitions) on it. Started by Dom0 from
+ * /etc/xen/blkback.cfg (driver_domain = 1, pci = ['00:04.0']).
+ *
+ * Start of day:
+ *   __HYPERVISOR_bulkhead_pci BH_PCI_list: the first device of class 010802
+ *   (NVMe) is ours. BAR0 is mapped by the core at gpa == hpa, uncached;
+ *   runtime domains identity-map 0-4 GiB, so a BAR0 below 4 GiB is used as
+ *   a pointer (one above 4 GiB is refused with a message). Command register
+ *   (mediated config write): memory decode + bus master on. DMA addresses
+ *   are our own guest-physical addresses (the IOMMU maps our RAM at its
+ *   gpas; virtual == guest-physical here). No interrupts: we poll.
+ *   nvme_disk: reset, enable, IDENTIFY, one I/O queue pair. volumes: read
+ *   the GPT (a blank disk gets a fresh one, logged; a corrupt one is
+ *   refused: blkback then serves nothing and says why). Each volume is
+ *   published as SELF/data/volumes/<name> = "<512-byte sectors>" (name may
+ *   hold '/': data/volumes/tank/xendisk0), then the log line
+ *   `blkback: nvme 0000:00:04.0 <model> <N> MiB, <k> volumes`.
+ *
+ * Volume requests (Dom0's `zfs create -V` / `zfs destroy`, dom0/vol_blkback.c):
+ *   SELF/control/volume-request  = "<seq> create <name> <bytes>" | "<seq> destroy <name>"
+ *   SELF/control/volume-response = "<seq> 0" | "<seq> -<errno> <message>"
+ * watched; each new request value is acted on once, answered, and
+ * data/volumes rewritten. A volume open by a vbd cannot be destroyed
+ * (-EBUSY). Permissions: control/ and data/ are created by the toolstack
+ * owned by this domain (dom0/guests.c write_nodes), so blkback writes the
+ * response and data/volumes; Dom0, privileged, writes the request.
+ *
+ * vbds: the toolstack writes SELF/backend/vbd/<fe>/<devid> (params =
+ * "/dev/zvol/<name>" or "<name>", mode, device-type, frontend, frontend-id,
+ * state 1) and the frontend's nodes; a xenstore watch on SELF/backend/vbd
+ * and on each frontend's state runs vbd_back.c (the state machine Dom0's
+ * backend runs) and blkif_back.c serves the rings with volume store ops.
+ * params naming no volume: the error node and Closed for that vbd. A
+ * broken ring or hostile request disconnects that vbd only; a failed
+ * device command fails that request with an error (nvme_disk refuses
+ * hostile completions); every wait is bounded. Volumes need the disk's
+ * sector size to be 512 (blkif addresses 512-byte sectors); a 4 KiB
+ * namespace serves only aligned requests.
+ */
+#include "dom.h"
+#include "dom/console.h"
+#include "dom/cpu.h"
+#include "dom/evtchn.h"
+#include "dom/gnttab.h"
+#include "dom/hypercall.h"
+#include "dom/start.h"
+#include "dom/time.h"
+#include "dom/xs.h"
+#include "errno.h"
+#include "public/pci.h"
+#include "nvme_disk.h"
+#include "volumes.h"
+#include "vbd_back.h"
+
+#define MAX_PCI 32
+#define NVME_CLASS 0x010802u
+#define RESCAN_MS 1000		/* safety net beside the watches */
+#define PATH_LEN 160
+#define ZVOL_PREFIX "/dev/zvol/"
+
+static struct {
+	uint32_t self;
+	char root[32];			/* /local/domain/SELF */
+	volatile uint8_t *bar0;
+	struct nvme_disk nvme;
+	struct volumes vols;
+	bool have_vols;
+	struct vbd_back_set set;
+	bool vbd_dirty, req_dirty;
+	char last_req[PATH_LEN];
+} bb;
+
+/* ---- PCI ------------------------------------------------------------------ */
+
+static long pci_op(unsigned op, void *arg)
+{
+	return dom_hypercall5(__HYPERVISOR_bulkhead_pci, op, (unsigned long)arg, 0, 0, 0);
+}
+
+static void bdf(char *out, size_t n, uint32_t sbdf)
+{
+	snprintf(out, n, "%04x:%02x:%02x.%x", sbdf >> 16, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f,
+		 sbdf & 7);
+}
+
+/* Our first NVMe controller, its BAR0 usable as a pointer; 0 or -errno. */
+static int find_nvme(struct bh_pci_dev *out)
+{
+	static struct bh_pci_dev devs[MAX_PCI];
+	struct bh_pci_list l = { MAX_PCI, 0, (uint64_t)(uintptr_t)devs };
+	long rc = pci_op(BH_PCI_list, &l);
+	char name[16];
+
+	if (rc) {
+		dom_printf("blkback: BH_PCI_list failed (%ld): no devices\n", rc);
+		return (int)rc;
+	}
+	for (uint32_t i = 0; i < l.count && i < MAX_PCI; i++) {
+		const struct bh_pci_dev *d = &devs[i];
+
+		bdf(name, sizeof(name), d->sbdf);
+		dom_printf("blkback: pci %s %04x:%04x class %06x\n", name, d->vendor, d->device,
+			   d->class_code);
+		if (d->class_code != NVME_CLASS)
+			continue;
+		if ((d->bar[0].type != BH_PCI_BAR_MEM32 && d->bar[0].type != BH_PCI_BAR_MEM64) ||
+		    d->bar[0].size < 0x2000) {
+			dom_printf("blkback: nvme %s: BAR0 is not a memory BAR of 8 KiB or more\n", name);
+			continue;
+		}
+		if (d->bar[0].base + d->bar[0].size > (1ull << 32)) {
+			dom_printf("blkback: nvme %s: BAR0 at 0x%llx is above 4 GiB, which a runtime "
+				   "domain does not map; refused\n", name,
+				   (unsigned long long)d->bar[0].base);
+			continue;
+		}
+		*out = *d;
+		return 0;
+	}
+	dom_printf("blkback: no usable NVMe controller among our %u PCI devices\n", l.count);
+	return -ENODEV;
+}
+
+/* Memory decode and bus master on (PCI Local Bus 3.0 §6.2.2: bits 1, 2). */
+static int pci_enable(uint32_t sbdf)
+{
+	struct bh_pci_cfg c = { .sbdf = sbdf, .reg = 4, .size = 2 };
+	long rc;
+
+	if ((rc = pci_op(BH_PCI_cfg_read, &c)))
+		return (int)rc;
+	c.value |= 0x6;
+	return (int)pci_op(BH_PCI_cfg_write, &c);
+}
+
+/* ---- the NVMe env ----------------------------------------------------------- */
+
+static uint32_t env_rd32(void *ctx, uint32_t reg)
+{
+	(void)ctx;
+	return *(volatile uint32_t *)(bb.bar0 + reg);
+}
+
+static void env_wr32(void *ctx, uint32_t reg, uint32_t val)
+{
+	(void)ctx;
+	*(volatile uint32_t *)(bb.bar0 + reg) = val;
+}
+
+static uint64_t env_now_us(void *ctx)
+{
+	(void)ctx;
+	return dom_now_ns() / 1000;
+}
+
+static void env_relax(void *ctx)
+{
+	(void)ctx;
+	for (int i = 0; i < 16; i++)
+		dom_cpu_relax();
+}
+
+static void *env_alloc(void *ctx, unsigned n)
+{
+	uint8_t *p = malloc((size_t)(n + 1) * 4096);
+
+	(void)ctx;
+	if (!p)
+		return NULL;
+	p = (uint8_t *)(((uintptr_t)p + 4095) & ~(uintptr_t)4095);	/* never freed */
+	memset(p, 0, (size_t)n * 4096);
+	return p;
+}
+
+static uint64_t env_dma(void *ctx, const void *p)
+{
+	(void)ctx;
+	return (uint64_t)(uintptr_t)p;	/* virtual == guest-physical == DMA address */
+}
+
+static const struct nvme_disk_env nvme_env = { NULL, env_rd32, env_wr32, env_now_us, env_relax,
+					       env_alloc, env_dma };
+
+static int disk_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+{
+	return nvme_disk_read(ctx, lba, count, buf);
+}
+
+static int disk_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
+{
+	return nvme_disk_write(ctx, lba, count, buf);
+}
+
+static int disk_flush(void *ctx)
+{
+	return nvme_disk_flush(ctx);
+}
+
+/* ---- volumes in xenstore -------------------------------------------------- */
+
+static void publish_volumes(void)
+{
+	static struct volumes_info info[GPT_MAX_PARTS];
+	char path[PATH_LEN];
+	unsigned n;
+
+	snprintf(path, sizeof(path), "%s/data/volumes", bb.root);
+	dom_xs_rm(0, path);
+	dom_xs_mkdir(0, path);
+	n = bb.have_vols ? volumes_list(&bb.vols, info, GPT_MAX_PARTS) : 0;
+	for (unsigned i = 0; i < n && i < GPT_MAX_PARTS; i++) {
+		snprintf(path, sizeof(path), "%s/data/volumes/%s", bb.root, info[i].name);
+		dom_xs_printf(0, path, "%llu", (unsigned long long)(info[i].bytes / 512));
+	}
+}
+
+static void respond(const char *seq, int rc, const char *msg)
+{
+	char path[PATH_LEN];
+
+	snprintf(path, sizeof(path), "%s/control/volume-response", bb.root);
+	if (rc)
+		dom_xs_printf(0, path, "%s %d %s", seq, rc, msg ? msg : "failed");
+	else
+		dom_xs_printf(0, path, "%s 0", seq);
+}
+
+/* "<seq> create <name> <bytes>" | "<seq> destroy <name>": the words split in place. */
+static void volume_request(char *req)
+{
+	char *w[5] = { 0 }, *p = req, *end;
+	unsigned n = 0;
+	unsigned long long bytes;
+	int rc;
+
+	while (*p && n < 5) {
+		while (*p == ' ')
+			*p++ = '\0';
+		if (*p)
+			w[n++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	strtoull(n ? w[0] : "", &end, 10);
+	if (n < 1 || *end || !isdigit((unsigned char)w[0][0]))
+		return;	/* no sequence number: nobody to answer */
+	if (!bb.have_vols) {
+		respond(w[0], -ENODEV, "the storage domain has no usable disk");
+		return;
+	}
+	if (n == 4 && !strcmp(w[1], "create")) {
+		bytes = strtoull(w[3], &end, 10);
+		rc = *end || !bytes ? -EINVAL : volumes_create(&bb.vols, w[2], bytes);
+	} else if (n == 3 && !strcmp(w[1], "destroy")) {
+		rc = volumes_destroy(&bb.vols, w[2]);
+	} else {
+		respond(w[0], -EINVAL, "unknown request (create NAME BYTES | destroy NAME)");
+		return;
+	}
+	dom_printf("blkback: volume %s %s: %s\n", w[1], w[2], rc ? bb.vols.why : "done");
+	respond(w[0], rc, rc ? bb.vols.why : NULL);
+	if (!rc)
+		publish_volumes();
+}
+
+static void take_request(void)
+{
+	char path[PATH_LEN], *req = NULL;
+
+	snprintf(path, sizeof(path), "%s/control/volume-request", bb.root);
+	if (dom_xs_read(0, path, &req, NULL) || !req)
+		return;
+	if (*req && strcmp(req, bb.last_req)) {
+		snprintf(bb.last_req, sizeof(bb.last_req), "%s", req);
+		volume_request(req);
+	}
+	free(req);
+}
+
+/* ---- vbd_back's env: xenstore client, volumes, events, grants ------------ */
+
+static int x_read(void *ctx, const char *path, char *buf, size_t len)
+{
+	char *v = NULL;
+	size_t n = 0;
+	int rc = dom_xs_read(0, path, &v, &n);
+
+	(void)ctx;
+	if (!rc && n >= len)
+		rc = -E2BIG;
+	if (!rc)
+		memcpy(buf, v, n + 1);
+	free(v);
+	return rc;
+}
+
+static int x_dir(void *ctx, const char *path, char *buf, size_t len, size_t *used)
+{
+	char **names = NULL;
+	unsigned count = 0;
+	int rc = dom_xs_directory(0, path, &names, &count);
+
+	(void)ctx;
+	*used = 0;
+	for (unsigned i = 0; !rc && i < count; i++) {
+		size_t k = strlen(names[i]) + 1;
+
+		if (*used + k > len) {
+			rc = -E2BIG;
+			break;
+		}
+		memcpy(buf + *used, names[i], k);
+		*used += k;
+	}
+	free(names);
+	return rc;
+}
+
+static int x_write(void *ctx, const char *path, const char *value)
+{
+	(void)ctx;
+	return dom_xs_write(0, path, value);
+}
+
+static void on_change(const char *path, const char *token, void *arg)
+{
+	(void)path, (void)token, (void)arg;
+	bb.vbd_dirty = true;
+}
+
+static void x_watch(void *ctx, const char *path, bool on)
+{
+	(void)ctx;
+	if (on)
+		dom_xs_watch(path, path, on_change, NULL);
+	else
+		dom_xs_unwatch(path, path);
+}
+
+/* Only volumes: "/dev/zvol/<name>" or "<name>". */
+static int v_open(void *ctx, const char *params, bool ro, struct vbd_back_disk *d)
+{
+	const char *name = params;
+	struct volumes_ref *r;
+	int rc;
+
+	(void)ctx, (void)ro;
+	if (!strncmp(name, ZVOL_PREFIX, strlen(ZVOL_PREFIX)))
+		name += strlen(ZVOL_PREFIX);
+	if (!bb.have_vols)
+		return -ENODEV;
+	if (!(r = calloc(1, sizeof(*r))))
+		return -ENOMEM;
+	if ((rc = volumes_get(&bb.vols, name, r))) {
+		free(r);
+		return rc;
+	}
+	*d = (struct vbd_back_disk){ &volumes_store_ops, r,
+				     r->count * bb.vols.disk.sector_size / 512, false, r };
+	return 0;
+}
+
+static void v_close(void *ctx, struct vbd_back_disk *d)
+{
+	(void)ctx;
+	if (d->priv) {
+		volumes_put(d->priv);
+		free(d->priv);
+	}
+	d->priv = NULL;
+}
+
+static int e_bind(void *ctx, uint16_t domid, uint32_t port)
+{
+	(void)ctx;
+	return dom_evtchn_bind_interdomain(domid, port, NULL, NULL);
+}
+
+static void e_unbind(void *ctx, unsigned port) { (void)ctx; dom_evtchn_close(port); }
+static void e_notify(void *ctx, unsigned port) { (void)ctx; dom_evtchn_notify(port); }
+static unsigned e_take(void *ctx, unsigned port) { (void)ctx; return dom_evtchn_take(port); }
+
+static int g_map(void *ctx, uint16_t domid, uint32_t ref, bool ro, void **addr, uint32_t *h)
+{
+	(void)ctx;
+	return dom_gnttab_map(domid, ref, ro, addr, h);
+}
+
+static void g_unmap(void *ctx, void *addr, uint32_t h)
+{
+	(void)ctx;
+	dom_gnttab_unmap(addr, h);
+}
+
+static void log_msg(void *ctx, const char *msg)
+{
+	(void)ctx;
+	dom_printf("blkback: vbd: %s\n", msg);
+}
+
+static const struct blkif_back_grant_ops grant_ops = { g_map, g_unmap };
+static const struct vbd_back_env vbd_env = {
+	.read = x_read, .directory = x_dir, .write = x_write, .watch = x_watch,
+	.open = v_open, .close = v_close, .bind = e_bind, .unbind = e_unbind,
+	.notify = e_notify, .take = e_take, .gops = &grant_ops, .log = log_msg,
+};
+
+/* ---- start of day ------------------------------------------------------------ */
+
+static void on_request(const char *path, const char *token, void *arg)
+{
+	(void)path, (void)token, (void)arg;
+	bb.req_dirty = true;
+}
+
+/* A GUID for a fresh table: the TSC and our domid, as an RFC 4122 version 4. */
+static void new_guid(struct gpt_guid *g)
+{
+	uint64_t a = dom_rdtsc() * 0x9e3779b97f4a7c15ull, b = (a ^ bb.self) * 0xbf58476d1ce4e5b9ull;
+
+	memcpy(g->b, &a, 8);
+	memcpy(g->b + 8, &b, 8);
+	g->b[7] = (uint8_t)((g->b[7] & 0x0f) | 0x40);
+	g->b[8] = (uint8_t)((g->b[8] & 0x3f) | 0x80);
+}
+
+/* The controller and its volumes; false if there is no usable disk. */
+static bool disk_up(void)
+{
+	struct bh_pci_dev dev = { 0 };
+	struct volumes_disk vd;
+	struct gpt_guid g;
+	char name[16];
+	int rc;
+
+	if (find_nvme(&dev))
+		return false;
+	bdf(name, sizeof(name), dev.sbdf);
+	if ((rc = pci_enable(dev.sbdf))) {
+		dom_printf("blkback: nvme %s: command register write failed (%d)\n", name, rc);
+		return false;
+	}
+	bb.bar0 = (volatile uint8_t *)(uintptr_t)dev.bar[0].base;
+	if ((rc = nvme_disk_init(&bb.nvme, &nvme_env))) {
+		dom_printf("blkback: nvme %s: %s (%d)\n", name, bb.nvme.why, rc);
+		return false;
+	}
+	vd = (struct volumes_disk){ bb.nvme.sector_size, bb.nvme.sectors, &bb.nvme,
+				    disk_read, disk_write, disk_flush };
+	new_guid(&g);
+	if ((rc = volumes_open(&bb.vols, &vd, &g))) {
+		dom_printf("blkback: nvme %s: volumes: %s (%d)\n", name, bb.vols.why, rc);
+		return false;
+	}
+	if (bb.vols.created)
+		dom_printf("blkback: nvme %s: no partition table: wrote a fresh GPT\n", name);
+	if (bb.vols.warn)
+		dom_printf("blkback: nvme %s: GPT repaired: %s\n", name, bb.vols.warn);
+	dom_printf("blkback: nvme %s %s %llu MiB, %u volumes\n", name, bb.nvme.model,
+		   (unsigned long long)(bb.nvme.sectors * bb.nvme.sector_size >> 20),
+		   volumes_list(&bb.vols, NULL, 0));
+	return true;
+}
+
+int dom_main(const struct dom_start_info *si)
+{
+	char path[PATH_LEN];
+	uint64_t next_scan = 0;
+
+	bb.self = si->domid;
+	snprintf(bb.root, sizeof(bb.root), "/local/domain/%u", bb.self);
+	if (dom_xs_init()) {
+		dom_printf("blkback: no xenstore\n");
+		return 3;
+	}
+	bb.have_vols = disk_up();
+	publish_volumes();
+	snprintf(path, sizeof(path), "%s/control/volume-request", bb.root);
+	dom_xs_watch(path, "volreq", on_request, NULL);
+	vbd_back_set_init(&bb.set, &vbd_env, (uint16_t)bb.self);
+	snprintf(path, sizeof(path), "%s/backend/vbd", bb.root);
+	dom_xs_watch(path, "vbd", on_change, NULL);
+	for (;;) {
+		dom_xs_poll();
+		if (bb.req_dirty) {
+			bb.req_dirty = false;
+			take_request();
+		}
+		if (bb.vbd_dirty || dom_now_ns() >= next_scan) {
+			bb.vbd_dirty = false;
+			next_scan = dom_now_ns() + RESCAN_MS * 1000000ull;
+			vbd_back_scan(&bb.set);
+		}
+		if (!vbd_back_serve(&bb.set))
+			dom_wait_event_timeout(RESCAN_MS);
+	}
+}
