@@ -61,7 +61,7 @@ static const char *errtext(int err)
 	case ENOENT: return "No such file or directory";
 	case EIO: return "Input/output error";
 	case ENOMEM: return "Out of memory";
-	case EACCES: return "Permission denied";
+	case EACCES: return "Permission denied (the toolstack must let the backend read the frontend's nodes)";
 	case EBUSY: return "Device or resource busy";
 	case ENODEV: return "No such device";
 	case EINVAL: return "Invalid argument";
@@ -258,8 +258,17 @@ static void changed(const struct vbd_back_set *s, struct vbd_back *v)
 	/* A toolstack that wrote its state 1 after our InitWait: ours again. */
 	if (get_u32(s, v->be, "state", &ours) && ours != (uint32_t)v->state)
 		set_state(s, v, v->state);
-	if (!get_u32(s, v->fe, "state", &fes))
+	if (!get_u32(s, v->fe, "state", &fes)) {
+		char val[VAL_LEN];
+		int rc = get(s, v->fe, "state", val);
+
+		if (rc && rc != -ENOENT && v->state != XenbusStateClosed) {
+			disconnect(s, v);
+			fatal(s, v, rc, "reading the frontend's state");	/* e.g. no permission */
+			return;
+		}
 		fes = XenbusStateClosed;	/* the frontend's nodes are gone */
+	}
 	switch (fes) {
 	case XenbusStateInitialised:
 	case XenbusStateConnected:

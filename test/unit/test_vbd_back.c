@@ -65,11 +65,15 @@ static void xs_rm(const char *path)
 			store[i].path[0] = '\0';
 }
 
+static const char *deny;	/* reads below this prefix: -EACCES */
+
 static int f_read(void *ctx, const char *path, char *buf, size_t len)
 {
 	const char *v = xs_get(path);
 
 	(void)ctx;
+	if (deny && !strncmp(path, deny, strlen(deny)))
+		return -EACCES;
 	if (!v)
 		return -ENOENT;
 	if (strlen(v) >= len)
@@ -430,17 +434,26 @@ static void test_errors(void)
 	fe_connect(2, 768, 0, "999");	/* bind refused */
 	CHECK(be_state(2, 768) == XenbusStateClosed && maps_live == 0 && ports_live == 0);
 
+	/* Frontend nodes we may not read: an error that says so, not a silent close. */
+	toolstack(1, 832, "vol1", "w");
+	deny = "/local/domain/1/device/vbd/832";
+	vbd_back_scan(&set);
+	deny = NULL;
+	CHECK(be_state(1, 832) == XenbusStateClosed);
+	CHECK(strstr(xs_get(SELF "/error/backend/vbd/1/832/error"),
+		     "13 reading the frontend's state: Permission denied"));
+
 	/* A frontend path outside the frontend's domain is never followed. */
 	toolstack(3, 768, "vol1", "w");
 	xs_set(SELF "/backend/vbd/3/768/frontend", "/local/domain/1/device/vbd/768");
 	vbd_back_scan(&set);
-	CHECK(be_state(3, 768) == 1 && opens_live == 1);
+	CHECK(be_state(3, 768) == 1 && opens_live == 2);
 	/* Nonsense in the backend tree: ignored. */
 	xs_set(SELF "/backend/vbd/abc/768/params", "vol0");
 	xs_set(SELF "/backend/vbd/99999/768/params", "vol0");
 	xs_set(SELF "/backend/vbd/1/x7/params", "vol0");
 	vbd_back_scan(&set);
-	CHECK(opens_live == 1);
+	CHECK(opens_live == 2);
 }
 
 static void test_broken_ring(void)
