@@ -445,14 +445,19 @@ int dom_main(const struct dom_start_info *si)
 	dom_xs_watch(dm.node, "cmd", on_command, NULL);
 	snprintf(dm.node, sizeof(dm.node), "/local/domain/0/device-model/%u/state", dm.target);
 	dom_xs_write(0, dm.node, "running");
-	/* Requests are checked last before each wait: the other steps may wait
-	 * inside (xenstore replies) and take the wake-up of a request. */
+	/* The steps may wait inside (xenstore replies), and an event whose
+	 * upcall ran there (a disk response, a request) woke only that wait:
+	 * wait here only when no event came since this pass began. Without
+	 * this a guest vCPU stayed in its port read for as long as nothing
+	 * else woke us (40 s: a CD read behind an xenstore reply). */
 	for (;;) {
+		unsigned int seen = dom_evtchn_events();
+
 		take_eois();
 		dm_blkfront_poll();
 		serial_input();
 		dom_xs_poll();
-		if (!serve_slots())
+		if (!serve_slots() && dom_evtchn_events() == seen)
 			dom_wait_event();
 	}
 }

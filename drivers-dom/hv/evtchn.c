@@ -36,6 +36,8 @@ static bool valid(unsigned int port)
 	return shinfo && port > 0 && port < DOM_EVTCHN_PORTS;
 }
 
+static unsigned int events;	/* every port's events (dom_evtchn_events) */
+
 /* The upcall (Xen's 2-level scan): selector word, then pending & ~mask words. */
 static void upcall(struct dom_trap_frame *f, void *arg)
 {
@@ -61,6 +63,7 @@ static void upcall(struct dom_trap_frame *f, void *arg)
 				__atomic_fetch_and(&shinfo->evtchn_pending[w], ~(1ull << b),
 						   __ATOMIC_SEQ_CST);
 				ports[port].count++;
+				__atomic_fetch_add(&events, 1, __ATOMIC_RELEASE);
 				if (ports[port].fn)
 					ports[port].fn(port, ports[port].arg);
 			}
@@ -199,6 +202,11 @@ int dom_evtchn_close(unsigned int port)
 	ports[port].fn = NULL;
 	ports[port].count = 0;
 	return (int)dom_hypercall_event_channel_op(EVTCHNOP_close, &op);
+}
+
+unsigned int dom_evtchn_events(void)
+{
+	return __atomic_load_n(&events, __ATOMIC_ACQUIRE);
 }
 
 unsigned int dom_evtchn_take(unsigned int port)

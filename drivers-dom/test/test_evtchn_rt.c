@@ -116,6 +116,24 @@ int main(void)
 	CHECK(handled[3] == 0 && upcalls_raised == 13);
 	send(3);
 	CHECK(handled[3] == 1);
+
+	/* The count of every port's events, which taking one port's leaves
+	 * alone: a main loop sees an event consumed inside a nested wait. */
+	{
+		unsigned int seen = dom_evtchn_events();
+
+		send(3);
+		send(5);
+		CHECK(dom_evtchn_events() == seen + 2);
+		dom_evtchn_take(3);
+		dom_evtchn_take(5);
+		CHECK(dom_evtchn_events() == seen + 2);
+		dom_evtchn_mask(5);
+		send(5);
+		CHECK(dom_evtchn_events() == seen + 2);	/* masked: no event yet */
+		CHECK(dom_evtchn_unmask(5) == 0 && dom_evtchn_events() == seen + 3);
+	}
+	CHECK(dom_evtchn_events() == 14 + 3);	/* every event this test delivered */
 	CHECK_DONE("test_evtchn_rt");
 	return 0;
 }

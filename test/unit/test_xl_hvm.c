@@ -654,6 +654,9 @@ static void test_hvm_backends(void)
 	CHECK(!strcmp(xs_value("/local/domain/1/device/vbd/768/backend"),
 		      "/local/domain/9/backend/vbd/1/768"));
 	CHECK(!strcmp(xs_value("/local/domain/1/device/vbd/5632/backend-id"), "0"));
+	/* Each side reads the other's directory (a backend follows the frontend's state). */
+	CHECK(strstr(xs_dump(), "/local/domain/1/device/vbd/768 = \"\" (n1,r9)\n") &&
+	      strstr(xs_dump(), "/local/domain/9/backend/vbd/1/768 = \"\" (n9,r1)\n"));
 	CHECK(xs_value("/local/domain/0/backend/vbd/2/5632/params") &&
 	      !xs_value("/local/domain/0/backend/vbd/2/768/params"));
 	/* A hostile guest points its frontend at a node that is not its own. */

@@ -148,7 +148,7 @@ static void vbd(struct xsw *w, const struct xl_hvm_disk *k, uint16_t fe_dom, uin
 	putf(w, be, "online", "1");
 	putf(w, be, "dev", "%s", k->vdev);
 	putf(w, be, "state", "1");
-	dir(w, fe, fe_dom, 0, XL_XS_READ);
+	dir(w, fe, fe_dom, be_dom, XL_XS_READ);	/* the backend follows its state */
 	putf(w, fe, "backend", "%s", be);
 	putf(w, fe, "backend-id", "%u", be_dom);
 	putf(w, fe, "virtual-device", "%u", k->devid);

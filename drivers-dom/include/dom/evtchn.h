@@ -49,5 +49,11 @@ void dom_evtchn_mask(unsigned int port);
 int dom_evtchn_unmask(unsigned int port);
 /* Events seen on port since the last call (0 if none); clears the count. */
 unsigned int dom_evtchn_take(unsigned int port);
+/* Events seen on every port so far (wraps). A main loop that polls its
+ * sources and then waits reads it before polling and waits only if it has
+ * not moved: an event whose upcall ran inside a nested wait (a xenstore
+ * reply awaited mid-loop) already woke that wait, and would otherwise lie
+ * unserved until some later event. */
+unsigned int dom_evtchn_events(void);
 
 #endif
