@@ -261,9 +261,9 @@ static void volume_request(char *req)
 		return;
 	}
 	dom_printf("blkback: volume %s %s: %s\n", w[1], w[2], rc ? bb.vols.why : "done");
-	respond(w[0], rc, rc ? bb.vols.why : NULL);
 	if (!rc)
-		publish_volumes();
+		publish_volumes();	/* first: an answered request is already listed */
+	respond(w[0], rc, rc ? bb.vols.why : NULL);
 }
 
 static void take_request(void)

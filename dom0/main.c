@@ -6,6 +6,7 @@
 #include "dom/shell.h"
 #include "dom/start.h"
 #include "dom/time.h"
+#include "disk.h"
 
 int xl_dom0_register(void);
 
@@ -29,5 +30,5 @@ int dom_main(const struct dom_start_info *si)
 	xl_dom0_register();
 	dom0_vbd_init();
 	dom_set_idle_hook(idle);
-	shell_main();
+	shell_main(dom0_modfiles_init);	/* boot modules over the root file system's files */
 }

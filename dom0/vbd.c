@@ -411,5 +411,4 @@ bool dom0_vbd_poll(void)
 void dom0_vbd_init(void)
 {
 	dom0_vol_register();
-	dom0_modfiles_init();
 }

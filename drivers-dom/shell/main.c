@@ -52,7 +52,7 @@ static void prompt(const struct dom_start_info *si)
 		dom_printf("dom%u# ", si->domid);
 }
 
-void shell_main(void)
+void shell_main(void (*before_rc)(void))
 {
 	const struct dom_start_info *si = dom_start_info();
 	static struct shell_line line;
@@ -60,6 +60,8 @@ void shell_main(void)
 
 	shell_register_builtins();
 	load_rootfs(si);
+	if (before_rc)
+		before_rc();
 	if (dom_fs_stat(RC_SCRIPT, &st) == 0 && !st.is_dir)
 		shell_run_script(RC_SCRIPT);
 	for (;;) {

@@ -5,5 +5,5 @@
 int dom_main(const struct dom_start_info *si)
 {
 	(void)si;
-	shell_main();
+	shell_main(NULL);
 }

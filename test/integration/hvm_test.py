@@ -383,7 +383,7 @@ def dump_and_close(c, args):
 # machine); nvme-amd / nvme-intel: the storage driver domain on an NVMe disk
 # (a fresh sparse image) at 00:04.0 of a q35 machine with QEMU's AMD or
 # Intel IOMMU, started by Dom0's /etc/rc.local (given as a boot module).
-STORAGE_IOMMU = {"nvme-amd": "amd-iommu", "nvme-intel": "intel-iommu"}
+STORAGE_IOMMU = {"nvme-amd": "amd-iommu", "nvme-intel": "intel-iommu,aw-bits=48"}
 NVME_MIB = 256
 
 

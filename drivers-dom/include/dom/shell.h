@@ -32,9 +32,11 @@ int shell_exec(const char *line);
 int shell_run_script(const char *path);
 
 /* Dom0's session: loads the "rootfs" module (or the first ustar module)
- * into the RAM file system, runs /etc/rc if present, then prompts on the
- * console for ever ("dom0# "). Freestanding only. */
-__attribute__((noreturn)) void shell_main(void);
+ * into the RAM file system, calls before_rc (may be NULL: Dom0 makes its
+ * path-named boot modules into files there, so they replace the archive's),
+ * runs /etc/rc if present, then prompts on the console for ever ("dom0# ").
+ * Freestanding only. */
+__attribute__((noreturn)) void shell_main(void (*before_rc)(void));
 
 /* The text of a negative errno value ("No such file or directory"). */
 const char *shell_strerror(int rc);
