@@ -12,6 +12,13 @@
 #   GUEST_ISO=path/to/os.iso    the CD (default: the project's live test ISO)
 #   GUEST_DISK=path/to/disk.img a raw disk image, used in place (default: none)
 # e.g. make run GUEST_ISO=build/guests/installer.iso GUEST_DISK=disk.img
+#
+# The machine (issue 8): by default a q35 PC with QEMU's AMD IOMMU and an NVMe
+# disk (RUN_NVME, a sparse RUN_NVME_GIB GiB file made once and kept) that the
+# storage driver domain blkback owns; Dom0 starts it at boot (scripts/run/
+# rc.local) and `zfs create -V` makes guests' volumes on that disk.
+#   STORAGE=dom0   the plain PC without IOMMU: volumes in Dom0's memory
+#   IOMMU=intel-iommu,aw-bits=48   Intel VT-d instead of AMD-Vi
 
 SHELL := /bin/bash
 BUILD := build
@@ -21,10 +28,21 @@ DOM0 := $(BUILD)/dom0/dom0.elf,$(BUILD)/dom0/rootfs.tar rootfs
 GUESTS := $(BUILD)/test/guests
 GUEST_ISO ?= $(BUILD)/guests/live.iso
 GUEST_DISK ?=
+STORAGE ?= blkback
+IOMMU ?= amd-iommu
+RUN_NVME ?= $(BUILD)/run-nvme.img
+RUN_NVME_GIB ?= 32
 # Dom0's boot modules for `make run`: the media become files in Dom0
 # (dom0/modfiles.c), where /etc/xen/linux.cfg finds the CD.
 comma := ,
 RUN_MODULES := $(DOM0)$(if $(GUEST_ISO),$(comma)$(GUEST_ISO) /root/linux.iso)$(if $(GUEST_DISK),$(comma)$(GUEST_DISK) /root/disk.img)
+ifeq ($(STORAGE),dom0)
+RUN_MACHINE :=
+else
+RUN_MACHINE := -M q35 -device $(IOMMU) -drive file=$(RUN_NVME),if=none,id=nv0,format=raw \
+	-device nvme,drive=nv0,serial=bh0,addr=04.0
+RUN_MODULES := $(RUN_MODULES),scripts/run/rc.local /etc/rc.local
+endif
 # The machine's RAM (MiB): 2048 for Dom0 (dom0_mem=1024M), a 256 MiB guest with
 # its 16 MiB device model and the core's own, plus the media (boot modules
 # stay in RAM), rounded up to MiB.
@@ -42,8 +60,9 @@ build: setup
 	@ninja -C $(BUILD)
 
 run: build
+	@[ "$(STORAGE)" = dom0 ] || [ -f $(RUN_NVME) ] || truncate -s $(RUN_NVME_GIB)G $(RUN_NVME)
 	qemu-system-x86_64 -accel tcg -cpu max -m $(RUN_MEM) -smp 2 -nodefaults -display none \
-		-serial stdio -no-reboot -kernel $(BUILD)/bulkhead \
+		-serial stdio -no-reboot $(RUN_MACHINE) -kernel $(BUILD)/bulkhead \
 		-append '$(CMDLINE)' -initrd '$(RUN_MODULES)'
 
 run-guests: build

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Block I/O through xen-blkfront and the storage driver domain (issue 8)
+-> BUILD/bench/io.json; `make bench` runs it.
+
+Method: QEMU TCG with -icount shift=0,sleep=off (bench.py's: the TSC is
+the virtual clock, 1 tick = 1 emulated instruction), -smp 1, Dom0 with one
+vCPU. The same live ISO and the same emulated NVMe controller (QEMU's nvme,
+256 MiB raw image) in both runs:
+  Bulkhead: a q35 machine with QEMU's AMD IOMMU; Dom0's /etc/rc starts
+    blkback (which owns the NVMe controller by passthrough), makes the
+    volume tank/bench on its disk (zfs create -V 64M) and creates the HVM
+    guest 'iobench' (256 MiB, 1 vCPU) with disk hda = that volume, hdb = a
+    1 MiB Dom0 file that starts BULKHEAD-IOBENCH (the sign for the guest's
+    init), hdc = the ISO. The guest's Linux unplugs the IDE disks and uses
+    xen-blkfront: /dev/xvda is the volume, served by blkback over one
+    blkif ring, each request bounced through blkback's own memory to the
+    controller.
+  Bare QEMU: the PC machine with the ISO, the same 1 MiB sign disk (IDE,
+    /dev/sda) and the NVMe controller, which the same kernel drives directly
+    (/dev/nvme0n1).
+In each, the guest's /bin/iobench (scripts/guest/iobench.c) times, on the
+disk, with O_DIRECT over 32 MiB from 1 MiB: sequential 1 MiB writes (then
+fdatasync) and reads, 2,000 random 4 KiB reads, 2,000 random 4 KiB writes
+(then fdatasync), printing ticks per test. MB/s and IOPS below count a tick
+as 1 ns of emulated time; the ratio Bulkhead / bare is what the issue's aim
+(>= 0.9) is about.
+"""
+import argparse
+import io
+import json
+import os
+import re
+import sys
+import tarfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bench  # noqa: E402
+from bench_hvm import Session  # noqa: E402
+
+RAM_MIB, NVME_MIB, SIGN = 1024, 256, b"BULKHEAD-IOBENCH"
+CMDLINE = ("dom0_mem=384M dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
+           "loglvl=all guest_loglvl=all")
+IO_RE = re.compile(r"BULKHEAD-IO: (\S+) bytes (\d+) ops (\d+) ticks (\d+)")
+TESTS = ["seq-write", "seq-read", "rand-read", "rand-write"]
+GUEST_CFG = """name = "iobench"
+builder = "hvm"
+memory = 256
+vcpus = 1
+disk = [ '/dev/zvol/tank/bench,raw,hda,w', '/root/iobench.img,raw,hdb,r',
+         '/root/live.iso,raw,hdc:cdrom,r' ]
+boot = "d"
+serial = "pty"
+"""
+RC = ["# make bench (test/bench/bench_io.py)",
+      "xl create /etc/xen/blkback.cfg",
+      "zfs create -V 64M tank/bench",
+      "xl create /etc/xen/iobench.cfg",
+      "xl console iobench"]
+
+
+def rootfs(base, out):
+    def add(tar, name, data):
+        info = tarfile.TarInfo(name)
+        info.size, info.mode, info.mtime = len(data), 0o644, 0
+        info.uname = info.gname = "root"
+        tar.addfile(info, io.BytesIO(data))
+
+    with tarfile.open(base) as src, tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as tar:
+        for m in src.getmembers():
+            if m.name.strip("/").lstrip("./") not in ("etc/rc", "etc/xen/iobench.cfg"):
+                tar.addfile(m, src.extractfile(m) if m.isfile() else None)
+        add(tar, "etc/rc", "".join(line + "\n" for line in RC).encode())
+        add(tar, "etc/xen/iobench.cfg", GUEST_CFG.encode())
+
+
+def images(outdir, tag):
+    nvme, sign = (os.path.join(outdir, f"io-{tag}-nvme.img"),
+                  os.path.join(outdir, "io-sign.img"))
+    with open(nvme, "wb") as f:
+        f.truncate(NVME_MIB << 20)
+    with open(sign, "wb") as f:
+        f.write(SIGN)
+        f.truncate(1 << 20)
+    return nvme, sign
+
+
+def results(s, timeout, where):
+    got = {}
+    for _ in TESTS:
+        m = s.wait(f"{where}: an iobench line", IO_RE.pattern, timeout)
+        got[m.group(1)] = {"bytes": int(m.group(2)), "ops": int(m.group(3)),
+                           "ticks": int(m.group(4))}
+    missing = [t for t in TESTS if t not in got]
+    if missing:
+        raise bench.BenchError(f"{where}: no iobench line for {missing}")
+    return got
+
+
+def run_bulkhead(f, outdir, timeout):
+    nvme, sign = images(outdir, "bulkhead")
+    fs = os.path.join(outdir, "io-rootfs.tar")
+    rootfs(f["rootfs"], fs)
+    cmd = [bench.QEMU] + bench.QEMU_ARGS + [
+        "-M", "q35", "-device", "amd-iommu",
+        "-drive", f"file={nvme},if=none,id=nv0,format=raw",
+        "-device", "nvme,drive=nv0,serial=bh0,addr=04.0",
+        "-kernel", f["image"], "-append", CMDLINE, "-initrd",
+        f"{f['dom0']},{fs} rootfs,{f['live_iso']} /root/live.iso,{sign} /root/iobench.img"]
+    cmd[cmd.index("-m") + 1] = str(RAM_MIB)
+    s = Session(cmd, os.path.join(outdir, "io-bulkhead.log"))
+    try:
+        s.wait("the guest's disk on xen-blkfront", r"BULKHEAD-DISK-DEV: xvda", timeout)
+        got = results(s, timeout, "Bulkhead")
+        s.wait("the live run's end", r"BULKHEAD-LIVE-DONE", timeout)
+    finally:
+        s.close()
+    return got
+
+
+def run_bare(f, outdir, timeout):
+    nvme, sign = images(outdir, "bare")
+    cmd = [bench.QEMU] + bench.QEMU_ARGS + [
+        "-cdrom", f["live_iso"], "-boot", "d",
+        "-drive", f"file={sign},if=ide,index=0,format=raw,readonly=on",
+        "-drive", f"file={nvme},if=none,id=nv0,format=raw",
+        "-device", "nvme,drive=nv0,serial=bh0"]
+    s = Session(cmd, os.path.join(outdir, "io-bare.log"))
+    try:
+        s.wait("the NVMe namespace", r"BULKHEAD-DISK-DEV: nvme0n1", timeout)
+        got = results(s, timeout, "bare QEMU")
+    finally:
+        s.proc.kill()
+        s.proc.wait()
+        s.out.close()
+    return got
+
+
+def figures(r):
+    """MB/s (sequential) or IOPS (random) from bytes, ops and ticks (1 tick = 1 ns)."""
+    out = {}
+    for t, v in r.items():
+        sec = v["ticks"] / 1e9
+        out[t] = (round(v["bytes"] / sec / 1e6, 1) if t.startswith("seq")
+                  else round(v["ops"] / sec))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--guests", default="build/guests")
+    ap.add_argument("--timeout", type=int, default=1200)
+    args = ap.parse_args()
+    f = {"image": os.path.join(args.build, "bulkhead"),
+         "dom0": os.path.join(args.build, "dom0", "dom0.elf"),
+         "rootfs": os.path.join(args.build, "dom0", "rootfs-hvm.tar"),
+         "live_iso": os.path.join(args.guests, "live.iso")}
+    for p in f.values():
+        if not os.path.exists(p):
+            print(f"bench_io: FAILED: {p} is missing (ninja -C {args.build}; make guests)",
+                  file=sys.stderr)
+            return 1
+    outdir = os.path.join(args.build, "bench")
+    os.makedirs(outdir, exist_ok=True)
+    try:
+        bh = run_bulkhead(f, outdir, args.timeout)
+        bare = run_bare(f, outdir, args.timeout)
+    except bench.BenchError as e:
+        print(f"bench_io: FAILED: {e}", file=sys.stderr)
+        return 1
+    fb, fr = figures(bh), figures(bare)
+    result = {"bulkhead": bh, "bare_qemu": bare, "bulkhead_figures": fb, "bare_figures": fr,
+              "ratio_bulkhead_to_bare": {t: round(fb[t] / fr[t], 2) for t in TESTS},
+              "units": "seq-*: MB/s, rand-*: IOPS, emulated time (1 tick = 1 ns)",
+              "qemu": bench.qemu_version(), "method": __doc__.split("\n\n", 1)[1]}
+    path = os.path.join(outdir, "io.json")
+    with open(path, "w") as fh:
+        json.dump(result, fh, indent=2)
+        fh.write("\n")
+    print("| I/O (QEMU TCG icount, NVMe) | Bulkhead (xen-blkfront, blkback) | bare QEMU | ratio |")
+    print("|---|---:|---:|---:|")
+    for t in TESTS:
+        unit = "MB/s" if t.startswith("seq") else "IOPS"
+        print(f"| {t} ({unit}) | {fb[t]:,} | {fr[t]:,} | {result['ratio_bulkhead_to_bare'][t]} |")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
