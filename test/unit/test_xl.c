@@ -1280,6 +1280,7 @@ static void test_fdt(void)
 
 #include "test_xl_hvm.c"
 #include "test_xl_pci.c"
+#include "test_xl_vbd.c"
 
 int main(void)
 {
@@ -1304,6 +1305,7 @@ int main(void)
 	test_elf();
 	test_fdt();
 	test_hvm();
+	test_vbd();
 	reset();
 	CHECK_DONE("xl");
 	return 0;

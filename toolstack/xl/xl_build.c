@@ -11,10 +11,15 @@
  * the xenstore and console rings (offered to the xenstore hook), for a
  * device model (guest_console) two more (the guest's console ring, then one
  * spare), the FDT.
+ *
+ * disk=: each disk's backend is chosen before anything is created; its vbd
+ * nodes are written after the xenstore hook (the domain's directory exists)
+ * and before the domain first runs (xl_vbd.c).
  */
 #include "xl_build.h"
 #include "xl_elf.h"
 #include "xl_fdt.h"
+#include "xl_vbd.h"
 
 #define PAGE 4096ull
 #define ALIGN_PAGE(a) (((a) + PAGE - 1) & ~(PAGE - 1))
@@ -26,7 +31,8 @@ struct build {
 	struct xl *x;
 	const struct xl_build_cfg *c;
 	uint16_t domid;
-	bool created, gcons;
+	bool created, gcons, vbds;
+	uint16_t be[XL_BUILD_MAX_DISKS];	/* each disk's backend domain */
 	char *kernel, *ramdisk;
 	size_t kernel_len, ramdisk_len;
 	struct xl_elf elf;
@@ -160,7 +166,7 @@ static int build_prepare(struct build *b)
 	if (b->fdt_gpa >= b->limit)
 		return fail(b, "memory=%u MiB is too small: the image and ramdisk end at %llu KiB",
 			    c->mem_mib, (unsigned long long)(b->fdt_gpa >> 10));
-	return 0;
+	return xl_vbd_backends(b->x, c, b->be);
 }
 
 static int build_create(struct build *b)
@@ -298,6 +304,10 @@ static int build_steps(struct build *b, bool paused)
 		rc = build_vcpus(b);
 	if (!rc)
 		rc = xl_pci_assign_all(b->x, b->domid, b->c->pci, b->c->npci);
+	if (!rc && b->c->ndisks) {
+		b->vbds = true;	/* a failure may have written some */
+		rc = xl_vbd_write(b->x, b->c, b->domid, b->be);
+	}
 	if (!rc && !paused && (rc = b->x->be->unpause(b->x->be->ctx, b->domid)))
 		rc = fail_rc(b, "cannot unpause", rc);
 	return rc;
@@ -314,6 +324,8 @@ int xl_build_domain(struct xl *x, const struct xl_build_cfg *c, bool paused, uin
 		XL_LOG(x, XL_DEBUG, b.domid, "destroying the half-built domain");
 		if (b.gcons)
 			x->be->gcons_remove(x->be->ctx, c->guest_domid);
+		if (b.vbds)
+			xl_vbd_remove(x, b.domid);
 		xl_builder_hook_xenstore_release(x, b.domid);
 		if (x->be->destroy(x->be->ctx, b.domid))
 			xl_fail(x, XL_FAIL, "Domain %u could not be destroyed: it is left paused\n",

@@ -9,6 +9,17 @@
 
 /* What the builder needs from a domain's config. */
 #define XL_BUILD_MAX_PCI 8
+#define XL_BUILD_MAX_DISKS 16	/* xvda..xvdp */
+
+/* One disk: a vbd with its domain as the blkif frontend (a runtime domain's
+ * disk=, or an HVM guest's disk that its device model and PV drivers use). */
+struct xl_disk {
+	char *target;		/* the backend's path; "" for an empty CD drive */
+	char vdev[8];		/* hda..hdd (HVM), xvda..xvdp (runtime domains) */
+	uint32_t devid;		/* xenstore id (Xen's vbd-interface encoding) */
+	bool cdrom, rw, phy;	/* phy: a /dev/ path */
+	char backend[64];	/* backend=DOMAIN; "": automatic (xl_hvm_disk_backend) */
+};
 
 struct xl_build_cfg {
 	char name[64];
@@ -24,6 +35,9 @@ struct xl_build_cfg {
 	/* pci=: devices given to the domain before it first runs (xl_pci.c). */
 	unsigned npci;
 	uint32_t pci[XL_BUILD_MAX_PCI];
+	/* disk=: vbds with this domain as frontend (xl_vbd.c). */
+	unsigned ndisks;
+	struct xl_disk disks[XL_BUILD_MAX_DISKS];
 };
 
 /* Guest-physical layout of a long-mode start (kernel/domain.c, public/bulkhead.h). */

@@ -5,6 +5,7 @@
  * kernel= both mean such a domain; "hvm" is refused until HVM guests come.
  */
 #include "xl_config.h"
+#include "xl_vbd.h"
 
 #define BUILD_MAX_VCPUS 64		/* the core's MAX_VCPUS */
 #define BUILD_MAX_MEM_MIB 65536		/* the core's limit per domain */
@@ -138,6 +139,10 @@ int xl_config_to_build(struct xl *x, const struct xl_config *c, struct xl_build_
 		}
 	}
 	b->npci = d->pci.count;
+	if (xl_vbd_config(x, d, c->tree->source, b)) {
+		xl_build_cfg_free(b);
+		return XL_FAIL;
+	}
 	if (d->maxvcpus > d->vcpus)
 		XL_LOG(x, XL_DETAIL, XL_NO_DOMID, "maxvcpus=%u: no vCPU hot-plug yet, %u created",
 		       d->maxvcpus, d->vcpus);
@@ -150,4 +155,5 @@ void xl_build_cfg_free(struct xl_build_cfg *b)
 	free(b->ramdisk);
 	free(b->cmdline);
 	b->kernel = b->ramdisk = b->cmdline = NULL;
+	xl_vbd_free(b);
 }

@@ -6,6 +6,7 @@
 #include "xl.h"
 #include "xl_build.h"
 #include "xl_hvm.h"
+#include "xl_vbd.h"
 
 #define WAIT_POLL_MS 100
 
@@ -24,6 +25,8 @@ int xl_cmd_destroy(struct xl *x, const struct xl_args *a)
 	rc = x->be->destroy(x->be->ctx, d.domid);
 	if (rc)
 		return xl_fail_rc(x, "destroy", rc);
+	/* Its disks, before the release removes the directory that names them. */
+	xl_vbd_remove(x, d.domid);
 	xl_builder_hook_xenstore_release(x, d.domid);
 	/* A device model destroyed by hand takes its guest down, with the message. */
 	if (xl_hvm_guest_of(d.domid) >= 0)

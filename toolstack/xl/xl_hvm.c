@@ -59,34 +59,37 @@ static int fail_rc(struct hvm *v, const char *what, int rc)
 	return fail(v, "%s: %s (rc=%d)", what, xl_strerror(rc), rc);
 }
 
-/*
- * Each disk's backend domain (issue 8 §3): backend=NAME names it (it must be
- * running); else a volume (/dev/zvol/POOL/NAME) that the storage driver
- * domain XL_HVM_BLKBACK publishes in its data/volumes; else Dom0 (files,
- * ISOs, Dom0's own volumes).
- */
-static int backends(struct hvm *v)
+int xl_hvm_disk_backend(struct xl *x, const struct xl_disk *k, int blk, uint16_t *be)
 {
 	char path[160], val[32];
-	int blk = xl_domain_named(v->x, XL_HVM_BLKBACK), id;
+	int id;
+
+	*be = 0;
+	if (k->backend[0]) {
+		if ((id = xl_domain_named(x, k->backend)) < 0)
+			return -XL_ESRCH;
+		*be = (uint16_t)id;
+		return 0;
+	}
+	if (blk < 0 || strncmp(k->target, XL_HVM_ZVOL, strlen(XL_HVM_ZVOL)))
+		return 0;
+	snprintf(path, sizeof(path), "/local/domain/%d/data/volumes/%s", blk,
+		 k->target + strlen(XL_HVM_ZVOL));
+	if (!xl_hvm_xs_get(x, path, val, sizeof(val)) && val[0])
+		*be = (uint16_t)blk;
+	return 0;
+}
+
+static int backends(struct hvm *v)
+{
+	int blk = xl_domain_named(v->x, XL_HVM_BLKBACK);
 
 	for (unsigned i = 0; i < v->h->ndisks; i++) {
-		const struct xl_hvm_disk *k = &v->h->disks[i];
-		const char *vol = k->target + strlen(XL_HVM_ZVOL);
+		const struct xl_disk *k = &v->h->disks[i];
 
-		v->be[i] = 0;
-		if (k->backend[0]) {
-			if ((id = xl_domain_named(v->x, k->backend)) < 0)
-				return fail(v, "disk %s: backend domain '%s' is not running", k->vdev,
-					    k->backend);
-			v->be[i] = (uint16_t)id;
-			continue;
-		}
-		if (blk < 0 || strncmp(k->target, XL_HVM_ZVOL, strlen(XL_HVM_ZVOL)))
-			continue;
-		snprintf(path, sizeof(path), "/local/domain/%d/data/volumes/%s", blk, vol);
-		if (!xl_hvm_xs_get(v->x, path, val, sizeof(val)) && val[0])
-			v->be[i] = (uint16_t)blk;
+		if (xl_hvm_disk_backend(v->x, k, blk, &v->be[i]))
+			return fail(v, "disk %s: backend domain '%s' is not running", k->vdev,
+				    k->backend);
 	}
 	return 0;
 }
@@ -344,12 +347,14 @@ int xl_hvm_destroy_pair(struct xl *x, uint16_t guest, int dm)
 
 	if (x->be->gcons_remove)
 		x->be->gcons_remove(x->be->ctx, guest);
-	if (dm >= 0) {
+	if (dm >= 0)
 		destroy_one(x, (uint16_t)dm);
-		xl_builder_hook_xenstore_release(x, (uint16_t)dm);
-	}
-	xl_builder_hook_xenstore_release(x, guest);
+	/* The nodes first: the frontends' directories, which the release
+	 * removes, say where each backend node is. */
 	xl_hvm_xs_remove(x, guest, dm);
+	if (dm >= 0)
+		xl_builder_hook_xenstore_release(x, (uint16_t)dm);
+	xl_builder_hook_xenstore_release(x, guest);
 	xl_hvm_forget(guest);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #define XL_HVM_H
 
 #include "xl.h"
+#include "xl_build.h"
 #include "xlcfg_domain.h"
 
 #define XL_HVM_BIOS "/usr/lib/xen/boot/bios.bin"	/* Debian's seabios bios.bin */
@@ -23,17 +24,10 @@
 #define XL_HVM_POLL_MS 50
 #define XL_HVM_MAX_DISKS 4		/* hda..hdd */
 
-/* One IDE disk the device model serves (a blkif frontend on Dom0's backend). */
+/* Where a disk's backend is (xl_hvm_disk_backend). */
 #define XL_HVM_BLKBACK "blkback"	/* the storage driver domain's name */
 #define XL_HVM_ZVOL "/dev/zvol/"
 
-struct xl_hvm_disk {
-	char *target;		/* Dom0 path; "" for an empty CD drive */
-	char vdev[8];		/* hda..hdd */
-	uint32_t devid;		/* xenstore id: 768, 832, 5632, 5696 */
-	bool cdrom, rw, phy;	/* phy: a /dev/ path */
-	char backend[64];	/* backend=DOMAIN; "": automatic (xl_hvm.c) */
-};
 
 /* What xl keeps of an HVM guest's config: enough to create it again. */
 struct xl_hvm_cfg {
@@ -43,7 +37,7 @@ struct xl_hvm_cfg {
 	bool serial_pty;
 	enum xl_action on_poweroff, on_reboot, on_crash;
 	unsigned ndisks;
-	struct xl_hvm_disk disks[XL_HVM_MAX_DISKS];
+	struct xl_disk disks[XL_HVM_MAX_DISKS];
 };
 
 /* xl_hvm_cfg.c: from the parsed config; warns once per unsupported key
@@ -64,6 +58,11 @@ int xl_hvm_create(struct xl *x, const struct xl_hvm_cfg *h, bool paused, uint16_
 /* Destroys guest and device model (either may be gone already), removes
  * the guest console and every node; 0 or the guest's destroy error. */
 int xl_hvm_destroy_pair(struct xl *x, uint16_t guest, int dm);
+/* Disk k's backend domain (issue 8 §3), for HVM guests and runtime domains
+ * alike: backend=NAME (running), else a /dev/zvol/ volume that the running
+ * storage driver domain XL_HVM_BLKBACK (domid blk, or -1) publishes, else
+ * Dom0. 0, or -XL_ESRCH when backend= names no running domain. */
+int xl_hvm_disk_backend(struct xl *x, const struct xl_disk *k, int blk, uint16_t *be);
 
 /* xl_hvm_xs.c: the xenstore side. */
 int xl_hvm_xs_guest(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest);
@@ -74,6 +73,13 @@ int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint1
  * again with the guest as frontend, served by the same backend as the
  * device model's. */
 int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, const uint16_t *be);
+/* One vbd: disk k with domain fe as frontend, be as backend (libxl's
+ * layout, xenstore-paths.pandoc); 0 or the first store error (logged). */
+int xl_hvm_xs_vbd(struct xl *x, const struct xl_disk *k, uint16_t fe, uint16_t be);
+/* Removes the vbds with ids[0..n) of frontend fe: its device/vbd/ID and the
+ * backend node it names, only where that is exactly BE/backend/vbd/FE/ID
+ * (the frontend owns the node: a hostile value removes nothing else). */
+void xl_hvm_xs_rm_vbds(struct xl *x, uint16_t fe, const uint32_t *ids, unsigned n);
 void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm);
 /* Reads a node into buf ("" when missing or without a store); 0 or -errno. */
 int xl_hvm_xs_get(struct xl *x, const char *path, char *buf, size_t size);

@@ -57,7 +57,7 @@ static int ide_devid(const char *vdev, uint32_t *devid)
 
 static int disk(struct xl *x, const struct xlspec_disk *s, struct xl_hvm_cfg *h)
 {
-	struct xl_hvm_disk *k = &h->disks[h->ndisks];
+	struct xl_disk *k = &h->disks[h->ndisks];
 
 	if (ide_devid(s->vdev, &k->devid))
 		return xl_fail(x, XL_FAIL,

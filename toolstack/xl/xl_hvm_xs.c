@@ -129,7 +129,7 @@ int xl_hvm_xs_guest(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
 }
 
 /* Disk k with domain fe_dom as its frontend, be_dom as its backend. */
-static void vbd(struct xsw *w, const struct xl_hvm_disk *k, uint16_t fe_dom, uint16_t be_dom)
+static void vbd(struct xsw *w, const struct xl_disk *k, uint16_t fe_dom, uint16_t be_dom)
 {
 	const char *type = k->cdrom ? "cdrom" : "disk";
 	char fe[XS_PATH], be[XS_PATH];
@@ -178,14 +178,23 @@ int xl_hvm_xs_dm(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, uint1
 			      dm, xl_strerror(w.rc)) : 0;
 }
 
-int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, const uint16_t *be)
+int xl_hvm_xs_vbd(struct xl *x, const struct xl_disk *k, uint16_t fe, uint16_t be)
 {
 	struct xsw w = { x, need_store(x) };
 
-	for (unsigned i = 0; !w.rc && i < h->ndisks; i++)
-		vbd(&w, &h->disks[i], guest, be[i]);
-	return w.rc ? xl_fail(x, XL_FAIL, "Failed to write the PV disks' nodes of domain %u: %s\n",
-			      guest, xl_strerror(w.rc)) : 0;
+	if (!w.rc)
+		vbd(&w, k, fe, be);
+	return w.rc;
+}
+
+int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, const uint16_t *be)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; !rc && i < h->ndisks; i++)
+		rc = xl_hvm_xs_vbd(x, &h->disks[i], guest, be[i]);
+	return rc ? xl_fail(x, XL_FAIL, "Failed to write the PV disks' nodes of domain %u: %s\n",
+			    guest, xl_strerror(rc)) : 0;
 }
 
 static void rm(struct xl *x, const char *fmt, unsigned id)
@@ -200,25 +209,36 @@ static void rm(struct xl *x, const char *fmt, unsigned id)
 /* The backend nodes of frontend fe's disks, wherever they live: each
  * frontend names its backend, but the frontend owns that node, so only a
  * path of exactly this frontend's vbd (any backend domain) is removed. */
-static void rm_backends(struct xl *x, uint16_t fe)
+void xl_hvm_xs_rm_vbds(struct xl *x, uint16_t fe, const uint32_t *ids, unsigned n)
 {
-	static const uint32_t ide[] = { 768, 832, 5632, 5696 };	/* hda-hdd */
 	char path[XS_PATH], be[XS_PATH], want[48];
 	const char *tail;
 	unsigned bdom;
 
-	for (unsigned i = 0; i < sizeof(ide) / sizeof(ide[0]); i++) {
-		snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%u/backend", fe, ide[i]);
-		if (xl_hvm_xs_get(x, path, be, sizeof(be)) || strncmp(be, "/local/domain/", 14))
+	if (!x->be->xs_rm)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%u/backend", fe, ids[i]);
+		xl_hvm_xs_get(x, path, be, sizeof(be));		/* "" when missing */
+		*strrchr(path, '/') = '\0';	/* the frontend's device/vbd/ID */
+		x->be->xs_rm(x->be->ctx, path);
+		if (strncmp(be, "/local/domain/", 14))
 			continue;
 		bdom = (unsigned)strtoul(be + 14, (char **)&tail, 10);
-		snprintf(want, sizeof(want), "/backend/vbd/%u/%u", fe, ide[i]);
+		snprintf(want, sizeof(want), "/backend/vbd/%u/%u", fe, ids[i]);
 		if (tail == be + 14 || strcmp(tail, want) || bdom > 0x7fef)
 			continue;
 		x->be->xs_rm(x->be->ctx, be);
 		*strrchr(be, '/') = '\0';	/* .../backend/vbd/FE, empty now */
 		x->be->xs_rm(x->be->ctx, be);
 	}
+}
+
+static void rm_backends(struct xl *x, uint16_t fe)
+{
+	static const uint32_t ide[] = { 768, 832, 5632, 5696 };	/* hda-hdd */
+
+	xl_hvm_xs_rm_vbds(x, fe, ide, sizeof(ide) / sizeof(ide[0]));
 }
 
 void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm)
