@@ -305,21 +305,6 @@ static struct vbd *find_or_add(uint16_t fe_dom, uint32_t vdev)
 
 /* ---- scanning the backend tree -------------------------------------------- */
 
-/* The children of path as one malloc'd block of NUL-terminated names (the
- * store's records change under us as soon as we write). */
-static char *children(const char *path, uint32_t *len)
-{
-	const struct xs_rec *r;
-	char *c;
-
-	*len = 0;
-	if (xs_op_read(dom0_xs(), path, &r) || !r->childlen || !(c = malloc(r->childlen)))
-		return NULL;
-	memcpy(c, xs_rec_children(r), r->childlen);
-	*len = r->childlen;
-	return c;
-}
-
 static bool number(const char *s, uint32_t max, uint32_t *out)
 {
 	char *end;
@@ -337,7 +322,7 @@ static void scan_domain(const char *dom)
 	if (!number(dom, 0x7fef, &fe_dom))
 		return;
 	snprintf(path, sizeof(path), BE_ROOT "/%s", dom);
-	vdevs = children(path, &len);
+	vdevs = xs_op_children(dom0_xs(), path, &len);
 	for (uint32_t o = 0; vdevs && o < len; o += (uint32_t)strlen(vdevs + o) + 1) {
 		struct vbd *v;
 
@@ -364,7 +349,7 @@ static void scan(void)
 	scanned_gen = dom0_xs()->st->gen;
 	for (int i = 0; i < MAX_VBDS; i++)
 		vbds[i].seen = false;
-	doms = children(BE_ROOT, &len);
+	doms = xs_op_children(dom0_xs(), BE_ROOT, &len);
 	for (uint32_t o = 0; doms && o < len; o += (uint32_t)strlen(doms + o) + 1)
 		scan_domain(doms + o);
 	free(doms);

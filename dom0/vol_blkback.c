@@ -83,20 +83,6 @@ int dom0_blkback_vol_request(int domid, const char *req, char *msg, size_t len)
 	return rc > 0 || rc < -4095 ? -EIO : (int)rc;
 }
 
-/* The children of path as one malloc'd block of NUL-terminated names. */
-static char *children(const char *path, uint32_t *len)
-{
-	const struct xs_rec *r;
-	char *c;
-
-	*len = 0;
-	if (xs_op_read(dom0_xs(), path, &r) || !r->childlen || !(c = malloc(r->childlen)))
-		return NULL;
-	memcpy(c, xs_rec_children(r), r->childlen);
-	*len = r->childlen;
-	return c;
-}
-
 /* One "POOL/NAME  SIZE" line per volume: calls fn for each; the count. */
 int dom0_blkback_vol_each(int domid, void (*fn)(const char *name, uint64_t bytes, void *ctx),
 			  void *ctx)
@@ -106,10 +92,10 @@ int dom0_blkback_vol_each(int domid, void (*fn)(const char *name, uint64_t bytes
 	int n = 0;
 
 	snprintf(path, sizeof(path), "/local/domain/%d/data/volumes", domid);
-	pools = children(path, &plen);
+	pools = xs_op_children(dom0_xs(), path, &plen);
 	for (uint32_t p = 0; pools && p < plen; p += (uint32_t)strlen(pools + p) + 1) {
 		snprintf(path, sizeof(path), "/local/domain/%d/data/volumes/%s", domid, pools + p);
-		vols = children(path, &vlen);
+		vols = xs_op_children(dom0_xs(), path, &vlen);
 		for (uint32_t o = 0; vols && o < vlen; o += (uint32_t)strlen(vols + o) + 1) {
 			snprintf(name, sizeof(name), "%s/%s", pools + p, vols + o);
 			snprintf(path, sizeof(path), "/local/domain/%d/data/volumes/%s", domid, name);

@@ -61,6 +61,19 @@ int xs_op_read(struct xs_ctx *ctx, const char *path, const struct xs_rec **out)
 	return xs_op_access(ctx, *out) & XS_PERM_READ ? 0 : XSD_EACCES;
 }
 
+char *xs_op_children(struct xs_ctx *ctx, const char *path, uint32_t *len)
+{
+	const struct xs_rec *r;
+	char *c;
+
+	*len = 0;
+	if (xs_op_read(ctx, path, &r) || !r->childlen || !(c = malloc(r->childlen)))
+		return NULL;
+	memcpy(c, xs_rec_children(r), r->childlen);
+	*len = r->childlen;
+	return c;
+}
+
 /* Missing nodes on the way to a new path: lens[0] is the path itself,
  * lens[n-1] the child of the nearest existing ancestor, anc_len long. */
 struct xs_op_chain {

@@ -16,6 +16,10 @@
  * Errors: XSD_ENOENT, XSD_EACCES (also for a missing node under one it
  * cannot read), XSD_ENOMEM, XSD_ENOSPC (transaction size). */
 int xs_op_read(struct xs_ctx *ctx, const char *path, const struct xs_rec **out);
+/* The children of path as one malloc'd block of NUL-terminated names (*len
+ * bytes), or NULL when it has none or cannot be read: a copy, for callers
+ * that write to the store while they walk it (records move on a write). */
+char *xs_op_children(struct xs_ctx *ctx, const char *path, uint32_t *len);
 
 /* WRITE: set the value, creating the node and missing parents (each
  * inheriting its parent's permissions, owned by an unprivileged writer).
