@@ -199,6 +199,11 @@ static int disk_flush(void *ctx)
 	return nvme_disk_flush(ctx);
 }
 
+static int disk_zero(void *ctx, uint64_t lba, uint64_t count)
+{
+	return nvme_disk_write_zeroes(ctx, lba, count);
+}
+
 /* ---- volumes in xenstore -------------------------------------------------- */
 
 static void publish_volumes(void)
@@ -449,7 +454,7 @@ static bool disk_up(void)
 		return false;
 	}
 	vd = (struct volumes_disk){ bb.nvme.sector_size, bb.nvme.sectors, &bb.nvme,
-				    disk_read, disk_write, disk_flush };
+				    disk_read, disk_write, disk_flush, disk_zero };
 	new_guid(&g);
 	if ((rc = volumes_open(&bb.vols, &vd, &g))) {
 		dom_printf("blkback: nvme %s: volumes: %s (%d)\n", name, bb.vols.why, rc);

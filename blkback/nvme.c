@@ -95,8 +95,9 @@ int nvme_cmd_rw(struct nvme_sqe *e, uint8_t op, uint32_t nsid, uint64_t slba,
 		uint32_t nblocks, uint64_t prp1, uint64_t prp2, uint16_t cid)
 {
 	/* PRP1's offset is dword aligned, PRP2 a page or a qword-aligned list (§4.3). */
-	if ((op != NVME_CMD_READ && op != NVME_CMD_WRITE) || nblocks == 0 ||
-	    nblocks > NVME_MAX_BLOCKS || (prp1 & 3) || (prp2 & 7))
+	if ((op != NVME_CMD_READ && op != NVME_CMD_WRITE && op != NVME_CMD_WRITE_ZEROES) ||
+	    nblocks == 0 || nblocks > NVME_MAX_BLOCKS || (prp1 & 3) || (prp2 & 7) ||
+	    (op == NVME_CMD_WRITE_ZEROES && (prp1 || prp2)))
 		return -EINVAL;
 	sqe_start(e, op, nsid, cid);
 	e->prp1 = prp1;

@@ -39,6 +39,7 @@
 #define NVME_CMD_FLUSH 0x00
 #define NVME_CMD_WRITE 0x01
 #define NVME_CMD_READ 0x02
+#define NVME_CMD_WRITE_ZEROES 0x08	/* NVM §6.16: no data pointer */
 /* Identify CNS values (§5.15.1) */
 #define NVME_CNS_NAMESPACE 0x00
 #define NVME_CNS_CONTROLLER 0x01
@@ -114,7 +115,8 @@ int nvme_cmd_create_cq(struct nvme_sqe *e, uint16_t qid, uint32_t qsize, uint64_
 int nvme_cmd_create_sq(struct nvme_sqe *e, uint16_t qid, uint32_t qsize, uint64_t phys,
 		       uint16_t cqid, uint16_t cid);
 int nvme_cmd_delete_q(struct nvme_sqe *e, uint8_t op, uint16_t qid, uint16_t cid);
-/* op is NVME_CMD_READ or NVME_CMD_WRITE; nblocks is a count, 1..65536. */
+/* op is NVME_CMD_READ, NVME_CMD_WRITE or NVME_CMD_WRITE_ZEROES (which moves
+ * no data: prp1 and prp2 must be 0); nblocks is a count, 1..65536. */
 int nvme_cmd_rw(struct nvme_sqe *e, uint8_t op, uint32_t nsid, uint64_t slba,
 		uint32_t nblocks, uint64_t prp1, uint64_t prp2, uint16_t cid);
 int nvme_cmd_flush(struct nvme_sqe *e, uint32_t nsid, uint16_t cid);

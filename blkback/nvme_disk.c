@@ -9,6 +9,7 @@
 
 #define PAGE NVME_PAGE
 #define CSTS_POLL_EVERY 64	/* polls between two reads of CSTS */
+#define ZERO_REFUSED 1		/* zero_chunk: write zeros instead */
 
 /* Page indexes in d->pages */
 enum { P_ASQ, P_ACQ, P_IOSQ, P_IOCQ, P_IDENT, P_PRP, P_BOUNCE };
@@ -121,6 +122,7 @@ static int run(struct nvme_disk *d, struct nvme_queue *q, struct nvme_sqe *sqe, 
 	doorbell(d->env, q->sq_db, q->sq_tail);
 	if ((rc = wait_done(d, q, cid, &dn)))
 		return rc;
+	d->status = dn.status;
 	if (!nvme_status_ok(dn.status)) {
 		const char *s = nvme_status_str(dn.status);
 
@@ -162,7 +164,7 @@ static int identify(struct nvme_disk *d, uint8_t cns, uint32_t nsid)
 }
 
 /* IDENTIFY controller (§5.15.2.2, Figure 247): SN 4, MN 24, FR 64, MDTS 77,
- * NN 516, VWC 525. */
+ * NN 516, ONCS 520 (bit 3: Write Zeroes), VWC 525. */
 static int identify_controller(struct nvme_disk *d)
 {
 	const uint8_t *id = d->identify;
@@ -174,6 +176,7 @@ static int identify_controller(struct nvme_disk *d)
 	id_string(d->model, id + 24, 40);
 	id_string(d->firmware, id + 64, 8);
 	d->write_cache = id[525] & 1;
+	d->write_zeroes = id[520] & 8;
 	if (id[77]) {	/* 2^MDTS pages of CAP.MPSMIN; 0 means no limit */
 		unsigned shift = id[77] + d->cap.page_min_shift;
 
@@ -212,6 +215,11 @@ static int identify_namespace(struct nvme_disk *d)
 		d->max_blocks = (uint32_t)(d->mdts_bytes / d->sector_size);
 	if (!d->max_blocks)
 		return fail(d, -ENODEV, "MDTS below one block");
+	/* Write Zeroes moves no data, but MDTS is the limit a controller
+	 * without the NVM CS's WZSL field is known to take (Linux does the same). */
+	d->zero_blocks = NVME_MAX_BLOCKS;
+	if (d->mdts_bytes && d->mdts_bytes / d->sector_size < d->zero_blocks)
+		d->zero_blocks = (uint32_t)(d->mdts_bytes / d->sector_size);
 	return 0;
 }
 
@@ -359,4 +367,55 @@ int nvme_disk_flush(struct nvme_disk *d)
 	cid = next_cid(d, &d->io);
 	nvme_cmd_flush(&e, d->nsid, cid);
 	return run(d, &d->io, &e, cid);
+}
+
+/* One Write Zeroes of n blocks; a refused opcode or field (Generic SC 1 or 2:
+ * ONCS lied, or the size) turns the command off for this disk: ZERO_REFUSED. */
+static int zero_chunk(struct nvme_disk *d, uint64_t lba, uint32_t n)
+{
+	struct nvme_sqe e;
+	uint16_t cid = next_cid(d, &d->io);
+	int rc;
+
+	if (nvme_cmd_rw(&e, NVME_CMD_WRITE_ZEROES, d->nsid, lba, n, 0, 0, cid))
+		return fail(d, -EINVAL, "cannot describe the transfer");
+	rc = run(d, &d->io, &e, cid);
+	if (rc == -EIO && !d->dead && NVME_SCT(d->status) == NVME_SCT_GENERIC &&
+	    (NVME_SC(d->status) == 1 || NVME_SC(d->status) == 2)) {
+		d->write_zeroes = false;
+		return ZERO_REFUSED;
+	}
+	return rc;
+}
+
+int nvme_disk_write_zeroes(struct nvme_disk *d, uint64_t lba, uint64_t count)
+{
+	bool zeroed = false;	/* the bounce pages hold zeros */
+	int rc = 0;
+
+	if (d->dead)
+		return fail(d, -EIO, "controller is dead");
+	if (!count || lba >= d->sectors || count > d->sectors - lba)
+		return fail(d, -EINVAL, "transfer outside the namespace");
+	while (!rc && count) {
+		uint32_t max = d->write_zeroes ? d->zero_blocks : d->max_blocks;
+		uint32_t n = count < max ? (uint32_t)count : max;
+
+		if (d->write_zeroes) {
+			if ((rc = zero_chunk(d, lba, n)) == ZERO_REFUSED) {
+				rc = 0;
+				continue;	/* the same blocks by writes */
+			}
+		} else {
+			if (!zeroed)
+				memset(d->bounce, 0, (size_t)d->max_blocks * d->sector_size);
+			zeroed = true;
+			rc = rw_chunk(d, NVME_CMD_WRITE, lba, n);
+		}
+		if (!rc) {
+			lba += n;
+			count -= n;
+		}
+	}
+	return rc;
 }

@@ -2,11 +2,11 @@
  * An NVMe controller driven as one synchronous disk (NVM Express Base 1.4):
  * reset and enable (§7.6.1, §3.1.5-3.1.6) with bounded waits, the admin
  * queue, IDENTIFY controller and namespace 1 (§5.15), one I/O queue pair
- * (§5.3, §5.4), and read/write/flush (NVM Command Set §6) polled to their
- * completion: a call returns only once the device completed the command,
- * so a write is acknowledged after the device took it and a flush after
- * the device's write cache is on media. No interrupts (the core offers no
- * MSI yet): every wait polls and is bounded.
+ * (§5.3, §5.4), and read/write/flush/write zeroes (NVM Command Set §6)
+ * polled to their completion: a call returns only once the device completed
+ * the command, so a write is acknowledged after the device took it and a
+ * flush after the device's write cache is on media. No interrupts (the
+ * core offers no MSI yet): every wait polls and is bounded.
  *
  * Data moves through bounce pages the driver allocates in the domain's own
  * RAM: the device is never given a caller's buffer (which may be a
@@ -58,6 +58,8 @@ struct nvme_disk {
 	uint64_t sectors;		/* NSZE */
 	uint32_t max_blocks;		/* per command: bounce, MDTS and NLB limits */
 	bool write_cache;		/* VWC: flush matters */
+	bool write_zeroes;		/* ONCS bit 3: Write Zeroes (cleared if it is refused) */
+	uint32_t zero_blocks;		/* per Write Zeroes: NLB and MDTS limits */
 	const char *why;		/* why the last call failed */
 	bool dead;
 
@@ -66,6 +68,7 @@ struct nvme_disk {
 	struct nvme_cap cap;
 	struct nvme_queue admin, io;
 	uint16_t next_cid;
+	uint16_t status;		/* of the last completed command */
 	uint64_t mdts_bytes;		/* IDENTIFY's MDTS in bytes, 0: no limit */
 	uint8_t *identify;		/* one page */
 	uint64_t *prp_list;		/* one page */
@@ -86,5 +89,10 @@ int nvme_disk_init(struct nvme_disk *d, const struct nvme_disk_env *env);
 int nvme_disk_read(struct nvme_disk *d, uint64_t lba, uint32_t count, void *buf);
 int nvme_disk_write(struct nvme_disk *d, uint64_t lba, uint32_t count, const void *buf);
 int nvme_disk_flush(struct nvme_disk *d);
+/* count sectors at lba read as zeros afterwards: Write Zeroes (NVM §6.16)
+ * in pieces of zero_blocks when ONCS says the controller has it, else (or
+ * once the controller refuses the opcode) writes of a zeroed bounce buffer.
+ * Errors as nvme_disk_write. */
+int nvme_disk_write_zeroes(struct nvme_disk *d, uint64_t lba, uint64_t count);
 
 #endif

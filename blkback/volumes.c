@@ -50,9 +50,9 @@ static int blank(struct volumes *v)
 
 static bool geometry_ok(const struct volumes_disk *d)
 {
-	return d && d->read && d->write && d->flush && d->sector_size >= GPT_MIN_SECTOR &&
-	       d->sector_size <= GPT_MAX_SECTOR && !(d->sector_size & (d->sector_size - 1)) &&
-	       d->sectors >= 3;
+	return d && d->read && d->write && d->flush && d->zero &&
+	       d->sector_size >= GPT_MIN_SECTOR && d->sector_size <= GPT_MAX_SECTOR &&
+	       !(d->sector_size & (d->sector_size - 1)) && d->sectors >= 3;
 }
 
 /* Writes the table and flushes the disk so that it outlives a crash. */
@@ -127,6 +127,7 @@ static bool name_ok(const char *name)
 int volumes_create(struct volumes *v, const char *name, uint64_t bytes)
 {
 	uint64_t ss = v->disk.sector_size, sectors = bytes / ss + (bytes % ss != 0);
+	const struct gpt_part *p;
 	int slot, rc;
 
 	v->why = "bad volume name (letters, digits, - _ @, '/' between parts; 36 at most)";
@@ -139,7 +140,13 @@ int volumes_create(struct volumes *v, const char *name, uint64_t bytes)
 		v->why = v->t.why;
 		return rc;
 	}
-	if ((rc = commit(v))) {
+	/* Zeros on the media before the table names the range: a crash in
+	 * between leaves zeroed free space, never a volume with old data. */
+	p = &v->t.part[slot];
+	if ((rc = v->disk.zero(v->disk.ctx, p->first, p->last - p->first + 1)) ||
+	    (rc = v->disk.flush(v->disk.ctx)))
+		v->why = "zeroing the new volume failed";
+	if (rc || (rc = commit(v))) {
 		memset(&v->t.part[slot], 0, sizeof(v->t.part[slot]));
 		return rc;
 	}

@@ -29,7 +29,8 @@
 #include "blkif_back.h"
 
 /* The disk: read/write count sectors of sector_size bytes at lba (inside
- * the disk), flush its write cache; 0 or -errno. */
+ * the disk), flush its write cache, make count sectors at lba read as
+ * zeros; 0 or -errno. */
 struct volumes_disk {
 	uint32_t sector_size;		/* power of two, 512..4096 */
 	uint64_t sectors;
@@ -37,6 +38,7 @@ struct volumes_disk {
 	int (*read)(void *ctx, uint64_t lba, uint32_t count, void *buf);
 	int (*write)(void *ctx, uint64_t lba, uint32_t count, const void *buf);
 	int (*flush)(void *ctx);
+	int (*zero)(void *ctx, uint64_t lba, uint64_t count);
 };
 
 /* A volume opened for a vbd: the ctx of volumes_store_ops. */
@@ -67,8 +69,10 @@ struct volumes_info {
 int volumes_open(struct volumes *v, const struct volumes_disk *d, const struct gpt_guid *new_guid);
 
 /* Creates name (1..36 printable ASCII, '/' allowed) of bytes (> 0, rounded
- * up to whole sectors) and writes the table. 0, -EINVAL, -EEXIST,
- * -ENOSPC or the write error (the table is then as before). */
+ * up to whole sectors): zeroes its sectors and flushes (a destroyed
+ * volume's data never shows through to the next one), then writes the
+ * table. 0, -EINVAL, -EEXIST, -ENOSPC or the zero or write error (the table
+ * is then as before, in memory and on the disk). */
 int volumes_create(struct volumes *v, const char *name, uint64_t bytes);
 /* Destroys name: -ENOENT, -EBUSY while open by a vbd, or the write error. */
 int volumes_destroy(struct volumes *v, const char *name);

@@ -4,17 +4,20 @@
  * The device sees bus addresses that differ from the CPU's pointers and
  * checks that every DMA lands in the driver's own pages. Then hostile and
  * broken devices (no ready, fatal status, foreign CIDs, silence, errors,
- * bad IDENTIFY data) and a fixed-seed fuzz of I/O and IDENTIFY bytes. */
+ * bad IDENTIFY data), Write Zeroes and its fallback, and a fixed-seed fuzz
+ * of I/O and IDENTIFY bytes. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
 #include "errno.h"
 #include "../../blkback/nvme_disk.h"
+#include "../../blkback/volumes.h"
 
 #define BUS 0x100000000ull	/* bus address of the first allocated page */
 #define NS_BLOCKS 4096u
 
-enum { H_NO_READY = 1, H_CFS = 2, H_BAD_CID = 4, H_SILENT = 8, H_ERR = 16, H_GONE = 32 };
+enum { H_NO_READY = 1, H_CFS = 2, H_BAD_CID = 4, H_SILENT = 8, H_ERR = 16, H_GONE = 32,
+       H_NO_WZ = 64 };	/* ONCS says Write Zeroes, the opcode is refused */
 
 struct sq {
 	uint64_t base;
@@ -35,12 +38,14 @@ static struct sim {
 	struct sq sq[2];
 	struct cq cq[2];
 	unsigned hostile;
-	uint8_t lbads, ms, mdts, nlbaf, flbas;
+	uint8_t lbads, ms, mdts, nlbaf, flbas, oncs;
 	uint64_t nsze;
 	uint8_t *ns;			/* the namespace's bytes */
 	uint8_t *mem;			/* the driver's pages */
 	unsigned allocs, flushes, cmds;
 	uint32_t max_cmd_blocks;
+	unsigned zero_cmds;		/* Write Zeroes commands taken */
+	uint32_t max_zero_blocks;
 	uint64_t now;
 	uint8_t *ident_override;	/* fuzz: IDENTIFY data to return (4096 bytes) */
 } sim;
@@ -104,6 +109,7 @@ static void identify(const struct nvme_sqe *e, uint8_t *out)
 		memcpy(out + 64, "8.2.0   ", 8);
 		out[77] = sim.mdts;
 		out[516] = 1;
+		out[520] = sim.oncs;
 		out[525] = 1;
 		return;
 	}
@@ -142,6 +148,17 @@ static uint16_t io(const struct nvme_sqe *e)
 	if (sim.hostile & H_ERR)
 		return 0x80;	/* LBA out of range */
 	CHECK(lba + n <= sim.nsze);
+	if (op == NVME_CMD_WRITE_ZEROES) {
+		if (sim.hostile & H_NO_WZ || !(sim.oncs & 8))
+			return 0x01;	/* Invalid Command Opcode */
+		CHECK(e->prp1 == 0 && e->prp2 == 0 && (e->cdw12 >> 16) == 0);
+		sim.zero_cmds++;
+		if (n > sim.max_zero_blocks)
+			sim.max_zero_blocks = n;
+		memset(sim.ns + (lba << sim.lbads), 0, bytes);
+		return 0;
+	}
+	CHECK(op == NVME_CMD_READ || op == NVME_CMD_WRITE);
 	if (n > sim.max_cmd_blocks)
 		sim.max_cmd_blocks = n;
 	for (uint32_t off = 0; off < bytes; off += 4096) {
@@ -302,6 +319,125 @@ static void test_basic(uint8_t lbads, uint8_t mdts, uint32_t want_max)
 	free(r);
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* count blocks at lba zeroed by dk, the rest of the namespace as `was`. */
+static void zeroes_ok(const uint8_t *was, uint64_t lba, uint32_t count)
+{
+	size_t ss = dk.sector_size, all = (size_t)NS_BLOCKS * ss;
+	uint8_t *r = malloc((size_t)count * ss);
+
+	CHECK(!memcmp(sim.ns, was, lba * ss));
+	CHECK(all_zero(sim.ns + lba * ss, count * ss));
+	CHECK(!memcmp(sim.ns + (lba + count) * ss, was + (lba + count) * ss,
+		      all - (lba + count) * ss));
+	CHECK(nvme_disk_read(&dk, lba, count, r) == 0 && all_zero(r, (size_t)count * ss));
+	free(r);
+}
+
+/* Write Zeroes (ONCS bit 3) in pieces of the MDTS limit; without it, or
+ * when the controller refuses the opcode, writes of zeros; errors. */
+static void test_write_zeroes(void)
+{
+	unsigned long long s = 7;
+	size_t all = (size_t)NS_BLOCKS * 512;
+	uint8_t *was = malloc(all), buf[512];
+
+	sim_new(9, 1);	/* MDTS 8 KiB: 16 blocks */
+	sim.oncs = 8;
+	CHECK(nvme_disk_init(&dk, &env) == 0 && dk.write_zeroes && dk.zero_blocks == 16);
+	fill(was, all, &s);
+	CHECK(nvme_disk_write(&dk, 0, NS_BLOCKS, was) == 0);
+	sim.cmds = 0;
+	CHECK(nvme_disk_write_zeroes(&dk, 5, 100) == 0);
+	CHECK(sim.cmds == 7 && sim.zero_cmds == 7 && sim.max_zero_blocks == 16);
+	zeroes_ok(was, 5, 100);
+	CHECK(nvme_disk_write_zeroes(&dk, 0, 0) == -EINVAL);
+	CHECK(nvme_disk_write_zeroes(&dk, NS_BLOCKS - 1, 2) == -EINVAL);
+	CHECK(nvme_disk_write_zeroes(&dk, 1, UINT64_MAX) == -EINVAL);
+	CHECK(nvme_disk_write_zeroes(&dk, NS_BLOCKS, 1) == -EINVAL && !dk.dead);
+	sim.hostile = H_ERR;	/* a media error is not a refused opcode: no fallback */
+	CHECK(nvme_disk_write_zeroes(&dk, 0, 1) == -EIO && !dk.dead && dk.write_zeroes);
+	sim.hostile = H_SILENT;
+	CHECK(nvme_disk_write_zeroes(&dk, 0, 1) == -ETIMEDOUT && dk.dead);
+	CHECK(nvme_disk_write_zeroes(&dk, 0, 1) == -EIO);
+
+	sim_new(9, 0);	/* no MDTS: NLB's 65536, the whole namespace at once */
+	sim.oncs = 8;
+	CHECK(nvme_disk_init(&dk, &env) == 0 && dk.zero_blocks == NVME_MAX_BLOCKS);
+	CHECK(nvme_disk_write(&dk, 0, NS_BLOCKS, was) == 0);
+	CHECK(nvme_disk_write_zeroes(&dk, 0, NS_BLOCKS) == 0 && sim.zero_cmds == 1);
+	CHECK(all_zero(sim.ns, all));
+
+	for (int lie = 0; lie < 2; lie++) {	/* no ONCS bit; ONCS lies */
+		sim_new(9, 0);
+		sim.oncs = lie ? 8 : 0;
+		sim.hostile = lie ? H_NO_WZ : 0;
+		CHECK(nvme_disk_init(&dk, &env) == 0 && dk.write_zeroes == !!lie);
+		CHECK(nvme_disk_write(&dk, 0, NS_BLOCKS, was) == 0);	/* bounce dirty */
+		sim.cmds = 0;
+		CHECK(nvme_disk_write_zeroes(&dk, 3, 600) == 0 && !dk.dead && !dk.write_zeroes);
+		CHECK(sim.zero_cmds == 0 && sim.cmds == 3u + lie && sim.max_cmd_blocks == 256);
+		zeroes_ok(was, 3, 600);
+		CHECK(nvme_disk_read(&dk, 0, 1, buf) == 0 && !memcmp(buf, was, 512));
+	}
+	free(was);
+}
+
+static int v_read(void *c, uint64_t lba, uint32_t n, void *b) { return nvme_disk_read(c, lba, n, b); }
+static int v_write(void *c, uint64_t lba, uint32_t n, const void *b)
+{
+	return nvme_disk_write(c, lba, n, b);
+}
+static int v_flush(void *c) { return nvme_disk_flush(c); }
+static int v_zero(void *c, uint64_t lba, uint64_t n) { return nvme_disk_write_zeroes(c, lba, n); }
+
+/* Volumes over the controller, with and without Write Zeroes: a volume
+ * made where a destroyed one held data reads as zeros; a failed zeroing
+ * fails the create and leaves the table as it was. */
+static void test_volume_zeroed(uint8_t oncs)
+{
+	static struct volumes v;
+	static const struct gpt_guid g = { { 1, 2, 3, 4, 5, 6, 7, 0x48, 0x89 } };
+	struct volumes_disk vd;
+	struct volumes_ref r;
+	uint8_t *buf = malloc(256u << 10);
+	uint64_t first;
+
+	sim_new(9, 1);
+	sim.oncs = oncs;
+	CHECK(nvme_disk_init(&dk, &env) == 0);
+	vd = (struct volumes_disk){ dk.sector_size, dk.sectors, &dk, v_read, v_write, v_flush,
+				    v_zero };
+	CHECK(volumes_open(&v, &vd, &g) == 0 && v.created);
+	CHECK(volumes_create(&v, "tank/old", 256u << 10) == 0);
+	CHECK(volumes_get(&v, "tank/old", &r) == 0);
+	memset(buf, 0x5a, 256u << 10);
+	CHECK(volumes_write(&r, 0, buf, 256u << 10) == 0);
+	first = r.first;
+	volumes_put(&r);
+	CHECK(volumes_destroy(&v, "tank/old") == 0 && sim.ns[first * 512] == 0x5a);
+	sim.hostile = H_ERR;
+	CHECK(volumes_create(&v, "tank/new", 256u << 10) == -EIO && !dk.dead);
+	sim.hostile = 0;
+	CHECK(volumes_list(&v, NULL, 0) == 0 && sim.ns[first * 512] == 0x5a);
+	CHECK(volumes_open(&v, &vd, &g) == 0 && !v.created && volumes_list(&v, NULL, 0) == 0);
+	sim.zero_cmds = 0;
+	CHECK(volumes_create(&v, "tank/new", 256u << 10) == 0);
+	CHECK(volumes_get(&v, "tank/new", &r) == 0);
+	CHECK(r.first == first && sim.zero_cmds == (oncs ? 32u : 0u));
+	memset(buf, 0xff, 256u << 10);
+	CHECK(volumes_read(&r, 0, buf, 256u << 10) == 0 && all_zero(buf, 256u << 10));
+	volumes_put(&r);
+	free(buf);
+}
+
 static int init_with(unsigned hostile)
 {
 	sim_new(9, 0);
@@ -406,12 +542,13 @@ static void test_fuzz_io(void)
 	uint8_t *model = calloc(1, bytes), *buf = malloc(80 * 512);
 
 	sim_new(9, 2);	/* MDTS 16 KiB: 32 blocks per command */
-	CHECK(nvme_disk_init(&dk, &env) == 0 && dk.max_blocks == 32);
+	sim.oncs = 8;
+	CHECK(nvme_disk_init(&dk, &env) == 0 && dk.max_blocks == 32 && dk.zero_blocks == 32);
 	for (int it = 0; it < 100000; it++) {
 		uint64_t lba = check_rnd(&s) % (NS_BLOCKS + 8);
 		uint32_t n = (uint32_t)(check_rnd(&s) % 80);
 		bool ok = n && lba < NS_BLOCKS && n <= NS_BLOCKS - lba;
-		unsigned op = (unsigned)(check_rnd(&s) % 3);
+		unsigned op = (unsigned)(check_rnd(&s) % 4);
 
 		if (op == 0) {
 			fill(buf, (size_t)n * 512, &s);
@@ -421,6 +558,10 @@ static void test_fuzz_io(void)
 		} else if (op == 1) {
 			CHECK(nvme_disk_read(&dk, lba, n, buf) == (ok ? 0 : -EINVAL));
 			CHECK(!ok || !memcmp(model + lba * 512, buf, (size_t)n * 512));
+		} else if (op == 2) {
+			CHECK(nvme_disk_write_zeroes(&dk, lba, n) == (ok ? 0 : -EINVAL));
+			if (ok)
+				memset(model + lba * 512, 0, (size_t)n * 512);
 		} else {
 			CHECK(nvme_disk_flush(&dk) == 0);
 		}
@@ -436,6 +577,9 @@ int main(void)
 	test_basic(12, 0, 32);
 	test_basic(9, 1, 16);	/* MDTS 1: 8 KiB */
 	test_hostile();
+	test_write_zeroes();
+	test_volume_zeroed(8);
+	test_volume_zeroed(0);
 	test_identify();
 	test_fuzz_identify();
 	test_fuzz_io();

@@ -2,8 +2,9 @@
  * and 4096 bytes a sector; a blank disk gets a fresh table, a corrupt one is
  * refused untouched, a bad primary is repaired from the backup; create,
  * destroy (busy while open), list, names with '/', the full table, I/O
- * clamped to each volume, failed writes leave the table as it was, and a
- * fixed-seed fuzz of random operations against a model. */
+ * clamped to each volume, failed writes leave the table as it was, a new
+ * volume reads as zeros where a destroyed one held data, and a fixed-seed
+ * fuzz of random operations against a model. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -14,8 +15,10 @@ struct ram {
 	uint32_t ss;
 	uint64_t sectors;
 	uint8_t *b;
-	int fail_reads, fail_writes;	/* fail while > 0 */
-	unsigned writes, flushes;
+	int fail_reads, fail_writes, fail_zero, fail_flush;	/* fail while > 0 */
+	unsigned writes, flushes, zeroes;
+	uint64_t zero_lba, zero_count;	/* the last zero call */
+	unsigned zero_writes, zero_flushes;	/* writes and flushes before it */
 };
 
 static struct ram rd;
@@ -48,13 +51,33 @@ static int rwrite(void *ctx, uint64_t lba, uint32_t count, const void *buf)
 
 static int rflush(void *ctx)
 {
-	((struct ram *)ctx)->flushes++;
+	struct ram *r = ctx;
+
+	if (r->fail_flush)
+		return -EIO;
+	r->flushes++;
+	return 0;
+}
+
+static int rzero(void *ctx, uint64_t lba, uint64_t count)
+{
+	struct ram *r = ctx;
+
+	CHECK(lba < r->sectors && count <= r->sectors - lba && count);
+	if (r->fail_zero)
+		return -EIO;
+	memset(r->b + lba * r->ss, 0, (size_t)count * r->ss);
+	r->zeroes++;
+	r->zero_lba = lba;
+	r->zero_count = count;
+	r->zero_writes = r->writes;
+	r->zero_flushes = r->flushes;
 	return 0;
 }
 
 static struct volumes_disk disk_of(struct ram *r)
 {
-	return (struct volumes_disk){ r->ss, r->sectors, r, rread, rwrite, rflush };
+	return (struct volumes_disk){ r->ss, r->sectors, r, rread, rwrite, rflush, rzero };
 }
 
 static void ram_new(uint32_t ss, uint64_t bytes)
@@ -251,6 +274,60 @@ static void test_write_failure(void)
 	CHECK(vopen(&vol2) == 0 && count(&vol2) == 2);
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* A volume created where a destroyed one held data reads as zeros (the
+ * zeroing is on the media, flushed, before the table names it); a failed
+ * zero or flush fails the create and leaves the table as it was. */
+static void test_zeroed(uint32_t ss)
+{
+	struct volumes_ref a, k;
+	uint8_t *buf = malloc(1u << 20), *before = malloc(1u << 20);
+	uint64_t first;
+	unsigned w;
+
+	ram_new(ss, 8u << 20);
+	CHECK(vopen(&vol) == 0 && volumes_create(&vol, "keep", 1u << 20) == 0);
+	CHECK(volumes_create(&vol, "old", 1u << 20) == 0 && volumes_get(&vol, "old", &a) == 0);
+	CHECK(rd.zero_lba == a.first && rd.zero_count == a.count);
+	CHECK(rd.writes > rd.zero_writes && rd.flushes >= rd.zero_flushes + 2);
+	CHECK(volumes_get(&vol, "keep", &k) == 0);
+	memset(buf, 0x5a, 1u << 20);
+	CHECK(volumes_write(&a, 0, buf, 1u << 20) == 0 && volumes_write(&k, 0, buf, 1u << 20) == 0);
+	first = a.first;
+	volumes_put(&a);
+	CHECK(volumes_destroy(&vol, "old") == 0);
+	memcpy(before, rd.b + first * ss, 1u << 20);	/* the old data, still there */
+
+	/* Each step of the zeroing fails in turn: no volume, nothing written. */
+	for (int f = 0; f < 2; f++) {
+		w = rd.writes;
+		rd.fail_zero = !f;
+		rd.fail_flush = f;
+		CHECK(volumes_create(&vol, "new", 1u << 20) == -EIO && vol.why);
+		CHECK(count(&vol) == 1 && volumes_size(&vol, "new") == 0 && rd.writes == w);
+		rd.fail_zero = rd.fail_flush = 0;
+		CHECK(vopen(&vol2) == 0 && count(&vol2) == 1);
+		CHECK(f || !memcmp(before, rd.b + first * ss, 1u << 20));
+	}
+
+	CHECK(volumes_create(&vol, "new", 1u << 20) == 0 && volumes_get(&vol, "new", &a) == 0);
+	CHECK(a.first == first && rd.zero_lba == first && rd.zero_count == a.count);
+	CHECK(volumes_read(&a, 0, buf, 1u << 20) == 0 && all_zero(buf, 1u << 20));
+	CHECK(volumes_read(&k, 0, buf, 1u << 20) == 0 && buf[0] == 0x5a &&
+	      !memcmp(buf, buf + 1, (1u << 20) - 1));	/* the neighbour untouched */
+	volumes_put(&a);
+	volumes_put(&k);
+	free(buf);
+	free(before);
+}
+
 /* Random operations against a model of which names exist and are open. */
 static void test_fuzz(void)
 {
@@ -263,6 +340,7 @@ static void test_fuzz(void)
 
 	ram_new(512, 32u << 20);
 	CHECK(vopen(&vol) == 0);
+	memset(buf, 0xa5, sizeof(buf));	/* what a destroyed volume leaves behind */
 	for (int i = 0; i < 24; i++)
 		refs[i].slot = -1;
 	for (int it = 0; it < 100000; it++) {
@@ -275,6 +353,9 @@ static void test_fuzz(void)
 			rc = volumes_create(&vol, name, 512 + check_rnd(&s) % (2u << 20));
 			CHECK(exists[k] ? rc == -EEXIST : (rc == 0 || rc == -ENOSPC));
 			exists[k] |= rc == 0;
+			CHECK(rc || (all_zero(rd.b + rd.zero_lba * 512, 512) &&
+				     all_zero(rd.b + (rd.zero_lba + rd.zero_count - 1) * 512, 512) &&
+				     rd.zero_count * 512 == volumes_size(&vol, name)));
 		} else if (op == 1) {
 			rc = volumes_destroy(&vol, name);
 			CHECK(rc == (!exists[k] ? -ENOENT : open[k] ? -EBUSY : 0));
@@ -316,6 +397,8 @@ int main(void)
 	test_busy();
 	test_io();
 	test_write_failure();
+	test_zeroed(512);
+	test_zeroed(4096);
 	test_fuzz();
 	free(rd.b);
 	CHECK_DONE("volumes");
