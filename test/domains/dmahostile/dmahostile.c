@@ -1,0 +1,310 @@
+/*
+ * dmahostile, the runtime domain (issue 8 §5, "a hostile driver domain that
+ * programs its controller to DMA into another domain"): it is given the
+ * NVMe controller (pci = ['00:04.0']), brings it up with blkback's own
+ * driver (nvme_disk.c, nvme.c: the same sources, linked), writes a known
+ * pattern to the first sectors, and then submits READs of them on the I/O
+ * queue itself, with data pointers where the device must not write:
+ *
+ *   (a) 4 GiB + its canary page: outside its RAM; a DMA remapper that cut
+ *       addresses to 32 bits would land it in the canary (checked);
+ *   (b) 128 MiB: Dom0's RAM by host-physical address (the core's first-fit
+ *       allocator gives Dom0, created first, the low part of memory; the
+ *       test boots with dom0_mem=256M), a guest-physical address this
+ *       domain does not own (it has 16 MiB);
+ *   (c) its shared_info page: in its p2m, but the core's page, not its RAM
+ *       (the IOMMU maps RAM only); checked for the pattern afterwards;
+ *   (d) a 3-page READ whose PRP list pointer is 4 GiB + its own valid list
+ *       (whose entries name its canary pages: checked; PRP1 is its own);
+ * then (e) the same 3-page READ with the list in its own RAM, data checked,
+ * and a read through nvme_disk's bounce pages, data checked.
+ *
+ * A hostile command ends with its status, or a timeout (HOSTILE_WAIT_US)
+ * after which the controller is reset with nvme_disk_init. A command that
+ * reports success moved its data nowhere the domain can see: the IOMMU
+ * dropped it, which the core's fault log shows (the emulator test checks
+ * a fault line per address). One line per case, then the result line:
+ *   dmahostile: N DMA attempts blocked, legitimate I/O ok
+ * or lines with FAIL.
+ */
+#include "dom.h"
+#include "dom/console.h"
+#include "dom/cpu.h"
+#include "dom/evtchn.h"
+#include "dom/hypercall.h"
+#include "dom/start.h"
+#include "dom/time.h"
+#include "errno.h"
+#include "public/pci.h"
+#include "nvme.h"
+#include "nvme_disk.h"
+
+#define MAX_PCI 32
+#define NVME_CLASS 0x010802u
+#define PAGE 4096u
+#define PAGES 3			/* the multi-page READs: PRP1 + a list of 2 */
+#define SECTORS_PER_PAGE (PAGE / 512u)
+#define HOSTILE_WAIT_US 5000000ull
+/* Between two attempts: the core reads (and clears) the IOMMU's fault
+ * records every 100 ms, and QEMU's VT-d records no new fault of a source
+ * while one of its faults is pending (it collapses them). */
+#define FAULT_GAP_MS 400
+#define ALIAS_4G (1ull << 32)
+#define DOM0_HPA 0x08000000ull
+#define CANARY 0xa5u
+#define MAGIC "DMAHOSTILE-PATTERN"
+
+static volatile uint8_t *bar0;
+static struct nvme_disk disk;
+static uint8_t *canary;		/* PAGES pages of CANARY */
+static uint8_t *land;		/* PAGES pages the legitimate READs fill */
+static uint64_t *list;		/* a PRP list page */
+static unsigned attempts, blocked, failures;
+
+/* ---- the device's environment (struct nvme_disk_env) ---------------------- */
+
+static uint32_t env_rd32(void *ctx, uint32_t reg)
+{
+	(void)ctx;
+	return *(volatile uint32_t *)(bar0 + reg);
+}
+
+static void env_wr32(void *ctx, uint32_t reg, uint32_t val)
+{
+	(void)ctx;
+	*(volatile uint32_t *)(bar0 + reg) = val;
+}
+
+static uint64_t env_now_us(void *ctx)
+{
+	(void)ctx;
+	return dom_now_ns() / 1000;
+}
+
+static void env_relax(void *ctx)
+{
+	(void)ctx;
+	for (int i = 0; i < 16; i++)
+		dom_cpu_relax();
+}
+
+/* n zeroed pages of our RAM, never freed. */
+static void *env_alloc(void *ctx, unsigned n)
+{
+	uint8_t *p = malloc((size_t)(n + 1) * PAGE);
+
+	(void)ctx;
+	if (!p)
+		return NULL;
+	p = (uint8_t *)(((uintptr_t)p + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+	memset(p, 0, (size_t)n * PAGE);
+	return p;
+}
+
+static uint64_t env_dma(void *ctx, const void *p)
+{
+	(void)ctx;
+	return (uint64_t)(uintptr_t)p;	/* virtual == guest-physical == DMA address */
+}
+
+static const struct nvme_disk_env env = { NULL, env_rd32, env_wr32, env_now_us, env_relax,
+					  env_alloc, env_dma };
+
+/* ---- the controller --------------------------------------------------------- */
+
+static long pci_op(unsigned op, void *arg)
+{
+	return dom_hypercall5(__HYPERVISOR_bulkhead_pci, op, (unsigned long)arg, 0, 0, 0);
+}
+
+/* Our NVMe controller: BAR0 mapped (below 4 GiB: a pointer), memory decode
+ * and bus master on (PCI 3.0 §6.2.2), nvme_disk up. 0 or -errno. */
+static int controller_up(void)
+{
+	static struct bh_pci_dev devs[MAX_PCI];
+	struct bh_pci_list l = { MAX_PCI, 0, (uint64_t)(uintptr_t)devs };
+	struct bh_pci_cfg c = { .reg = 4, .size = 2 };
+	const struct bh_pci_dev *d = NULL;
+	long rc;
+
+	if ((rc = pci_op(BH_PCI_list, &l)))
+		return (int)rc;
+	for (uint32_t i = 0; i < l.count && i < MAX_PCI && !d; i++)
+		if (devs[i].class_code == NVME_CLASS && devs[i].bar[0].size >= 0x2000 &&
+		    devs[i].bar[0].base + devs[i].bar[0].size <= ALIAS_4G)
+			d = &devs[i];
+	if (!d)
+		return -ENODEV;
+	dom_printf("dmahostile: nvme %02x:%02x.%x BAR0 0x%llx\n", (d->sbdf >> 8) & 0xff,
+		   (d->sbdf >> 3) & 0x1f, d->sbdf & 7, (unsigned long long)d->bar[0].base);
+	bar0 = (volatile uint8_t *)(uintptr_t)d->bar[0].base;
+	c.sbdf = d->sbdf;
+	if ((rc = pci_op(BH_PCI_cfg_read, &c)))
+		return (int)rc;
+	c.value |= 0x6;
+	if ((rc = pci_op(BH_PCI_cfg_write, &c)))
+		return (int)rc;
+	return nvme_disk_init(&disk, &env);
+}
+
+/* One READ of PAGES pages' worth of sectors at LBA 0 (or one page when
+ * prp2 is 0) on the I/O queue, polled for at most HOSTILE_WAIT_US. The
+ * status field, or -ETIMEDOUT (the controller reset) or -EIO. */
+static int raw_read(uint64_t prp1, uint64_t prp2, uint32_t pages)
+{
+	struct nvme_queue *q = &disk.io;
+	struct nvme_sqe e;
+	struct nvme_done dn;
+	uint16_t cid = 0;
+	uint64_t start;
+
+	while (cid < q->depth && nvme_cid_busy(q, cid))
+		cid++;
+	if (nvme_cmd_rw(&e, NVME_CMD_READ, disk.nsid, 0, pages * (PAGE / disk.sector_size), prp1,
+			prp2, cid) || nvme_sq_push(q, &e))
+		return -EIO;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* the entry before the doorbell */
+	env_wr32(NULL, q->sq_db, q->sq_tail);
+	for (start = env_now_us(NULL); env_now_us(NULL) - start < HOSTILE_WAIT_US;) {
+		int rc = nvme_cq_poll(q, &dn);
+
+		if (rc < 0)
+			return -EIO;
+		if (rc > 0) {
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			env_wr32(NULL, q->cq_db, q->cq_head);
+			return dn.cid == cid ? dn.status : -EIO;
+		}
+		env_relax(NULL);
+	}
+	return nvme_disk_init(&disk, &env) ? -EIO : -ETIMEDOUT;
+}
+
+static bool has_magic(const volatile uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + sizeof(MAGIC) - 1 <= n; i++)
+		if (!memcmp((const void *)(p + i), MAGIC, sizeof(MAGIC) - 1))
+			return true;
+	return false;
+}
+
+static bool canary_intact(void)
+{
+	for (size_t i = 0; i < PAGES * PAGE; i++)
+		if (canary[i] != CANARY)
+			return false;
+	return true;
+}
+
+/* Prints one case's outcome; a hostile READ is blocked when the device
+ * refused it (an error status, a timeout) or reported success and nothing
+ * we can see changed (the IOMMU dropped the data: the core logs it). */
+static void report(const char *what, uint64_t addr, int rc, bool landed)
+{
+	const char *s = rc > 0 ? nvme_status_str((uint16_t)rc) : NULL;
+
+	attempts++;
+	dom_sleep_ms(FAULT_GAP_MS);
+	if (rc == -ETIMEDOUT)
+		dom_printf("dmahostile: %s 0x%llx: timed out after %llu ms, controller reset",
+			   what, (unsigned long long)addr, HOSTILE_WAIT_US / 1000);
+	else if (rc < 0)
+		dom_printf("dmahostile: %s 0x%llx: error %d", what, (unsigned long long)addr, rc);
+	else
+		dom_printf("dmahostile: %s 0x%llx: status 0x%x (sct %u sc 0x%02x%s%s)", what,
+			   (unsigned long long)addr, rc, NVME_SCT(rc), NVME_SC(rc), s ? ": " : "",
+			   s ? s : "");
+	if (landed) {
+		failures++;
+		dom_printf(" FAIL: the data landed\n");
+	} else if (rc == -EIO) {
+		failures++;
+		dom_printf(" FAIL: the controller broke the protocol\n");
+	} else {
+		blocked++;
+		dom_printf(", blocked\n");
+	}
+}
+
+static void attacks(void)
+{
+	uint64_t c = (uint64_t)(uintptr_t)canary, si = (uint64_t)(uintptr_t)dom_evtchn_shared_info();
+	int rc;
+
+	rc = raw_read(ALIAS_4G + c, 0, 1);
+	report("(a) READ above its RAM, 4 GiB + its canary page", ALIAS_4G + c, rc, !canary_intact());
+	rc = raw_read(DOM0_HPA, 0, 1);
+	report("(b) READ into Dom0's RAM by host-physical address", DOM0_HPA, rc, false);
+	if (si) {
+		rc = raw_read(si, 0, 1);
+		report("(c) READ into its shared_info page (the core's)", si, rc,
+		       has_magic((const volatile uint8_t *)(uintptr_t)si, PAGE));
+	}
+	/* (d) A valid list in our RAM naming the canary pages, pointed at
+	 * through its 4 GiB alias. */
+	for (unsigned i = 1; i < PAGES; i++)
+		list[i - 1] = c + (uint64_t)i * PAGE;
+	rc = raw_read((uint64_t)(uintptr_t)land, ALIAS_4G + (uint64_t)(uintptr_t)list, PAGES);
+	report("(d) READ with its PRP list pointer at 4 GiB + its list", ALIAS_4G +
+	       (uint64_t)(uintptr_t)list, rc, !canary_intact());
+}
+
+/* (e) The same 3-page READ, its list in our RAM; then one through nvme_disk. */
+static bool legitimate(const uint8_t *want)
+{
+	static uint8_t buf[PAGES * PAGE];
+	uint64_t l = (uint64_t)(uintptr_t)land;
+	int rc;
+
+	memset(land, 0, PAGES * PAGE);
+	for (unsigned i = 1; i < PAGES; i++)
+		list[i - 1] = l + (uint64_t)i * PAGE;
+	rc = raw_read(l, (uint64_t)(uintptr_t)list, PAGES);
+	dom_printf("dmahostile: (e) READ into its own RAM 0x%llx: status 0x%x, data %s\n",
+		   (unsigned long long)l, rc, memcmp(land, want, PAGES * PAGE) ? "WRONG" : "ok");
+	if (rc != 0 || memcmp(land, want, PAGES * PAGE))
+		return false;
+	rc = nvme_disk_read(&disk, 0, PAGES * PAGE / disk.sector_size, buf);
+	dom_printf("dmahostile: (e) READ through nvme_disk: %d%s%s, data %s\n", rc,
+		   rc ? " " : "", rc && disk.why ? disk.why : "",
+		   memcmp(buf, want, sizeof(buf)) ? "WRONG" : "ok");
+	return rc == 0 && !memcmp(buf, want, sizeof(buf));
+}
+
+int dom_main(const struct dom_start_info *si)
+{
+	static uint8_t pattern[PAGES * PAGE];
+	int rc;
+
+	dom_printf("dmahostile: domid %u, %llu MiB: DMA outside its memory\n", si->domid,
+		   (unsigned long long)(si->mem_bytes >> 20));
+	if ((rc = controller_up())) {
+		dom_printf("dmahostile: FAIL: no controller (%d%s%s)\n", rc, disk.why ? ": " : "",
+			   disk.why ? disk.why : "");
+		return 0;
+	}
+	canary = env_alloc(NULL, PAGES);
+	land = env_alloc(NULL, PAGES);
+	list = env_alloc(NULL, 1);
+	if (!canary || !land || !list || disk.sector_size > PAGE) {
+		dom_printf("dmahostile: FAIL: no memory or sector size %u\n", disk.sector_size);
+		return 0;
+	}
+	memset(canary, CANARY, PAGES * PAGE);
+	for (unsigned i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 7 + i / 512);
+	for (unsigned s = 0; s < sizeof(pattern) / 512; s++)
+		memcpy(pattern + s * 512, MAGIC, sizeof(MAGIC) - 1);
+	if ((rc = nvme_disk_write(&disk, 0, sizeof(pattern) / disk.sector_size, pattern))) {
+		dom_printf("dmahostile: FAIL: the pattern write failed: %s\n", disk.why);
+		return 0;
+	}
+	attacks();
+	if (!legitimate(pattern))
+		dom_printf("dmahostile: FAIL: legitimate I/O after the attacks failed\n");
+	else if (failures)
+		dom_printf("dmahostile: FAIL: %u of %u DMA attempts not blocked\n", failures, attempts);
+	else
+		dom_printf("dmahostile: %u DMA attempts blocked, legitimate I/O ok\n", blocked);
+	return 0;
+}
