@@ -1,8 +1,11 @@
 /*
  * blkif frontend of the device model (blkfront.h): the xenbus handshake,
  * then requests of struct dm_blk split onto the ring through bounce pages
- * granted once (so the backend maps pages that never change hands), and
- * responses matched back by slot. Everything runs in the main loop.
+ * granted once per backend (so the backend maps pages that never change
+ * hands), and responses matched back by slot. A backend that goes away or
+ * stops answering fails every request; the disk then rejoins whichever
+ * backend the toolstack names next (a restarted storage domain), without
+ * blocking the main loop. Everything runs in the main loop.
  */
 #include "blkfront.h"
 #include "dom/console.h"
@@ -20,6 +23,7 @@
 #define CHUNK (SEGS * PAGE)	/* bytes per ring request */
 #define SLOTS 8			/* ring requests in flight per disk (of the ring's 32) */
 #define POLL_MS 10
+#define RECHECK_MS 250		/* a dead disk looks for a new backend this often */
 
 struct bf_req {			/* one struct dm_blk request */
 	struct bf_req *next;	/* the queue */
@@ -38,6 +42,7 @@ struct bf_req {			/* one struct dm_blk request */
 struct bf_slot {		/* one ring request's id and bounce pages */
 	struct bf_req *req;	/* NULL: free */
 	size_t off, len;	/* its part of req->buf */
+	uint64_t sent_ns;	/* when it went on the ring */
 	uint8_t *page[SEGS];
 	uint32_t gref[SEGS];
 };
@@ -52,7 +57,12 @@ struct bf_dev {
 	struct blkif_sring *sring;
 	uint32_t ring_ref;
 	int port;		/* -1 until allocated */
-	bool dead;
+	bool dead;		/* no backend: every request fails at once */
+	bool rejoining;		/* dead, our half published to a new backend */
+	bool poke;		/* the backend's node changed: look now */
+	uint64_t next_check_ns, deadline_ns;	/* while dead */
+	int rejoin_rc;		/* the last refusal logged */
+	char fe[96];		/* our node */
 	struct bf_req *queue, **queue_tail;	/* not yet wholly on the ring, in order */
 	struct bf_slot slots[SLOTS];
 	uint8_t *pages;		/* 1 + SLOTS * SEGS pages: the ring, then bounce */
@@ -69,21 +79,27 @@ static void finish(struct bf_req *r)
 	free(r);
 }
 
-/* The backend is gone: every request in flight or queued ends with -ENODEV. */
-static void kill(struct bf_dev *d, const char *why)
+/* The backend is gone (-ENODEV) or silent (-ETIMEDOUT): every request in
+ * flight ends with status, every queued one with -ENODEV. Nothing is
+ * resubmitted later: a failed write's sectors are undefined, as on a disk. */
+static void kill(struct bf_dev *d, int status, const char *why)
 {
 	struct bf_req *r;
 
 	if (d->dead)
 		return;
 	d->dead = true;
+	d->rejoining = false;
+	d->next_check_ns = 0;
+	d->deadline_ns = dom_now_ns() + DM_BLKFRONT_WAIT_MS * 1000000ull;
 	d->blk.present = false;
 	dom_printf("blkfront %u: %s: failing its requests\n", d->vdev, why);
 	for (unsigned int i = 0; i < SLOTS; i++) {
 		if (!(r = d->slots[i].req))
 			continue;
 		d->slots[i].req = NULL;
-		r->status = -ENODEV;
+		if (!r->status)
+			r->status = status;
 		if (!--r->inflight && r->all_queued)
 			finish(r);
 	}
@@ -126,7 +142,7 @@ static void take_responses(struct bf_dev *d)
 		prod = *(volatile RING_IDX *)&d->sring->rsp_prod;
 		RING_RMB();
 		if (RING_RESPONSE_PROD_OVERFLOW(&d->ring, prod)) {
-			kill(d, "backend wrote an impossible rsp_prod");
+			kill(d, -EIO, "backend wrote an impossible rsp_prod");
 			return;
 		}
 		while (d->ring.rsp_cons != prod) {
@@ -173,6 +189,7 @@ static void put_part(struct bf_dev *d, struct bf_req *r, int i)
 			       left < 8 ? left * 512 : PAGE);
 	}
 	s->req = r;
+	s->sent_ns = dom_now_ns();
 	s->off = r->queued;
 	s->len = len;
 	r->queued += len;
@@ -245,14 +262,41 @@ static int bf_flush(void *ctx, dm_blk_done done, void *arg)
 
 static const struct dm_blk_ops bf_ops = { bf_read, bf_write, bf_flush };
 
+/* A request unanswered for DM_BLKFRONT_REQ_TIMEOUT_MS: the backend is hung
+ * (a storage domain paused, or stuck on its controller). */
+static bool overdue(const struct bf_dev *d)
+{
+	uint64_t now = dom_now_ns(), limit = DM_BLKFRONT_REQ_TIMEOUT_MS * 1000000ull;
+
+	for (unsigned int i = 0; i < SLOTS; i++)
+		if (d->slots[i].req && now - d->slots[i].sent_ns >= limit)
+			return true;
+	return false;
+}
+
+static void rejoin_step(struct bf_dev *d);
+
 void dm_blkfront_poll(void)
 {
 	dom_xs_poll();		/* the backend-state watches */
 	for (struct bf_dev *d = devs; d; d = d->next) {
-		if (d->dead)
+		if (d->dead) {
+			if (d->poke || dom_now_ns() >= d->next_check_ns)
+				rejoin_step(d);
 			continue;
+		}
 		dom_evtchn_take((unsigned int)d->port);
 		take_responses(d);
+		if (!d->dead && overdue(d)) {
+			char path[128];
+
+			kill(d, -ETIMEDOUT, "backend did not answer within "
+			     DM_BLKFRONT_REQ_TIMEOUT_TEXT);
+			/* Let go: a backend alive after all disconnects, then
+			 * rejoin_step starts over with it. */
+			snprintf(path, sizeof(path), "%s/state", d->fe);
+			dom_xs_printf(0, path, "%d", XenbusStateClosed);
+		}
 		if (!d->dead)
 			pump(d);
 	}
@@ -293,21 +337,32 @@ static void backend_changed(const char *path, const char *token, void *arg)
 
 	(void)path;
 	(void)token;
+	d->poke = true;
+	if (d->dead)
+		return;
 	if (read_u64(d->be, "state", &state))
-		kill(d, "backend node removed");
+		kill(d, -ENODEV, "backend node removed");
 	else if (state >= XenbusStateClosing)
-		kill(d, "backend closed the device");
+		kill(d, -ENODEV, "backend closed the device");
 }
 
-/* Page-aligned memory for the ring and the bounce pages, each granted once. */
-static int grant_pages(struct bf_dev *d)
+/* Page-aligned memory for the ring and the bounce pages. */
+static int alloc_pages(struct bf_dev *d)
 {
-	int ref;
-
 	d->pages_alloc = calloc(1 + SLOTS * SEGS + 1, PAGE);
 	if (!d->pages_alloc)
 		return -ENOMEM;
 	d->pages = (uint8_t *)(((uintptr_t)d->pages_alloc + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+	for (unsigned int i = 0; i < SLOTS * SEGS; i++)
+		d->slots[i / SEGS].page[i % SEGS] = d->pages + (1 + i) * PAGE;
+	return 0;
+}
+
+/* A fresh ring, and every page granted to the backend be_dom. */
+static int grant_pages(struct bf_dev *d)
+{
+	int ref;
+
 	d->sring = (struct blkif_sring *)d->pages;
 	SHARED_RING_INIT(d->sring);
 	FRONT_RING_INIT(&d->ring, d->sring, PAGE);
@@ -316,14 +371,34 @@ static int grant_pages(struct bf_dev *d)
 	d->ring_ref = (uint32_t)ref;
 	for (unsigned int i = 0; i < SLOTS * SEGS; i++) {
 		struct bf_slot *s = &d->slots[i / SEGS];
-		uint8_t *p = d->pages + (1 + i) * PAGE;
 
-		if ((ref = dom_gnttab_grant_access(d->be_dom, (uintptr_t)p >> 12, false)) < 0)
+		ref = dom_gnttab_grant_access(d->be_dom, (uintptr_t)s->page[i % SEGS] >> 12, false);
+		if (ref < 0)
 			return ref;
-		s->page[i % SEGS] = p;
 		s->gref[i % SEGS] = (uint32_t)ref;
 	}
 	return 0;
+}
+
+/* Ends every grant still live (0 marks an ended one: refs 0-7 are the
+ * toolstack's); true while the backend still maps some (retry later). */
+static bool revoke_pages(struct bf_dev *d)
+{
+	bool busy = false;
+
+	for (unsigned int i = 0; d->pages && i < SLOTS * SEGS; i++) {
+		uint32_t *ref = &d->slots[i / SEGS].gref[i % SEGS];
+
+		if (*ref && dom_gnttab_end_access(*ref))
+			busy = true;
+		else
+			*ref = 0;
+	}
+	if (d->ring_ref && dom_gnttab_end_access(d->ring_ref))
+		busy = true;
+	else
+		d->ring_ref = 0;
+	return busy;
 }
 
 /* Our half: ring and channel, then Initialised; the state last. */
@@ -398,7 +473,7 @@ static int handshake(struct bf_dev *d, const char *fe)
 		return rc;
 	}
 	read_disk(d, fe);
-	if ((rc = grant_pages(d)) || (rc = publish(d, fe)))
+	if ((rc = alloc_pages(d)) || (rc = grant_pages(d)) || (rc = publish(d, fe)))
 		return rc;
 	if ((rc = wait_backend(d, XenbusStateConnected))) {
 		log_refusal(d, rc);
@@ -413,19 +488,127 @@ static int handshake(struct bf_dev *d, const char *fe)
 	return 0;
 }
 
+/* ---- rejoining (a restarted storage domain) ------------------------------ */
+
+/* Follows our backend/backend-id to wherever the toolstack points them now
+ * (it rewrites both when it re-homes the disk); watches the new node. */
+static int follow_backend(struct bf_dev *d)
+{
+	char path[160], *be = NULL;
+	uint64_t be_dom;
+
+	snprintf(path, sizeof(path), "%s/backend", d->fe);
+	if (dom_xs_read(0, path, &be, NULL))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/backend-id", d->fe);
+	if (dom_xs_read_u64(0, path, &be_dom) || be_dom >= 0x7ff0 || !be[0] ||
+	    strlen(be) > 120) {
+		free(be);
+		return -ENOENT;
+	}
+	if (!strcmp(be, d->be) && be_dom == d->be_dom) {
+		free(be);
+		return 0;
+	}
+	dom_xs_unwatch(d->be, d->fe);
+	free(d->be);
+	d->be = be;
+	d->be_dom = (uint16_t)be_dom;
+	d->rejoin_rc = 0;
+	if (dom_xs_watch(d->be, d->fe, backend_changed, d))
+		dom_printf("blkfront %u: cannot watch %s\n", d->vdev, d->be);
+	return 0;
+}
+
+/* Our half again for the backend now named: fresh ring, grants, channel.
+ * Pages the old backend still maps are not reused for a while (it may be
+ * dying); past the deadline they are left to it and fresh ones taken. */
+static int rejoin_start(struct bf_dev *d)
+{
+	uint64_t sectors = 0;
+	int rc;
+
+	read_u64(d->be, "sectors", &sectors);
+	if (sectors != d->blk.sectors)
+		return -ERANGE;	/* not the disk the guest has seen */
+	if (revoke_pages(d)) {
+		if (dom_now_ns() < d->deadline_ns)
+			return -EBUSY;
+		dom_printf("blkfront %u: the old backend still maps our pages: new ones\n",
+			   d->vdev);
+		if ((rc = alloc_pages(d)))
+			return rc;
+	}
+	if (d->port >= 0)
+		dom_evtchn_close((unsigned int)d->port);
+	d->port = -1;
+	if ((rc = grant_pages(d)) || (rc = publish(d, d->fe)))
+		return rc;
+	d->rejoining = true;
+	d->deadline_ns = dom_now_ns() + DM_BLKFRONT_WAIT_MS * 1000000ull;
+	return 0;
+}
+
+static void set_state(const struct bf_dev *d, int state)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/state", d->fe);
+	dom_xs_printf(0, path, "%d", state);
+}
+
+/* Published: Connected rejoins; Closing, Closed or silence starts over. */
+static void rejoin_wait(struct bf_dev *d, uint64_t state)
+{
+	if (state == XenbusStateConnected) {
+		set_state(d, XenbusStateConnected);
+		d->dead = d->rejoining = false;
+		d->blk.present = d->blk.sectors > 0;
+		dom_printf("blkfront %u: rejoined backend %s (domain %u)\n", d->vdev, d->be,
+			   d->be_dom);
+	} else if (state >= XenbusStateClosing || dom_now_ns() >= d->deadline_ns) {
+		dom_printf("blkfront %u: backend %s did not connect: waiting for another\n",
+			   d->vdev, d->be);
+		d->rejoining = false;
+		set_state(d, XenbusStateClosed);
+	}
+}
+
+/* One look, from the main loop, while the disk is dead (never blocks). */
+static void rejoin_step(struct bf_dev *d)
+{
+	uint64_t state, ours;
+	char path[128];
+	int rc;
+
+	d->poke = false;
+	d->next_check_ns = dom_now_ns() + RECHECK_MS * 1000000ull;
+	if (!d->rejoining && follow_backend(d))
+		return;		/* our node is gone: the toolstack is removing us */
+	if (read_u64(d->be, "state", &state))
+		state = XenbusStateUnknown;
+	if (d->rejoining) {
+		rejoin_wait(d, state);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/state", d->fe);
+	if (state == XenbusStateClosed && !dom_xs_read_u64(0, path, &ours) &&
+	    ours == XenbusStateClosed)
+		set_state(d, XenbusStateInitialising);	/* backend: InitWait again */
+	if (state != XenbusStateInitWait)
+		return;
+	if ((rc = rejoin_start(d)) && rc != -EBUSY && rc != d->rejoin_rc)
+		dom_printf("blkfront %u: cannot rejoin backend %s: error %d%s\n", d->vdev, d->be,
+			   rc, rc == -ERANGE ? " (a disk of another size)" : "");
+	d->rejoin_rc = rc;
+}
+
 /* Ends every grant; pages the backend still maps are leaked, not reused. */
 static void undo(struct bf_dev *d)
 {
-	bool busy = false;
-
 	if (d->port >= 0)
 		dom_evtchn_close((unsigned int)d->port);
-	for (unsigned int i = 0; d->pages && i < SLOTS * SEGS; i++)
-		if (d->slots[i / SEGS].page[i % SEGS])
-			busy |= dom_gnttab_end_access(d->slots[i / SEGS].gref[i % SEGS]) != 0;
-	if (d->pages && d->ring_ref)
-		busy |= dom_gnttab_end_access(d->ring_ref) != 0;
-	if (!busy)
+	if (!revoke_pages(d))
 		free(d->pages_alloc);
 	free(d->be);
 	free(d);
@@ -435,7 +618,7 @@ int dm_blkfront_open(unsigned int vdev, struct dm_blk **out)
 {
 	const struct dom_start_info *si = dom_start_info();
 	struct bf_dev *d = calloc(1, sizeof(*d));
-	char fe[96];
+	char *fe;
 	int rc;
 
 	if (!d)
@@ -443,7 +626,8 @@ int dm_blkfront_open(unsigned int vdev, struct dm_blk **out)
 	d->vdev = vdev;
 	d->port = -1;
 	d->queue_tail = &d->queue;
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", si->domid, vdev);
+	fe = d->fe;
+	snprintf(fe, sizeof(d->fe), "/local/domain/%u/device/vbd/%u", si->domid, vdev);
 	if ((rc = handshake(d, fe)) == -ENODEV && !d->be) {
 		dom_xs_init();	/* main.c had not opened the store: once more */
 		rc = handshake(d, fe);

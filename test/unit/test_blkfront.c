@@ -3,7 +3,8 @@
  * blkfront.c) over fakes of the runtime (xenstore, grants, event channels,
  * clock) against blkback's real mechanism (blkback/blkif_back.c) on a RAM
  * disk. Covers the handshake and its failures, request splitting onto the
- * ring, queueing beyond the slots, flush, refusals, and a vanishing backend.
+ * ring, queueing beyond the slots, flush, refusals, a vanishing backend, a
+ * silent one (request timeout), and rejoining a restarted backend domain.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,7 +29,16 @@
 /* ---- fake xenstore ---- */
 #define NKEYS 128
 static struct { char *path, *value; } keys[NKEYS];
-static struct { char *path; dom_xs_watch_fn fn; void *arg; bool pending; } watch;
+#define NWATCH 16
+static struct { char *path, *token; dom_xs_watch_fn fn; void *arg; bool pending; } watches[NWATCH];
+
+static void watch_hit(const char *path)
+{
+	for (int i = 0; i < NWATCH; i++)
+		if (watches[i].path && (!strncmp(path, watches[i].path, strlen(watches[i].path)) ||
+					!strncmp(watches[i].path, path, strlen(path))))
+			watches[i].pending = true;
+}
 
 static int key_find(const char *path)
 {
@@ -48,8 +58,7 @@ static void xs_set(const char *path, const char *value)
 	CHECK(i >= 0);
 	free(keys[i].value);
 	keys[i].value = strdup(value);
-	if (watch.path && !strncmp(path, watch.path, strlen(watch.path)))
-		watch.pending = true;
+	watch_hit(path);
 }
 
 static void xs_rm(const char *prefix)
@@ -60,8 +69,7 @@ static void xs_rm(const char *prefix)
 			free(keys[i].value);
 			keys[i].path = keys[i].value = NULL;
 		}
-	if (watch.path && !strncmp(watch.path, prefix, strlen(prefix)))
-		watch.pending = true;
+	watch_hit(prefix);
 }
 
 static const char *xs_get(const char *path)
@@ -116,38 +124,72 @@ int dom_xs_printf(uint32_t tx, const char *path, const char *fmt, ...)
 	return dom_xs_write(tx, path, buf);
 }
 
+static int watch_find(const char *path, const char *token)
+{
+	for (int i = 0; i < NWATCH; i++)
+		if (watches[i].path && !strcmp(watches[i].path, path) &&
+		    !strcmp(watches[i].token, token))
+			return i;
+	return -1;
+}
+
+/* A second watch of the same path and token replaces the first (the tests
+ * open the same disk again and again). */
 int dom_xs_watch(const char *path, const char *token, dom_xs_watch_fn fn, void *arg)
 {
-	(void)token;
-	free(watch.path);
-	watch.path = strdup(path);
-	watch.fn = fn;
-	watch.arg = arg;
-	watch.pending = true;	/* xenstored fires new watches once */
+	int i = watch_find(path, token);
+
+	for (int k = 0; i < 0 && k < NWATCH; k++)
+		if (!watches[k].path) {
+			i = k;
+			watches[i].path = strdup(path);
+			watches[i].token = strdup(token);
+		}
+	CHECK(i >= 0);
+	watches[i].fn = fn;
+	watches[i].arg = arg;
+	watches[i].pending = true;	/* xenstored fires new watches once */
+	return 0;
+}
+
+int dom_xs_unwatch(const char *path, const char *token)
+{
+	int i = watch_find(path, token);
+
+	if (i < 0)
+		return -ENOENT;
+	free(watches[i].path);
+	free(watches[i].token);
+	memset(&watches[i], 0, sizeof(watches[i]));
 	return 0;
 }
 
 void dom_xs_poll(void)
 {
-	if (watch.pending) {
-		watch.pending = false;
-		watch.fn(watch.path, "", watch.arg);
-	}
+	for (int i = 0; i < NWATCH; i++)
+		if (watches[i].path && watches[i].pending) {
+			watches[i].pending = false;
+			watches[i].fn(watches[i].path, watches[i].token, watches[i].arg);
+		}
 }
 
 /* ---- fake grants, events, clock, console, start info ---- */
 #define NREFS 1024
 static void *granted[NREFS];
+static uint16_t granted_to[NREFS];
+static int mapped[NREFS];		/* the backend's live maps of each ref */
 static int grants_live;
+static uint16_t be_domid;		/* the backend domain of the moment */
 static unsigned fe_events, be_kicks;
 static uint64_t now;
 
 int dom_gnttab_grant_access(uint16_t domid, uint64_t gfn, bool ro)
 {
-	CHECK(domid == 0 && !ro);
+	CHECK(domid == be_domid && !ro);
 	for (int r = 8; r < NREFS; r++)
 		if (!granted[r]) {
 			granted[r] = (void *)(uintptr_t)(gfn << 12);
+			granted_to[r] = domid;
 			grants_live++;
 			return r;
 		}
@@ -157,6 +199,8 @@ int dom_gnttab_grant_access(uint16_t domid, uint64_t gfn, bool ro)
 int dom_gnttab_end_access(uint32_t ref)
 {
 	CHECK(ref < NREFS && granted[ref]);
+	if (mapped[ref])
+		return -EBUSY;
 	granted[ref] = NULL;
 	grants_live--;
 	return 0;
@@ -166,7 +210,7 @@ int dom_evtchn_alloc_unbound(uint16_t remote, dom_evtchn_fn fn, void *arg)
 {
 	(void)fn;
 	(void)arg;
-	CHECK(remote == 0);
+	CHECK(remote == be_domid);
 	return 9;
 }
 
@@ -201,20 +245,29 @@ int dom_printf(const char *fmt, ...)
 static unsigned char disk[DISK_SECTORS * 512];
 static struct blkif_back be;
 static bool be_answers = true;	/* answers the handshake */
+static bool be_hung;			/* connected, but serves nothing */
+static const char *fe_node = FE, *be_node = BE;
 
 static int g_map(void *c, uint16_t d, uint32_t ref, bool ro, void **addr, uint32_t *h)
 {
 	(void)c;
 	(void)ro;
 	CHECK(d == SELF);
-	if (ref >= NREFS || !granted[ref])
+	if (ref >= NREFS || !granted[ref] || granted_to[ref] != be_domid)
 		return -EINVAL;
 	*addr = granted[ref];
 	*h = ref;
+	mapped[ref]++;
 	return 0;
 }
 
-static void g_unmap(void *c, void *addr, uint32_t h) { (void)c; (void)addr; (void)h; }
+static void g_unmap(void *c, void *addr, uint32_t h)
+{
+	(void)c;
+	(void)addr;
+	CHECK(h < NREFS && mapped[h] > 0);
+	mapped[h]--;
+}
 static const struct blkif_back_grant_ops gops = { g_map, g_unmap };
 
 static int s_read(void *c, uint64_t off, void *buf, size_t len)
@@ -234,21 +287,40 @@ static int s_write(void *c, uint64_t off, const void *buf, size_t len)
 static int s_flush(void *c) { (void)c; return 0; }
 static const struct blkif_back_store_ops sops = { s_read, s_write, s_flush, NULL };
 
-/* One step of Dom0's vbd.c, much reduced: connect on Initialised, serve on kicks. */
+static const char *node(const char *dir, const char *key)
+{
+	static char path[4][160];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", dir, key);
+	return path[k];
+}
+
+/* One step of blkback's vbd_back.c, much reduced: connect on Initialised,
+ * serve on kicks, Closed after the frontend, InitWait when it starts over. */
 static void backend_step(void)
 {
-	const char *st = xs_get(BE "/state"), *fst = xs_get(FE "/state");
+	const char *st = xs_get(node(be_node, "state")), *fst = xs_get(node(fe_node, "state"));
 	uint64_t ref;
 
-	if (!be_answers || !st)
+	if (!be_answers || !st || !fst)
 		return;
-	if (!strcmp(st, "2") && fst && !strcmp(fst, "3")) {
-		CHECK(!strcmp(xs_get(FE "/protocol"), "x86_64-abi"));
-		CHECK(!strcmp(xs_get(FE "/event-channel"), "9"));
-		CHECK(dom_xs_read_u64(0, FE "/ring-ref", &ref) == 0);
+	if (!strcmp(st, "2") && !strcmp(fst, "3")) {
+		CHECK(!strcmp(xs_get(node(fe_node, "protocol")), "x86_64-abi"));
+		CHECK(!strcmp(xs_get(node(fe_node, "event-channel")), "9"));
+		CHECK(dom_xs_read_u64(0, node(fe_node, "ring-ref"), &ref) == 0);
 		CHECK(blkif_back_connect(&be, (uint32_t)ref) == 0);
-		xs_set(BE "/state", "4");
+		xs_set(node(be_node, "state"), "4");
 	}
+	if (be_hung)
+		return;
+	if (!strcmp(fst, "6") && strcmp(st, "6")) {
+		blkif_back_disconnect(&be);
+		xs_set(node(be_node, "state"), "6");
+	}
+	if (!strcmp(fst, "1") && !strcmp(st, "6"))
+		xs_set(node(be_node, "state"), "2");
 	if (be.connected && be_kicks) {
 		be_kicks = 0;
 		unsigned f = blkif_back_process(&be, 1000);
@@ -298,6 +370,10 @@ static void setup_nodes(const char *info, const char *type)
 	xs_set(BE "/info", info);
 	xs_set(BE "/state", "2");
 	be_answers = true;
+	be_hung = false;
+	be_domid = 0;
+	fe_node = FE;
+	be_node = BE;
 }
 
 static struct dm_blk *open_disk(void)
@@ -433,6 +509,176 @@ static void test_open_failures(void)
 	CHECK(dm_blkfront_open(832, &b) == -ENOENT);
 }
 
+/* ---- a storage domain destroyed and started again (issue 8 §5) ---- */
+/* Each test its own disk (the dead disk of one test would rejoin in the next). */
+static char fe2[64], be_old[64], be_new[64];
+#define FE2 fe2
+#define BE_OLD be_old
+#define BE_NEW be_new
+
+/* The toolstack's nodes for disk 832 with backend domain dom at path bpath. */
+static void storage_nodes(const char *bpath, uint16_t dom, const char *sectors)
+{
+	char id[8];
+
+	snprintf(id, sizeof(id), "%u", dom);
+	xs_set(node(bpath, "sectors"), sectors);
+	xs_set(node(bpath, "info"), "0");
+	xs_set(node(bpath, "state"), "2");
+	xs_set(node(FE2, "backend"), bpath);
+	xs_set(node(FE2, "backend-id"), id);
+	xs_set(node(FE2, "device-type"), "disk");
+	xs_set(node(FE2, "state"), "1");
+}
+
+static void run_ms(unsigned ms)
+{
+	for (unsigned t = 0; t < ms; t += 50) {
+		dom_wait_event_timeout(50);	/* the clock and the backend */
+		dm_blkfront_poll();
+	}
+}
+
+static int live_grants_to(uint16_t dom)
+{
+	int n = 0;
+
+	for (int r = 0; r < NREFS; r++)
+		n += granted[r] && granted_to[r] == dom;
+	return n;
+}
+
+static struct dm_blk *open_storage_disk(unsigned vdev)
+{
+	struct dm_blk *b = NULL;
+	int before = live_grants_to(3);
+
+	snprintf(fe2, sizeof(fe2), "/local/domain/5/device/vbd/%u", vdev);
+	snprintf(be_old, sizeof(be_old), "/local/domain/3/backend/vbd/5/%u", vdev);
+	snprintf(be_new, sizeof(be_new), "/local/domain/7/backend/vbd/5/%u", vdev);
+	xs_rm("/local");
+	blkif_back_disconnect(&be);
+	be = (struct blkif_back){ .domid = SELF, .sectors = DISK_SECTORS, .gops = &gops,
+				  .sops = &sops };
+	be_answers = true;
+	be_hung = false;
+	fe_node = FE2;
+	be_node = BE_OLD;
+	be_domid = 3;
+	storage_nodes(BE_OLD, 3, "2048");
+	CHECK(dm_blkfront_open(vdev, &b) == 0 && b && b->present);
+	CHECK(live_grants_to(3) == before + 1 + 8 * 11);
+	return b;
+}
+
+static void test_rejoin(void)
+{
+	static unsigned char a[8192], got[8192];
+	struct dm_blk *b = open_storage_disk(832);
+	int to3 = live_grants_to(3) - (1 + 8 * 11), to7 = live_grants_to(7);
+
+	memset(a, 0xa5, sizeof(a));
+	completions = 0;
+	CHECK(b->ops->write(b->ctx, 100, a, sizeof(a), done, NULL) == 0);
+	settle();
+	CHECK(completions == 1 && last_status == 0);	/* acknowledged */
+	/* Two in flight, then the domain is destroyed: its nodes go at once,
+	 * its maps a little later (it is dying). */
+	be_hung = true;
+	CHECK(b->ops->read(b->ctx, 0, got, 4096, done, NULL) == 0);
+	CHECK(b->ops->write(b->ctx, 200, a, 4096, done, NULL) == 0);
+	xs_rm("/local/domain/3");
+	dm_blkfront_poll();
+	CHECK(completions == 3 && last_status == -ENODEV && !b->present);
+	CHECK(b->ops->read(b->ctx, 0, got, 4096, done, NULL) == 0);
+	CHECK(completions == 4 && last_status == -ENODEV);	/* at once */
+	run_ms(2000);					/* nobody to rejoin: quiet */
+	CHECK(completions == 4 && !strcmp(xs_get(node(FE2, "state")), "4"));
+	/* The new storage domain 7; the toolstack re-homes the disk while
+	 * domain 3 still maps our ring: we wait for it to let go. */
+	be_hung = false;
+	be_domid = 7;
+	be_node = BE_NEW;
+	storage_nodes(BE_NEW, 7, "2048");
+	run_ms(1000);
+	CHECK(!strcmp(xs_get(node(FE2, "state")), "1") && !b->present);
+	blkif_back_disconnect(&be);			/* domain 3 finally gone */
+	run_ms(1000);
+	CHECK(b->present && !strcmp(xs_get(node(FE2, "state")), "4"));
+	CHECK(!strcmp(xs_get(node(BE_NEW, "state")), "4"));
+	CHECK(live_grants_to(3) == to3 && live_grants_to(7) == to7 + 1 + 8 * 11);
+	/* The acknowledged write is there; new I/O works. */
+	completions = 0;
+	memset(got, 0, sizeof(got));
+	CHECK(b->ops->read(b->ctx, 100, got, sizeof(got), done, NULL) == 0);
+	settle();
+	CHECK(completions == 1 && last_status == 0 && !memcmp(got, a, sizeof(got)));
+	CHECK(b->ops->write(b->ctx, 300, a, 512, done, NULL) == 0);
+	settle();
+	CHECK(completions == 2 && last_status == 0 && disk[300 * 512] == 0xa5);
+}
+
+static void test_timeout(void)
+{
+	static unsigned char buf[4096];
+	struct dm_blk *b = open_storage_disk(5632);
+	int to3 = live_grants_to(3);
+	uint64_t t0;
+
+	completions = 0;
+	be_hung = true;				/* connected, answers nothing */
+	CHECK(b->ops->read(b->ctx, 0, buf, sizeof(buf), done, NULL) == 0);
+	t0 = now;
+	while (!completions && now - t0 < 60000000000ull)
+		run_ms(50);
+	CHECK(completions == 1 && last_status == -ETIMEDOUT && !b->present);
+	CHECK(now - t0 >= DM_BLKFRONT_REQ_TIMEOUT_MS * 1000000ull);
+	CHECK(now - t0 < (DM_BLKFRONT_REQ_TIMEOUT_MS + 1000) * 1000000ull);
+	CHECK(!strcmp(xs_get(node(FE2, "state")), "6"));	/* we let go */
+	CHECK(b->ops->write(b->ctx, 0, buf, sizeof(buf), done, NULL) == 0);
+	CHECK(completions == 2 && last_status == -ENODEV);
+	/* It recovers: Closed after us, InitWait when we start over; rejoined. */
+	be_hung = false;
+	run_ms(2000);
+	CHECK(b->present && !strcmp(xs_get(node(FE2, "state")), "4") && be.connected);
+	CHECK(live_grants_to(3) == to3);		/* the same pages, granted anew */
+	CHECK(b->ops->read(b->ctx, 0, buf, sizeof(buf), done, NULL) == 0);
+	settle();
+	CHECK(completions == 3 && last_status == 0);
+}
+
+static void test_rejoin_refused(void)
+{
+	static unsigned char buf[4096];
+	struct dm_blk *b = open_storage_disk(5696);
+	int to7 = live_grants_to(7);
+
+	completions = 0;
+	xs_rm("/local/domain/3");
+	blkif_back_disconnect(&be);
+	dm_blkfront_poll();
+	CHECK(!b->present);
+	/* A backend offering a disk of another size is not the guest's disk. */
+	be_domid = 7;
+	be_node = BE_NEW;
+	storage_nodes(BE_NEW, 7, "4096");
+	run_ms(2000);
+	CHECK(!b->present && !strcmp(xs_get(node(FE2, "state")), "1") && live_grants_to(7) == to7);
+	CHECK(b->ops->read(b->ctx, 0, buf, sizeof(buf), done, NULL) == 0);
+	CHECK(completions == 1 && last_status == -ENODEV);
+	/* Hostile or broken frontend nodes: no backend-id, a huge one. */
+	xs_set(node(FE2, "backend-id"), "70000");
+	run_ms(500);
+	xs_rm(node(FE2, "backend-id"));
+	run_ms(500);
+	CHECK(!b->present && live_grants_to(7) == to7);
+	/* Then the right disk: rejoined. */
+	xs_set(node(BE_NEW, "sectors"), "2048");
+	xs_set(node(FE2, "backend-id"), "7");
+	run_ms(1000);
+	CHECK(b->present && !strcmp(xs_get(node(FE2, "state")), "4"));
+}
+
 int main(void)
 {
 	test_io();
@@ -440,6 +686,9 @@ int main(void)
 	test_refusals();
 	test_backend_gone();
 	test_open_failures();
+	test_rejoin();
+	test_timeout();
+	test_rejoin_refused();
 	CHECK_DONE("blkfront");
 	return 0;
 }
