@@ -11,6 +11,9 @@
  * served here as the console of the guest's domain id (the device model's
  * own ring stays NAME-dm's console). consback keys rings by the domain that
  * owns the page, so this second ring of the device model is mapped here.
+ * An HVM guest's PV console (HVM_PARAM_CONSOLE_PFN: a page of its own, so
+ * consback serves it) is a second console of the guest's domain id, logged
+ * to guest-NAME-pv.log; xl reaches it as domid | XL_CONS_PV.
  */
 #include "dom.h"
 #include "dom0.h"
@@ -31,6 +34,7 @@ struct cons {
 	uint16_t domid;
 	bool used;
 	char log[96];
+	bool pv;		/* an HVM guest's PV console (consback, its page) */
 	/* An HVM guest's serial console, in its device model's page. */
 	bool guest;
 	uint16_t dm;
@@ -41,10 +45,15 @@ struct cons {
 
 static struct cons conses[MAX_DOMS];
 
-static struct cons *find(uint16_t domid)
+#define CONS_PV 0x8000u		/* xl's XL_CONS_PV */
+
+/* id: a domid, | CONS_PV for an HVM guest's PV console. */
+static struct cons *find(uint16_t id)
 {
+	bool pv = id & CONS_PV;
+
 	for (int i = 0; i < MAX_DOMS; i++)
-		if (conses[i].used && conses[i].domid == domid)
+		if (conses[i].used && conses[i].domid == (id & ~CONS_PV) && conses[i].pv == pv)
 			return &conses[i];
 	return NULL;
 }
@@ -69,8 +78,9 @@ static void use(struct cons *c, uint16_t domid, const char *name, const char *dm
 	dom_fs_write_file(c->log, "", 0, true);	/* append, as xenconsoled does */
 }
 
-int dom0_cons_add(uint16_t domid, const char *name, const char *dm_of, uint64_t gfn,
-		  uint32_t remote_port)
+/* A ring in domid's own page, served by consback. */
+static int add(uint16_t domid, const char *name, const char *dm_of, uint64_t gfn,
+	       uint32_t remote_port, bool pv)
 {
 	struct cons *c = slot();
 	int rc;
@@ -80,8 +90,23 @@ int dom0_cons_add(uint16_t domid, const char *name, const char *dm_of, uint64_t 
 	if ((rc = dom_consback_attach(domid, gfn, remote_port)))
 		return rc;
 	memset(c, 0, sizeof(*c));
+	c->pv = pv;
 	use(c, domid, name, dm_of);
 	return 0;
+}
+
+int dom0_cons_add(uint16_t domid, const char *name, const char *dm_of, uint64_t gfn,
+		  uint32_t remote_port)
+{
+	return add(domid, name, dm_of, gfn, remote_port, false);
+}
+
+int dom0_cons_add_pv(uint16_t guest, const char *name, uint64_t gfn, uint32_t remote_port)
+{
+	char pv_name[80];
+
+	snprintf(pv_name, sizeof(pv_name), "%s-pv", name);
+	return add(guest, pv_name, NULL, gfn, remote_port, true);
 }
 
 static int foreign(uint32_t cmd, uint16_t domid, uint64_t gpa, uint64_t local_gpa)
@@ -141,21 +166,38 @@ int dom0_cons_add_guest(uint16_t guest, const char *name, uint16_t dm, uint64_t 
 	return 0;
 }
 
-void dom0_cons_remove(uint16_t domid)
+static void release(struct cons *c)
 {
-	struct cons *c = find(domid);
-
-	if (!c)
-		return;
-	dom0_cons_poll();
 	if (c->guest) {
 		dom_evtchn_close(c->port);
 		foreign(BH_DOMCTL_unmap_foreign, c->dm, 0, c->local_gpa);
 		dom_gpa_free(c->local_gpa, 1);
 	} else {
-		dom_consback_close(domid);
+		dom_consback_close(c->domid);
 	}
 	c->used = false;
+}
+
+/* Every console of domid (an HVM guest: its serial port and PV console). */
+void dom0_cons_remove(uint16_t domid)
+{
+	struct cons *c;
+
+	dom0_cons_poll();
+	if ((c = find(domid)))
+		release(c);
+	if ((c = find((uint16_t)(domid | CONS_PV))))
+		release(c);
+}
+
+/* xl's gcons_remove: only the serial port (the PV console goes with the store). */
+static void remove_serial(uint16_t guest)
+{
+	struct cons *c = find(guest);
+
+	dom0_cons_poll();
+	if (c && c->guest)
+		release(c);
 }
 
 /* xl's backend (gcons_add / gcons_remove). */
@@ -169,7 +211,7 @@ int dom0_xl_gcons_add(void *ctx, uint16_t guest, const char *name, uint16_t dm, 
 void dom0_xl_gcons_remove(void *ctx, uint16_t guest)
 {
 	(void)ctx;
-	dom0_cons_remove(guest);
+	remove_serial(guest);
 }
 
 /* Output waiting in c's ring, or a negative errno. */
@@ -259,7 +301,7 @@ int dom0_xl_cons_write(void *ctx, uint16_t domid, const char *buf, size_t len)
 
 	(void)ctx;
 	if (!c || !c->guest)
-		return dom_consback_write(domid, buf, len);
+		return dom_consback_write((uint16_t)(domid & ~CONS_PV), buf, len);
 	n = dom_bytering_put(&c->in, buf, len);
 	if (n)
 		dom_evtchn_notify(c->port);

@@ -24,6 +24,9 @@ int dom0_xs_write(const char *path, const char *value);
 
 /* Console daemon: domid's ring is logged to /var/log/xen/console/guest-NAME.log,
  * or, for the device model of guest dm_of (non-NULL), to /var/log/xen/qemu-dm-DM_OF.log. */
+/* An HVM guest's PV console ring (its page gfn, its port remote_port),
+ * logged to guest-NAME-pv.log; removed with dom0_cons_remove(guest). */
+int dom0_cons_add_pv(uint16_t guest, const char *name, uint64_t gfn, uint32_t remote_port);
 int dom0_cons_add(uint16_t domid, const char *name, const char *dm_of, uint64_t gfn,
 		  uint32_t remote_port);
 void dom0_cons_remove(uint16_t domid);

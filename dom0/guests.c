@@ -104,22 +104,31 @@ static int set_param(uint16_t domid, uint32_t index, uint64_t value)
 	return (int)dom_hypercall_hvm_op(HVMOP_set_param, &p);
 }
 
-/* xl's hvm_store (xl_backend.h): an HVM guest's own store ring, which its PV
- * drivers find through HVM params (Linux's xenbus_init, XS_HVM); the nodes
- * libxl writes for every domain's store. Released with the rest of the
- * guest's store (dom0_xsd_remove). */
-int dom0_xl_hvm_store(void *ctx, uint16_t guest, uint64_t pfn)
+/* xl's hvm_store (xl_backend.h): an HVM guest's own store and PV console
+ * rings, which its PV drivers find through HVM params (Linux's xenbus_init,
+ * XS_HVM; hvc_xen's xen_hvm_console_init); the store nodes libxl writes
+ * for every domain. Released with the rest of the guest's store and
+ * consoles (xl_builder_hook_xenstore_release). */
+int dom0_xl_hvm_store(void *ctx, uint16_t guest, const char *name, uint64_t store_pfn,
+		      uint64_t console_pfn)
 {
-	uint32_t port;
+	uint32_t port, cport;
 	int rc;
 
 	(void)ctx;
-	if ((rc = unbound_port(guest, &port)) ||
-	    (rc = set_param(guest, HVM_PARAM_STORE_PFN, pfn)) ||
+	if ((rc = unbound_port(guest, &port)) || (rc = unbound_port(guest, &cport)) ||
+	    (rc = set_param(guest, HVM_PARAM_STORE_PFN, store_pfn)) ||
 	    (rc = set_param(guest, HVM_PARAM_STORE_EVTCHN, port)) ||
-	    (rc = dom0_xsd_add(guest, pfn, port)))
+	    (rc = dom0_xsd_add(guest, store_pfn, port)))
 		return rc;
-	node(guest, "store/ring-ref", "%llu", (unsigned long long)pfn);
+	if ((rc = dom0_cons_add_pv(guest, name, console_pfn, cport)) ||
+	    (rc = set_param(guest, HVM_PARAM_CONSOLE_PFN, console_pfn)) ||
+	    (rc = set_param(guest, HVM_PARAM_CONSOLE_EVTCHN, cport))) {
+		dom0_xsd_remove(guest);
+		dom0_cons_remove(guest);
+		return rc;
+	}
+	node(guest, "store/ring-ref", "%llu", (unsigned long long)store_pfn);
 	node(guest, "store/port", "%u", port);
 	return 0;
 }

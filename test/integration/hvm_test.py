@@ -191,6 +191,11 @@ def scenario_live(c, args):
                            "the guest's power-off (its console should close)")
     only_dom0(c)
     memory_back(c, before, "the live guest's power-off")
+    # Its PV console (hvc0 over HVM_PARAM_CONSOLE_PFN's ring), logged by Dom0.
+    out = c.run("cat /var/log/xen/console/guest-live-pv.log", 60)
+    expect(re.search(r"BULKHEAD-HVC: " + KVER + " live", out),
+           f"the guest's PV console log (guest-live-pv.log) lacks 'BULKHEAD-HVC': {out!r}")
+    print("  PV console: 'BULKHEAD-HVC: ...' in guest-live-pv.log")
     print(f"  live guest: {secs:.1f} s from xl create to gone")
 
 

@@ -136,10 +136,12 @@ static void f_gcons_remove(void *ctx, uint16_t guest)
 		F.gcons_guest = -1;
 }
 
-static int f_hvm_store(void *ctx, uint16_t guest, uint64_t pfn)
+static int f_hvm_store(void *ctx, uint16_t guest, const char *name, uint64_t pfn,
+		       uint64_t console_pfn)
 {
 	(void)ctx;
-	trace("hvm_store d%u pfn=0x%llx\n", guest, (unsigned long long)pfn);
+	trace("hvm_store d%u %s pfn=0x%llx console=0x%llx\n", guest, name,
+	      (unsigned long long)pfn, (unsigned long long)console_pfn);
 	if (inject())
 		return -XL_ENOSPC;
 	F.store_guest = guest;

@@ -100,7 +100,7 @@ static const char hvm_trace_golden[] =
 	"xs_set_perms /local/domain/1/attr\n"
 	"xs_write /local/domain/1/messages\n"
 	"xs_set_perms /local/domain/1/messages\n"
-	"hvm_store d1 pfn=0xfeffe\n"
+	"hvm_store d1 linux pfn=0xfeffe console=0xfefff\n"
 	"create linux-dm vcpus=1 mem=4\n"
 	"gcons_add d1 linux dm=d2 pfn=0x106\n"
 	"load d2 0x1000+0x7000\n"

@@ -34,7 +34,8 @@ struct xl_dom0_io {
 	int (*gcons_add)(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
 			 uint32_t *port);
 	void (*gcons_remove)(void *ctx, uint16_t guest);
-	int (*hvm_store)(void *ctx, uint16_t guest, uint64_t pfn);
+	int (*hvm_store)(void *ctx, uint16_t guest, const char *name, uint64_t store_pfn,
+			 uint64_t console_pfn);
 };
 
 /* Fills *be: domain control through the hypercall, the rest from io. */

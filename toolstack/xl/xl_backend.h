@@ -24,6 +24,9 @@ struct xl_version {
 #define XL_XS_READ 1u
 #define XL_XS_WRITE 2u
 #define XL_XS_BOTH 3u
+
+/* cons_* of an HVM guest's PV console (domids are below 0x7ff0). */
+#define XL_CONS_PV 0x8000u
 struct xl_xs_perm {
 	uint16_t domid;
 	uint16_t perm;	/* XL_XS_* */
@@ -66,6 +69,7 @@ struct xl_backend {
 	/* Another domain's console, for `xl console` (the runtime's console
 	 * ring client; NULL while there is none). cons_read/term_read return
 	 * bytes read, 0 when nothing is waiting, or a negative errno. */
+	/* domid | XL_CONS_PV: an HVM guest's PV console, not its serial port. */
 	int (*cons_open)(void *ctx, uint16_t domid);
 	int (*cons_read)(void *ctx, uint16_t domid, char *buf, size_t size);
 	int (*cons_write)(void *ctx, uint16_t domid, const char *buf, size_t len);
@@ -92,12 +96,15 @@ struct xl_backend {
 	int (*gcons_add)(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
 			 uint32_t *port);
 	void (*gcons_remove)(void *ctx, uint16_t guest);
-	/* An HVM guest's own xenstore ring, for its PV drivers: page pfn of the
-	 * guest (public/bulkhead.h's BH_HVM_STORE_GPA), an unbound port of the
-	 * guest, xenstored serving both (as XS_INTRODUCE does), and the guest's
-	 * HVM_PARAM_STORE_PFN / STORE_EVTCHN set. Undone with the rest of the
-	 * guest's store (xl_builder_hook_xenstore_release). NULL: no PV devices. */
-	int (*hvm_store)(void *ctx, uint16_t guest, uint64_t pfn);
+	/* An HVM guest's own PV rings (public/bulkhead.h's special pages): the
+	 * xenstore ring at store_pfn (an unbound port of the guest, xenstored
+	 * serving both as XS_INTRODUCE does, HVM_PARAM_STORE_PFN/EVTCHN set)
+	 * and the PV console ring at console_pfn (served as NAME's PV console,
+	 * `xl console -t pv`; HVM_PARAM_CONSOLE_PFN/EVTCHN set). Undone with
+	 * the rest of the guest's store (xl_builder_hook_xenstore_release).
+	 * NULL: no PV devices. */
+	int (*hvm_store)(void *ctx, uint16_t guest, const char *name, uint64_t store_pfn,
+			 uint64_t console_pfn);
 
 	/* PCI passthrough (public/pci.h; NULL: none). pci_list copies up to max
 	 * devices and sets *count to how many exist; pci_assign gives sbdf to

@@ -18,7 +18,7 @@ static const struct xl_opt opt_console[] = {
 const struct xl_cmd xl_cmds[] = {
 	{ "console", xl_cmd_console, opt_console, 1, 1, false, false,
 	  "[options] <Domain>", "Attach to a domain's console",
-	  "-t <type>       console type, pv or serial (Bulkhead has one console)\n"
+	  "-t <type>       console type, pv or serial (an HVM guest's default: serial)\n"
 	  "-n <number>     console number (only 0)\n"
 	  "Ctrl-] leaves the console." },
 	{ "create", xl_cmd_create, opt_create, 1, -1, true, true,

@@ -108,7 +108,8 @@ int dom0_xl_xs_set_perms(void *ctx, const char *path, const struct xl_xs_perm *p
 int dom0_xl_gcons_add(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
 		      uint32_t *port);
 void dom0_xl_gcons_remove(void *ctx, uint16_t guest);
-int dom0_xl_hvm_store(void *ctx, uint16_t guest, uint64_t pfn);
+int dom0_xl_hvm_store(void *ctx, uint16_t guest, const char *name, uint64_t store_pfn,
+		      uint64_t console_pfn);
 
 static const struct xl_dom0_io dom0_io = {
 	.cons_open = dom0_xl_cons_open,

@@ -187,7 +187,8 @@ static int build_dm(struct hvm *v)
 	return 0;
 }
 
-/* The guest's xenstore ring (a build without one gives it no PV devices). */
+/* The guest's xenstore and PV console rings (a build without them gives it
+ * no PV devices). */
 static int store(struct hvm *v)
 {
 	const struct xl_backend *be = v->x->be;
@@ -195,9 +196,10 @@ static int store(struct hvm *v)
 
 	if (!be->hvm_store)
 		return 0;
-	rc = be->hvm_store(be->ctx, v->guest, BH_HVM_STORE_GPA >> 12);
+	rc = be->hvm_store(be->ctx, v->guest, v->h->name, BH_HVM_STORE_GPA >> 12,
+			   BH_HVM_CONSOLE_GPA >> 12);
 	if (rc)
-		return fail_rc(v, "serving the guest's xenstore ring", rc);
+		return fail_rc(v, "serving the guest's xenstore and PV console rings", rc);
 	v->pv = true;
 	return 0;
 }
