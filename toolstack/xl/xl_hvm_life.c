@@ -9,7 +9,13 @@
  *     destroyed with one clear line, on Dom0's console and in xl-NAME.log,
  *     so that no guest waits forever on a dead device model;
  *   - xl shutdown / reboot: PV control when the guest's drivers offer it,
- *     else (-F) the ACPI power button or reset through the device model.
+ *     else (-F) the ACPI power button or reset through the device model;
+ *   - the storage driver domain died and another "blkback" came up (issue
+ *     8 §5): each disk that was on the dead one, for both frontends (the
+ *     device model's and the guest's own), is re-homed onto the new one
+ *     once it publishes the volume: libxl's vbd nodes written again with
+ *     the new backend, the frontend's state Initialising first, so that
+ *     the new backend never reads the old ring's ring-ref as current.
  */
 #include "xl_hvm.h"
 
@@ -206,6 +212,58 @@ static bool visit(struct xl *x, struct tracked *t, const struct bh_dominfo *all,
 	return false;
 }
 
+/* The frontend fe's disk k: re-homed onto blk when its backend domain is
+ * gone (not listed, or dying); true if it was. */
+static bool rehome_one(struct xl *x, struct tracked *t, const struct xl_disk *k, uint16_t fe,
+		       int blk, const struct bh_dominfo *all, uint32_t n)
+{
+	char path[128], val[16];
+	const struct bh_dominfo *old;
+	unsigned long id;
+	char *end;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%u/backend-id", fe, k->devid);
+	if (xl_hvm_xs_get(x, path, val, sizeof(val)) || !val[0])
+		return false;		/* no such frontend (no PV drivers, or gone) */
+	id = strtoul(val, &end, 10);
+	if (*end || id == (unsigned long)blk || id == 0 || id > 0x7fef)
+		return false;		/* on blkback already, or Dom0's: never dies */
+	old = find(all, n, (uint16_t)id);
+	if (old && !(old->flags & BH_DOMINF_dying))
+		return false;		/* its backend lives */
+	snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%u/state", fe, k->devid);
+	if (x->be->xs_write(x->be->ctx, path, "1") || xl_hvm_xs_vbd(x, k, fe, (uint16_t)blk)) {
+		say(x, t->cfg.name, "xl: cannot re-home disk %s of '%s' (domain %u) onto blkback",
+		    k->vdev, t->cfg.name, fe);
+		return false;
+	}
+	say(x, t->cfg.name, "xl: disk %s of '%s' (frontend domain %u) re-homed from domain %lu "
+	    "to blkback (domain %d)", k->vdev, t->cfg.name, fe, id, blk);
+	return true;
+}
+
+/* Disks on a dead storage domain move to the running blkback, if it
+ * publishes their volume (it may still be scanning its disk: next pass). */
+static int rehome(struct xl *x, struct tracked *t, const struct bh_dominfo *all, uint32_t n)
+{
+	int blk = xl_domain_named(x, XL_HVM_BLKBACK), done = 0;
+	uint16_t be;
+
+	if (blk <= 0 || !x->be->xs_write)
+		return 0;
+	for (unsigned i = 0; i < t->cfg.ndisks; i++) {
+		const struct xl_disk *k = &t->cfg.disks[i];
+
+		if (k->backend[0] && strcmp(k->backend, XL_HVM_BLKBACK))
+			continue;	/* backend= another domain: not ours to move */
+		if (xl_hvm_disk_backend(x, k, blk, &be) || be != blk)
+			continue;
+		done += rehome_one(x, t, k, t->dm, blk, all, n);
+		done += rehome_one(x, t, k, t->guest, blk, all, n);
+	}
+	return done;
+}
+
 int xl_hvm_reap(struct xl *x)
 {
 	struct bh_dominfo *all;
@@ -220,7 +278,10 @@ int xl_hvm_reap(struct xl *x)
 			continue;
 		if (xl_list_all(x, &all, &n))
 			break;
-		done += visit(x, &table[i], all, n);
+		if (!visit(x, &table[i], all, n))
+			done += rehome(x, &table[i], all, n);
+		else
+			done++;
 		free(all);
 	}
 	reaping = false;
