@@ -1,23 +1,28 @@
 /*
  * The storage driver domain (issue 8 §3; DESIGN §1): a runtime domain that
- * owns an NVMe controller by PCI passthrough and serves blkif vbds from
- * named volumes (GPT partitions) on it. Started by Dom0 from
- * /etc/xen/blkback.cfg (driver_domain = 1, pci = ['00:04.0']).
+ * owns a disk controller (NVMe or AHCI) by PCI passthrough and serves blkif
+ * vbds from named volumes (GPT partitions) on its disk. Started by Dom0
+ * from /etc/xen/blkback.cfg (driver_domain = 1, pci = ['00:04.0']; another
+ * controller by `xl create /etc/xen/blkback.cfg "pci=['00:1f.2']"`).
  *
  * Start of day:
  *   __HYPERVISOR_bulkhead_pci BH_PCI_list: the first device of class 010802
- *   (NVMe) is ours. BAR0 is mapped by the core at gpa == hpa, uncached;
- *   runtime domains identity-map 0-4 GiB, so a BAR0 below 4 GiB is used as
- *   a pointer (one above 4 GiB is refused with a message). Command register
- *   (mediated config write): memory decode + bus master on. DMA addresses
- *   are our own guest-physical addresses (the IOMMU maps our RAM at its
- *   gpas; virtual == guest-physical here). No interrupts: we poll.
- *   nvme_disk: reset, enable, IDENTIFY, one I/O queue pair. volumes: read
+ *   (NVMe; its registers in BAR0) is ours, else the first of class 010601
+ *   (AHCI; ABAR = BAR5, memory: I/O BARs are never used). The BAR is mapped
+ *   by the core at gpa == hpa, uncached; runtime domains identity-map
+ *   0-4 GiB, so a BAR below 4 GiB is used as a pointer (one above 4 GiB is
+ *   refused with a message), every access bounded by its size. Command
+ *   register (mediated config write): memory decode + bus master on. DMA
+ *   addresses are our own guest-physical addresses (the IOMMU maps our RAM
+ *   at its gpas; virtual == guest-physical here). No interrupts: we poll.
+ *   nvme_disk: reset, enable, IDENTIFY, one I/O queue pair; ahci_disk: HBA
+ *   reset, the first port with an ATA disk, IDENTIFY DEVICE. volumes: read
  *   the GPT (a blank disk gets a fresh one, logged; a corrupt one is
  *   refused: blkback then serves nothing and says why). Each volume is
  *   published as SELF/data/volumes/<name> = "<512-byte sectors>" (name may
  *   hold '/': data/volumes/tank/xendisk0), then the log line
- *   `blkback: nvme 0000:00:04.0 <model> <N> MiB, <k> volumes`.
+ *   `blkback: nvme 0000:00:04.0 <model> <N> MiB, <k> volumes` (or
+ *   `blkback: ahci 0000:00:1f.2 port <p> <model> ...`).
  *
  * Volume requests (Dom0's `zfs create -V` / `zfs destroy`, dom0/vol_blkback.c):
  *   SELF/control/volume-request  = "<seq> create <name> <bytes>" | "<seq> destroy <name>"
@@ -35,7 +40,7 @@
  * backend runs) and blkif_back.c serves the rings with volume store ops.
  * params naming no volume: the error node and Closed for that vbd. A
  * broken ring or hostile request disconnects that vbd only; a failed
- * device command fails that request with an error (nvme_disk refuses
+ * device command fails that request with an error (the disk drivers refuse
  * hostile completions); every wait is bounded. Volumes need the disk's
  * sector size to be 512 (blkif addresses 512-byte sectors); a 4 KiB
  * namespace serves only aligned requests.
@@ -51,12 +56,16 @@
 #include "dom/xs.h"
 #include "errno.h"
 #include "public/pci.h"
+#include "ahci_disk.h"
 #include "nvme_disk.h"
 #include "volumes.h"
 #include "vbd_back.h"
 
 #define MAX_PCI 32
 #define NVME_CLASS 0x010802u
+#define AHCI_CLASS 0x010601u
+#define AHCI_BAR 5		/* ABAR (AHCI 1.3.1 §2.1.11) */
+#define AHCI_MIN_BAR 0x180u	/* generic registers and port 0 */
 #define RESCAN_MS 1000		/* safety net beside the watches */
 #define PATH_LEN 160
 #define ZVOL_PREFIX "/dev/zvol/"
@@ -64,8 +73,11 @@
 static struct {
 	uint32_t self;
 	char root[32];			/* /local/domain/SELF */
-	volatile uint8_t *bar0;
+	volatile uint8_t *bar;		/* the controller's registers */
+	uint64_t bar_size;
+	bool ahci;			/* else NVMe */
 	struct nvme_disk nvme;
+	struct ahci_disk sata;
 	struct volumes vols;
 	bool have_vols;
 	struct vbd_back_set set;
@@ -86,12 +98,33 @@ static void bdf(char *out, size_t n, uint32_t sbdf)
 		 sbdf & 7);
 }
 
-/* Our first NVMe controller, its BAR0 usable as a pointer; 0 or -errno. */
-static int find_nvme(struct bh_pci_dev *out)
+/* Whether d's BAR bar is memory of min bytes or more below 4 GiB (said why not). */
+static bool bar_ok(const struct bh_pci_dev *d, unsigned bar, uint64_t min, const char *what,
+		   const char *name)
+{
+	const struct bh_pci_bar *b = &d->bar[bar];
+
+	if ((b->type != BH_PCI_BAR_MEM32 && b->type != BH_PCI_BAR_MEM64) || b->size < min) {
+		dom_printf("blkback: %s %s: BAR%u is not a memory BAR of %llu bytes or more\n",
+			   what, name, bar, (unsigned long long)min);
+		return false;
+	}
+	if (b->base + b->size > (1ull << 32) || b->base + b->size < b->base) {
+		dom_printf("blkback: %s %s: BAR%u at 0x%llx is above 4 GiB, which a runtime "
+			   "domain does not map; refused\n", what, name, bar,
+			   (unsigned long long)b->base);
+		return false;
+	}
+	return true;
+}
+
+/* Our first usable NVMe controller, else our first AHCI HBA; 0 or -errno. */
+static int find_disk(struct bh_pci_dev *out, bool *ahci)
 {
 	static struct bh_pci_dev devs[MAX_PCI];
 	struct bh_pci_list l = { MAX_PCI, 0, (uint64_t)(uintptr_t)devs };
 	long rc = pci_op(BH_PCI_list, &l);
+	int sata = -1;
 	char name[16];
 
 	if (rc) {
@@ -104,23 +137,22 @@ static int find_nvme(struct bh_pci_dev *out)
 		bdf(name, sizeof(name), d->sbdf);
 		dom_printf("blkback: pci %s %04x:%04x class %06x\n", name, d->vendor, d->device,
 			   d->class_code);
-		if (d->class_code != NVME_CLASS)
-			continue;
-		if ((d->bar[0].type != BH_PCI_BAR_MEM32 && d->bar[0].type != BH_PCI_BAR_MEM64) ||
-		    d->bar[0].size < 0x2000) {
-			dom_printf("blkback: nvme %s: BAR0 is not a memory BAR of 8 KiB or more\n", name);
-			continue;
+		if (d->class_code == NVME_CLASS && bar_ok(d, 0, 0x2000, "nvme", name)) {
+			*out = *d;
+			*ahci = false;
+			return 0;
 		}
-		if (d->bar[0].base + d->bar[0].size > (1ull << 32)) {
-			dom_printf("blkback: nvme %s: BAR0 at 0x%llx is above 4 GiB, which a runtime "
-				   "domain does not map; refused\n", name,
-				   (unsigned long long)d->bar[0].base);
-			continue;
-		}
-		*out = *d;
+		if (d->class_code == AHCI_CLASS && sata < 0 &&
+		    bar_ok(d, AHCI_BAR, AHCI_MIN_BAR, "ahci", name))
+			sata = (int)i;
+	}
+	if (sata >= 0) {
+		*out = devs[sata];
+		*ahci = true;
 		return 0;
 	}
-	dom_printf("blkback: no usable NVMe controller among our %u PCI devices\n", l.count);
+	dom_printf("blkback: no usable NVMe or AHCI controller among our %u PCI devices\n",
+		   l.count);
 	return -ENODEV;
 }
 
@@ -136,18 +168,22 @@ static int pci_enable(uint32_t sbdf)
 	return (int)pci_op(BH_PCI_cfg_write, &c);
 }
 
-/* ---- the NVMe env ----------------------------------------------------------- */
+/* ---- the disk drivers' env ----------------------------------------------------------- */
 
+/* Registers beyond the BAR read as all ones (a gone device) and are not written. */
 static uint32_t env_rd32(void *ctx, uint32_t reg)
 {
 	(void)ctx;
-	return *(volatile uint32_t *)(bb.bar0 + reg);
+	if ((uint64_t)reg + 4 > bb.bar_size || (reg & 3))
+		return 0xffffffffu;
+	return *(volatile uint32_t *)(bb.bar + reg);
 }
 
 static void env_wr32(void *ctx, uint32_t reg, uint32_t val)
 {
 	(void)ctx;
-	*(volatile uint32_t *)(bb.bar0 + reg) = val;
+	if ((uint64_t)reg + 4 <= bb.bar_size && !(reg & 3))
+		*(volatile uint32_t *)(bb.bar + reg) = val;
 }
 
 static uint64_t env_now_us(void *ctx)
@@ -181,7 +217,18 @@ static uint64_t env_dma(void *ctx, const void *p)
 	return (uint64_t)(uintptr_t)p;	/* virtual == guest-physical == DMA address */
 }
 
+static void env_delay(void *ctx, uint32_t us)
+{
+	uint64_t end = dom_now_ns() + us * 1000ull;
+
+	(void)ctx;
+	while (dom_now_ns() < end)
+		dom_cpu_relax();
+}
+
 static const struct nvme_disk_env nvme_env = { NULL, env_rd32, env_wr32, env_now_us, env_relax,
+					       env_alloc, env_dma };
+static const struct ahci_disk_env ahci_env = { NULL, env_rd32, env_wr32, env_now_us, env_delay,
 					       env_alloc, env_dma };
 
 static int disk_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
@@ -202,6 +249,26 @@ static int disk_flush(void *ctx)
 static int disk_zero(void *ctx, uint64_t lba, uint64_t count)
 {
 	return nvme_disk_write_zeroes(ctx, lba, count);
+}
+
+static int sata_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+{
+	return ahci_disk_read(ctx, lba, count, buf);
+}
+
+static int sata_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
+{
+	return ahci_disk_write(ctx, lba, count, buf);
+}
+
+static int sata_flush(void *ctx)
+{
+	return ahci_disk_flush(ctx);
+}
+
+static int sata_zero(void *ctx, uint64_t lba, uint64_t count)
+{
+	return ahci_disk_write_zeroes(ctx, lba, count);
 }
 
 /* ---- volumes in xenstore -------------------------------------------------- */
@@ -432,40 +499,63 @@ static void new_guid(struct gpt_guid *g)
 	g->b[8] = (uint8_t)((g->b[8] & 0x3f) | 0x80);
 }
 
+/* The driver up on our controller: its volumes_disk and a name for the log
+ * ("nvme 0000:00:04.0", "ahci 0000:00:1f.2 port 0"); false if it failed. */
+static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, char *tag, size_t n)
+{
+	char name[16];
+	int rc;
+
+	bdf(name, sizeof(name), dev->sbdf);
+	snprintf(tag, n, "%s %s", bb.ahci ? "ahci" : "nvme", name);
+	if ((rc = pci_enable(dev->sbdf))) {
+		dom_printf("blkback: %s: command register write failed (%d)\n", tag, rc);
+		return false;
+	}
+	bb.bar = (volatile uint8_t *)(uintptr_t)dev->bar[bb.ahci ? AHCI_BAR : 0].base;
+	bb.bar_size = dev->bar[bb.ahci ? AHCI_BAR : 0].size;
+	if (bb.ahci) {
+		if ((rc = ahci_disk_init(&bb.sata, &ahci_env))) {
+			dom_printf("blkback: %s: %s (%d)\n", tag, bb.sata.why, rc);
+			return false;
+		}
+		snprintf(tag, n, "ahci %s port %u", name, bb.sata.port);
+		*vd = (struct volumes_disk){ bb.sata.sector_size, bb.sata.sectors, &bb.sata,
+					     sata_read, sata_write, sata_flush, sata_zero };
+		return true;
+	}
+	if ((rc = nvme_disk_init(&bb.nvme, &nvme_env))) {
+		dom_printf("blkback: %s: %s (%d)\n", tag, bb.nvme.why, rc);
+		return false;
+	}
+	*vd = (struct volumes_disk){ bb.nvme.sector_size, bb.nvme.sectors, &bb.nvme,
+				     disk_read, disk_write, disk_flush, disk_zero };
+	return true;
+}
+
 /* The controller and its volumes; false if there is no usable disk. */
 static bool disk_up(void)
 {
 	struct bh_pci_dev dev = { 0 };
 	struct volumes_disk vd;
 	struct gpt_guid g;
-	char name[16];
+	char tag[40];
 	int rc;
 
-	if (find_nvme(&dev))
+	if (find_disk(&dev, &bb.ahci) || !driver_up(&dev, &vd, tag, sizeof(tag)))
 		return false;
-	bdf(name, sizeof(name), dev.sbdf);
-	if ((rc = pci_enable(dev.sbdf))) {
-		dom_printf("blkback: nvme %s: command register write failed (%d)\n", name, rc);
-		return false;
-	}
-	bb.bar0 = (volatile uint8_t *)(uintptr_t)dev.bar[0].base;
-	if ((rc = nvme_disk_init(&bb.nvme, &nvme_env))) {
-		dom_printf("blkback: nvme %s: %s (%d)\n", name, bb.nvme.why, rc);
-		return false;
-	}
-	vd = (struct volumes_disk){ bb.nvme.sector_size, bb.nvme.sectors, &bb.nvme,
-				    disk_read, disk_write, disk_flush, disk_zero };
 	new_guid(&g);
 	if ((rc = volumes_open(&bb.vols, &vd, &g))) {
-		dom_printf("blkback: nvme %s: volumes: %s (%d)\n", name, bb.vols.why, rc);
+		dom_printf("blkback: %s: volumes: %s (%d)\n", tag, bb.vols.why, rc);
 		return false;
 	}
 	if (bb.vols.created)
-		dom_printf("blkback: nvme %s: no partition table: wrote a fresh GPT\n", name);
+		dom_printf("blkback: %s: no partition table: wrote a fresh GPT\n", tag);
 	if (bb.vols.warn)
-		dom_printf("blkback: nvme %s: GPT repaired: %s\n", name, bb.vols.warn);
-	dom_printf("blkback: nvme %s %s %llu MiB, %u volumes\n", name, bb.nvme.model,
-		   (unsigned long long)(bb.nvme.sectors * bb.nvme.sector_size >> 20),
+		dom_printf("blkback: %s: GPT repaired: %s\n", tag, bb.vols.warn);
+	dom_printf("blkback: %s %s %llu MiB, %u volumes\n", tag,
+		   bb.ahci ? bb.sata.model : bb.nvme.model,
+		   (unsigned long long)(vd.sectors * vd.sector_size >> 20),
 		   volumes_list(&bb.vols, NULL, 0));
 	return true;
 }

@@ -200,19 +200,20 @@ def scenario_live(c, args):
 
 
 def blkback_up(c, args):
-    """The storage driver domain Dom0's rc.local started: up, holding the NVMe
-    controller, with the IOMMU on; zfs then makes its volumes."""
+    """The storage driver domain Dom0's rc.local started: up, holding the disk
+    controller at STORAGE_BDF, with the IOMMU on; zfs then makes its volumes."""
+    bdf = STORAGE_BDF[args.storage.split("-")[0]]
     log = open(args.log, errors="replace").read()
     m = re.search(r"\(XEN\) IOMMU: (AMD-Vi|VT-d) at [^\n]* enabled", log)
     expect(m, "the core did not log '(XEN) IOMMU: ... enabled'")
-    expect(re.search(r"\(XEN\) PCI 0000:00:04\.0 [^\n]*assigned to d\d+", log),
-           "the core did not log the NVMe controller (0000:00:04.0) assigned")
+    expect(re.search(r"\(XEN\) PCI " + re.escape(bdf) + r" [^\n]*assigned to d\d+", log),
+           f"the core did not log the disk controller ({bdf}) assigned")
     expect(row(c.run("xl list"), "blkback"), "no blkback domain in xl list")
     out = c.run("xl pci-list blkback")
-    expect("0000:00:04.0" in out, f"xl pci-list blkback said {out!r}")
-    expect("0000:00:04.0" not in c.run("xl pci-assignable-list"),
-           "the NVMe controller is still assignable while blkback holds it")
-    print(f"  blkback holds 0000:00:04.0 behind {m.group(1)}")
+    expect(bdf in out, f"xl pci-list blkback said {out!r}")
+    expect(bdf not in c.run("xl pci-assignable-list"),
+           "the disk controller is still assignable while blkback holds it")
+    print(f"  blkback holds {bdf} behind {m.group(1)}")
 
 
 def scenario_install(c, args):
@@ -388,21 +389,28 @@ def dump_and_close(c, args):
 # machine); nvme-amd / nvme-intel: the storage driver domain on an NVMe disk
 # (a fresh sparse image) at 00:04.0 of a q35 machine with QEMU's AMD or
 # Intel IOMMU, started by Dom0's /etc/rc.local (given as a boot module).
-STORAGE_IOMMU = {"nvme-amd": "amd-iommu", "nvme-intel": "intel-iommu,aw-bits=48"}
-NVME_MIB = 256
+# ahci-amd: the same on a SATA disk at port 0 of q35's own ICH9 AHCI
+# controller (00:1f.2), named to xl create over blkback.cfg's 00:04.0.
+STORAGE_IOMMU = {"nvme-amd": "amd-iommu", "nvme-intel": "intel-iommu,aw-bits=48",
+                 "ahci-amd": "amd-iommu"}
+STORAGE_BDF = {"nvme": "0000:00:04.0", "ahci": "0000:00:1f.2"}
+DISK_MIB = 256
 
 
 def storage_args(args):
     if args.storage == "dom0":
         return [], []
-    img, rc = args.log + ".nvme.img", args.log + ".rc.local"
+    img, rc = args.log + ".disk.img", args.log + ".rc.local"
     with open(img, "wb") as f:
-        f.truncate(NVME_MIB << 20)
+        f.truncate(DISK_MIB << 20)
+    ahci = args.storage.startswith("ahci")
     with open(rc, "w") as f:
-        f.write("xl create /etc/xen/blkback.cfg\n")
-    return (["-M", "q35", "-device", STORAGE_IOMMU[args.storage],
-             "-drive", f"file={img},if=none,id=nv0,format=raw",
-             "-device", "nvme,drive=nv0,serial=bh0,addr=04.0"], [f"{rc} /etc/rc.local"])
+        f.write("xl create /etc/xen/blkback.cfg" + (" \"pci=['00:1f.2']\"" if ahci else "") + "\n")
+    disk = (["-drive", f"file={img},if=none,id=sd0,format=raw",
+             "-device", "ide-hd,drive=sd0,bus=ide.0"] if ahci else
+            ["-drive", f"file={img},if=none,id=nv0,format=raw",
+             "-device", "nvme,drive=nv0,serial=bh0,addr=04.0"])
+    return ["-M", "q35", "-device", STORAGE_IOMMU[args.storage]] + disk, [f"{rc} /etc/rc.local"]
 
 
 def qemu(args, isos):
