@@ -145,6 +145,7 @@ static void destroy(uint16_t domid)
 	struct bh_domctl op = { .cmd = BH_DOMCTL_destroy, .version = BULKHEAD_DOMCTL_VERSION,
 				.domid = domid };
 
+	xl_dom0_vbd_remove(domid);	/* before the store goes: it reads the frontend's nodes */
 	dom0_cons_remove(domid);
 	dom0_xsd_remove(domid);
 	dom_hypercall_domctl(&op);

@@ -47,6 +47,9 @@ int xl_dom0_main(const struct xl_dom0_io *io, int argc, char **argv);
  * looks after (an HVM guest or its device model), which the reaper leaves. */
 void xl_dom0_hvm_reap(void);
 bool xl_dom0_hvm_owns(uint16_t domid);
+/* The vbd nodes of a runtime domain that went by itself (the reaper's
+ * destroy; xl destroy removes them itself). */
+void xl_dom0_vbd_remove(uint16_t domid);
 /* xl_dom0_shell.c: registers "xl" with Dom0's shell over the runtime's
  * file system and console; 0 or the shell's error. */
 int xl_dom0_register(void);

@@ -7,6 +7,7 @@
 #include "backend_dom0.h"
 #include "xl.h"
 #include "xl_hvm.h"
+#include "xl_vbd.h"
 #include "dom/console.h"
 #include "dom/fs.h"
 #include "dom/shell.h"
@@ -146,6 +147,16 @@ void xl_dom0_hvm_reap(void)
 
 	xl_backend_dom0(&be, &dom0_io);
 	xl_hvm_reap(&x);
+	free(x.cap);
+}
+
+void xl_dom0_vbd_remove(uint16_t domid)
+{
+	struct xl_backend be;
+	struct xl x = { .be = &be, .threshold = XL_PROGRESS };
+
+	xl_backend_dom0(&be, &dom0_io);
+	xl_vbd_remove(&x, domid);
 	free(x.cap);
 }
 
