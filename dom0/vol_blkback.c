@@ -5,7 +5,8 @@
  * Dom0 asks it over its control node, one request at a time:
  *   control/volume-request  = "<seq> create <POOL/NAME> <bytes>" | "<seq> destroy <POOL/NAME>"
  *   control/volume-response = "<seq> 0" | "<seq> -<errno> <message>"  (written by blkback)
- * The wait for the answer is bounded (VOL_REPLY_MS) and keeps Dom0's
+ * The wait for the answer is bounded (VOL_REPLY_MS: blkback zeroes a new
+ * volume before it answers) and keeps Dom0's
  * xenstored running (dom_wait_event_timeout runs the idle hooks).
  */
 #include "dom.h"
@@ -19,7 +20,7 @@
 #include "xenstored.h"
 
 #define BLKBACK_NAME "blkback"
-#define VOL_REPLY_MS 10000u
+#define VOL_REPLY_MS 120000u	/* creating zeroes the volume: a large one on a slow disk takes a while */
 #define PATH_LEN 192
 
 int dom0_blkback_domid(void)
