@@ -23,7 +23,7 @@
 #define CHUNK (SEGS * PAGE)	/* bytes per ring request */
 #define SLOTS 8			/* ring requests in flight per disk (of the ring's 32) */
 #define POLL_MS 10
-#define RECHECK_MS 250		/* a dead disk looks for a new backend this often */
+#define RECHECK_MS 500		/* a dead disk looks for a new backend this often */
 
 struct bf_req {			/* one struct dm_blk request */
 	struct bf_req *next;	/* the queue */
@@ -62,7 +62,10 @@ struct bf_dev {
 	bool poke;		/* the backend's node changed: look now */
 	uint64_t next_check_ns, deadline_ns;	/* while dead */
 	int rejoin_rc;		/* the last refusal logged */
-	char fe[96];		/* our node */
+	char fe[96];		/* our node; the token of its watch */
+	char be_token[100];	/* the backend node's watch: "be:" fe */
+	struct dom_timer timer;	/* wakes the main loop for overdue and dead */
+	uint64_t timer_at;	/* its deadline, 0: not armed */
 	struct bf_req *queue, **queue_tail;	/* not yet wholly on the ring, in order */
 	struct bf_slot slots[SLOTS];
 	uint8_t *pages;		/* 1 + SLOTS * SEGS pages: the ring, then bounce */
@@ -276,6 +279,32 @@ static bool overdue(const struct bf_dev *d)
 
 static void rejoin_step(struct bf_dev *d);
 
+/* Only wakes the main loop (dom_wait_event returns), which then polls. */
+static void tick(struct dom_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+}
+
+/* Timeouts need a wake-up even when the guest waits idle for its IRQ. */
+static void arm(struct bf_dev *d)
+{
+	uint64_t at = 0, limit = DM_BLKFRONT_REQ_TIMEOUT_MS * 1000000ull;
+
+	if (d->dead)
+		at = d->next_check_ns;
+	for (unsigned int i = 0; !d->dead && i < SLOTS; i++)
+		if (d->slots[i].req && (!at || d->slots[i].sent_ns + limit < at))
+			at = d->slots[i].sent_ns + limit;
+	if (at == d->timer_at)
+		return;
+	d->timer_at = at;
+	if (at)
+		dom_timer_set(&d->timer, at, tick, d);
+	else
+		dom_timer_cancel(&d->timer);
+}
+
 void dm_blkfront_poll(void)
 {
 	dom_xs_poll();		/* the backend-state watches */
@@ -283,6 +312,7 @@ void dm_blkfront_poll(void)
 		if (d->dead) {
 			if (d->poke || dom_now_ns() >= d->next_check_ns)
 				rejoin_step(d);
+			arm(d);
 			continue;
 		}
 		dom_evtchn_take((unsigned int)d->port);
@@ -299,6 +329,7 @@ void dm_blkfront_poll(void)
 		}
 		if (!d->dead)
 			pump(d);
+		arm(d);
 	}
 }
 
@@ -344,6 +375,14 @@ static void backend_changed(const char *path, const char *token, void *arg)
 		kill(d, -ENODEV, "backend node removed");
 	else if (state >= XenbusStateClosing)
 		kill(d, -ENODEV, "backend closed the device");
+}
+
+/* The toolstack may have pointed us at a new backend: look at once. */
+static void frontend_changed(const char *path, const char *token, void *arg)
+{
+	(void)path;
+	(void)token;
+	((struct bf_dev *)arg)->poke = true;
 }
 
 /* Page-aligned memory for the ring and the bounce pages. */
@@ -481,9 +520,13 @@ static int handshake(struct bf_dev *d, const char *fe)
 	}
 	snprintf(path, sizeof(path), "%s/state", fe);
 	dom_xs_printf(0, path, "%d", XenbusStateConnected);
-	/* Any change under the backend's node (token: our node); without the
-	 * watch the disk still works, but a vanished backend is not noticed. */
-	if ((rc = dom_xs_watch(d->be, fe, backend_changed, d)))
+	/* Any change under the backend's node, and under ours (the toolstack
+	 * re-homing us); without them the disk still works, but a vanished
+	 * backend is noticed only by the request timeout and a new one only
+	 * by the timer. The runtime dispatches watches by token. */
+	snprintf(d->be_token, sizeof(d->be_token), "be:%s", fe);
+	if ((rc = dom_xs_watch(d->be, d->be_token, backend_changed, d)) ||
+	    (rc = dom_xs_watch(fe, fe, frontend_changed, d)))
 		dom_printf("blkfront %u: cannot watch %s: error %d\n", d->vdev, d->be, rc);
 	return 0;
 }
@@ -510,12 +553,12 @@ static int follow_backend(struct bf_dev *d)
 		free(be);
 		return 0;
 	}
-	dom_xs_unwatch(d->be, d->fe);
+	dom_xs_unwatch(d->be, d->be_token);
 	free(d->be);
 	d->be = be;
 	d->be_dom = (uint16_t)be_dom;
 	d->rejoin_rc = 0;
-	if (dom_xs_watch(d->be, d->fe, backend_changed, d))
+	if (dom_xs_watch(d->be, d->be_token, backend_changed, d))
 		dom_printf("blkfront %u: cannot watch %s\n", d->vdev, d->be);
 	return 0;
 }

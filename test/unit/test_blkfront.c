@@ -227,6 +227,28 @@ unsigned int dom_evtchn_take(unsigned int port)
 
 uint64_t dom_now_ns(void) { return now; }
 
+/* Timers: the wake-ups the device model's main loop gets; checked, not run. */
+static int timers_armed;
+static uint64_t timer_min, timer_max;	/* window a test waits for */
+static bool timer_in_window;
+
+void dom_timer_set(struct dom_timer *t, uint64_t deadline_ns, dom_timer_fn fn, void *arg)
+{
+	CHECK(fn && arg && deadline_ns > 0);
+	if (!t->armed)
+		timers_armed++;
+	t->armed = true;
+	t->deadline_ns = deadline_ns;
+	timer_in_window |= deadline_ns >= timer_min && deadline_ns <= timer_max;
+}
+
+void dom_timer_cancel(struct dom_timer *t)
+{
+	if (t->armed)
+		timers_armed--;
+	t->armed = false;
+}
+
 static const struct dom_start_info si = { .domid = SELF };
 const struct dom_start_info *dom_start_info(void) { return &si; }
 
@@ -629,9 +651,17 @@ static void test_timeout(void)
 	be_hung = true;				/* connected, answers nothing */
 	CHECK(b->ops->read(b->ctx, 0, buf, sizeof(buf), done, NULL) == 0);
 	t0 = now;
+	timer_min = timer_max = t0 + DM_BLKFRONT_REQ_TIMEOUT_MS * 1000000ull;
+	timer_in_window = false;
+	dm_blkfront_poll();		/* the guest may wait idle: a timer wakes us */
+	CHECK(timers_armed >= 1 && timer_in_window);
+	timer_min = t0 + DM_BLKFRONT_REQ_TIMEOUT_MS * 1000000ull;
+	timer_max = timer_min + 1000000000ull;
+	timer_in_window = false;
 	while (!completions && now - t0 < 60000000000ull)
 		run_ms(50);
 	CHECK(completions == 1 && last_status == -ETIMEDOUT && !b->present);
+	CHECK(timer_in_window);		/* dead: looks again within a second */
 	CHECK(now - t0 >= DM_BLKFRONT_REQ_TIMEOUT_MS * 1000000ull);
 	CHECK(now - t0 < (DM_BLKFRONT_REQ_TIMEOUT_MS + 1000) * 1000000ull);
 	CHECK(!strcmp(xs_get(node(FE2, "state")), "6"));	/* we let go */
