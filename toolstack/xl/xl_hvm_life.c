@@ -14,8 +14,8 @@
  *     8 §5): each disk that was on the dead one, for both frontends (the
  *     device model's and the guest's own), is re-homed onto the new one
  *     once it publishes the volume: libxl's vbd nodes written again with
- *     the new backend, the frontend's state Initialising first, so that
- *     the new backend never reads the old ring's ring-ref as current.
+ *     the new backend, the frontend's directory made afresh (permissions
+ *     for the new backend; no stale ring-ref it could take as current).
  */
 #include "xl_hvm.h"
 
@@ -231,8 +231,11 @@ static bool rehome_one(struct xl *x, struct tracked *t, const struct xl_disk *k,
 	old = find(all, n, (uint16_t)id);
 	if (old && !(old->flags & BH_DOMINF_dying))
 		return false;		/* its backend lives */
-	snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%u/state", fe, k->devid);
-	if (x->be->xs_write(x->be->ctx, path, "1") || xl_hvm_xs_vbd(x, k, fe, (uint16_t)blk)) {
+	/* The frontend's directory anew: its nodes keep the permissions they
+	 * were made with (readable by the dead domain), so the new backend
+	 * could read none of them; the frontend writes its ring again. */
+	*strrchr(path, '/') = '\0';
+	if (x->be->xs_rm(x->be->ctx, path) || xl_hvm_xs_vbd(x, k, fe, (uint16_t)blk)) {
 		say(x, t->cfg.name, "xl: cannot re-home disk %s of '%s' (domain %u) onto blkback",
 		    k->vdev, t->cfg.name, fe);
 		return false;
@@ -249,7 +252,7 @@ static int rehome(struct xl *x, struct tracked *t, const struct bh_dominfo *all,
 	int blk = xl_domain_named(x, XL_HVM_BLKBACK), done = 0;
 	uint16_t be;
 
-	if (blk <= 0 || !x->be->xs_write)
+	if (blk <= 0 || !x->be->xs_write || !x->be->xs_rm)
 		return 0;
 	for (unsigned i = 0; i < t->cfg.ndisks; i++) {
 		const struct xl_disk *k = &t->cfg.disks[i];
