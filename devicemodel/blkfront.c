@@ -93,7 +93,7 @@ static void kill(struct bf_dev *d, int status, const char *why)
 		return;
 	d->dead = true;
 	d->rejoining = false;
-	d->next_check_ns = 0;
+	d->next_check_ns = dom_now_ns();	/* look at once (arm: a timer now) */
 	d->deadline_ns = dom_now_ns() + DM_BLKFRONT_WAIT_MS * 1000000ull;
 	d->blk.present = false;
 	dom_printf("blkfront %u: %s: failing its requests\n", d->vdev, why);
