@@ -43,6 +43,7 @@ CMDLINE = ("dom0_mem=384M dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
            "loglvl=all guest_loglvl=all")
 IO_RE = re.compile(r"BULKHEAD-IO: (\S+) bytes (\d+) ops (\d+) ticks (\d+)")
 TESTS = ["seq-write", "seq-read", "rand-read", "rand-write"]
+HANG_S = 300
 GUEST_CFG = """name = "iobench"
 builder = "hvm"
 memory = 256
@@ -85,15 +86,21 @@ def images(outdir, tag):
     return nvme, sign
 
 
-def results(s, timeout, where):
+def results(s, timeout, where, hang_s):
+    """The iobench lines; a test that does not finish within hang_s (wall) after
+    the one before is recorded as None (see README: a guest vCPU has been seen
+    spinning with interrupts off in the random-I/O phase under -icount only)."""
     got = {}
-    for _ in TESTS:
-        m = s.wait(f"{where}: an iobench line", IO_RE.pattern, timeout)
+    for i, t in enumerate(TESTS):
+        try:
+            m = s.wait(f"{where}: the iobench line of {t}", IO_RE.pattern,
+                       timeout if i == 0 else hang_s)
+        except bench.BenchError as e:
+            print(f"bench_io: {where}: {t} did not finish: {str(e).splitlines()[0]}",
+                  file=sys.stderr)
+            return got
         got[m.group(1)] = {"bytes": int(m.group(2)), "ops": int(m.group(3)),
                            "ticks": int(m.group(4))}
-    missing = [t for t in TESTS if t not in got]
-    if missing:
-        raise bench.BenchError(f"{where}: no iobench line for {missing}")
     return got
 
 
@@ -111,8 +118,9 @@ def run_bulkhead(f, outdir, timeout):
     s = Session(cmd, os.path.join(outdir, "io-bulkhead.log"))
     try:
         s.wait("the guest's disk on xen-blkfront", r"BULKHEAD-DISK-DEV: xvda", timeout)
-        got = results(s, timeout, "Bulkhead")
-        s.wait("the live run's end", r"BULKHEAD-LIVE-DONE", timeout)
+        got = results(s, timeout, "Bulkhead", HANG_S)
+        if len(got) == len(TESTS):
+            s.wait("the live run's end", r"BULKHEAD-LIVE-DONE", timeout)
     finally:
         s.close()
     return got
@@ -122,13 +130,13 @@ def run_bare(f, outdir, timeout):
     nvme, sign = images(outdir, "bare")
     cmd = [bench.QEMU] + bench.QEMU_ARGS + [
         "-cdrom", f["live_iso"], "-boot", "d",
-        "-drive", f"file={sign},if=ide,index=0,format=raw,readonly=on",
+        "-drive", f"file={sign},if=ide,index=0,format=raw",
         "-drive", f"file={nvme},if=none,id=nv0,format=raw",
         "-device", "nvme,drive=nv0,serial=bh0"]
     s = Session(cmd, os.path.join(outdir, "io-bare.log"))
     try:
         s.wait("the NVMe namespace", r"BULKHEAD-DISK-DEV: nvme0n1", timeout)
-        got = results(s, timeout, "bare QEMU")
+        got = results(s, timeout, "bare QEMU", timeout)
     finally:
         s.proc.kill()
         s.proc.wait()
@@ -171,7 +179,9 @@ def main():
         return 1
     fb, fr = figures(bh), figures(bare)
     result = {"bulkhead": bh, "bare_qemu": bare, "bulkhead_figures": fb, "bare_figures": fr,
-              "ratio_bulkhead_to_bare": {t: round(fb[t] / fr[t], 2) for t in TESTS},
+              "ratio_bulkhead_to_bare": {t: round(fb[t] / fr[t], 2) for t in TESTS
+                                         if t in fb and t in fr},
+              "not_finished": [t for t in TESTS if t not in fb],
               "units": "seq-*: MB/s, rand-*: IOPS, emulated time (1 tick = 1 ns)",
               "qemu": bench.qemu_version(), "method": __doc__.split("\n\n", 1)[1]}
     path = os.path.join(outdir, "io.json")
@@ -182,9 +192,12 @@ def main():
     print("|---|---:|---:|---:|")
     for t in TESTS:
         unit = "MB/s" if t.startswith("seq") else "IOPS"
-        print(f"| {t} ({unit}) | {fb[t]:,} | {fr[t]:,} | {result['ratio_bulkhead_to_bare'][t]} |")
+        if t in fb and t in fr:
+            print(f"| {t} ({unit}) | {fb[t]:,} | {fr[t]:,} | {result['ratio_bulkhead_to_bare'][t]} |")
+        else:
+            print(f"| {t} ({unit}) | {fb.get(t, 'did not finish')} | {fr.get(t, '-')} | - |")
     print(f"wrote {path}")
-    return 0
+    return 1 if result["not_finished"] else 0
 
 
 if __name__ == "__main__":
