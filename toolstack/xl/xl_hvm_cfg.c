@@ -6,6 +6,7 @@
  */
 #include "xl_config.h"
 #include "xl_hvm.h"
+#include "xl_vbd.h"
 
 #define HVM_MAX_VCPUS 64		/* the core's MAX_VCPUS */
 #define HVM_MAX_MEM_MIB 65536		/* the core's limit per domain */
@@ -69,15 +70,8 @@ static int disk(struct xl *x, const struct xlspec_disk *s, struct xl_hvm_cfg *h)
 	if (s->format != XLSPEC_DISK_RAW && s->format != XLSPEC_DISK_EMPTY)
 		return xl_fail(x, XL_FAIL, "disk vdev=%s: format %s is not supported (raw only)\n",
 			       s->vdev, xlspec_disk_format_name(s->format));
-	k->target = strdup(s->format == XLSPEC_DISK_EMPTY ? "" : s->target);
-	if (!k->target)
+	if (xl_disk_fill(k, s))
 		return xl_fail_rc(x, "create", -XL_ENOMEM);
-	strcpy(k->vdev, s->vdev);
-	k->cdrom = s->cdrom;
-	k->rw = s->readwrite;
-	k->phy = !strncmp(k->target, "/dev/", 5);
-	if (s->backend)
-		snprintf(k->backend, sizeof(k->backend), "%s", s->backend);
 	h->ndisks++;
 	return 0;
 }

@@ -30,15 +30,22 @@ static int disk(struct xl *x, const struct xlspec_disk *s, const char *src,
 	if (s->format != XLSPEC_DISK_RAW)
 		return xl_fail(x, XL_FAIL, "%s: disk vdev=%s: format %s is not supported (raw only)\n",
 			       src, s->vdev, xlspec_disk_format_name(s->format));
-	if (!(k->target = strdup(s->target)))
+	if (xl_disk_fill(k, s))
 		return xl_fail_rc(x, "create", -XL_ENOMEM);
+	b->ndisks++;
+	return 0;
+}
+
+int xl_disk_fill(struct xl_disk *k, const struct xlspec_disk *s)
+{
+	if (!(k->target = strdup(s->format == XLSPEC_DISK_EMPTY ? "" : s->target)))
+		return -XL_ENOMEM;
 	strcpy(k->vdev, s->vdev);
 	k->cdrom = s->cdrom;
 	k->rw = s->readwrite;
 	k->phy = !strncmp(k->target, "/dev/", 5);
 	if (s->backend)
 		snprintf(k->backend, sizeof(k->backend), "%s", s->backend);
-	b->ndisks++;
 	return 0;
 }
 

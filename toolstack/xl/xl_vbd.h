@@ -16,6 +16,10 @@
 
 /* "xvda".."xvdp" -> its id; -1 for anything else. */
 int xl_vbd_devid(const char *vdev, uint32_t *devid);
+/* The parts of a disk spec both kinds of domain keep (target, vdev, access,
+ * backend=); devid is the caller's. 0 or -XL_ENOMEM. */
+struct xlspec_disk;
+int xl_disk_fill(struct xl_disk *k, const struct xlspec_disk *s);
 /* The config's disks into b->disks; one error line and XL_FAIL on a disk
  * that cannot be served (vdev, duplicate, format); b's disks then freed. */
 int xl_vbd_config(struct xl *x, const struct xl_domain_config *d, const char *src,
