@@ -44,6 +44,32 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	v->vendor = NULL;
 }
 
+/*
+ * External interrupts go in as virtual interrupts (V_IRQ with V_IGN_TPR,
+ * APM 15.21.4), never through EVENTINJ: the CPU takes one as soon as the
+ * guest can (IF set, no interrupt shadow) and clears V_IRQ, and until then
+ * it waits in the VMCB across exits, as an injected event would. EVENTINJ
+ * would do on silicon, but QEMU's SVM model (7.2) keeps an EVENTINJ
+ * interrupt's vector as a pending exception after delivering it and can
+ * deliver it a second time later, with the guest's interrupts off.
+ * With the VINTR intercept off, a set V_IRQ is such an interrupt; with it
+ * on, it is only the request for an interrupt window.
+ */
+static bool vintr_pending(void *vmcb)
+{
+	return (*vmcb64(vmcb, VMCB_VINTR) & VINTR_IRQ) &&
+	       !(*vmcb32(vmcb, VMCB_INTERCEPT_MISC1) & MISC1_VINTR);
+}
+
+static void vintr_inject(void *vmcb, u8 vector)
+{
+	u64 *vintr = vmcb64(vmcb, VMCB_VINTR);
+
+	*vintr = (*vintr & ~(VINTR_VECTOR_MASK | VINTR_PRIO_MASK)) | VINTR_IRQ | VINTR_IGN_TPR |
+		 VINTR_PRIO_MASK | ((u64)vector << VINTR_VECTOR_SHIFT);
+	*vmcb32(vmcb, VMCB_INTERCEPT_MISC1) &= ~MISC1_VINTR;
+}
+
 static void svm_run(struct vcpu *v, struct exit_record *e)
 {
 	struct svm_vcpu *s = v->vendor;
@@ -69,9 +95,16 @@ static void svm_run(struct vcpu *v, struct exit_record *e)
 	v->regs.gpr[GPR_RAX] = *vmcb64(vmcb, VMCB_RAX);
 	v->regs.rflags = *vmcb64(vmcb, VMCB_RFLAGS);
 	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
-	/* An event cut short by the exit is delivered again (APM 15.7.2). */
+	/* An event cut short by the exit is delivered again (APM 15.7.2): an
+	 * interrupt as a virtual one (vintr_inject), anything else as it was.
+	 * QEMU records an interrupt it was delivering as an "exception" of
+	 * its vector; no exception has a vector above 31. */
 	intinfo = *vmcb64(vmcb, VMCB_EXITINTINFO);
-	if (intinfo & EVENT_VALID)
+	if ((intinfo & EVENT_VALID) &&
+	    ((intinfo & EVENT_TYPE_MASK) == EVENT_TYPE_INTR ||
+	     ((intinfo & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPTION && (u8)intinfo > 31)))
+		vintr_inject(vmcb, (u8)intinfo);
+	else if (intinfo & EVENT_VALID)
 		*vmcb64(vmcb, VMCB_EVENTINJ) = intinfo;
 	svm_exit_decode(vmcb, v->regs.rip, e);
 }
@@ -111,6 +144,10 @@ static void svm_inject(struct vcpu *v, const struct guest_event *ev)
 				   [EVENT_SOFTINT] = 4 };
 	void *vmcb = svm_vmcb(v);
 
+	if (ev->type == EVENT_EXTINT) {
+		vintr_inject(vmcb, ev->vector);
+		return;
+	}
 	*vmcb64(vmcb, VMCB_EVENTINJ) = ev->vector | ((u64)type[ev->type] << 8) | EVENT_VALID |
 				       (ev->has_error ? EVENT_ERROR_VALID | ((u64)ev->error << 32) : 0);
 }
@@ -120,7 +157,7 @@ static bool svm_intr_allowed(struct vcpu *v)
 	void *vmcb = svm_vmcb(v);
 
 	return (v->regs.rflags & RFLAGS_IF) && !(*vmcb64(vmcb, VMCB_INT_STATE) & 1) &&
-	       !(*vmcb64(vmcb, VMCB_EVENTINJ) & EVENT_VALID);
+	       !(*vmcb64(vmcb, VMCB_EVENTINJ) & EVENT_VALID) && !vintr_pending(vmcb);
 }
 
 /* A virtual interrupt request makes the CPU exit (VINTR) once it could be taken. */
@@ -128,6 +165,8 @@ static void svm_set_intr_window(struct vcpu *v, bool on)
 {
 	void *vmcb = svm_vmcb(v);
 
+	if (vintr_pending(vmcb))
+		return;	/* an interrupt waits there: the CPU takes it when it can */
 	if (on) {
 		*vmcb64(vmcb, VMCB_VINTR) |= VINTR_IRQ;
 		*vmcb32(vmcb, VMCB_INTERCEPT_MISC1) |= MISC1_VINTR;

@@ -74,11 +74,17 @@
 #define MISC2_XSETBV (1u << 13)
 
 #define VINTR_IRQ (1ull << 8)
+#define VINTR_PRIO_MASK (0xfull << 16)
 #define VINTR_IGN_TPR (1ull << 20)
+#define VINTR_VECTOR_SHIFT 32
+#define VINTR_VECTOR_MASK (0xffull << VINTR_VECTOR_SHIFT)
 #define VINTR_MASKING (1ull << 24)
 
 #define EVENT_VALID (1ull << 31)
 #define EVENT_ERROR_VALID (1ull << 11)
+#define EVENT_TYPE_MASK (7ull << 8)
+#define EVENT_TYPE_INTR (0ull << 8)
+#define EVENT_TYPE_EXCEPTION (3ull << 8)
 
 /* Exit codes */
 #define SVM_EXIT_DR_READ 0x20	/* + DR number */
