@@ -162,9 +162,29 @@ static void on_npf(struct vcpu *v, const struct exit_record *e)
 		exitfwd_mmio(v, e);
 }
 
+/* The state a triple fault left (Xen prints the registers of a crashed
+ * vCPU too): what the guest's third exception found broken, and the top of
+ * its stack when that still translates. */
 static void on_triple_fault(struct vcpu *v, const struct exit_record *e)
 {
+	const u64 *r = v->regs.gpr;
+	struct guest_mode m;
+	gpaddr_t gpa;
+	u64 top[4] = { 0 };
+	bool stack;
+
 	(void)e;
+	virt->get_mode(v, &m);
+	stack = !guest_translate(v, &m, r[GPR_RSP], false, &gpa) && !gpa_read(v->domain, gpa, top, sizeof(top));
+	pr_err("d%uv%u: triple fault: rsp %lx rflags %lx cr0 %lx cr3 %lx cr4 %lx efer %lx cpl %u\n",
+	       v->domain->id, v->id, r[GPR_RSP], v->regs.rflags, m.cr0, m.cr3, m.cr4, m.efer, m.cpl);
+	pr_err("d%uv%u: rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx rbp %lx\n", v->domain->id,
+	       v->id, r[GPR_RAX], r[GPR_RBX], r[GPR_RCX], r[GPR_RDX], r[GPR_RSI], r[GPR_RDI], r[GPR_RBP]);
+	if (stack)
+		pr_err("d%uv%u: stack at gpa %lx: %lx %lx %lx %lx\n", v->domain->id, v->id, gpa, top[0],
+		       top[1], top[2], top[3]);
+	else
+		pr_err("d%uv%u: stack at %lx does not translate\n", v->domain->id, v->id, r[GPR_RSP]);
 	domain_crash(v, "triple fault at RIP 0x%lx", v->regs.rip);
 }
 

@@ -142,6 +142,10 @@ static void dump_domain(struct domain *d, void *ctx)
 			l->isr[0], l->tpr, l->deadline_tsc ? "in " : "off ",
 			l->deadline_tsc ? (long)((s64)(l->deadline_tsc - now) / (s64)tsc_per_ms) : 0,
 			v->wake_tsc ? "armed" : "off");
+		pr_info("      rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx rbp %lx rsp %lx\n",
+			v->regs.gpr[GPR_RAX], v->regs.gpr[GPR_RBX], v->regs.gpr[GPR_RCX],
+			v->regs.gpr[GPR_RDX], v->regs.gpr[GPR_RSI], v->regs.gpr[GPR_RDI],
+			v->regs.gpr[GPR_RBP], v->regs.gpr[GPR_RSP]);
 		dump_exit_kinds(v);
 	}
 }
