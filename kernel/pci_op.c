@@ -100,6 +100,13 @@ static void conf1_write(void *ctx, u16 seg, u8 bus, u8 devfn, u16 reg, u8 size, 
 
 static const struct pci_cfg_ops conf1 = { conf1_read, conf1_write, NULL };
 
+/* "SSSS:BB:DD.F", as xl and Xen's logs write a function. */
+static void sbdf_name(char name[PCI_SBDF_LEN], u16 seg, u8 bus, u8 devfn)
+{
+	fmt_snprintf(name, PCI_SBDF_LEN, "%04x:%02x:%02x.%x", seg, bus, PCI_SLOT(devfn),
+		     PCI_FUNC(devfn));
+}
+
 static bool bar_is_mem(const struct pci_bar *b)
 {
 	return (b->type == PCI_BAR_MEM32 || b->type == PCI_BAR_MEM64) && b->size;
@@ -135,7 +142,7 @@ static void log_dev(int i)
 	char line[256], name[PCI_SBDF_LEN];
 	size_t n;
 
-	pci_sbdf_format(name, sizeof(name), p->seg, p->bus, p->devfn);
+	sbdf_name(name, p->seg, p->bus, p->devfn);
 	n = (size_t)fmt_snprintf(line, sizeof(line), "PCI %s %04x:%04x class %06x", name,
 				 p->vendor, p->device, p->class_code);
 	for (int b = 0; b < PCI_NR_BARS && n < sizeof(line); b++) {
@@ -342,7 +349,7 @@ long pci_op_assign(struct domain *d, u32 sbdf)
 	bool mapped = false;
 	int i, rc;
 
-	pci_sbdf_format(name, sizeof(name), (u16)(sbdf >> 16), (u8)(sbdf >> 8), (u8)sbdf);
+	sbdf_name(name, (u16)(sbdf >> 16), (u8)(sbdf >> 8), (u8)sbdf);
 	spin_lock(&lock);
 	i = find(sbdf);
 	rc = assign_check(d, i, name);
@@ -400,7 +407,7 @@ static void release_end(struct domain *d, const bool *which, const char *why)
 		pt[i].owner = BH_PCI_OWNER_NONE;
 		pt[i].draining = false;
 		spin_unlock(&lock);
-		pci_sbdf_format(name, sizeof(name), 0, tab.dev[i].bus, tab.dev[i].devfn);
+		sbdf_name(name, 0, tab.dev[i].bus, tab.dev[i].devfn);
 		pr_info("PCI %s deassigned from d%u (%s)\n", name, d->id, why);
 	}
 }

@@ -506,7 +506,6 @@ static void test_q35(void)
 {
 	static struct pci_table t;
 	static struct fake_fn before[FAKE_MAX];
-	char s[PCI_SBDF_LEN];
 
 	q35_build();
 	memcpy(before, fake, sizeof(fake[0]) * nfake);
@@ -517,8 +516,6 @@ static void test_q35(void)
 	for (int i = 0; i < nfake; i++)
 		CHECK(!memcmp(before[i].cfg, fake[i].cfg, sizeof(fake[i].cfg)));
 	CHECK(decode_violations == 0 && fake_writes > 0);
-	CHECK(pci_sbdf_format(s, sizeof(s), 0, 0, PCI_DEVFN(3, 0)) == 12);
-	CHECK(!strcmp(s, "0000:00:03.0"));
 
 	/* The same machine with junk above the bytes each read asked for. */
 	fake_mode = FAKE_DIRTY;
@@ -797,61 +794,6 @@ static void test_bars(void)
 	f = fake_add(0, 0, 0, 0x104c, 0xac50, 0x060700, 0x02);
 	fake_bar(f, 0, 0xfe000000, 0x1000, MEM32);
 	CHECK(one(&t)->bar[0].type == PCI_BAR_NONE && fake_writes == 0);
-}
-
-/* ---- Text form ---- */
-
-static void sbdf_ok(const char *s, u16 seg, u8 bus, u8 devfn)
-{
-	u16 sg = 0x5a5a;
-	u8 b = 0x5a, df = 0x5a;
-
-	CHECK(pci_sbdf_parse(s, &sg, &b, &df) == 0);
-	CHECK(sg == seg && b == bus && df == devfn);
-}
-
-static void test_sbdf(void)
-{
-	static const char *const bad[] = {
-		"", ":", "00:03", "03.0", "00:03.8", "00:20.0", "00:03.", ":03.0", "00:.0",
-		"00000:00:03.0", "00:003.0", "100:03.0", "00:03.0 ", " 00:03.0",
-		"00:03.0,permissive=1", "0x0:03.0", "00:03.0.1", "00:03:0", "-1:03.0",
-		"00:03.00", "0:0:0:03.0", "00:03.*", "00:03.0@2", "g0:03.0", "0000:00:03",
-		"+0:03.0", "0000::03.0", "00;03.0", "00:03-0",
-	};
-	u16 sg = 7;
-	u8 b = 7, df = 7;
-	char buf[PCI_SBDF_LEN + 3];
-
-	sbdf_ok("00:03.0", 0, 0, 0x18);
-	sbdf_ok("0000:00:1f.2", 0, 0, 0xfa);
-	sbdf_ok("0000:00:1F.2", 0, 0, 0xfa);
-	sbdf_ok("ffff:ff:1f.7", 0xffff, 0xff, 0xff);
-	sbdf_ok("1:2.3", 0, 1, PCI_DEVFN(2, 3));
-	sbdf_ok("1:2:3.4", 1, 2, PCI_DEVFN(3, 4));
-	sbdf_ok("000:01:00.0", 0, 1, 0);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CHECK(pci_sbdf_parse(bad[i], &sg, &b, &df) == -EINVAL);
-		CHECK(sg == 7 && b == 7 && df == 7);
-	}
-	CHECK(pci_sbdf_parse(NULL, &sg, &b, &df) == -EINVAL);
-
-	CHECK(pci_sbdf_format(buf, sizeof(buf), 0, 0, PCI_DEVFN(3, 0)) == 12);
-	CHECK(!strcmp(buf, "0000:00:03.0"));
-	CHECK(pci_sbdf_format(buf, PCI_SBDF_LEN, 0xabcd, 0xef, PCI_DEVFN(0x1f, 7)) == 12);
-	CHECK(!strcmp(buf, "abcd:ef:1f.7"));
-	CHECK(pci_sbdf_format(buf, PCI_SBDF_LEN - 1, 0, 0, 0) == -ENOSPC && buf[0] == 0);
-	buf[0] = 'x';
-	CHECK(pci_sbdf_format(buf, 0, 0, 0, 0) == -ENOSPC && buf[0] == 'x');
-	/* Round trip over every bus and devfn, a few segments. */
-	for (u32 seg = 0; seg < 0x10000; seg += 0x1111)
-		for (u32 bus = 0; bus < 256; bus++)
-			for (u32 devfn = 0; devfn < 256; devfn++) {
-				CHECK(pci_sbdf_format(buf, sizeof(buf), (u16)seg, (u8)bus,
-						      (u8)devfn) == 12);
-				CHECK(pci_sbdf_parse(buf, &sg, &b, &df) == 0);
-				CHECK(sg == seg && b == bus && df == devfn);
-			}
 }
 
 /* ---- The config-write filter ---- */
@@ -1341,7 +1283,6 @@ int main(int argc, char **argv)
 	test_topology();
 	test_caps();
 	test_bars();
-	test_sbdf();
 	test_filter();
 	test_fuzz(argc > 1 ? atoi(argv[1]) : 100000);
 	CHECK_DONE("pci");

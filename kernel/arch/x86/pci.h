@@ -190,14 +190,7 @@ int pci_enumerate(struct pci_table *t, const struct pci_cfg_ops *ops, u16 seg, u
 		  u8 last_bus);
 struct pci_dev *pci_lookup(struct pci_table *t, u16 seg, u8 bus, u8 devfn);
 
-/* "BB:DD.F" (segment 0) or "SSSS:BB:DD.F", hex, as xl's pci= writes them
- * (1-4 segment digits, 1-2 bus and device digits, device <= 0x1f, function
- * 0-7); anything else, trailing text included, is -EINVAL. */
-int pci_sbdf_parse(const char *s, u16 *seg, u8 *bus, u8 *devfn);
 #define PCI_SBDF_LEN 13		/* "0000:00:03.0" and its NUL */
-/* Writes "SSSS:BB:DD.F" (lowercase hex); returns 12, or -ENOSPC when
- * size < PCI_SBDF_LEN (buf then holds "" if size > 0). */
-int pci_sbdf_format(char *buf, size_t size, u16 seg, u8 bus, u8 devfn);
 
 /* The mediated config-write filter for a function assigned to a domain. */
 enum pci_verdict {
