@@ -58,6 +58,7 @@
 #include "public/pci.h"
 #include "ahci_disk.h"
 #include "nvme_disk.h"
+#include "dom_env.h"
 #include "volumes.h"
 #include "vbd_back.h"
 
@@ -73,8 +74,7 @@
 static struct {
 	uint32_t self;
 	char root[32];			/* /local/domain/SELF */
-	volatile uint8_t *bar;		/* the controller's registers */
-	uint64_t bar_size;
+	struct dom_bar bar;		/* the controller's registers */
 	bool ahci;			/* else NVMe */
 	struct nvme_disk nvme;
 	struct ahci_disk sata;
@@ -168,68 +168,12 @@ static int pci_enable(uint32_t sbdf)
 	return (int)pci_op(BH_PCI_cfg_write, &c);
 }
 
-/* ---- the disk drivers' env ----------------------------------------------------------- */
+/* ---- the disk drivers' env (dom_env.c; ctx is bb.bar) ---------------------- */
 
-/* Registers beyond the BAR read as all ones (a gone device) and are not written. */
-static uint32_t env_rd32(void *ctx, uint32_t reg)
-{
-	(void)ctx;
-	if ((uint64_t)reg + 4 > bb.bar_size || (reg & 3))
-		return 0xffffffffu;
-	return *(volatile uint32_t *)(bb.bar + reg);
-}
-
-static void env_wr32(void *ctx, uint32_t reg, uint32_t val)
-{
-	(void)ctx;
-	if ((uint64_t)reg + 4 <= bb.bar_size && !(reg & 3))
-		*(volatile uint32_t *)(bb.bar + reg) = val;
-}
-
-static uint64_t env_now_us(void *ctx)
-{
-	(void)ctx;
-	return dom_now_ns() / 1000;
-}
-
-static void env_relax(void *ctx)
-{
-	(void)ctx;
-	for (int i = 0; i < 16; i++)
-		dom_cpu_relax();
-}
-
-static void *env_alloc(void *ctx, unsigned n)
-{
-	uint8_t *p = malloc((size_t)(n + 1) * 4096);
-
-	(void)ctx;
-	if (!p)
-		return NULL;
-	p = (uint8_t *)(((uintptr_t)p + 4095) & ~(uintptr_t)4095);	/* never freed */
-	memset(p, 0, (size_t)n * 4096);
-	return p;
-}
-
-static uint64_t env_dma(void *ctx, const void *p)
-{
-	(void)ctx;
-	return (uint64_t)(uintptr_t)p;	/* virtual == guest-physical == DMA address */
-}
-
-static void env_delay(void *ctx, uint32_t us)
-{
-	uint64_t end = dom_now_ns() + us * 1000ull;
-
-	(void)ctx;
-	while (dom_now_ns() < end)
-		dom_cpu_relax();
-}
-
-static const struct nvme_disk_env nvme_env = { NULL, env_rd32, env_wr32, env_now_us, env_relax,
-					       env_alloc, env_dma };
-static const struct ahci_disk_env ahci_env = { NULL, env_rd32, env_wr32, env_now_us, env_delay,
-					       env_alloc, env_dma };
+static const struct nvme_disk_env nvme_env = { &bb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
+					       dom_env_relax, dom_env_alloc, dom_env_dma };
+static const struct ahci_disk_env ahci_env = { &bb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
+					       dom_env_delay, dom_env_alloc, dom_env_dma };
 
 static int disk_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {
@@ -512,8 +456,8 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 		dom_printf("blkback: %s: command register write failed (%d)\n", tag, rc);
 		return false;
 	}
-	bb.bar = (volatile uint8_t *)(uintptr_t)dev->bar[bb.ahci ? AHCI_BAR : 0].base;
-	bb.bar_size = dev->bar[bb.ahci ? AHCI_BAR : 0].size;
+	bb.bar.base = (volatile uint8_t *)(uintptr_t)dev->bar[bb.ahci ? AHCI_BAR : 0].base;
+	bb.bar.size = dev->bar[bb.ahci ? AHCI_BAR : 0].size;
 	if (bb.ahci) {
 		if ((rc = ahci_disk_init(&bb.sata, &ahci_env))) {
 			dom_printf("blkback: %s: %s (%d)\n", tag, bb.sata.why, rc);

@@ -38,6 +38,7 @@
 #include "public/pci.h"
 #include "nvme.h"
 #include "nvme_disk.h"
+#include "dom_env.h"
 
 #define MAX_PCI 32
 #define NVME_CLASS 0x010802u
@@ -54,61 +55,17 @@
 #define CANARY 0xa5u
 #define MAGIC "DMAHOSTILE-PATTERN"
 
-static volatile uint8_t *bar0;
+static struct dom_bar bar0;
 static struct nvme_disk disk;
 static uint8_t *canary;		/* PAGES pages of CANARY */
 static uint8_t *land;		/* PAGES pages the legitimate READs fill */
 static uint64_t *list;		/* a PRP list page */
 static unsigned attempts, blocked, failures;
 
-/* ---- the device's environment (struct nvme_disk_env) ---------------------- */
+/* ---- the device's environment (blkback's dom_env.c; ctx is bar0) ------------ */
 
-static uint32_t env_rd32(void *ctx, uint32_t reg)
-{
-	(void)ctx;
-	return *(volatile uint32_t *)(bar0 + reg);
-}
-
-static void env_wr32(void *ctx, uint32_t reg, uint32_t val)
-{
-	(void)ctx;
-	*(volatile uint32_t *)(bar0 + reg) = val;
-}
-
-static uint64_t env_now_us(void *ctx)
-{
-	(void)ctx;
-	return dom_now_ns() / 1000;
-}
-
-static void env_relax(void *ctx)
-{
-	(void)ctx;
-	for (int i = 0; i < 16; i++)
-		dom_cpu_relax();
-}
-
-/* n zeroed pages of our RAM, never freed. */
-static void *env_alloc(void *ctx, unsigned n)
-{
-	uint8_t *p = malloc((size_t)(n + 1) * PAGE);
-
-	(void)ctx;
-	if (!p)
-		return NULL;
-	p = (uint8_t *)(((uintptr_t)p + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
-	memset(p, 0, (size_t)n * PAGE);
-	return p;
-}
-
-static uint64_t env_dma(void *ctx, const void *p)
-{
-	(void)ctx;
-	return (uint64_t)(uintptr_t)p;	/* virtual == guest-physical == DMA address */
-}
-
-static const struct nvme_disk_env env = { NULL, env_rd32, env_wr32, env_now_us, env_relax,
-					  env_alloc, env_dma };
+static const struct nvme_disk_env env = { &bar0, dom_env_rd32, dom_env_wr32, dom_env_now_us,
+					  dom_env_relax, dom_env_alloc, dom_env_dma };
 
 /* ---- the controller --------------------------------------------------------- */
 
@@ -137,7 +94,8 @@ static int controller_up(void)
 		return -ENODEV;
 	dom_printf("dmahostile: nvme %02x:%02x.%x BAR0 0x%llx\n", (d->sbdf >> 8) & 0xff,
 		   (d->sbdf >> 3) & 0x1f, d->sbdf & 7, (unsigned long long)d->bar[0].base);
-	bar0 = (volatile uint8_t *)(uintptr_t)d->bar[0].base;
+	bar0.base = (volatile uint8_t *)(uintptr_t)d->bar[0].base;
+	bar0.size = d->bar[0].size;
 	c.sbdf = d->sbdf;
 	if ((rc = pci_op(BH_PCI_cfg_read, &c)))
 		return (int)rc;
@@ -164,18 +122,18 @@ static int raw_read(uint64_t prp1, uint64_t prp2, uint32_t pages)
 			prp2, cid) || nvme_sq_push(q, &e))
 		return -EIO;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* the entry before the doorbell */
-	env_wr32(NULL, q->sq_db, q->sq_tail);
-	for (start = env_now_us(NULL); env_now_us(NULL) - start < HOSTILE_WAIT_US;) {
+	dom_env_wr32(&bar0, q->sq_db, q->sq_tail);
+	for (start = dom_env_now_us(&bar0); dom_env_now_us(&bar0) - start < HOSTILE_WAIT_US;) {
 		int rc = nvme_cq_poll(q, &dn);
 
 		if (rc < 0)
 			return -EIO;
 		if (rc > 0) {
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			env_wr32(NULL, q->cq_db, q->cq_head);
+			dom_env_wr32(&bar0, q->cq_db, q->cq_head);
 			return dn.cid == cid ? dn.status : -EIO;
 		}
-		env_relax(NULL);
+		dom_env_relax(&bar0);
 	}
 	return nvme_disk_init(&disk, &env) ? -EIO : -ETIMEDOUT;
 }
@@ -283,9 +241,9 @@ int dom_main(const struct dom_start_info *si)
 			   disk.why ? disk.why : "");
 		return 0;
 	}
-	canary = env_alloc(NULL, PAGES);
-	land = env_alloc(NULL, PAGES);
-	list = env_alloc(NULL, 1);
+	canary = dom_env_alloc(&bar0, PAGES);
+	land = dom_env_alloc(&bar0, PAGES);
+	list = dom_env_alloc(&bar0, 1);
 	if (!canary || !land || !list || disk.sector_size > PAGE) {
 		dom_printf("dmahostile: FAIL: no memory or sector size %u\n", disk.sector_size);
 		return 0;
