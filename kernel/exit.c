@@ -175,7 +175,8 @@ static void on_triple_fault(struct vcpu *v, const struct exit_record *e)
 
 	(void)e;
 	virt->get_mode(v, &m);
-	stack = !guest_translate(v, &m, r[GPR_RSP], false, &gpa) && !gpa_read(v->domain, gpa, top, sizeof(top));
+	stack = !guest_translate(v, &m, r[GPR_RSP], false, &gpa) &&
+		!gpa_read(v->domain, gpa, top, sizeof(top));
 	pr_err("d%uv%u: triple fault: rsp %lx rflags %lx cr0 %lx cr3 %lx cr4 %lx efer %lx cpl %u\n",
 	       v->domain->id, v->id, r[GPR_RSP], v->regs.rflags, m.cr0, m.cr3, m.cr4, m.efer, m.cpl);
 	pr_err("d%uv%u: rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx rbp %lx\n", v->domain->id,
