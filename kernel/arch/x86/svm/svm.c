@@ -54,6 +54,9 @@ static void svm_vcpu_destroy(struct vcpu *v)
  * deliver it a second time later, with the guest's interrupts off.
  * With the VINTR intercept off, a set V_IRQ is such an interrupt; with it
  * on, it is only the request for an interrupt window.
+ * HVM guests only, for now: with virtual interrupts for the runtime's own
+ * domains too, Dom0's prompt came back late (hvm-lifecycle-svm, 2 of 6
+ * runs), not yet explained; they keep EVENTINJ until it is.
  */
 static bool vintr_pending(void *vmcb)
 {
@@ -100,7 +103,7 @@ static void svm_run(struct vcpu *v, struct exit_record *e)
 	 * QEMU records an interrupt it was delivering as an "exception" of
 	 * its vector; no exception has a vector above 31. */
 	intinfo = *vmcb64(vmcb, VMCB_EXITINTINFO);
-	if ((intinfo & EVENT_VALID) &&
+	if ((intinfo & EVENT_VALID) && v->domain->hvm &&
 	    ((intinfo & EVENT_TYPE_MASK) == EVENT_TYPE_INTR ||
 	     ((intinfo & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPTION && (u8)intinfo > 31)))
 		vintr_inject(vmcb, (u8)intinfo);
@@ -144,7 +147,7 @@ static void svm_inject(struct vcpu *v, const struct guest_event *ev)
 				   [EVENT_SOFTINT] = 4 };
 	void *vmcb = svm_vmcb(v);
 
-	if (ev->type == EVENT_EXTINT) {
+	if (ev->type == EVENT_EXTINT && v->domain->hvm) {
 		vintr_inject(vmcb, ev->vector);
 		return;
 	}
