@@ -28,10 +28,8 @@ enum netif_rx_verdict netif_rx_take(const volatile union netif_rx_sring_entry *r
 		return NETIF_RX_WAIT;
 	for (unsigned i = 0; i < need; i++) {
 		copy_req(ring, ring_size, cons + i, &r);
-		if (gso_size && i == 1) {	/* the slot after the first answers with the GSO info */
-			p->extra_id = r.id;
-			continue;
-		}
+		if (gso_size && i == 1)
+			continue;	/* the slot after the first answers with the GSO info */
 		p->slot[p->nr].id = r.id;
 		p->slot[p->nr].gref = r.gref;
 		p->slot[p->nr].len = (uint16_t)(len - p->nr * NETIF_RX_PAGE < NETIF_RX_PAGE ?

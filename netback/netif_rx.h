@@ -36,7 +36,6 @@ struct netif_rx_plan {
 		grant_ref_t gref;
 		uint16_t len;		/* bytes copied into this page, from offset 0 */
 	} slot[NETIF_RX_MAX_SLOTS];
-	uint16_t extra_id;		/* the request the GSO extra info answers */
 	uint16_t gso_size;		/* 0: no GSO */
 	uint8_t gso_type;
 };
