@@ -148,6 +148,10 @@ struct virt_ops {
 	bool (*intr_allowed)(struct vcpu *v);
 	/* Ask for (or stop asking for) an EXIT_INTR_WINDOW exit. */
 	void (*set_intr_window)(struct vcpu *v, bool on);
+	/* True while an event handed to the CPU (inject, or the re-delivery of
+	 * one an exit cut short) waits for the guest to take it: a vCPU that
+	 * halts then (STI;HLT) must not sleep. */
+	bool (*event_queued)(struct vcpu *v);
 	/* The guest writes EFER (after the core validated the value). */
 	void (*set_efer)(struct vcpu *v, u64 efer);
 	/* Make MOV to/from DR0-7 exit (EXIT_DR_ACCESS), or run natively once

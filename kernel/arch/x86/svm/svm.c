@@ -53,10 +53,9 @@ static void svm_vcpu_destroy(struct vcpu *v)
  * interrupt's vector as a pending exception after delivering it and can
  * deliver it a second time later, with the guest's interrupts off.
  * With the VINTR intercept off, a set V_IRQ is such an interrupt; with it
- * on, it is only the request for an interrupt window.
- * HVM guests only, for now: with virtual interrupts for the runtime's own
- * domains too, Dom0's prompt came back late (hvm-lifecycle-svm, 2 of 6
- * runs), not yet explained; they keep EVENTINJ until it is.
+ * on, it is only the request for an interrupt window. Such an interrupt
+ * can still wait when the guest halts (STI;HLT, or QEMU taking it late):
+ * svm_event_queued keeps that vCPU awake.
  */
 static bool vintr_pending(void *vmcb)
 {
@@ -103,7 +102,7 @@ static void svm_run(struct vcpu *v, struct exit_record *e)
 	 * QEMU records an interrupt it was delivering as an "exception" of
 	 * its vector; no exception has a vector above 31. */
 	intinfo = *vmcb64(vmcb, VMCB_EXITINTINFO);
-	if ((intinfo & EVENT_VALID) && v->domain->hvm &&
+	if ((intinfo & EVENT_VALID) &&
 	    ((intinfo & EVENT_TYPE_MASK) == EVENT_TYPE_INTR ||
 	     ((intinfo & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPTION && (u8)intinfo > 31)))
 		vintr_inject(vmcb, (u8)intinfo);
@@ -147,7 +146,7 @@ static void svm_inject(struct vcpu *v, const struct guest_event *ev)
 				   [EVENT_SOFTINT] = 4 };
 	void *vmcb = svm_vmcb(v);
 
-	if (ev->type == EVENT_EXTINT && v->domain->hvm) {
+	if (ev->type == EVENT_EXTINT) {
 		vintr_inject(vmcb, ev->vector);
 		return;
 	}
@@ -161,6 +160,13 @@ static bool svm_intr_allowed(struct vcpu *v)
 
 	return (v->regs.rflags & RFLAGS_IF) && !(*vmcb64(vmcb, VMCB_INT_STATE) & 1) &&
 	       !(*vmcb64(vmcb, VMCB_EVENTINJ) & EVENT_VALID) && !vintr_pending(vmcb);
+}
+
+static bool svm_event_queued(struct vcpu *v)
+{
+	void *vmcb = svm_vmcb(v);
+
+	return (*vmcb64(vmcb, VMCB_EVENTINJ) & EVENT_VALID) || vintr_pending(vmcb);
 }
 
 /* A virtual interrupt request makes the CPU exit (VINTR) once it could be taken. */
@@ -203,6 +209,7 @@ const struct virt_ops svm_ops = {
 	.get_mode = svm_get_mode,
 	.inject = svm_inject,
 	.intr_allowed = svm_intr_allowed,
+	.event_queued = svm_event_queued,
 	.set_intr_window = svm_set_intr_window,
 	.set_efer = svm_set_efer,
 	.set_dr_intercept = svm_set_dr_intercept,

@@ -319,6 +319,13 @@ static void vmx_set_intr_window(struct vcpu *v, bool on)
 	vmx_of(v)->want_intr_window = on;
 }
 
+static bool vmx_event_queued(struct vcpu *v)
+{
+	struct vmx_vcpu *st = vmx_of(v);
+
+	return st->has_pending || st->reinject.info;
+}
+
 /* LMA is the CPU's (set while LME and CR0.PG), and with it the "IA-32e mode
  * guest" entry control (26.2.4). */
 static void vmx_set_efer(struct vcpu *v, u64 efer)
@@ -361,6 +368,7 @@ const struct virt_ops vmx_ops = {
 	.inject = vmx_inject,
 	.intr_allowed = vmx_intr_allowed,
 	.set_intr_window = vmx_set_intr_window,
+	.event_queued = vmx_event_queued,
 	.set_efer = vmx_set_efer,
 	.set_dr_intercept = vmx_set_dr_intercept,
 	.seg_bases = vmx_seg_bases,
