@@ -22,6 +22,11 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ETIME 62
+#define EPROTO 71
+#define EMSGSIZE 90
+#define EOPNOTSUPP 95
+#define ENOBUFS 105
+#define ENOTCONN 107
 #define ETIMEDOUT 110
 
 #endif

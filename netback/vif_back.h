@@ -1,0 +1,130 @@
+/*
+ * The netif backend (issue 9 §2; Xen's public/io/netif.h, Linux's
+ * xen-netfront as the frontend): one vifD.N per device the toolstack writes
+ * under SELF/backend/vif/D/N (frontend, frontend-id, mac, bridge, handle,
+ * state 1; optional rate "BYTES,USEC" and vifname). Per device:
+ *   new node    publish feature-sg 1, feature-rx-copy 1, feature-rx-flip 0,
+ *               feature-gso-tcpv4/-tcpv6 0, feature-ipv6-csum-offload 1,
+ *               hotplug-status connected; InitWait (2)
+ *   frontend 3/4  map tx-ring-ref and rx-ring-ref, bind event-channel
+ *               (request-rx-copy must be 1; split event channels and
+ *               multiple queues are not offered); Connected (4)
+ *   frontend 5/6 or gone: unmap, unbind; Closing / Closed; frontend 1 after
+ *               Closed: InitWait again (a reconnect); node removed: released.
+ * Anything the frontend gets wrong in the handshake: "<errno> <what>: ..."
+ * in SELF/error/backend/vif/D/N/error, hotplug-status error, Closed.
+ *
+ * Packets: tx requests are checked by netif_tx.c, copied out of the guest's
+ * pages with grant copies into our buffer (never mapped), their checksum
+ * filled when the guest left it blank (csum.c), answered, then handed to
+ * the caller (the bridge). A packet the guest may send but that is not one
+ * gets error responses; a ring the frontend breaks disconnects that vif
+ * only. rate= limits a vif's tx as Linux's netback does (credit_bytes per
+ * credit_usec, bursts up to max(128 KiB, credit_bytes)). Frames for a
+ * guest wait in a small queue until it posts rx buffers (rx-copy,
+ * netif_rx.c); a full queue drops, as a NIC would.
+ *
+ * No allocation; builds on the host (test/unit/test_vif_back.c).
+ * Threading: none; one main loop.
+ */
+#ifndef NETBACK_VIF_BACK_H
+#define NETBACK_VIF_BACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "public/io/netif.h"
+
+#define VIF_BACK_MAX 16
+#define VIF_BACK_PATH 128
+#define VIF_BACK_FRAME 1518		/* 1500-byte MTU, Ethernet header, one 802.1Q tag */
+#define VIF_BACK_RXQ 32			/* frames waiting for a guest's rx buffers */
+#define VIF_BACK_BUDGET 64		/* tx packets per vif per pass */
+
+/* One grant copy: len bytes at offset in the guest's granted page gref,
+ * to or from local (which may cross our own pages). */
+struct vif_back_copy {
+	uint32_t gref;
+	uint16_t offset, len;
+	void *local;
+};
+
+struct vif_back_env {
+	void *ctx;
+	/* xenstore, as vbd_back_env's (read NUL-terminated, -E2BIG if longer;
+	 * directory: names NUL-terminated one after the other) */
+	int (*read)(void *ctx, const char *path, char *buf, size_t len);
+	int (*directory)(void *ctx, const char *path, char *buf, size_t len, size_t *used);
+	int (*write)(void *ctx, const char *path, const char *value);
+	void (*watch)(void *ctx, const char *path, bool on);	/* optional */
+	int (*bind)(void *ctx, uint16_t domid, uint32_t remote_port);
+	void (*unbind)(void *ctx, unsigned port);
+	void (*notify)(void *ctx, unsigned port);
+	unsigned (*take)(void *ctx, unsigned port);		/* optional */
+	/* the ring pages, mapped read-write */
+	int (*map)(void *ctx, uint16_t domid, uint32_t ref, void **addr, uint32_t *handle);
+	void (*unmap)(void *ctx, void *addr, uint32_t handle);
+	/* n copies between domid's grants and our memory; 0 only if all worked */
+	int (*copy)(void *ctx, uint16_t domid, bool to_guest, const struct vif_back_copy *ops,
+		    unsigned n);
+	uint64_t (*now_us)(void *ctx);
+	void (*log)(void *ctx, const char *msg);			/* optional */
+};
+
+struct vif_back_stats {
+	uint64_t tx_packets, tx_bytes, tx_errors, tx_dropped;
+	uint64_t rx_packets, rx_bytes, rx_dropped;
+};
+
+struct vif_back {
+	bool used, seen, started, watching;
+	bool refused;			/* our own nodes are wrong: stays Closed */
+	uint16_t fe_dom;
+	uint32_t handle;
+	char be[VIF_BACK_PATH];		/* our node */
+	char fe[VIF_BACK_PATH];		/* the frontend's */
+	char name[24];			/* vifD.N, or vifname= */
+	uint8_t mac[6];			/* the guest's, from our "mac" */
+	int state;			/* enum xenbus_state, as we last wrote it */
+	int port;			/* bound event channel, -1 none */
+	struct netif_tx_back_ring tx;
+	struct netif_rx_back_ring rx;
+	void *tx_page, *rx_page;
+	uint32_t tx_handle, rx_handle;
+	bool more;			/* tx requests left over from the last pass */
+	RING_IDX tx_seen;		/* req_prod as last read */
+	/* rate=: 0 credit_usec is unlimited */
+	uint64_t credit_bytes, credit_usec, remaining, credit_at;
+	unsigned rxq_head, rxq_n;
+	struct { uint16_t len; uint8_t data[VIF_BACK_FRAME]; } rxq[VIF_BACK_RXQ];
+	struct vif_back_stats st;
+};
+
+struct vif_back_set {
+	const struct vif_back_env *env;
+	char self[32];			/* "/local/domain/N" */
+	char root[64];			/* self + "/backend/vif" */
+	struct vif_back v[VIF_BACK_MAX];
+	uint8_t buf[VIF_BACK_FRAME];	/* the tx packet being handled */
+};
+
+/* A frame from vif index i (the caller's bridge port is its own choice). */
+typedef void vif_back_deliver_fn(void *arg, unsigned i, const uint8_t *frame, size_t len);
+
+void vif_back_set_init(struct vif_back_set *s, const struct vif_back_env *env, uint16_t self);
+/* Rereads the backend tree (new devices, frontend states, removals). */
+void vif_back_scan(struct vif_back_set *s);
+/* Whether vif i is connected (its rings are served). */
+bool vif_back_connected(const struct vif_back_set *s, unsigned i);
+/* Up to VIF_BACK_BUDGET tx packets from every connected vif, each handed to
+ * deliver; frames queued for guests go into the rx buffers they posted.
+ * True if work is left (call again soon: more requests, or a vif waiting
+ * for rate credit). */
+bool vif_back_serve(struct vif_back_set *s, vif_back_deliver_fn *deliver, void *arg);
+/* Queues a copy of a frame (14..VIF_BACK_FRAME bytes) for vif i and passes
+ * what fits into its rx buffers. 0, -ENOTCONN, -EMSGSIZE or -ENOBUFS
+ * (queue full: dropped). */
+int vif_back_rx(struct vif_back_set *s, unsigned i, const uint8_t *frame, size_t len);
+void vif_back_release_all(struct vif_back_set *s);
+
+#endif
