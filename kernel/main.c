@@ -235,6 +235,7 @@ static void bsp_platform_init(void)
 	traps_set_handler(VECTOR_TIMER, on_timer);
 	traps_set_handler(VECTOR_KICK, on_kick);
 	pr_info("apic: %s mode\n", apic_x2apic() ? "x2APIC" : "xAPIC");
+	pci_op_init(&boot);	/* after ACPI, before the APs (ECAM's page type changes) */
 	smp_boot(&plat, ap_main);
 }
 
@@ -256,7 +257,6 @@ void kmain(u32 magic, u32 info)
 	paging_init();
 	virt_select();
 	bsp_platform_init();
-	pci_op_init(&boot);	/* after ACPI, before the IOMMU blocks every device */
 	iommu_init(&boot_opts);	/* after ACPI: finds it from IVRS/DMAR */
 	virt_enable_here();
 	while (__atomic_load_n(&cpus_ready, __ATOMIC_ACQUIRE) < nr_cpus)

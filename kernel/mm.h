@@ -13,5 +13,10 @@ void paging_init(void);
 /* Top of RAM in bytes. */
 u64 mm_total_bytes(void);
 paddr_t paging_root(void);
+/* Maps [pa, pa + len) uncached in the core's identity map, in 2 MiB pages
+ * (the caller makes sure the rounded range holds no RAM). Before the APs
+ * start: only this CPU's TLB is flushed. -EINVAL past the canonical half,
+ * -EBUSY where the image's 4 KiB pages are. */
+int paging_map_uncached(u64 pa, u64 len);
 
 #endif

@@ -19,6 +19,8 @@
 #include "memop.h"
 #include "guestmem.h"
 #include "multiboot.h"
+#include "acpi.h"
+#include "mm.h"
 #include "console.h"
 #include "cpu.h"
 #include "spinlock.h"
@@ -46,6 +48,11 @@ static struct pci_table tab;	/* written once by pci_op_init, then BARs never mov
 static struct pt_dev pt[PCI_MAX_DEVICES];
 static spinlock_t lock = SPINLOCK_INIT;
 static spinlock_t conf1_lock = SPINLOCK_INIT;	/* 0xcf8 then 0xcfc: one access at a time */
+/* Segment 0's ECAM window from MCFG (bus b at ecam + b MiB), decoding buses
+ * ecam_lo..ecam_hi; NULL: mechanism #1 only. Set once before the APs start. */
+static volatile u8 *ecam;
+static u8 ecam_lo, ecam_hi;
+static struct pci_bar ecam_win;	/* its pages as mapped, 2 MiB aligned */
 
 /* cpu.h has inb only. */
 static inline u16 inw(u16 port)
@@ -98,7 +105,54 @@ static void conf1_write(void *ctx, u16 seg, u8 bus, u8 devfn, u16 reg, u8 size, 
 	spin_unlock(&conf1_lock);
 }
 
-static const struct pci_cfg_ops conf1 = { conf1_read, conf1_write, NULL };
+/* Config space size for a function on bus: ECAM's 4 KiB where it decodes the bus. */
+static u16 cfg_limit(u16 seg, u8 bus)
+{
+	return ecam && !seg && bus >= ecam_lo && bus <= ecam_hi ? PCI_ECAM_CFG_SIZE : PCI_CFG_SIZE;
+}
+
+/* ECAM through %eax/%ax/%al only: AMD family 10h northbridges mishandle MMIO
+ * config accesses made through other registers (Linux asm/pci_x86.h). One
+ * access of the asked size, uncached: no lock needed. */
+static u32 hw_read(void *ctx, u16 seg, u8 bus, u8 devfn, u16 reg, u8 size)
+{
+	volatile void *p;
+	u32 v = 0;
+
+	if (cfg_limit(seg, bus) != PCI_ECAM_CFG_SIZE)
+		return conf1_read(ctx, seg, bus, devfn, reg, size);
+	if (!pci_cfg_access_ok(reg, size, PCI_ECAM_CFG_SIZE))
+		return 0xffffffff;
+	p = ecam + pci_ecam_offset(bus, devfn, reg);
+	if (size == 1)
+		__asm__ __volatile__("movb (%1), %%al" : "+a"(v) : "r"(p) : "memory");
+	else if (size == 2)
+		__asm__ __volatile__("movw (%1), %%ax" : "+a"(v) : "r"(p) : "memory");
+	else
+		__asm__ __volatile__("movl (%1), %%eax" : "+a"(v) : "r"(p) : "memory");
+	return v;
+}
+
+static void hw_write(void *ctx, u16 seg, u8 bus, u8 devfn, u16 reg, u8 size, u32 v)
+{
+	volatile void *p;
+
+	if (cfg_limit(seg, bus) != PCI_ECAM_CFG_SIZE) {
+		conf1_write(ctx, seg, bus, devfn, reg, size, v);
+		return;
+	}
+	if (!pci_cfg_access_ok(reg, size, PCI_ECAM_CFG_SIZE))
+		return;
+	p = ecam + pci_ecam_offset(bus, devfn, reg);
+	if (size == 1)
+		__asm__ __volatile__("movb %%al, (%1)" : : "a"(v), "r"(p) : "memory");
+	else if (size == 2)
+		__asm__ __volatile__("movw %%ax, (%1)" : : "a"(v), "r"(p) : "memory");
+	else
+		__asm__ __volatile__("movl %%eax, (%1)" : : "a"(v), "r"(p) : "memory");
+}
+
+static const struct pci_cfg_ops hw = { hw_read, hw_write, NULL };
 
 /* "SSSS:BB:DD.F", as xl and Xen's logs write a function. */
 static void sbdf_name(char name[PCI_SBDF_LEN], u16 seg, u8 bus, u8 devfn)
@@ -119,7 +173,8 @@ static void bar_pages(const struct pci_bar *b, u64 *lo, u64 *hi)
 	*hi = ALIGN_UP(b->base + b->size, PAGE_SIZE);
 }
 
-/* A BAR that would hand out RAM or the platform's own registers if mapped. */
+/* A BAR that would hand out RAM or the platform's own registers if mapped
+ * (the ECAM window among them: the core's alone, like the IOMMU's). */
 static bool bar_unsafe(const struct pci_bar *b, const struct boot_info *bi)
 {
 	u64 lo, hi;
@@ -132,7 +187,7 @@ static bool bar_unsafe(const struct pci_bar *b, const struct boot_info *bi)
 	for (u32 r = 0; r < bi->nr_regions; r++)
 		if (lo < bi->regions[r].end && bi->regions[r].start < hi)
 			return true;
-	return false;
+	return ecam && lo < ecam_win.base + ecam_win.size && ecam_win.base < hi;
 }
 
 static void log_dev(int i)
@@ -158,10 +213,45 @@ static void log_dev(int i)
 	pr_info("%s%s\n", line, pt[i].bad ? " BAD: never assignable" : "");
 }
 
+/* Segment 0's MCFG allocation holding bus 0 becomes the ECAM window, mapped
+ * uncached, unless its pages (2 MiB rounded) would take RAM, the first MiB or
+ * the platform range; other allocations are not used. */
+static void ecam_init(const struct boot_info *bi)
+{
+	struct pci_mcfg m;
+	const struct pci_mcfg_region *r;
+	struct pci_bar win = { .type = PCI_BAR_MEM32 };
+	u32 len;
+	const void *t = acpi_table_find("MCFG", &len);
+	int rc = t ? pci_mcfg_parse(t, len, &m) : -ENOENT;
+
+	if (!t) {
+		pr_info("PCI: no ACPI MCFG: configuration mechanism #1\n");
+		return;
+	}
+	if (rc || !(r = pci_mcfg_find(&m, 0, 0))) {
+		pr_warn("PCI: MCFG refused (%d) or no segment 0 bus 0: mechanism #1\n", rc);
+		return;
+	}
+	win.base = ALIGN_DOWN(r->base + ((u64)r->start_bus << 20), 1ull << 21);
+	win.size = ALIGN_UP(r->base + (((u64)r->end_bus + 1) << 20), 1ull << 21) - win.base;
+	if (bar_unsafe(&win, bi) || (rc = paging_map_uncached(win.base, win.size))) {
+		pr_warn("PCI: ECAM at 0x%lx refused (RAM or platform range, %d): mechanism #1\n",
+			r->base, rc);
+		return;
+	}
+	ecam_win = win;
+	ecam_lo = r->start_bus;
+	ecam_hi = r->end_bus;
+	ecam = (volatile u8 *)(uintptr_t)r->base;
+	pr_info("PCI: ECAM at 0x%lx, buses %u-%u\n", r->base, ecam_lo, ecam_hi);
+}
+
 void pci_op_init(const struct boot_info *bi)
 {
+	ecam_init(bi);
 	pci_table_init(&tab);
-	pci_enumerate(&tab, &conf1, 0, 0, 255);
+	pci_enumerate(&tab, &hw, 0, 0, 255);
 	for (u32 i = 0; i < tab.count; i++) {
 		pt[i].owner = BH_PCI_OWNER_NONE;
 		pt[i].bad = tab.dev[i].flags != 0;
@@ -176,6 +266,8 @@ void pci_op_init(const struct boot_info *bi)
 
 bool pci_op_is_bar_page(paddr_t hpa)
 {
+	if (ecam && hpa >= ecam_win.base && hpa < ecam_win.base + ecam_win.size)
+		return true;	/* the core's, like a BAR: never RAM, never mapped */
 	for (u32 i = 0; i < tab.count; i++)
 		for (int b = 0; b < PCI_NR_BARS; b++) {
 			u64 lo, hi;
@@ -381,12 +473,12 @@ long pci_op_assign(struct domain *d, u32 sbdf)
 static void release_begin(struct domain *d, int i)
 {
 	const struct pci_dev *p = &tab.dev[i];
-	u32 cmd = conf1_read(NULL, 0, p->bus, p->devfn, PCI_COMMAND, 2);
+	u32 cmd = hw_read(NULL, 0, p->bus, p->devfn, PCI_COMMAND, 2);
 
 	pt[i].draining = true;
 	pt[i].sizing = 0;
-	conf1_write(NULL, 0, p->bus, p->devfn, PCI_COMMAND, 2,
-		    cmd & ~(PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER));
+	hw_write(NULL, 0, p->bus, p->devfn, PCI_COMMAND, 2,
+		 cmd & ~(PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER));
 	iommu_deassign(d, 0, p->bus, p->devfn);
 	memop_lock(d);
 	bars_unmap(d, i);
@@ -504,9 +596,9 @@ static void cfg_write(int i, u16 reg, u8 size, u32 value)
 		pt[i].sizing_val[slot] = w.value;
 	} else if (w.verdict == PCI_WRITE_ALLOW) {
 		u32 full = w.size == 4 ? 0xffffffff : (1u << (8 * w.size)) - 1;
-		u32 hw = (w.mask & full) == full ? 0 : conf1_read(NULL, 0, p->bus, p->devfn, w.reg, w.size);
+		u32 old = (w.mask & full) == full ? 0 : hw_read(NULL, 0, p->bus, p->devfn, w.reg, w.size);
 
-		conf1_write(NULL, 0, p->bus, p->devfn, w.reg, w.size, (hw & ~w.mask) | (w.value & w.mask));
+		hw_write(NULL, 0, p->bus, p->devfn, w.reg, w.size, (old & ~w.mask) | (w.value & w.mask));
 		pci_filter_commit(p, &w);
 	}
 }
@@ -520,7 +612,7 @@ static u32 cfg_read(int i, u16 reg, u8 size)
 	if (slot >= 0 && (pt[i].sizing & (1u << slot)))
 		v = pt[i].sizing_val[slot] >> (8 * (reg & 3));	/* the filter's sizing answer */
 	else
-		v = conf1_read(NULL, 0, p->bus, p->devfn, reg, size);
+		v = hw_read(NULL, 0, p->bus, p->devfn, reg, size);
 	return size == 4 ? v : v & ((1u << (8 * size)) - 1);
 }
 
@@ -537,7 +629,7 @@ static long cfg_op(struct vcpu *v, unsigned op, u64 arg)
 	i = find(c.sbdf);
 	if (i < 0 || pt[i].owner != v->domain->id || pt[i].draining)
 		rc = -EPERM;
-	else if (!pci_cfg_access_ok(c.reg, c.size, PCI_CFG_SIZE))
+	else if (!pci_cfg_access_ok(c.reg, c.size, cfg_limit(0, tab.dev[i].bus)))
 		rc = -EINVAL;
 	else if (op == BH_PCI_cfg_read)
 		c.value = cfg_read(i, c.reg, c.size);

@@ -1,12 +1,13 @@
 /*
  * PCI passthrough in the core (issue 8 §1; the contract is public/pci.h):
- * the device table found at boot through configuration mechanism #1, each
+ * the device table found at boot through ECAM (ACPI MCFG, segment 0) or
+ * else configuration mechanism #1, each
  * device's owner, assignment to a runtime domain (BARs mapped at gpa == hpa,
  * DMA through the IOMMU), and the owner's mediated config accessor.
  *
  * Locking: one lock over the table's passthrough state, taken before
  * memop_lock(d) (the p2m) and around iommu_assign/iommu_deassign; the
- * mechanism #1 ports have their own lock inside it. A device leaving a
+ * mechanism #1 ports have their own lock inside it (ECAM accesses need none). A device leaving a
  * domain stays "draining" (nobody's, not assignable) until every vCPU of
  * the domain has flushed the BAR translations (memop_flush_wait, called with
  * no lock held).
@@ -21,10 +22,12 @@ struct domain;
 struct boot_info;
 struct bh_pci_list;
 
-/* Once at boot, after ACPI and before iommu_init: enumerates segment 0,
- * buses 0-255, logs one line per function and the count. Devices whose
+/* Once at boot, after ACPI, before the APs start and before iommu_init: maps
+ * the ECAM window uncached if MCFG gives one (one line: where, which buses),
+ * enumerates segment 0, buses 0-255, logs one line per function and the count. Devices whose
  * memory BARs overlap RAM (bi's map), the first MiB or the platform range
- * 0xfec00000-4 GiB are flagged bad, as are those the enumeration refused. */
+ * 0xfec00000-4 GiB or the ECAM window are flagged bad, as are those the
+ * enumeration refused. */
 void pci_op_init(const struct boot_info *bi);
 
 /* BH_DOMCTL_pci_list: every device (owner_only < 0) or those owned by
@@ -41,7 +44,8 @@ void pci_op_domain_kill(struct domain *d);
 void pci_op_domain_free(struct domain *d);
 
 /* True when the page holding hpa belongs to a memory BAR of any device the
- * core enumerated (never RAM: memop_classify should call it BUSY). */
+ * core enumerated or to the ECAM window (never RAM: memop_classify should
+ * call it BUSY). */
 bool pci_op_is_bar_page(paddr_t hpa);
 
 /* __HYPERVISOR_bulkhead_pci(op, arg). */

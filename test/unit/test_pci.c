@@ -2,7 +2,9 @@
  * and ECAM addresses, MCFG tables good and corrupt, enumeration of a q35-like
  * machine (BAR sizes and types, multi-function, a bridge), hostile
  * topologies, capability lists and BARs, the text form, every rule of the
- * config-write filter, and a fixed-seed fuzz of enumeration. */
+ * config-write filter, and fixed-seed fuzzes of MCFG tables (against a
+ * plain reference parser, each table exactly its length on the heap) and
+ * of enumeration. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -341,6 +343,142 @@ static void test_mcfg(void)
 	sb[1] = 0;
 	len = mcfg_build(t, 2, base, seg, sb, eb);
 	CHECK(pci_mcfg_parse(t, len, &m) == 0 && pci_mcfg_find(&m, 3, 0) == &m.region[1]);
+}
+
+/* ---- MCFG fuzz: random and mutated tables against a plain reference ---- */
+
+/* The rules of pci_mcfg_parse (pci.h), written out again as plainly as can be. */
+static int mcfg_ref(const u8 *t, size_t len)
+{
+	u32 length, n;
+	u8 sum = 0;
+
+	if (len < 44 || memcmp(t, "MCFG", 4))
+		return -EINVAL;
+	length = get(t + 4, 4);
+	if (length < 44 || length > len || (length - 44) % 16)
+		return -EINVAL;
+	for (u32 i = 0; i < length; i++)
+		sum += t[i];
+	n = (length - 44) / 16;
+	if (sum)
+		return -EINVAL;
+	if (n == 0)
+		return -ENOENT;
+	if (n > PCI_MCFG_MAX)
+		return -E2BIG;
+	for (u32 i = 0; i < n; i++) {
+		const u8 *e = t + 44 + 16 * i;
+		u64 base = get(e, 4) | (u64)get(e + 4, 4) << 32;
+		unsigned __int128 end = (unsigned __int128)base + ((u64)e[11] + 1) * 0x100000;
+
+		if (!base || base % 0x100000 || e[11] < e[10] || end > ((unsigned __int128)1 << 64) - 1)
+			return -EINVAL;
+		for (u32 j = 0; j < i; j++) {
+			const u8 *f = t + 44 + 16 * j;
+
+			if (get(e + 8, 2) == get(f + 8, 2) && !(e[11] < f[10] || f[11] < e[10]))
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* An accepted table: every region as its bytes say, segment 0 bus 0 found
+ * exactly when some allocation decodes it. */
+static void mcfg_fuzz_accepted(const u8 *t, const struct pci_mcfg *m)
+{
+	const struct pci_mcfg_region *r0 = pci_mcfg_find(m, 0, 0);
+	bool has0 = false;
+
+	CHECK(m->count >= 1 && m->count <= PCI_MCFG_MAX && m->count == (get(t + 4, 4) - 44) / 16);
+	for (u32 i = 0; i < m->count; i++) {
+		const u8 *e = t + 44 + 16 * i;
+		const struct pci_mcfg_region *r = &m->region[i];
+
+		CHECK(r->base == (get(e, 4) | (u64)get(e + 4, 4) << 32) && r->seg == get(e + 8, 2));
+		CHECK(r->start_bus == e[10] && r->end_bus == e[11] && r->start_bus <= r->end_bus);
+		CHECK(r->base && !(r->base & 0xfffff));
+		CHECK(r->base + ((u64)(r->end_bus + 1) << 20) > r->base);
+		has0 |= r->seg == 0 && r->start_bus == 0;
+	}
+	CHECK(has0 == (r0 != NULL) && (!r0 || (r0->seg == 0 && r0->start_bus == 0)));
+}
+
+static u32 rnd32(void);
+
+static int mcfg_fuzz_one(u8 *buf, size_t cap)
+{
+	u64 base[PCI_MCFG_MAX + 4];
+	u16 seg[PCI_MCFG_MAX + 4];
+	u8 sb[PCI_MCFG_MAX + 4], eb[PCI_MCFG_MAX + 4], *t;
+	int n = (int)(rnd32() % (PCI_MCFG_MAX + 4));
+	size_t len;
+	struct pci_mcfg m;
+	int rc, ref;
+
+	bool clean = rnd32() % 2;	/* well-formed allocations, before mutation */
+
+	for (int i = 0; i < n; i++) {
+		u32 r = clean ? 0 : rnd32();
+
+		base[i] = ((u64)(1 + rnd32() % 0xfff) << 28) + ((u64)(rnd32() % 16) << 20);
+		if (r % 8 == 1)
+			base[i] = (u64)rnd32() << 32 | rnd32();	/* mostly unaligned */
+		else if (r % 8 == 2)
+			base[i] = 0;
+		else if (r % 8 == 3)	/* near 2^64: some wrap */
+			base[i] = 0xfffffffffff00000ull - ((u64)(rnd32() % 512) << 20);
+		seg[i] = (u16)(r % 8 == 4 ? rnd32() : rnd32() % 4 ? 0 : rnd32() % 3);
+		sb[i] = (u8)(r % 8 == 5 ? rnd32() : (u32)i * 16);
+		eb[i] = (u8)(r % 8 == 6 ? rnd32() : sb[i] + rnd32() % 16);
+	}
+	len = mcfg_build(buf, n, base, seg, sb, eb);
+	/* Mutations: flipped bytes (checksum redone or not), another length, a
+	 * shorter mapping than the table. */
+	for (u32 k = rnd32() % 4 ? 0 : 1 + rnd32() % 4; k; k--)
+		buf[rnd32() % len] ^= (u8)(1u << (rnd32() % 8));
+	if (rnd32() % 8 == 0)
+		put(buf + 4, rnd32() % 4 ? (u32)len + 16 * (rnd32() % 3) - 16 + rnd32() % 2 : rnd32(), 4);
+	if (rnd32() % 2)
+		resum(buf, (u32)cap);
+	if (rnd32() % 8 == 0)
+		len = rnd32() % (len + 1);
+	/* Exactly len bytes on the heap: ASan sees any read past the mapping. */
+	t = malloc(len ? len : 1);
+	CHECK(t != NULL);
+	memcpy(t, buf, len);
+	memset(&m, 0x5a, sizeof(m));
+	rc = pci_mcfg_parse(t, len, &m);
+	ref = mcfg_ref(t, len);
+	CHECK(rc == ref);
+	if (rc)
+		CHECK(((u8 *)&m)[0] == 0x5a && ((u8 *)&m)[sizeof(m) - 1] == 0x5a);
+	else
+		mcfg_fuzz_accepted(t, &m);
+	free(t);
+	return rc;
+}
+
+static void test_mcfg_fuzz(int iterations)
+{
+	static u8 buf[44 + 16 * (PCI_MCFG_MAX + 4)];
+	long ok = 0, inval = 0, noent = 0, big = 0;
+
+	for (int i = 0; i < iterations; i++) {
+		int rc = mcfg_fuzz_one(buf, sizeof(buf));
+
+		ok += rc == 0;
+		inval += rc == -EINVAL;
+		noent += rc == -ENOENT;
+		big += rc == -E2BIG;
+	}
+	/* The generator reaches every outcome, not only the first checks. */
+	CHECK(ok + inval + noent + big == iterations);
+	CHECK(ok >= iterations / 20 && inval >= iterations / 4);
+	CHECK(noent >= iterations / 100 && big >= iterations / 100);
+	printf("mcfg fuzz: %d tables, %ld accepted, %ld corrupt, %ld empty, %ld too many\n",
+	       iterations, ok, inval, noent, big);
 }
 
 /* ---- A q35 machine: -device nvme -device ahci -device e1000, and a bridge ---- */
@@ -1041,8 +1179,12 @@ static void test_filter_caps(struct pci_table *t)
 	drop(ahci, 0xa9, 1, 0, "capability header");
 	allow(ahci, 0xaa, 2, 0x10, 0xaa, 2, 0x10, 0xffff);
 	allow(ahci, 0xac, 4, 0x12345678, 0xac, 4, 0x12345678, 0xffffffff);
-	allow(ahci, 0x100, 4, 1, 0x100, 4, 1, 0xffffffff);		/* extended space */
-	allow(ahci, 0xfff, 1, 1, 0xfff, 1, 1, 0xff);
+	/* PCIe extended space: read-only, every capability (pci.h says why). */
+	drop(ahci, 0x100, 4, 1, "extended config space");
+	drop(ahci, 0x104, 2, 0, "extended config space");
+	drop(ahci, 0xffc, 4, 0xffffffff, "extended config space");
+	drop(ahci, 0xfff, 1, 1, "extended config space");
+	drop(nvme, 0x100, 4, 0x00010001, "extended config space");	/* an AER header */
 	/* The callback's verdict stands; one it does not define is a drop. */
 	msi_verdict = PCI_WRITE_DROP;
 	msi_to(ahci, 0x82, 2, 0x0001, PCI_CAP_ID_MSI, 2, PCI_EMUL_MSI);
@@ -1221,6 +1363,7 @@ static void fuzz_filter(const struct pci_dev *dev)
 		CHECK(d.verdict <= PCI_WRITE_EMULATE);
 		if (d.verdict == PCI_WRITE_DROP)
 			CHECK(d.why != NULL);
+		CHECK(reg < PCI_CFG_SIZE || d.verdict == PCI_WRITE_DROP);
 		if (d.verdict != PCI_WRITE_ALLOW || reg >= PCI_HEADER_END)
 			continue;
 		if (d.bar >= 0) {
@@ -1279,6 +1422,7 @@ int main(int argc, char **argv)
 {
 	test_addresses();
 	test_mcfg();
+	test_mcfg_fuzz(argc > 1 ? atoi(argv[1]) : 100000);
 	test_q35();
 	test_topology();
 	test_caps();

@@ -3,6 +3,7 @@
 #include "frame.h"
 #include "cpu.h"
 #include "console.h"
+#include "errno.h"
 #include "lib.h"
 
 #define PTE_P (1ull << 0)
@@ -85,4 +86,26 @@ void paging_init(void)
 	map_image(pml4);
 	write_cr3(root);
 	pr_info("paging: core page tables at 0x%lx, %lu GiB mapped, image W^X\n", root, top >> 30);
+}
+
+int paging_map_uncached(u64 pa, u64 len)
+{
+	u64 *pml4 = phys_to_virt(root), lo = ALIGN_DOWN(pa, 1ull << 21);
+
+	if (!len || pa + len < pa || pa + len > (1ull << 47))
+		return -EINVAL;	/* identity-mapped: the address must be canonical */
+	for (u64 a = lo; a < pa + len; a += 1ull << 21) {
+		u64 *pd = table_get(table_get(pml4, (a >> 39) & 511), (a >> 30) & 511);
+
+		if ((pd[(a >> 21) & 511] & (PTE_P | PTE_PS)) == PTE_P)
+			return -EBUSY;	/* 4 KiB pages: the image's frames */
+	}
+	for (u64 a = lo; a < pa + len; a += 1ull << 21) {
+		u64 *pd = table_get(table_get(pml4, (a >> 39) & 511), (a >> 30) & 511);
+
+		/* PCD|PWT: PAT entry 3, UC in the power-on PAT (SDM 11.12.2). */
+		pd[(a >> 21) & 511] = a | PTE_P | PTE_W | PTE_PS | PTE_NX | PTE_PCD | PTE_PWT;
+	}
+	write_cr3(root);
+	return 0;
 }

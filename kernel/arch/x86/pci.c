@@ -542,6 +542,8 @@ int pci_filter_write(const struct pci_dev *dev, const struct pci_filter_ops *ops
 		d->why = "malformed access";
 		return -EINVAL;
 	}
+	if (reg >= PCI_CFG_SIZE)	/* PCIe extended space is read-only (pci.h) */
+		return decide(d, PCI_WRITE_DROP, "extended config space");
 	if (reg < PCI_HEADER_END)
 		return filter_header(dev, ops, reg, size, value, d);
 	if (dev->msi_cap && overlaps(reg, size, dev->msi_cap, dev->msi_len))

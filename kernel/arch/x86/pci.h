@@ -3,7 +3,7 @@
  * from ACPI MCFG), a bounded enumeration of every bus behind bus 0 into a
  * fixed device table (BARs sized, capabilities walked), the "SSSS:BB:DD.F"
  * text form of xl's pci=, and the mediated config-write filter for a device
- * assigned to a domain. Issue 8 §1; nothing calls it yet.
+ * assigned to a domain. Issue 8 §1.
  *
  * Config access goes through struct pci_cfg_ops, so the file builds on the
  * host (test/unit/test_pci.c runs it on a fake bus); the kernel supplies the
@@ -244,8 +244,19 @@ struct pci_filter_ops {
  * change; BARs: sizing emulated, a new base only inside what the domain
  * owns; expansion ROM and every other header register dropped), the MSI and
  * MSI-X capabilities (ops->msi), other capability headers (dropped), the
- * rest allowed. Side-effect free. Returns 0, or -EINVAL for a malformed
- * access (d then says DROP).
+ * PCIe extended space 0x100-0xfff (dropped, below), the rest allowed.
+ * Side-effect free. Returns 0, or -EINVAL for a malformed access (d then
+ * says DROP).
+ *
+ * Extended capabilities (PCIe Base §7.6 on) are readable and never writable
+ * by a domain: none is both needed by the drivers here and safe. ATS, PRI
+ * and PASID reach past the IOMMU's translation; ACS turned off lets one
+ * function's DMA reach a peer without it; SR-IOV creates functions and BARs
+ * the core never enumerated; Resizable BAR moves BAR sizes under the p2m
+ * mapping; AER masks and severities hide or escalate errors the platform
+ * sees; L1 PM substates, LTR and DPC can take the link down; vendor-specific
+ * ones (VSEC, DVSEC) mean anything. Read-only costs a driver AER status
+ * clearing only.
  */
 int pci_filter_write(const struct pci_dev *dev, const struct pci_filter_ops *ops, u16 reg,
 		     u8 size, u32 value, struct pci_write_decision *d);

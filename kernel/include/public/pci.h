@@ -33,7 +33,8 @@
  *                     (the call still returns 0, as hardware ignoring a
  *                     write would); BAR sizing (all-ones) is answered from
  *                     the core's table. MSI/MSI-X are not offered yet:
- *                     drivers poll their devices.
+ *                     drivers poll their devices. Writes to the PCIe
+ *                     extended space (0x100-0xfff) are dropped too.
  * sbdf = segment << 16 | bus << 8 | device << 3 | function.
  */
 #ifndef PUBLIC_PCI_H
@@ -84,7 +85,8 @@ struct bh_pci_list {
 
 struct bh_pci_cfg {
 	uint32_t sbdf;		/* IN */
-	uint16_t reg;		/* IN: 0..255, aligned to size */
+	uint16_t reg;		/* IN: aligned to size; 0..4095 where the core has ECAM
+				 * (ACPI MCFG) for the bus, else 0..255; -EINVAL past it */
 	uint8_t size;		/* IN: 1, 2 or 4 */
 	uint8_t pad;
 	uint32_t value;		/* IN (write) / OUT (read) */
