@@ -1,7 +1,11 @@
 /*
  * The blkif backend's ring processing (blkif_back.h): copy a request out of
  * the shared page once, check the copy (blkif_back_check, no side effects),
- * then map its segments and move the data, then answer.
+ * then map its segments and move the data, then answer. An indirect request
+ * has one more copy-then-check step: its segment descriptors, copied out of
+ * its indirect pages into b->segs (blkif_back_check_indirect). Data pages
+ * come from the persistent grants where the frontend agreed to them
+ * (pgrant_*), else are mapped for the request and unmapped before the answer.
  */
 #include "blkif_back.h"
 #include "errno.h"
@@ -15,52 +19,174 @@
 #define SECTOR 512u
 #define PAGE 4096u
 
-int blkif_back_connect(struct blkif_back *b, uint32_t ring_ref)
+unsigned int blkif_back_max_ring_order(const struct blkif_back_grant_ops *gops)
+{
+	return gops->map_ring && gops->unmap_ring ? BLKIF_BACK_MAX_RING_ORDER : 0;
+}
+
+static void pgrant_clear(struct blkif_back *b)
+{
+	b->nr_pgrants = 0;
+	memset(b->pgrant_slot, 0, sizeof(b->pgrant_slot));
+}
+
+int blkif_back_connect_ring(struct blkif_back *b, const uint32_t *refs, unsigned int nr_pages)
 {
 	void *page;
-	uint32_t handle;
 	int rc;
 
 	if (b->connected)
 		return -EBUSY;
-	rc = b->gops->map(b->gctx, b->domid, ring_ref, false, &page, &handle);
+	if (!nr_pages || nr_pages > BLKIF_BACK_MAX_RING_PAGES || (nr_pages & (nr_pages - 1)))
+		return -EINVAL;
+	if (nr_pages == 1)
+		rc = b->gops->map(b->gctx, b->domid, refs[0], false, &page, &b->ring_handles[0]);
+	else if (nr_pages <= 1u << blkif_back_max_ring_order(b->gops))
+		rc = b->gops->map_ring(b->gctx, b->domid, refs, nr_pages, &page, b->ring_handles);
+	else
+		rc = -EINVAL;	/* a multi-page ring we did not offer */
 	if (rc)
 		return rc;
-	/* The frontend initialised the page (SHARED_RING_INIT); we only attach. */
-	BACK_RING_INIT(&b->ring, (struct blkif_sring *)page, PAGE);
+	/* The frontend initialised the pages (SHARED_RING_INIT); we only attach. */
+	BACK_RING_INIT(&b->ring, (struct blkif_sring *)page, (size_t)nr_pages * PAGE);
 	b->ring_page = page;
-	b->ring_handle = handle;
+	b->ring_pages = nr_pages;
 	b->connected = true;
 	b->broken = false;
+	pgrant_clear(b);
 	return 0;
+}
+
+int blkif_back_connect(struct blkif_back *b, uint32_t ring_ref)
+{
+	return blkif_back_connect_ring(b, &ring_ref, 1);
 }
 
 void blkif_back_disconnect(struct blkif_back *b)
 {
 	if (!b->connected)
 		return;
-	b->gops->unmap(b->gctx, b->ring_page, b->ring_handle);
+	for (unsigned int i = 0; i < b->nr_pgrants; i++)
+		b->gops->unmap(b->gctx, b->pgrants[i].addr, b->pgrants[i].handle);
+	pgrant_clear(b);
+	if (b->ring_pages == 1)
+		b->gops->unmap(b->gctx, b->ring_page, b->ring_handles[0]);
+	else
+		b->gops->unmap_ring(b->gctx, b->ring_page, b->ring_handles, b->ring_pages);
 	b->ring_page = NULL;
 	b->connected = false;
 }
 
+/* ---- persistent grants ------------------------------------------------------ */
+
+static unsigned int pgrant_hash(uint32_t ref)
+{
+	return (ref * 2654435761u) >> (32 - 11);	/* 11 bits: BLKIF_BACK_PGRANT_SLOTS */
+}
+_Static_assert(BLKIF_BACK_PGRANT_SLOTS == 1u << 11, "hash width");
+_Static_assert(BLKIF_BACK_PGRANTS < BLKIF_BACK_PGRANT_SLOTS && BLKIF_BACK_PGRANTS < 0xffff,
+	       "a free slot always ends a probe");
+
+/* The slot holding ref, or the empty slot where it would go. At most
+ * BLKIF_BACK_PGRANT_SLOTS probes; the table never fills, so one is empty. */
+static unsigned int pgrant_probe(const struct blkif_back *b, uint32_t ref)
+{
+	unsigned int h = pgrant_hash(ref);
+
+	for (unsigned int n = 0; n < BLKIF_BACK_PGRANT_SLOTS; n++, h = (h + 1) % BLKIF_BACK_PGRANT_SLOTS) {
+		unsigned int e = b->pgrant_slot[h];
+
+		if (!e || b->pgrants[e - 1].ref == ref)
+			return h;
+	}
+	return 0;	/* unreachable: fewer entries than slots */
+}
+
+static unsigned int pgrant_limit(const struct blkif_back *b)
+{
+	if (!b->persistent)
+		return 0;
+	if (!b->persistent_max || b->persistent_max > BLKIF_BACK_PGRANTS)
+		return BLKIF_BACK_PGRANTS;
+	return b->persistent_max;
+}
+
+/* A new persistent grant: writable if the frontend allows it (so that later
+ * reads into the page can use it too), else read-only if that is all we need. */
+static int pgrant_add(struct blkif_back *b, unsigned int slot, uint32_t ref, bool need_write)
+{
+	struct blkif_back_pgrant *g = &b->pgrants[b->nr_pgrants];
+	bool rw = true;
+	int rc = b->gops->map(b->gctx, b->domid, ref, false, &g->addr, &g->handle);
+
+	if (rc && !need_write) {
+		rw = false;
+		rc = b->gops->map(b->gctx, b->domid, ref, true, &g->addr, &g->handle);
+	}
+	if (rc)
+		return rc;
+	g->ref = ref;
+	b->pgrant_rw[b->nr_pgrants] = rw;
+	b->pgrant_slot[slot] = (uint16_t)++b->nr_pgrants;
+	return 0;
+}
+
+/* ---- one request's data pages ------------------------------------------------ */
+
+/* Segment i's page: a persistent grant if there is (or now is) one that
+ * allows the access, else mapped for this request only. 0 or -errno. */
+static int get_page(struct blkif_back *b, unsigned int i, uint32_t ref, bool need_write)
+{
+	unsigned int slot, e = 0;
+	int rc;
+
+	b->seg_temp[i] = false;
+	if (b->persistent) {
+		slot = pgrant_probe(b, ref);
+		e = b->pgrant_slot[slot];
+		if (e && (b->pgrant_rw[e - 1] || !need_write)) {
+			b->pgrant_hits++;
+			b->seg_addr[i] = b->pgrants[e - 1].addr;
+			return 0;
+		}
+		if (!e && b->nr_pgrants < pgrant_limit(b)) {
+			if ((rc = pgrant_add(b, slot, ref, need_write)))
+				return rc;
+			b->seg_addr[i] = b->pgrants[b->nr_pgrants - 1].addr;
+			return 0;
+		}
+	}
+	/* Kept read-only while we need to write into it, or no room for another
+	 * persistent grant: mapped for this request. A write only reads the
+	 * frontend's pages: map them read-only. */
+	rc = b->gops->map(b->gctx, b->domid, ref, !need_write, &b->seg_addr[i], &b->seg_handle[i]);
+	b->seg_temp[i] = !rc;
+	return rc;
+}
+
+static void put_pages(struct blkif_back *b, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (b->seg_temp[i])
+			b->gops->unmap(b->gctx, b->seg_addr[i], b->seg_handle[i]);
+}
+
 /* Segments of a data request: each within its page, the sum within the device. */
-static enum blkif_back_verdict check_segs(const struct blkif_back *b,
-					  const struct blkif_request *req, uint64_t *bytes)
+static enum blkif_back_verdict check_segs(const struct blkif_back *b, uint64_t sector,
+					  const struct blkif_request_segment *segs, unsigned int n,
+					  uint64_t *bytes)
 {
 	uint64_t sectors = 0;
 
-	if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
-		return BLKIF_BACK_BAD_SEGS;
-	for (unsigned int i = 0; i < req->nr_segments; i++) {
-		const struct blkif_request_segment *s = &req->seg[i];
+	for (unsigned int i = 0; i < n; i++) {
+		const struct blkif_request_segment *s = &segs[i];
 
 		if (s->first_sect > s->last_sect || s->last_sect >= BLKIF_SECTORS_PER_PAGE)
 			return BLKIF_BACK_BAD_SECT;
 		sectors += (uint64_t)s->last_sect - s->first_sect + 1;
 	}
-	/* At most 88 sectors: no overflow in the sum; compare without adding to sector_number. */
-	if (req->sector_number > b->sectors || sectors > b->sectors - req->sector_number)
+	/* At most 256 * 8 sectors: no overflow in the sum; compare without adding to sector. */
+	if (sector > b->sectors || sectors > b->sectors - sector)
 		return BLKIF_BACK_BAD_RANGE;
 	*bytes = sectors * SECTOR;
 	return BLKIF_BACK_OK;
@@ -78,7 +204,7 @@ static enum blkif_back_verdict check_discard(const struct blkif_back *b,
 	return BLKIF_BACK_OK;
 }
 
-/* The same slot seen as a discard request (a copy: no aliasing through casts). */
+/* The same slot seen as another request type (a copy: no aliasing through casts). */
 static const struct blkif_request_discard *as_discard(const struct blkif_request *req,
 							struct blkif_request_discard *d)
 {
@@ -86,10 +212,48 @@ static const struct blkif_request_discard *as_discard(const struct blkif_request
 	return d;
 }
 
+static const struct blkif_request_indirect *as_indirect(const struct blkif_request *req,
+							  struct blkif_request_indirect *r)
+{
+	memcpy(r, req, sizeof(*r));
+	return r;
+}
+
+/* An indirect request before its segments are read: offered, a read or a
+ * write, 1..max_indirect segments, not a write to a read-only device. */
+static enum blkif_back_verdict check_indirect_head(const struct blkif_back *b,
+						   const struct blkif_request_indirect *r)
+{
+	unsigned int max = b->max_indirect < BLKIF_BACK_MAX_INDIRECT ? b->max_indirect
+								     : BLKIF_BACK_MAX_INDIRECT;
+
+	if (!max || (r->indirect_op != BLKIF_OP_READ && r->indirect_op != BLKIF_OP_WRITE))
+		return BLKIF_BACK_UNSUPPORTED;
+	if (!r->nr_segments || r->nr_segments > max)
+		return BLKIF_BACK_BAD_SEGS;
+	if (r->indirect_op == BLKIF_OP_WRITE && b->readonly)
+		return BLKIF_BACK_READONLY;
+	return BLKIF_BACK_OK;
+}
+
+enum blkif_back_verdict blkif_back_check_indirect(const struct blkif_back *b,
+						  const struct blkif_request_indirect *req,
+						  const struct blkif_request_segment *segs,
+						  uint64_t *bytes)
+{
+	enum blkif_back_verdict v = check_indirect_head(b, req);
+
+	*bytes = 0;
+	if (v != BLKIF_BACK_OK)
+		return v;
+	return check_segs(b, req->sector_number, segs, req->nr_segments, bytes);
+}
+
 enum blkif_back_verdict blkif_back_check(const struct blkif_back *b,
 					 const struct blkif_request *req, uint64_t *bytes)
 {
 	struct blkif_request_discard d;
+	struct blkif_request_indirect ind;
 	enum blkif_back_verdict v;
 
 	*bytes = 0;
@@ -109,51 +273,74 @@ enum blkif_back_verdict blkif_back_check(const struct blkif_back *b,
 		break;
 	case BLKIF_OP_DISCARD:
 		return check_discard(b, as_discard(req, &d));
+	case BLKIF_OP_INDIRECT:
+		return check_indirect_head(b, as_indirect(req, &ind));
 	default:
-		return BLKIF_BACK_UNSUPPORTED;	/* INDIRECT (not offered), reserved, unknown */
+		return BLKIF_BACK_UNSUPPORTED;	/* reserved, unknown */
 	}
-	if ((v = check_segs(b, req, bytes)) != BLKIF_BACK_OK)
+	if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		return BLKIF_BACK_BAD_SEGS;
+	if ((v = check_segs(b, req->sector_number, req->seg, req->nr_segments, bytes)) !=
+	    BLKIF_BACK_OK)
 		return v;
-	if (req->operation != BLKIF_OP_READ && req->nr_segments && b->readonly)
+	if (req->operation != BLKIF_OP_READ && b->readonly)
 		return BLKIF_BACK_READONLY;
 	return BLKIF_BACK_OK;
 }
 
-static void unmap_segs(struct blkif_back *b, void **pages, const uint32_t *handles, unsigned n)
+/* Copies an indirect request's segment descriptors out of its indirect pages
+ * into b->segs, once: the frontend may rewrite them, we never look again.
+ * The pages are mapped read-only and unmapped before anything is checked. */
+static enum blkif_back_verdict fetch_indirect(struct blkif_back *b,
+					      const struct blkif_request_indirect *r)
 {
-	for (unsigned int i = 0; i < n; i++)
-		b->gops->unmap(b->gctx, pages[i], handles[i]);
-}
+	unsigned int n = r->nr_segments;	/* 1..BLKIF_BACK_MAX_INDIRECT: checked */
+	unsigned int pages = (n + BLKIF_SEGS_PER_INDIRECT_FRAME - 1) / BLKIF_SEGS_PER_INDIRECT_FRAME;
 
-/* Moves a checked data request's bytes between the granted pages and storage. */
-static enum blkif_back_verdict do_data(struct blkif_back *b, const struct blkif_request *req)
+	for (unsigned int p = 0; p < pages; p++) {
+		unsigned int k = n - p * BLKIF_SEGS_PER_INDIRECT_FRAME;
+		uint32_t handle;
+		void *page;
+
+		if (k > BLKIF_SEGS_PER_INDIRECT_FRAME)
+			k = BLKIF_SEGS_PER_INDIRECT_FRAME;
+		if (b->gops->map(b->gctx, b->domid, r->indirect_grefs[p], true, &page, &handle))
+			return BLKIF_BACK_MAP_FAILED;
+		memcpy(&b->segs[p * BLKIF_SEGS_PER_INDIRECT_FRAME], page,
+		       k * sizeof(struct blkif_request_segment));
+		b->gops->unmap(b->gctx, page, handle);
+	}
+	return BLKIF_BACK_OK;
+}
+_Static_assert(BLKIF_BACK_MAX_INDIRECT_PAGES <= BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
+	       "indirect pages fit the request");
+
+/* Moves a checked data request's bytes between the granted pages and
+ * storage: every page mapped first (nothing moves if one will not map). */
+static enum blkif_back_verdict do_data(struct blkif_back *b, bool to_store, uint64_t sector,
+				       const struct blkif_request_segment *segs, unsigned int n)
 {
-	void *pages[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-	uint32_t handles[BLKIF_MAX_SEGMENTS_PER_REQUEST] = { 0 };
-	bool to_store = req->operation != BLKIF_OP_READ;
-	uint64_t off = req->sector_number * SECTOR;
-	unsigned int n = req->nr_segments, mapped;
+	uint64_t off = sector * SECTOR;
+	unsigned int mapped;
 	int rc = 0;
 
-	/* A write only reads the frontend's pages: map them read-only. */
 	for (mapped = 0; mapped < n; mapped++)
-		if (b->gops->map(b->gctx, b->domid, req->seg[mapped].gref, to_store,
-				 &pages[mapped], &handles[mapped]))
+		if (get_page(b, mapped, segs[mapped].gref, !to_store))
 			break;
 	if (mapped < n) {
-		unmap_segs(b, pages, handles, mapped);
+		put_pages(b, mapped);
 		return BLKIF_BACK_MAP_FAILED;
 	}
 	for (unsigned int i = 0; i < n && !rc; i++) {
-		const struct blkif_request_segment *s = &req->seg[i];
-		char *p = (char *)pages[i] + s->first_sect * SECTOR;
+		const struct blkif_request_segment *s = &segs[i];
+		char *p = (char *)b->seg_addr[i] + s->first_sect * SECTOR;
 		size_t len = (size_t)(s->last_sect - s->first_sect + 1) * SECTOR;
 
 		rc = to_store ? b->sops->write(b->sctx, off, p, len)
 			      : b->sops->read(b->sctx, off, p, len);
 		off += len;
 	}
-	unmap_segs(b, pages, handles, n);
+	put_pages(b, n);
 	return rc ? BLKIF_BACK_IO_ERROR : BLKIF_BACK_OK;
 }
 
@@ -161,6 +348,7 @@ static enum blkif_back_verdict do_data(struct blkif_back *b, const struct blkif_
 static enum blkif_back_verdict act(struct blkif_back *b, const struct blkif_request *req)
 {
 	struct blkif_request_discard d;
+	bool to_store = req->operation != BLKIF_OP_READ;
 
 	switch (req->operation) {
 	case BLKIF_OP_WRITE_BARRIER:
@@ -169,14 +357,32 @@ static enum blkif_back_verdict act(struct blkif_back *b, const struct blkif_requ
 		 * flushing now makes all of them stable before this one's data. */
 		if (b->sops->flush(b->sctx))
 			return BLKIF_BACK_IO_ERROR;
-		return req->nr_segments ? do_data(b, req) : BLKIF_BACK_OK;
+		if (!req->nr_segments)
+			return BLKIF_BACK_OK;
+		break;
 	case BLKIF_OP_DISCARD:
 		as_discard(req, &d);
 		return b->sops->discard(b->sctx, d.sector_number * SECTOR, d.nr_sectors * SECTOR)
 			       ? BLKIF_BACK_IO_ERROR : BLKIF_BACK_OK;
 	default:
-		return do_data(b, req);
+		break;
 	}
+	return do_data(b, to_store, req->sector_number, req->seg, req->nr_segments);
+}
+
+/* An indirect request: copy its segments, check them, then move the data. */
+static enum blkif_back_verdict act_indirect(struct blkif_back *b,
+					    const struct blkif_request_indirect *r)
+{
+	enum blkif_back_verdict v = fetch_indirect(b, r);
+	uint64_t bytes;
+
+	if (v == BLKIF_BACK_OK)
+		v = blkif_back_check_indirect(b, r, b->segs, &bytes);
+	if (v == BLKIF_BACK_OK)
+		v = do_data(b, r->indirect_op == BLKIF_OP_WRITE, r->sector_number, b->segs,
+			    r->nr_segments);
+	return v;
 }
 
 static int16_t status_of(enum blkif_back_verdict v)
@@ -201,17 +407,29 @@ static void respond(struct blkif_back *b, uint64_t id, uint8_t op, int16_t statu
 static void serve_one(struct blkif_back *b)
 {
 	struct blkif_request req;
+	struct blkif_request_indirect ind;
 	enum blkif_back_verdict v;
+	uint8_t op;
 	uint64_t bytes;
 
 	/* One copy; the frontend may rewrite the slot meanwhile, we never look again. */
 	RING_COPY_REQUEST(&b->ring, b->ring.req_cons, &req);
 	b->ring.req_cons++;
+	op = req.operation;
 	v = blkif_back_check(b, &req, &bytes);
-	if (v == BLKIF_BACK_OK)
+	if (op == BLKIF_OP_INDIRECT && b->max_indirect) {
+		/* Answered as its indirect_op, as Linux's blkback does: blkfront
+		 * refuses a response whose operation is not the one it expects.
+		 * (Not offered, it is an unknown operation, echoed as such.) */
+		as_indirect(&req, &ind);
+		op = ind.indirect_op;
+		if (v == BLKIF_BACK_OK)
+			v = act_indirect(b, &ind);
+	} else if (v == BLKIF_BACK_OK) {
 		v = act(b, &req);
+	}
 	b->counts[v]++;
-	respond(b, req.id, req.operation, status_of(v));
+	respond(b, req.id, op, status_of(v));
 }
 
 /* Passes over the ring per call: a frontend that keeps moving req_prod back

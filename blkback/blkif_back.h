@@ -8,6 +8,13 @@
  * tables, so this file builds on the host (test/unit/test_blkback.c) and
  * runs unchanged in Dom0 (dom0/vbd.c) or a driver domain.
  *
+ * Beyond the one-page ring of 11-segment requests, as the owner enables
+ * them: rings of up to 16 pages, BLKIF_OP_INDIRECT requests of up to 256
+ * segments (their descriptors copied out of the indirect pages once, then
+ * checked), and persistent grants (data pages kept mapped, by ref, up to a
+ * bound; beyond it mapped per request). A frontend with several queues gets
+ * one struct blkif_back per queue.
+ *
  * Storage is synchronous: a request's response is written only after its
  * storage calls returned, so a write is answered once its data is stored,
  * and a flush once every request before it (processed in ring order) has
@@ -23,11 +30,26 @@
 #include <stdint.h>
 #include "public/io/blkif.h"
 
-/* Foreign pages: map the frontend's grant ref (one 4 KiB page); 0 or -errno. */
+/*
+ * Foreign pages. map: the frontend's grant ref (one 4 KiB page) at *addr,
+ * read-only or writable; 0 or -errno. unmap undoes one map.
+ *
+ * map_ring and unmap_ring are optional (both or neither); they serve rings of
+ * more than one page (max-ring-page-order > 0), which must be contiguous in
+ * our address space. map_ring maps refs[0..nr-1] (nr a power of two, 2..16),
+ * writable, at nr contiguous pages from *addr, refs[i] at *addr + i * 4096,
+ * and stores each page's handle in handles[i]; 0 or -errno, and on failure
+ * nothing stays mapped (all or nothing). unmap_ring undoes one map_ring: the
+ * same addr, handles and nr. Without them (NULL), rings are one page only and
+ * the owner advertises max-ring-page-order 0 (blkif_back_max_ring_order).
+ */
 struct blkif_back_grant_ops {
 	int (*map)(void *ctx, uint16_t domid, uint32_t ref, bool readonly, void **addr,
 		   uint32_t *handle);
 	void (*unmap)(void *ctx, void *addr, uint32_t handle);
+	int (*map_ring)(void *ctx, uint16_t domid, const uint32_t *refs, unsigned int nr,
+			void **addr, uint32_t *handles);
+	void (*unmap_ring)(void *ctx, void *addr, const uint32_t *handles, unsigned int nr);
 };
 
 /* The device's bytes; off and len are multiples of 512 inside the device.
@@ -42,14 +64,31 @@ struct blkif_back_store_ops {
 /* What a request was found to be (counted per class in struct blkif_back). */
 enum blkif_back_verdict {
 	BLKIF_BACK_OK,
-	BLKIF_BACK_BAD_SEGS,		/* nr_segments 0 where data is needed, or > 11 */
+	BLKIF_BACK_BAD_SEGS,		/* nr_segments 0 where data is needed, or > 11
+					 * (indirect: > max_indirect) */
 	BLKIF_BACK_BAD_SECT,		/* first_sect > last_sect, or last_sect > 7 */
 	BLKIF_BACK_BAD_RANGE,		/* beyond the device's end */
 	BLKIF_BACK_READONLY,		/* a write to a read-only device */
 	BLKIF_BACK_UNSUPPORTED,		/* unknown or unsupported operation */
-	BLKIF_BACK_MAP_FAILED,		/* a segment's grant would not map */
+	BLKIF_BACK_MAP_FAILED,		/* a segment's (or indirect page's) grant would not map */
 	BLKIF_BACK_IO_ERROR,		/* storage failed */
 	BLKIF_BACK_NR_VERDICTS
+};
+
+/* Limits (Linux blkback's defaults where it has one). */
+#define BLKIF_BACK_MAX_RING_ORDER 4		/* max-ring-page-order: 16 pages, 512 slots */
+#define BLKIF_BACK_MAX_RING_PAGES (1u << BLKIF_BACK_MAX_RING_ORDER)
+#define BLKIF_BACK_MAX_INDIRECT 256		/* feature-max-indirect-segments */
+#define BLKIF_BACK_MAX_INDIRECT_PAGES \
+	((BLKIF_BACK_MAX_INDIRECT + BLKIF_SEGS_PER_INDIRECT_FRAME - 1) / BLKIF_SEGS_PER_INDIRECT_FRAME)
+#define BLKIF_BACK_PGRANTS 1056			/* persistent grants per ring, at most */
+#define BLKIF_BACK_PGRANT_SLOTS 2048		/* their hash index: a power of two > 1.9x */
+
+/* A data grant kept mapped for the ring's life (feature-persistent). */
+struct blkif_back_pgrant {
+	void *addr;
+	uint32_t ref;
+	uint32_t handle;
 };
 
 struct blkif_back {
@@ -61,14 +100,33 @@ struct blkif_back {
 	void *gctx;
 	const struct blkif_back_store_ops *sops;
 	void *sctx;
+	/* Optional features (0/false: off, the old behaviour). */
+	uint16_t max_indirect;		/* BLKIF_OP_INDIRECT segments, <= BLKIF_BACK_MAX_INDIRECT */
+	bool persistent;		/* the frontend said feature-persistent 1 */
+	uint16_t persistent_max;	/* grants kept mapped, <= BLKIF_BACK_PGRANTS (0: that) */
 
 	/* Private. */
 	struct blkif_back_ring ring;
 	void *ring_page;
-	uint32_t ring_handle;
+	unsigned int ring_pages;	/* 1: mapped with map, else with map_ring */
+	uint32_t ring_handles[BLKIF_BACK_MAX_RING_PAGES];
 	bool connected;
 	bool broken;			/* impossible index seen: serves nothing more */
 	uint64_t counts[BLKIF_BACK_NR_VERDICTS];
+	uint64_t pgrant_hits;		/* segments served from a persistent grant */
+	/* Persistent grants: pgrants[0..nr_pgrants-1], found by ref through
+	 * pgrant_slot (open addressing, entry index + 1, 0 empty; entries are only
+	 * added while connected and all dropped at disconnect). */
+	unsigned int nr_pgrants;
+	struct blkif_back_pgrant pgrants[BLKIF_BACK_PGRANTS];
+	bool pgrant_rw[BLKIF_BACK_PGRANTS];	/* mapped writable */
+	uint16_t pgrant_slot[BLKIF_BACK_PGRANT_SLOTS];
+	/* One request's scratch: its segments copied out of the indirect pages,
+	 * and the data pages mapped for it. */
+	struct blkif_request_segment segs[BLKIF_BACK_MAX_INDIRECT];
+	void *seg_addr[BLKIF_BACK_MAX_INDIRECT];
+	uint32_t seg_handle[BLKIF_BACK_MAX_INDIRECT];
+	bool seg_temp[BLKIF_BACK_MAX_INDIRECT];	/* mapped for this request only */
 };
 
 /* blkif_back_process results */
@@ -78,14 +136,27 @@ struct blkif_back {
 
 /* Maps the frontend's ring page (ref) and attaches to it. 0 or -errno. */
 int blkif_back_connect(struct blkif_back *b, uint32_t ring_ref);
-/* Unmaps the ring; safe to call twice. */
+/* The same for a ring of nr_pages pages (a power of two up to
+ * BLKIF_BACK_MAX_RING_PAGES; more than one needs gops->map_ring). */
+int blkif_back_connect_ring(struct blkif_back *b, const uint32_t *refs, unsigned int nr_pages);
+/* The largest ring-page-order these grant ops can serve (0 without map_ring). */
+unsigned int blkif_back_max_ring_order(const struct blkif_back_grant_ops *gops);
+/* Unmaps the ring and every persistent grant; safe to call twice. */
 void blkif_back_disconnect(struct blkif_back *b);
 /* Serves up to budget requests; BLKIF_BACK_* flags. */
 unsigned int blkif_back_process(struct blkif_back *b, unsigned int budget);
 
 /* Checks a request copied out of the ring (no side effects): the verdict,
- * and for a data request its byte count in *bytes. Exposed for tests. */
+ * and for a data request its byte count in *bytes. For BLKIF_OP_INDIRECT
+ * only the request itself (operation, segment count, access): its segments
+ * are checked by blkif_back_check_indirect once copied. Exposed for tests. */
 enum blkif_back_verdict blkif_back_check(const struct blkif_back *b,
 					 const struct blkif_request *req, uint64_t *bytes);
+/* Checks an indirect request and its segments (nr_segments of segs, copied
+ * out of its indirect pages), no side effects; *bytes as above. */
+enum blkif_back_verdict blkif_back_check_indirect(const struct blkif_back *b,
+						  const struct blkif_request_indirect *req,
+						  const struct blkif_request_segment *segs,
+						  uint64_t *bytes);
 
 #endif

@@ -417,7 +417,7 @@ static void log_msg(void *ctx, const char *msg)
 	dom_printf("blkback: vbd: %s\n", msg);
 }
 
-static const struct blkif_back_grant_ops grant_ops = { g_map, g_unmap };
+static const struct blkif_back_grant_ops grant_ops = { .map = g_map, .unmap = g_unmap };
 static const struct vbd_back_env vbd_env = {
 	.read = x_read, .directory = x_dir, .write = x_write, .watch = x_watch,
 	.open = v_open, .close = v_close, .bind = e_bind, .unbind = e_unbind,

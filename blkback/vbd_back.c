@@ -47,9 +47,12 @@ static bool number(const char *s, uint64_t max, uint64_t *out)
 	if (!*s)
 		return false;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (max - (uint64_t)(*s - '0')) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+
+		/* d > max first: max - d must not wrap (a small max, "5" for 4). */
+		if (*s < '0' || *s > '9' || d > max || v > (max - d) / 10)
 			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return true;
@@ -144,10 +147,13 @@ static void fatal(const struct vbd_back_set *s, struct vbd_back *v, int err, con
 
 static void disconnect(const struct vbd_back_set *s, struct vbd_back *v)
 {
-	if (v->port >= 0)
-		s->env->unbind(s->env->ctx, (unsigned)v->port);
-	v->port = -1;
-	blkif_back_disconnect(&v->bb);
+	for (unsigned int q = 0; q < VBD_BACK_QUEUES; q++) {
+		if (v->port[q] >= 0)
+			s->env->unbind(s->env->ctx, (unsigned)v->port[q]);
+		v->port[q] = -1;
+		blkif_back_disconnect(&v->bb[q]);
+	}
+	v->nr_queues = 0;
 	v->more = false;
 }
 
@@ -181,9 +187,18 @@ static void publish(const struct vbd_back_set *s, struct vbd_back *v, bool cdrom
 				  (removable ? VDISK_REMOVABLE : 0u));
 	put(s, v->be, "feature-flush-cache", "1");
 	put(s, v->be, "feature-barrier", "1");
-	put(s, v->be, "max-ring-page-order", "0");
-	if (v->disk.ops && v->disk.ops->discard)
+	put_u64(s, v->be, "max-ring-page-order", blkif_back_max_ring_order(s->env->gops));
+	put_u64(s, v->be, "multi-queue-max-queues", VBD_BACK_QUEUES);
+	put_u64(s, v->be, "feature-max-indirect-segments", BLKIF_BACK_MAX_INDIRECT);
+	put(s, v->be, "feature-persistent", "1");
+	if (v->disk.ops && v->disk.ops->discard) {
+		/* Linux's blkfront reads these with feature-discard (xen-blkfront.c,
+		 * blkfront_setup_discard); any 512-byte range may be discarded. */
 		put(s, v->be, "feature-discard", "1");
+		put(s, v->be, "discard-granularity", "512");
+		put(s, v->be, "discard-alignment", "0");
+		put(s, v->be, "discard-secure", "0");
+	}
 }
 
 /* Opens params and publishes the disk; InitWait. */
@@ -210,38 +225,122 @@ static void start(const struct vbd_back_set *s, struct vbd_back *v)
 	if (!v->disk.ops)
 		v->disk.sectors = 0;
 	ro |= v->disk.readonly;
+	v->readonly = ro;
 	publish(s, v, cdrom, ro, !strcmp(removable, "1"));
-	v->bb = (struct blkif_back){ .domid = v->fe_dom, .readonly = ro, .gops = s->env->gops,
-				     .gctx = s->env->gctx, .sectors = v->disk.sectors,
-				     .sops = v->disk.ops ? v->disk.ops : &no_medium,
-				     .sctx = v->disk.ops ? v->disk.ctx : NULL };
 	set_state(s, v, XenbusStateInitWait);
+}
+
+/* An optional number key: absent is dflt; present must be a number <= max. */
+static bool get_opt(const struct vbd_back_set *s, const char *dir, const char *key,
+		    uint32_t max, uint32_t dflt, uint32_t *out)
+{
+	char val[VAL_LEN];
+	uint64_t n;
+	int rc = get(s, dir, key, val);
+
+	*out = dflt;
+	if (rc == -ENOENT)
+		return true;
+	if (rc || !number(val, max, &n))
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+/* Queue q's ring, configured for the disk; private state is blkif_back's. */
+static void setup_queue(const struct vbd_back_set *s, struct vbd_back *v, unsigned int q,
+			bool persistent, unsigned int nr_queues)
+{
+	struct blkif_back *b = &v->bb[q];
+
+	b->domid = v->fe_dom;
+	b->sectors = v->disk.ops ? v->disk.sectors : 0;
+	b->readonly = v->readonly;
+	b->gops = s->env->gops;
+	b->gctx = s->env->gctx;
+	b->sops = v->disk.ops ? v->disk.ops : &no_medium;
+	b->sctx = v->disk.ops ? v->disk.ctx : NULL;
+	b->max_indirect = BLKIF_BACK_MAX_INDIRECT;
+	b->persistent = persistent;
+	/* The device's share of the domain's grant mappings, split over its queues. */
+	b->persistent_max = (uint16_t)(BLKIF_BACK_PGRANTS / nr_queues);
+}
+
+/* Queue q's ring pages (2^order of them; order < 0: the one "ring-ref") and
+ * event channel from dir; mapped and bound, or the reason in *what. */
+static int connect_queue(const struct vbd_back_set *s, struct vbd_back *v, unsigned int q,
+			 const char *dir, int order, const char **what)
+{
+	uint32_t refs[BLKIF_BACK_MAX_RING_PAGES], evtchn;
+	unsigned int n = order < 0 ? 1u : 1u << order;
+	int rc;
+
+	for (unsigned int i = 0; i < n; i++) {
+		char key[16] = "ring-ref";
+
+		if (order >= 0)
+			cat_u64(key, sizeof(key), i);
+		/* ring-page-order 0 with the plain "ring-ref": accepted too. */
+		if (!get_u32(s, dir, key, &refs[i]) &&
+		    (n != 1 || !get_u32(s, dir, "ring-ref", &refs[i]))) {
+			*what = "frontend ring-ref/event-channel";
+			return -EINVAL;
+		}
+	}
+	if (!get_u32(s, dir, "event-channel", &evtchn)) {
+		*what = "frontend ring-ref/event-channel";
+		return -EINVAL;
+	}
+	if ((rc = blkif_back_connect_ring(&v->bb[q], refs, n))) {
+		*what = "mapping ring-ref";
+		return rc;
+	}
+	if ((rc = s->env->bind(s->env->ctx, v->fe_dom, evtchn)) < 0) {
+		*what = "binding event-channel";
+		return rc;
+	}
+	v->port[q] = rc;
+	return 0;
 }
 
 static void connect(const struct vbd_back_set *s, struct vbd_back *v)
 {
-	char proto[VAL_LEN];
-	uint32_t ref, evtchn;
-	int rc;
+	char proto[VAL_LEN], dir[VBD_BACK_PATH + 16];
+	uint32_t nq, order, persistent;
+	const char *what = NULL;
+	int rc = 0, ord;
 
 	if (!get(s, v->fe, "protocol", proto) && strcmp(proto, XEN_IO_PROTO_ABI_X86_64)) {
 		fatal(s, v, -EINVAL, "frontend protocol (only x86_64-abi)");
 		return;
 	}
-	if (!get_u32(s, v->fe, "ring-ref", &ref) || !get_u32(s, v->fe, "event-channel", &evtchn)) {
-		fatal(s, v, -EINVAL, "frontend ring-ref/event-channel");
+	if (!get_opt(s, v->fe, "multi-queue-num-queues", VBD_BACK_QUEUES, 1, &nq) || !nq) {
+		fatal(s, v, -EINVAL, "frontend multi-queue-num-queues");
 		return;
 	}
-	if ((rc = blkif_back_connect(&v->bb, ref))) {
-		fatal(s, v, rc, "mapping ring-ref");
+	if (!get_opt(s, v->fe, "ring-page-order", blkif_back_max_ring_order(s->env->gops),
+		     0xffffffffu, &order)) {
+		fatal(s, v, -EINVAL, "frontend ring-page-order");
 		return;
 	}
-	if ((rc = s->env->bind(s->env->ctx, v->fe_dom, evtchn)) < 0) {
+	ord = order == 0xffffffffu ? -1 : (int)order;
+	get_opt(s, v->fe, "feature-persistent", 0xffffffffu, 0, &persistent);
+	for (unsigned int q = 0; q < nq && !rc; q++) {
+		dir[0] = '\0';
+		cat(dir, sizeof(dir), v->fe);
+		if (nq > 1) {
+			cat(dir, sizeof(dir), "/queue-");
+			cat_u64(dir, sizeof(dir), q);
+		}
+		setup_queue(s, v, q, persistent == 1, nq);
+		rc = connect_queue(s, v, q, dir, ord, &what);
+	}
+	if (rc) {
 		disconnect(s, v);
-		fatal(s, v, rc, "binding event-channel");
+		fatal(s, v, rc, what);
 		return;
 	}
-	v->port = rc;
+	v->nr_queues = nq;
 	v->more = true;
 	set_state(s, v, XenbusStateConnected);
 }
@@ -309,7 +408,8 @@ static void release(const struct vbd_back_set *s, struct vbd_back *v)
 		s->env->watch(s->env->ctx, path, false);
 	}
 	memset(v, 0, sizeof(*v));
-	v->port = -1;
+	for (unsigned int q = 0; q < VBD_BACK_QUEUES; q++)
+		v->port[q] = -1;
 }
 
 /* ---- the set --------------------------------------------------------------- */
@@ -330,8 +430,13 @@ static struct vbd_back *find_or_add(struct vbd_back_set *s, uint16_t fe_dom, uin
 		if (s->v[i].used)
 			continue;
 		v = &s->v[i];
+		/* Field by field: a compound literal of this size could land on the stack. */
 		memset(v, 0, sizeof(*v));
-		*v = (struct vbd_back){ .used = true, .fe_dom = fe_dom, .vdev = vdev, .port = -1 };
+		v->used = true;
+		v->fe_dom = fe_dom;
+		v->vdev = vdev;
+		for (unsigned int q = 0; q < VBD_BACK_QUEUES; q++)
+			v->port[q] = -1;
 		cat(v->be, sizeof(v->be), s->root);
 		cat(v->be, sizeof(v->be), "/");
 		cat_u64(v->be, sizeof(v->be), fe_dom);
@@ -404,20 +509,23 @@ void vbd_back_scan(struct vbd_back_set *s)
 			release(s, &s->v[i]);	/* the toolstack removed it */
 }
 
-static void serve_one(const struct vbd_back_set *s, struct vbd_back *v)
+/* Serves queue q; false if the frontend broke its ring (the device is down). */
+static bool serve_queue(const struct vbd_back_set *s, struct vbd_back *v, unsigned int q)
 {
 	unsigned f;
 
 	if (s->env->take)
-		s->env->take(s->env->ctx, (unsigned)v->port);
-	f = blkif_back_process(&v->bb, VBD_BACK_BUDGET);
+		s->env->take(s->env->ctx, (unsigned)v->port[q]);
+	f = blkif_back_process(&v->bb[q], VBD_BACK_BUDGET);
 	if (f & BLKIF_BACK_NOTIFY)
-		s->env->notify(s->env->ctx, (unsigned)v->port);
-	v->more = (f & BLKIF_BACK_MORE) != 0;
+		s->env->notify(s->env->ctx, (unsigned)v->port[q]);
+	v->more |= (f & BLKIF_BACK_MORE) != 0;
 	if (f & BLKIF_BACK_BROKEN) {
 		disconnect(s, v);
 		fatal(s, v, -EIO, "frontend broke the ring (impossible req_prod)");
+		return false;
 	}
+	return true;
 }
 
 bool vbd_back_serve(struct vbd_back_set *s)
@@ -427,10 +535,13 @@ bool vbd_back_serve(struct vbd_back_set *s)
 	for (int i = 0; i < VBD_BACK_MAX; i++) {
 		struct vbd_back *v = &s->v[i];
 
-		if (v->used && v->state == XenbusStateConnected && v->port >= 0) {
-			serve_one(s, v);
-			more |= v->more;
-		}
+		if (!v->used || v->state != XenbusStateConnected)
+			continue;
+		v->more = false;
+		for (unsigned int q = 0; q < v->nr_queues && v->port[q] >= 0; q++)
+			if (!serve_queue(s, v, q))
+				break;
+		more |= v->more;
 	}
 	return more;
 }
@@ -451,5 +562,6 @@ void vbd_back_set_init(struct vbd_back_set *s, const struct vbd_back_env *env, u
 	cat(s->root, sizeof(s->root), s->self);
 	cat(s->root, sizeof(s->root), "/backend/vbd");
 	for (int i = 0; i < VBD_BACK_MAX; i++)
-		s->v[i].port = -1;
+		for (unsigned int q = 0; q < VBD_BACK_QUEUES; q++)
+			s->v[i].port[q] = -1;
 }

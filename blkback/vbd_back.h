@@ -8,12 +8,20 @@
  * The toolstack writes SELF/backend/vbd/F/V (frontend, frontend-id, params,
  * mode, device-type, removable, state 1) and the frontend's node. Per device:
  *   new node     open params (env->open), write sectors, sector-size, info,
- *                feature-flush-cache, feature-barrier, max-ring-page-order 0
- *                (feature-discard if the disk has it), then InitWait (2);
+ *                feature-flush-cache, feature-barrier, max-ring-page-order
+ *                (4, or 0 if env->gops has no map_ring), multi-queue-max-queues 4,
+ *                feature-max-indirect-segments 256, feature-persistent 1, and
+ *                if the disk can discard: feature-discard 1, discard-granularity
+ *                512, discard-alignment 0, discard-secure 0; then InitWait (2);
  *                params the env refuses: "<errno> <what>: <text>" in
  *                SELF/error/backend/vbd/F/V/error, hotplug-status "error" and
  *                hotplug-error in our node, Closed (6)
- *   frontend 3/4 map ring-ref, bind event-channel (protocol x86_64-abi), Connected (4)
+ *   frontend 3/4 read multi-queue-num-queues (absent: 1; else 1..4), ring-page-order
+ *                (absent: one page named by ring-ref; else 0..max, pages
+ *                ring-ref0..), feature-persistent; per queue (the frontend's
+ *                node for one queue, else its queue-N/) map the ring pages
+ *                and bind event-channel (protocol x86_64-abi); Connected (4).
+ *                Anything missing or out of range: the error node and Closed.
  *   frontend 5   unmap, unbind, Closing (5); frontend 6 or gone: Closed (6)
  *   frontend 1 again after Closed: InitWait (a reconnect)
  *   node removed: everything released, the disk closed (env->close).
@@ -33,6 +41,7 @@
 #define VBD_BACK_MAX 32
 #define VBD_BACK_PATH 128
 #define VBD_BACK_BUDGET 32	/* requests per ring per pass */
+#define VBD_BACK_QUEUES 4	/* multi-queue-max-queues */
 
 /* An open disk. ops NULL: no medium (an empty CD drive, 0 sectors). */
 struct vbd_back_disk {
@@ -77,8 +86,10 @@ struct vbd_back {
 	int state;			/* enum xenbus_state, as we last wrote it */
 	bool have_disk, watching;
 	struct vbd_back_disk disk;
-	struct blkif_back bb;
-	int port;			/* bound event channel, -1 none */
+	bool readonly;			/* as published in info */
+	unsigned int nr_queues;		/* connected rings: bb[0..nr_queues-1] */
+	struct blkif_back bb[VBD_BACK_QUEUES];
+	int port[VBD_BACK_QUEUES];	/* each queue's bound event channel, -1 none */
 	bool more;			/* requests left over from the last pass */
 };
 

@@ -128,7 +128,7 @@ static void gunmap(void *ctx, void *addr, uint32_t handle)
 	dom_gnttab_unmap(addr, handle);
 }
 
-static const struct blkif_back_grant_ops grant_ops = { gmap, gunmap };
+static const struct blkif_back_grant_ops grant_ops = { .map = gmap, .unmap = gunmap };
 
 /* An empty CD drive: 0 sectors, so data requests fail their range check first. */
 static int no_io(void *ctx, uint64_t off, void *buf, size_t len)

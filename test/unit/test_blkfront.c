@@ -290,7 +290,7 @@ static void g_unmap(void *c, void *addr, uint32_t h)
 	CHECK(h < NREFS && mapped[h] > 0);
 	mapped[h]--;
 }
-static const struct blkif_back_grant_ops gops = { g_map, g_unmap };
+static const struct blkif_back_grant_ops gops = { .map = g_map, .unmap = g_unmap };
 
 static int s_read(void *c, uint64_t off, void *buf, size_t len)
 {

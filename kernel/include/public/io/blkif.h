@@ -15,6 +15,19 @@
  * sector-size, feature-flush-cache, feature-barrier, then InitWait; the
  * frontend writes ring-ref, event-channel, protocol (XEN_IO_PROTO_ABI_X86_64),
  * then Initialised; the backend maps the ring, binds the channel, Connected.
+ *
+ * Optional features, as Xen's io/blkif.h names them. Backend keys:
+ *   max-ring-page-order N        the frontend may use a ring of 2^N pages
+ *   multi-queue-max-queues N     the frontend may use up to N rings
+ *   feature-max-indirect-segments N   BLKIF_OP_INDIRECT with up to N segments
+ *   feature-persistent 1         the backend may keep data grants mapped
+ *   feature-discard 1, discard-granularity, discard-alignment (bytes),
+ *   discard-secure 0|1           BLKIF_OP_DISCARD
+ * Frontend keys: ring-page-order N, then ring-ref0..ring-ref(2^N-1) for the
+ * ring's pages in order (absent: the one "ring-ref"); multi-queue-num-queues
+ * M > 1, then queue-0..queue-(M-1)/{ring-ref*,event-channel} instead of the
+ * top-level ones; feature-persistent 1 (the frontend reuses its grants, so
+ * the backend may keep them mapped until the ring is torn down).
  */
 #ifndef PUBLIC_IO_BLKIF_H
 #define PUBLIC_IO_BLKIF_H
@@ -82,6 +95,25 @@ struct blkif_request_discard {
 	uint64_t nr_sectors;
 };
 
+/* BLKIF_OP_INDIRECT (feature-max-indirect-segments): a read or write whose
+ * segments (struct blkif_request_segment, 512 per page) are in granted pages
+ * indirect_grefs[0 .. ceil(nr_segments / 512) - 1]. The response carries
+ * indirect_op as its operation (Linux's blkfront checks that it does). */
+#define BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST 8
+#define BLKIF_SEGS_PER_INDIRECT_FRAME 512	/* 4096 / sizeof(struct blkif_request_segment) */
+struct blkif_request_indirect {
+	uint8_t operation;	/* BLKIF_OP_INDIRECT */
+	uint8_t indirect_op;	/* BLKIF_OP_READ or BLKIF_OP_WRITE */
+	uint16_t nr_segments;	/* 1 .. the backend's feature-max-indirect-segments */
+	uint32_t pad;
+	uint64_t id;
+	blkif_sector_t sector_number;
+	blkif_vdev_t handle;
+	uint16_t pad2;
+	grant_ref_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+	uint32_t pad3;		/* 64 bytes in all */
+};
+
 struct blkif_response {
 	uint64_t id;		/* the request's */
 	uint8_t operation;	/* the request's */
@@ -97,6 +129,15 @@ _Static_assert(offsetof(struct blkif_request, seg) == 24, "segments at 24");
 _Static_assert(sizeof(struct blkif_request) == 112, "request slot is 112 bytes");
 _Static_assert(sizeof(struct blkif_request_discard) <= sizeof(struct blkif_request),
 	       "discard fits a slot");
+_Static_assert(offsetof(struct blkif_request_indirect, indirect_op) == 1, "indirect_op at 1");
+_Static_assert(offsetof(struct blkif_request_indirect, nr_segments) == 2, "nr_segments at 2");
+_Static_assert(offsetof(struct blkif_request_indirect, id) == 8, "indirect id at 8");
+_Static_assert(offsetof(struct blkif_request_indirect, sector_number) == 16, "sector at 16");
+_Static_assert(offsetof(struct blkif_request_indirect, handle) == 24, "handle at 24");
+_Static_assert(offsetof(struct blkif_request_indirect, indirect_grefs) == 28, "grefs at 28");
+_Static_assert(sizeof(struct blkif_request_indirect) == 64, "indirect request is 64 bytes");
+_Static_assert(BLKIF_SEGS_PER_INDIRECT_FRAME * sizeof(struct blkif_request_segment) == 4096,
+	       "512 segments per indirect page");
 _Static_assert(offsetof(struct blkif_response, status) == 10, "status at 10");
 _Static_assert(sizeof(struct blkif_response) == 16, "response is 16 bytes");
 
