@@ -2,6 +2,9 @@
 #include "dom.h"
 #include "dom/time.h"
 #include "dom/cpu.h"
+#include "dom/hypercall.h"
+#include "dom/console.h"
+#include "public/pci.h"
 #include "dom_env.h"
 
 #define PAGE 4096u
@@ -61,4 +64,44 @@ uint64_t dom_env_dma(void *bar, const void *p)
 {
 	(void)bar;
 	return (uint64_t)(uintptr_t)p;
+}
+
+long dom_env_pci(unsigned op, void *arg)
+{
+	return dom_hypercall5(__HYPERVISOR_bulkhead_pci, op, (unsigned long)arg, 0, 0, 0);
+}
+
+void dom_env_pci_name(char *out, size_t n, uint32_t sbdf)
+{
+	snprintf(out, n, "%04x:%02x:%02x.%x", sbdf >> 16, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f,
+		 sbdf & 7);
+}
+
+int dom_env_pci_enable(uint32_t sbdf)
+{
+	struct bh_pci_cfg c = { .sbdf = sbdf, .reg = 4, .size = 2 };
+	long rc;
+
+	if ((rc = dom_env_pci(BH_PCI_cfg_read, &c)))
+		return (int)rc;
+	c.value |= 0x6;
+	return (int)dom_env_pci(BH_PCI_cfg_write, &c);
+}
+
+bool dom_env_bar_ok(const struct bh_pci_dev *d, unsigned bar, uint64_t min, const char *what,
+		    const char *name)
+{
+	const struct bh_pci_bar *b = &d->bar[bar];
+
+	if ((b->type != BH_PCI_BAR_MEM32 && b->type != BH_PCI_BAR_MEM64) || b->size < min) {
+		dom_printf("%s %s: BAR%u is not a memory BAR of %llu bytes or more\n", what, name,
+			   bar, (unsigned long long)min);
+		return false;
+	}
+	if (b->base + b->size > (1ull << 32) || b->base + b->size < b->base) {
+		dom_printf("%s %s: BAR%u at 0x%llx is above 4 GiB, which a runtime domain does "
+			   "not map; refused\n", what, name, bar, (unsigned long long)b->base);
+		return false;
+	}
+	return true;
 }

@@ -9,7 +9,11 @@
 #ifndef BLKBACK_DOM_ENV_H
 #define BLKBACK_DOM_ENV_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct bh_pci_dev;
 
 /* The ctx of every callback: the BAR and its size. Register accesses
  * outside it, or unaligned, read all-ones and write nothing. */
@@ -27,5 +31,15 @@ void dom_env_delay(void *bar, uint32_t us);
  * a timeout); NULL when the heap is out. */
 void *dom_env_alloc(void *bar, unsigned n);
 uint64_t dom_env_dma(void *bar, const void *p);
+
+/* PCI through __HYPERVISOR_bulkhead_pci (public/pci.h): an op; a device's
+ * name "SSSS:BB:DD.F"; memory decode and bus master on (PCI Local Bus 3.0
+ * §6.2.2), 0 or -errno; whether BAR bar is memory of min bytes or more
+ * below 4 GiB, which runtime domains map 1:1 (said why not, after what). */
+long dom_env_pci(unsigned op, void *arg);
+void dom_env_pci_name(char *out, size_t n, uint32_t sbdf);
+int dom_env_pci_enable(uint32_t sbdf);
+bool dom_env_bar_ok(const struct bh_pci_dev *d, unsigned bar, uint64_t min, const char *what,
+		    const char *name);
 
 #endif

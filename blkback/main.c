@@ -61,6 +61,7 @@
 #include "dom_env.h"
 #include "volumes.h"
 #include "vbd_back.h"
+#include "xs_env.h"
 
 #define MAX_PCI 32
 #define NVME_CLASS 0x010802u
@@ -87,43 +88,12 @@ static struct {
 
 /* ---- PCI ------------------------------------------------------------------ */
 
-static long pci_op(unsigned op, void *arg)
-{
-	return dom_hypercall5(__HYPERVISOR_bulkhead_pci, op, (unsigned long)arg, 0, 0, 0);
-}
-
-static void bdf(char *out, size_t n, uint32_t sbdf)
-{
-	snprintf(out, n, "%04x:%02x:%02x.%x", sbdf >> 16, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f,
-		 sbdf & 7);
-}
-
-/* Whether d's BAR bar is memory of min bytes or more below 4 GiB (said why not). */
-static bool bar_ok(const struct bh_pci_dev *d, unsigned bar, uint64_t min, const char *what,
-		   const char *name)
-{
-	const struct bh_pci_bar *b = &d->bar[bar];
-
-	if ((b->type != BH_PCI_BAR_MEM32 && b->type != BH_PCI_BAR_MEM64) || b->size < min) {
-		dom_printf("blkback: %s %s: BAR%u is not a memory BAR of %llu bytes or more\n",
-			   what, name, bar, (unsigned long long)min);
-		return false;
-	}
-	if (b->base + b->size > (1ull << 32) || b->base + b->size < b->base) {
-		dom_printf("blkback: %s %s: BAR%u at 0x%llx is above 4 GiB, which a runtime "
-			   "domain does not map; refused\n", what, name, bar,
-			   (unsigned long long)b->base);
-		return false;
-	}
-	return true;
-}
-
 /* Our first usable NVMe controller, else our first AHCI HBA; 0 or -errno. */
 static int find_disk(struct bh_pci_dev *out, bool *ahci)
 {
 	static struct bh_pci_dev devs[MAX_PCI];
 	struct bh_pci_list l = { MAX_PCI, 0, (uint64_t)(uintptr_t)devs };
-	long rc = pci_op(BH_PCI_list, &l);
+	long rc = dom_env_pci(BH_PCI_list, &l);
 	int sata = -1;
 	char name[16];
 
@@ -134,16 +104,16 @@ static int find_disk(struct bh_pci_dev *out, bool *ahci)
 	for (uint32_t i = 0; i < l.count && i < MAX_PCI; i++) {
 		const struct bh_pci_dev *d = &devs[i];
 
-		bdf(name, sizeof(name), d->sbdf);
+		dom_env_pci_name(name, sizeof(name), d->sbdf);
 		dom_printf("blkback: pci %s %04x:%04x class %06x\n", name, d->vendor, d->device,
 			   d->class_code);
-		if (d->class_code == NVME_CLASS && bar_ok(d, 0, 0x2000, "nvme", name)) {
+		if (d->class_code == NVME_CLASS && dom_env_bar_ok(d, 0, 0x2000, "blkback: nvme", name)) {
 			*out = *d;
 			*ahci = false;
 			return 0;
 		}
 		if (d->class_code == AHCI_CLASS && sata < 0 &&
-		    bar_ok(d, AHCI_BAR, AHCI_MIN_BAR, "ahci", name))
+		    dom_env_bar_ok(d, AHCI_BAR, AHCI_MIN_BAR, "blkback: ahci", name))
 			sata = (int)i;
 	}
 	if (sata >= 0) {
@@ -154,18 +124,6 @@ static int find_disk(struct bh_pci_dev *out, bool *ahci)
 	dom_printf("blkback: no usable NVMe or AHCI controller among our %u PCI devices\n",
 		   l.count);
 	return -ENODEV;
-}
-
-/* Memory decode and bus master on (PCI Local Bus 3.0 §6.2.2: bits 1, 2). */
-static int pci_enable(uint32_t sbdf)
-{
-	struct bh_pci_cfg c = { .sbdf = sbdf, .reg = 4, .size = 2 };
-	long rc;
-
-	if ((rc = pci_op(BH_PCI_cfg_read, &c)))
-		return (int)rc;
-	c.value |= 0x6;
-	return (int)pci_op(BH_PCI_cfg_write, &c);
 }
 
 /* ---- the disk drivers' env (dom_env.c; ctx is bb.bar) ---------------------- */
@@ -298,64 +256,6 @@ static void take_request(void)
 
 /* ---- vbd_back's env: xenstore client, volumes, events, grants ------------ */
 
-static int x_read(void *ctx, const char *path, char *buf, size_t len)
-{
-	char *v = NULL;
-	size_t n = 0;
-	int rc = dom_xs_read(0, path, &v, &n);
-
-	(void)ctx;
-	if (!rc && n >= len)
-		rc = -E2BIG;
-	if (!rc)
-		memcpy(buf, v, n + 1);
-	free(v);
-	return rc;
-}
-
-static int x_dir(void *ctx, const char *path, char *buf, size_t len, size_t *used)
-{
-	char **names = NULL;
-	unsigned count = 0;
-	int rc = dom_xs_directory(0, path, &names, &count);
-
-	(void)ctx;
-	*used = 0;
-	for (unsigned i = 0; !rc && i < count; i++) {
-		size_t k = strlen(names[i]) + 1;
-
-		if (*used + k > len) {
-			rc = -E2BIG;
-			break;
-		}
-		memcpy(buf + *used, names[i], k);
-		*used += k;
-	}
-	free(names);
-	return rc;
-}
-
-static int x_write(void *ctx, const char *path, const char *value)
-{
-	(void)ctx;
-	return dom_xs_write(0, path, value);
-}
-
-static void on_change(const char *path, const char *token, void *arg)
-{
-	(void)path, (void)token, (void)arg;
-	bb.vbd_dirty = true;
-}
-
-static void x_watch(void *ctx, const char *path, bool on)
-{
-	(void)ctx;
-	if (on)
-		dom_xs_watch(path, path, on_change, NULL);
-	else
-		dom_xs_unwatch(path, path);
-}
-
 /* Only volumes: "/dev/zvol/<name>" or "<name>". */
 static int v_open(void *ctx, const char *params, bool ro, struct vbd_back_disk *d)
 {
@@ -389,16 +289,6 @@ static void v_close(void *ctx, struct vbd_back_disk *d)
 	d->priv = NULL;
 }
 
-static int e_bind(void *ctx, uint16_t domid, uint32_t port)
-{
-	(void)ctx;
-	return dom_evtchn_bind_interdomain(domid, port, NULL, NULL);
-}
-
-static void e_unbind(void *ctx, unsigned port) { (void)ctx; dom_evtchn_close(port); }
-static void e_notify(void *ctx, unsigned port) { (void)ctx; dom_evtchn_notify(port); }
-static unsigned e_take(void *ctx, unsigned port) { (void)ctx; return dom_evtchn_take(port); }
-
 static int g_map(void *ctx, uint16_t domid, uint32_t ref, bool ro, void **addr, uint32_t *h)
 {
 	(void)ctx;
@@ -419,9 +309,10 @@ static void log_msg(void *ctx, const char *msg)
 
 static const struct blkif_back_grant_ops grant_ops = { .map = g_map, .unmap = g_unmap };
 static const struct vbd_back_env vbd_env = {
-	.read = x_read, .directory = x_dir, .write = x_write, .watch = x_watch,
-	.open = v_open, .close = v_close, .bind = e_bind, .unbind = e_unbind,
-	.notify = e_notify, .take = e_take, .gops = &grant_ops, .log = log_msg,
+	.ctx = &bb.vbd_dirty, .read = xs_env_read, .directory = xs_env_directory,
+	.write = xs_env_write, .watch = xs_env_watch, .open = v_open, .close = v_close,
+	.bind = xs_env_bind, .unbind = xs_env_unbind, .notify = xs_env_notify,
+	.take = xs_env_take, .gops = &grant_ops, .log = log_msg,
 };
 
 /* ---- start of day ------------------------------------------------------------ */
@@ -450,9 +341,9 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 	char name[16];
 	int rc;
 
-	bdf(name, sizeof(name), dev->sbdf);
+	dom_env_pci_name(name, sizeof(name), dev->sbdf);
 	snprintf(tag, n, "%s %s", bb.ahci ? "ahci" : "nvme", name);
-	if ((rc = pci_enable(dev->sbdf))) {
+	if ((rc = dom_env_pci_enable(dev->sbdf))) {
 		dom_printf("blkback: %s: command register write failed (%d)\n", tag, rc);
 		return false;
 	}
@@ -521,7 +412,7 @@ int dom_main(const struct dom_start_info *si)
 	dom_xs_watch(path, "volreq", on_request, NULL);
 	vbd_back_set_init(&bb.set, &vbd_env, (uint16_t)bb.self);
 	snprintf(path, sizeof(path), "%s/backend/vbd", bb.root);
-	dom_xs_watch(path, "vbd", on_change, NULL);
+	xs_env_watch(&bb.vbd_dirty, path, true);
 	for (;;) {
 		dom_xs_poll();
 		if (bb.req_dirty) {

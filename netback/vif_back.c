@@ -101,8 +101,16 @@ static void fatal(const struct vif_back_set *s, struct vif_back *v, int err, con
 
 /* ---- a device's life -------------------------------------------------------- */
 
+static void say(const struct vif_back_set *s, const char *fmt, ...);
+
 static void disconnect(const struct vif_back_set *s, struct vif_back *v)
 {
+	if (v->tx_page)
+		say(s, "%s: disconnected after tx %llu packets %llu bytes (%llu errors), "
+		    "rx %llu packets %llu bytes (%llu dropped)", v->name,
+		    (unsigned long long)v->st.tx_packets, (unsigned long long)v->st.tx_bytes,
+		    (unsigned long long)v->st.tx_errors, (unsigned long long)v->st.rx_packets,
+		    (unsigned long long)v->st.rx_bytes, (unsigned long long)v->st.rx_dropped);
 	if (v->port >= 0)
 		s->env->unbind(s->env->ctx, (unsigned)v->port);
 	v->port = -1;

@@ -20,6 +20,13 @@ Scenarios (--scenario), QEMU (SVM/NPT) unless named:
              NAME-dm mid-boot: the guest goes with "device model ... died"
   cycles     N create/destroy cycles of a 32 MiB SeaBIOS-only guest;
              free_memory equal before and after
+  net        issue 9: q35 + AMD IOMMU with an e1000 at 00:03.0 on QEMU's user
+             network (restrict=on: nothing leaves the machine; 10.0.2.100:80
+             is test/integration/net_serve.py through guestfwd). Dom0's
+             rc.local starts netback; the core assigns it the NIC; the live
+             guest with vif=['bridge=bridge0'] gets a DHCP lease through
+             xen-netfront, netback and bridge0 and fetches a file whose
+             checksum is compared; it powers off and its vif goes
   bochs      Bochs (VMX/EPT) from the GRUB ISO, a scripted Dom0 (hvm/bochs.rc):
              SeaBIOS's banner, the CD boot, Linux's first line
 The guest ISOs come from scripts/mkguest.sh (make guests, or setup) in
@@ -197,6 +204,65 @@ def scenario_live(c, args):
            f"the guest's PV console log (guest-live-pv.log) lacks 'BULKHEAD-HVC': {out!r}")
     print("  PV console: 'BULKHEAD-HVC: ...' in guest-live-pv.log")
     print(f"  live guest: {secs:.1f} s from xl create to gone")
+
+
+NET_BDF = "0000:00:03.0"
+PROBE_LINES = 3077		# of 64 hex digits: 200,005 bytes
+
+
+def log_wait(args, rx, timeout, what, c=None, name=None):
+    """A line in the serial log, or with c and name in Dom0's log of that
+    domain's console (/var/log/xen/console/guest-NAME.log)."""
+    end = time.time() + timeout
+    while True:
+        text = (c.run(f"cat /var/log/xen/console/guest-{name}.log", 30) if c else
+                open(args.log, errors="replace").read())
+        m = re.search(rx, text)
+        if m:
+            return m
+        if time.time() >= end:
+            raise Failure(f"no {what} within {timeout} s (/{rx}/) in "
+                          + (f"guest-{name}.log: {text[-600:]!r}" if c else "the serial log"))
+        time.sleep(1)
+
+
+def scenario_net(c, args):
+    import hashlib
+    want = hashlib.md5(open(args.log + ".probe", "rb").read()).hexdigest()
+    log_wait(args, r"\(XEN\) IOMMU: AMD-Vi at [^\n]* enabled", 30, "IOMMU line")
+    log_wait(args, r"\(XEN\) PCI " + re.escape(NET_BDF) + r" [^\n]*assigned to d\d+", 60,
+             "assignment of the NIC")
+    m = log_wait(args, r"netback: e1000 " + re.escape(NET_BDF) + r" mac ([0-9a-f:]{17}) link up",
+                 60, "netback's NIC line", c, "netback")
+    print(f"  netback holds {NET_BDF} (mac {m.group(1)}), link up")
+    expect(row(c.run("xl list"), "netback"), "no netback domain in xl list")
+    out = c.run("xl pci-list netback")
+    expect(NET_BDF in out, f"xl pci-list netback said {out!r}")
+    before = free_memory(c)
+    markers = live_markers(2)
+    markers[-1:-1] = [("the guest's DHCP lease through netback",
+                       r"BULKHEAD-NET: eth0 00:16:3e(:[0-9a-f]{2}){3} ip 10\.0\.2\.15 gw"),
+                      ("the file fetched over the network",
+                       r"BULKHEAD-NET-FETCH: [0-9a-f]{32} \d+")]
+    t = time.time()
+    create_attached(c, "/etc/xen/live.cfg \"vif=['bridge=bridge0']\"", "live")
+    try:
+        c.markers(markers, args.guest_timeout, t)
+    except Failure:
+        c.detach()
+        time.sleep(6)	# its next counters line
+        print("--- netback's console ---\n" + c.run("cat /var/log/xen/console/guest-netback.log", 30))
+        raise
+    got = re.findall(r"BULKHEAD-NET-FETCH: ([0-9a-f]{32}) (\d+)", open(args.log, errors="replace").read())
+    expect(got and got[-1] == (want, str(PROBE_LINES * 65)),
+           f"the guest fetched {got[-1] if got else None}, the server sent ({want}, {PROBE_LINES * 65})")
+    print(f"  fetched {PROBE_LINES * 65} bytes, md5 {want}, {time.time() - t:.1f} s after xl create")
+    c.back_to_prompt("the guest's power-off (its console should close)", 120)
+    wait_gone(c, ["live", "live-dm"], 60)
+    log_wait(args, r"netback: vif\d+\.0: disconnected after tx [1-9]", 10,
+             "netback's line for the vif's end", c, "netback")
+    expect(row(c.run("xl list"), "netback"), "netback is gone after the guest")
+    memory_back(c, before, "the guest's power-off")
 
 
 def blkback_up(c, args):
@@ -551,10 +617,26 @@ def storage_args(args):
     return ["-M", "q35", "-device", STORAGE_IOMMU[args.storage]] + disk, [f"{rc} /etc/rc.local"]
 
 
+def net_args(args):
+    """q35, AMD IOMMU, the e1000 netback owns, user networking with the test server."""
+    probe, rc = args.log + ".probe", args.log + ".net.rc.local"
+    with open(probe, "wb") as f:	# text: the guest strips the headers with sed
+        f.write(b"".join(os.urandom(32).hex().encode() + b"\n" for _ in range(PROBE_LINES)))
+    with open(rc, "w") as f:
+        f.write("xl create /etc/xen/netback.cfg\n")
+    serve = os.path.join(os.path.dirname(os.path.abspath(__file__)), "net_serve.py")
+    return (["-M", "q35", "-device", "amd-iommu",
+             "-netdev", f"user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:python3 {serve} {probe}",
+             "-device", "e1000,netdev=n0,addr=03.0",
+             # every frame on the wire, for reading with tcpdump -r or wireshark
+             "-object", f"filter-dump,id=d0,netdev=n0,file={args.log}.pcap"],
+            [f"{rc} /etc/rc.local"])
+
+
 def qemu(args, isos):
     cmdline = (f"dom0_mem={args.dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 "
                "loglvl=all guest_loglvl=all")
-    machine, extra_mods = storage_args(args)
+    machine, extra_mods = net_args(args) if args.scenario == "net" else storage_args(args)
     mods = ([args.dom0, args.rootfs + " rootfs"] + extra_mods
             + [f"{p} /root/{os.path.basename(p)}" for p in isos])
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(args.mem), "-smp", "2",
@@ -572,7 +654,7 @@ def run_qemu(args, isos):
         {"seabios": scenario_seabios, "live": scenario_live, "install": scenario_install,
          "lifecycle": scenario_lifecycle, "cycles": scenario_cycles,
          "restart": scenario_restart, "restart-pv": scenario_restart_pv,
-         "soak": scenario_soak}[args.scenario](c, args)
+         "soak": scenario_soak, "net": scenario_net}[args.scenario](c, args)
         log = open(args.log, errors="replace").read()
         bad = CORE_FAULT.search(log)
         expect(not bad, f"the core logged {bad.group(0) if bad else ''!r}")
@@ -645,7 +727,7 @@ def main():
     ap.add_argument("--isos", required=True, help="scripts/mkguest.sh's output (build/guests)")
     ap.add_argument("--scenario", required=True,
                     choices=["seabios", "live", "install", "lifecycle", "cycles", "bochs",
-                             "restart", "restart-pv", "soak"])
+                             "restart", "restart-pv", "soak", "net"])
     ap.add_argument("--dom0-mem", type=int, default=384)
     ap.add_argument("--mem", type=int, default=1024, help="the emulator's RAM, MiB")
     ap.add_argument("--cycles", type=int, default=20)
@@ -656,7 +738,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--storage", choices=["dom0"] + sorted(STORAGE_IOMMU), default="dom0")
     args = ap.parse_args()
-    need = {"live": ["live.iso"], "soak": ["live.iso"], "lifecycle": ["live.iso"], "bochs": ["live.iso"],
+    need = {"live": ["live.iso"], "soak": ["live.iso"], "net": ["live.iso"], "lifecycle": ["live.iso"], "bochs": ["live.iso"],
             "install": ["installer.iso"], "restart": ["installer.iso"],
             "restart-pv": ["installer.iso"]}.get(args.scenario, [])
     isos = [os.path.join(args.isos, n) for n in need]

@@ -1105,7 +1105,6 @@ static void test_create_errors(void)
 	CHECK(xl("create /root/freebsd.cfg") == 1);
 	CHECK(err_is("Parsing config from /root/freebsd.cfg\n"
 		     "xl: warning: vnc is not supported yet; ignored\n"
-		     "xl: warning: vif is not supported yet; ignored\n"
 		     "xl: warning: usbdevice is not supported yet; ignored\n"
 		     "Failed to create HVM domain 'freebsd': cannot read the BIOS "
 		     "/usr/lib/xen/boot/bios.bin: No such file or directory\n"));

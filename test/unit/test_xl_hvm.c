@@ -461,10 +461,13 @@ static void test_hvm_warnings(void)
 	CHECK(xl("create /etc/xen/linux.cfg") == 0);
 	CHECK(err_is("Parsing config from /etc/xen/linux.cfg\n"
 		     "xl: warning: vnc is not supported yet; ignored\n"
-		     "xl: warning: vif is not supported yet; ignored\n"
 		     "xl: warning: usbdevice is not supported yet; ignored\n"
 		     "xl: warning: sdl is not supported yet; ignored\n"
-		     "xl: warning: soundhw is not supported yet; ignored\n"));
+		     "xl: warning: soundhw is not supported yet; ignored\n"
+		     "xl: warning: vif 0: the network driver domain 'netback' is not running "
+		     "(xl create /etc/xen/netback.cfg); 'freebsd' has no network\n"
+		     "xl: warning: vif 1: the network driver domain 'netback' is not running "
+		     "(xl create /etc/xen/netback.cfg); 'freebsd' has no network\n"));
 	CHECK(!strcmp(xs_value("/local/domain/0/backend/vbd/2/768/type"), "phy"));
 	CHECK(!strcmp(xs_value("/local/domain/0/backend/vbd/2/768/params"),
 		      "/dev/zvol/tank/xendisk0"));
@@ -617,6 +620,7 @@ static void test_hvm_console(void)
 }
 
 static void test_hvm_backends(void);
+static void test_hvm_vifs(void);
 
 static void test_hvm(void)
 {
@@ -629,6 +633,61 @@ static void test_hvm(void)
 	test_hvm_shutdown();
 	test_hvm_console();
 	test_hvm_backends();
+	test_hvm_vifs();
+}
+
+/* vifs on the network driver domain (issue 9 §2): libxl's nodes on both
+ * sides, rate= as "BYTES,USEC", vifname=; no netback: a warning, the guest
+ * is created without that NIC; backend= must name a running domain; destroy
+ * removes the backend's nodes, only where the frontend's own. */
+static const char vif_cfg[] =
+	"name = \"linux\"\nbuilder = \"hvm\"\nmemory = 32\n"
+	"vif = [ 'mac=00:16:3E:74:34:32,bridge=bridge0', 'bridge=bridge0,rate=10Mb/s,vifname=web0' ]\n";
+
+static void test_hvm_vifs(void)
+{
+	const char *mac;
+
+	reset();
+	install_hvm(vif_cfg);
+	add_dom(9, "netback", 16, 1, 0);
+	CHECK(xl("create /etc/xen/linux.cfg") == 0 && err_is("Parsing config from /etc/xen/linux.cfg\n"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/1/0/mac"), "00:16:3e:74:34:32"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/1/0/bridge"), "bridge0"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/1/0/frontend"),
+		      "/local/domain/1/device/vif/0"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/1/0/state"), "1"));
+	CHECK(!strcmp(xs_value("/local/domain/1/device/vif/0/backend"),
+		      "/local/domain/9/backend/vif/1/0"));
+	CHECK(!strcmp(xs_value("/local/domain/1/device/vif/0/backend-id"), "9"));
+	CHECK(!strcmp(xs_value("/local/domain/1/device/vif/0/mac"), "00:16:3e:74:34:32"));
+	CHECK(!xs_value("/local/domain/9/backend/vif/1/0/rate"));
+	/* 10 Mbit/s in libxl's 50 ms intervals: 62,500 bytes each. */
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/1/1/rate"), "62500,50000"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/1/1/vifname"), "web0"));
+	mac = xs_value("/local/domain/1/device/vif/1/mac");
+	CHECK(mac && !strncmp(mac, "00:16:3e:", 9) && strlen(mac) == 17);
+	CHECK(strstr(xs_dump(), "/local/domain/1/device/vif/0 = \"\" (n1,r9)\n") &&
+	      strstr(xs_dump(), "/local/domain/9/backend/vif/1/0 = \"\" (n9,r1)\n"));
+	/* A hostile guest points a frontend at a node that is not its own. */
+	f_xs_write(NULL, "/local/domain/9/backend/vif/5/0/mac", "decoy");
+	f_xs_write(NULL, "/local/domain/1/device/vif/1/backend", "/local/domain/9/backend/vif/5/0");
+	CHECK(xl("destroy linux") == 0);
+	CHECK(!xs_value("/local/domain/9/backend/vif/1/0/mac") &&
+	      xs_value("/local/domain/9/backend/vif/5/0/mac"));
+	/* backend= must be running; a devid given twice is refused by the parser. */
+	CHECK(xl("create /etc/xen/linux.cfg vif=['bridge=bridge0,backend=nosuch']") == 1 &&
+	      strstr(F.err, "vif 0: backend domain 'nosuch' is not running"));
+	CHECK(xl("create /etc/xen/linux.cfg vif=['devid=1','devid=1']") == 1 &&
+	      strstr(F.err, "vif devid 1 used twice"));
+	/* No netback: the guest comes up without its NICs, and says so. */
+	reset();
+	install_hvm(vif_cfg);
+	CHECK(xl("create /etc/xen/linux.cfg") == 0 &&
+	      strstr(F.err, "xl: warning: vif 0: the network driver domain 'netback' is not "
+			    "running (xl create /etc/xen/netback.cfg); 'linux' has no network\n") &&
+	      !xs_value("/local/domain/1/device/vif/0/mac"));
+	CHECK(xl("destroy linux") == 0 && nothing_left());
 }
 
 /* Disks on the storage driver domain (issue 8 §3): a volume that a running

@@ -23,10 +23,23 @@
 #define XL_HVM_DM_TIMEOUT_MS 10000	/* for the device model to say "running" */
 #define XL_HVM_POLL_MS 50
 #define XL_HVM_MAX_DISKS 4		/* hda..hdd */
+#define XL_HVM_MAX_VIFS 8
 
 /* Where a disk's backend is (xl_hvm_disk_backend). */
 #define XL_HVM_BLKBACK "blkback"	/* the storage driver domain's name */
 #define XL_HVM_ZVOL "/dev/zvol/"
+#define XL_HVM_NETBACK "netback"	/* the network driver domain's name */
+
+/* One vif (xl.cfg's vif=, issue 9 §2): a PV NIC served by netback. */
+struct xl_vif {
+	uint32_t devid;
+	uint8_t mac[6];
+	char bridge[32];
+	char backend[64];		/* backend=; "" the default (netback) */
+	char vifname[24];		/* "" for vifD.N */
+	uint64_t rate_bytes;		/* per rate_us; 0 unlimited */
+	uint32_t rate_us;
+};
 
 
 /* What xl keeps of an HVM guest's config: enough to create it again. */
@@ -38,6 +51,8 @@ struct xl_hvm_cfg {
 	enum xl_action on_poweroff, on_reboot, on_crash;
 	unsigned ndisks;
 	struct xl_disk disks[XL_HVM_MAX_DISKS];
+	unsigned nvifs;
+	struct xl_vif vifs[XL_HVM_MAX_VIFS];
 };
 
 /* xl_hvm_cfg.c: from the parsed config; warns once per unsupported key
@@ -76,6 +91,12 @@ int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, const
 /* One vbd: disk k with domain fe as frontend, be as backend (libxl's
  * layout, xenstore-paths.pandoc); 0 or the first store error (logged). */
 int xl_hvm_xs_vbd(struct xl *x, const struct xl_disk *k, uint16_t fe, uint16_t be);
+/* The guest's vifs: each with its backend domain (backend=, else the
+ * running XL_HVM_NETBACK), libxl's nodes (xenstore-paths.pandoc:
+ * BE/backend/vif/G/N and G/device/vif/N). A vif whose default backend is
+ * not running is left out with a warning (the guest boots without that
+ * NIC); a backend= domain that is not running fails the create. */
+int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest);
 /* Removes the vbds with ids[0..n) of frontend fe: its device/vbd/ID and the
  * backend node it names, only where that is exactly BE/backend/vbd/FE/ID
  * (the frontend owns the node: a hostile value removes nothing else). */

@@ -32,8 +32,6 @@ static void warnings(struct xl *x, const struct xl_config *c)
 
 	if (d->vnc && xlcfg_find(c->tree, "vnc"))
 		warn(x, "vnc");
-	if (d->nvifs)
-		warn(x, "vif");
 	if (d->usbdevice.count)
 		warn(x, "usbdevice");
 	if (ignored_key(d, "sdl"))
@@ -96,10 +94,35 @@ static int check(struct xl *x, const struct xl_config *c)
 	if (d->ndisks > XL_HVM_MAX_DISKS)
 		return xl_fail(x, XL_FAIL, "%s: at most %u disks (hda-hdd)\n", src,
 			       XL_HVM_MAX_DISKS);
+	if (d->nvifs > XL_HVM_MAX_VIFS)
+		return xl_fail(x, XL_FAIL, "%s: at most %u vifs\n", src, XL_HVM_MAX_VIFS);
 	if (d->boot && strlen(d->boot) >= sizeof(((struct xl_hvm_cfg *)0)->boot))
 		return xl_fail(x, XL_FAIL, "%s: boot=\"%s\" is too long\n", src, d->boot);
 	if (d->serial.count > 1 || (d->serial.count && strcmp(d->serial.items[0], "pty")))
 		return xl_fail(x, XL_FAIL, "%s: serial: only \"pty\" is supported\n", src);
+	return 0;
+}
+
+static int vif(struct xl *x, const struct xlspec_vif *s, struct xl_hvm_cfg *h)
+{
+	struct xl_vif *v = &h->vifs[h->nvifs];
+
+	if (s->model && strcmp(s->model, "rtl8139"))
+		xl_fail(x, 0, "xl: warning: vif model=%s: the device model emulates no NIC yet; "
+			"the guest gets the PV NIC only\n", s->model);
+	if ((s->bridge && strlen(s->bridge) >= sizeof(v->bridge)) ||
+	    (s->backend && strlen(s->backend) >= sizeof(v->backend)) ||
+	    (s->vifname && strlen(s->vifname) >= sizeof(v->vifname)))
+		return xl_fail(x, XL_FAIL, "vif devid=%u: bridge=, backend= or vifname= is too long\n",
+			       s->devid);
+	v->devid = s->devid;
+	memcpy(v->mac, s->mac, sizeof(v->mac));
+	snprintf(v->bridge, sizeof(v->bridge), "%s", s->bridge ? s->bridge : "xenbr0");
+	snprintf(v->backend, sizeof(v->backend), "%s", s->backend ? s->backend : "");
+	snprintf(v->vifname, sizeof(v->vifname), "%s", s->vifname ? s->vifname : "");
+	v->rate_bytes = s->rate ? s->rate_bytes_per_interval : 0;
+	v->rate_us = s->rate ? s->rate_interval_us : 0;
+	h->nvifs++;
 	return 0;
 }
 
@@ -124,6 +147,8 @@ int xl_hvm_config(struct xl *x, const struct xl_config *c, struct xl_hvm_cfg *h)
 	h->on_crash = d->on_crash;
 	for (size_t i = 0; i < d->ndisks && !rc; i++)
 		rc = disk(x, &d->disks[i], h);
+	for (size_t i = 0; i < d->nvifs && !rc; i++)
+		rc = vif(x, &d->vifs[i], h);
 	if (rc)
 		xl_hvm_cfg_free(h);
 	return rc;

@@ -197,6 +197,59 @@ int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, const
 			    guest, xl_strerror(rc)) : 0;
 }
 
+static void vif(struct xsw *w, const struct xl_vif *v, uint16_t guest, uint16_t be_dom)
+{
+	char fe[XS_PATH], be[XS_PATH], mac[18];
+
+	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%u", guest, v->devid);
+	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", be_dom, guest, v->devid);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1],
+		 v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+	dir(w, be, be_dom, guest, XL_XS_READ);
+	putf(w, be, "frontend", "%s", fe);
+	putf(w, be, "frontend-id", "%u", guest);
+	putf(w, be, "online", "1");
+	putf(w, be, "script", "vif-bridge");
+	putf(w, be, "mac", "%s", mac);
+	putf(w, be, "bridge", "%s", v->bridge);
+	putf(w, be, "handle", "%u", v->devid);
+	putf(w, be, "type", "vif");
+	if (v->rate_bytes)
+		putf(w, be, "rate", "%llu,%u", (unsigned long long)v->rate_bytes, v->rate_us);
+	if (v->vifname[0])
+		putf(w, be, "vifname", "%s", v->vifname);
+	putf(w, be, "state", "1");
+	dir(w, fe, guest, be_dom, XL_XS_READ);
+	putf(w, fe, "backend", "%s", be);
+	putf(w, fe, "backend-id", "%u", be_dom);
+	putf(w, fe, "handle", "%u", v->devid);
+	putf(w, fe, "mac", "%s", mac);
+	putf(w, fe, "state", "1");
+}
+
+int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
+{
+	struct xsw w = { x, 0 };
+	int nb = h->nvifs ? xl_domain_named(x, XL_HVM_NETBACK) : -1, id = -1;
+
+	for (unsigned i = 0; i < h->nvifs && !w.rc; i++) {
+		const struct xl_vif *v = &h->vifs[i];
+
+		if (v->backend[0] && (id = xl_domain_named(x, v->backend)) < 0)
+			return xl_fail(x, XL_FAIL, "vif %u: backend domain '%s' is not running\n",
+				       v->devid, v->backend);
+		if (!v->backend[0] && (id = nb) < 0) {
+			xl_fail(x, 0, "xl: warning: vif %u: the network driver domain '%s' is not "
+				"running (xl create /etc/xen/netback.cfg); '%s' has no network\n",
+				v->devid, XL_HVM_NETBACK, h->name);
+			continue;
+		}
+		vif(&w, v, guest, (uint16_t)id);
+	}
+	return w.rc ? xl_fail(x, XL_FAIL, "Failed to write the vifs' nodes of domain %u: %s\n",
+			      guest, xl_strerror(w.rc)) : 0;
+}
+
 static void rm(struct xl *x, const char *fmt, unsigned id)
 {
 	char path[XS_PATH];
@@ -234,11 +287,34 @@ void xl_hvm_xs_rm_vbds(struct xl *x, uint16_t fe, const uint32_t *ids, unsigned 
 	}
 }
 
+/* The backend node the frontend's device/vif/ID names, where it is exactly
+ * BE/backend/vif/FE/ID (the frontend owns the node). */
+static void rm_vifs(struct xl *x, uint16_t fe)
+{
+	char path[XS_PATH], be[XS_PATH], want[48];
+	const char *tail;
+	unsigned bdom;
+
+	for (unsigned id = 0; id < XL_HVM_MAX_VIFS; id++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/device/vif/%u/backend", fe, id);
+		if (xl_hvm_xs_get(x, path, be, sizeof(be)) || strncmp(be, "/local/domain/", 14))
+			continue;
+		bdom = (unsigned)strtoul(be + 14, (char **)&tail, 10);
+		snprintf(want, sizeof(want), "/backend/vif/%u/%u", fe, id);
+		if (tail == be + 14 || strcmp(tail, want) || bdom > 0x7fef)
+			continue;
+		x->be->xs_rm(x->be->ctx, be);
+		*strrchr(be, '/') = '\0';	/* .../backend/vif/FE */
+		x->be->xs_rm(x->be->ctx, be);
+	}
+}
+
 static void rm_backends(struct xl *x, uint16_t fe)
 {
 	static const uint32_t ide[] = { 768, 832, 5632, 5696 };	/* hda-hdd */
 
 	xl_hvm_xs_rm_vbds(x, fe, ide, sizeof(ide) / sizeof(ide[0]));
+	rm_vifs(x, fe);
 }
 
 void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm)
