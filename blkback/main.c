@@ -309,10 +309,10 @@ static void log_msg(void *ctx, const char *msg)
 
 static const struct blkif_back_grant_ops grant_ops = { .map = g_map, .unmap = g_unmap };
 static const struct vbd_back_env vbd_env = {
-	.ctx = &bb.vbd_dirty, .read = xs_env_read, .directory = xs_env_directory,
-	.write = xs_env_write, .watch = xs_env_watch, .open = v_open, .close = v_close,
-	.bind = xs_env_bind, .unbind = xs_env_unbind, .notify = xs_env_notify,
-	.take = xs_env_take, .gops = &grant_ops, .log = log_msg,
+	.xs = { .ctx = &bb.vbd_dirty, .read = xs_env_read, .directory = xs_env_directory,
+		.write = xs_env_write, .watch = xs_env_watch, .log = log_msg },
+	.open = v_open, .close = v_close, .bind = xs_env_bind, .unbind = xs_env_unbind,
+	.notify = xs_env_notify, .take = xs_env_take, .gops = &grant_ops,
 };
 
 /* ---- start of day ------------------------------------------------------------ */

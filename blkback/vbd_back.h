@@ -37,9 +37,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "blkif_back.h"
+#include "xb_back.h"
 
 #define VBD_BACK_MAX 32
-#define VBD_BACK_PATH 128
 #define VBD_BACK_BUDGET 32	/* requests per ring per pass */
 #define VBD_BACK_QUEUES 4	/* multi-queue-max-queues */
 
@@ -52,17 +52,10 @@ struct vbd_back_disk {
 	void *priv;			/* the env's */
 };
 
+/* The store (xs: xb_back.h; xs.ctx is every callback's ctx), the disks,
+ * the event channels, the grants. */
 struct vbd_back_env {
-	void *ctx;
-	/* xenstore, into our buffers: read the value NUL-terminated (longer
-	 * values: -E2BIG); directory the children's names, each NUL-terminated,
-	 * one after the other, *used bytes in all (-E2BIG if they do not fit);
-	 * write. 0 or -errno (-ENOENT: no such node). */
-	int (*read)(void *ctx, const char *path, char *buf, size_t len);
-	int (*directory)(void *ctx, const char *path, char *buf, size_t len, size_t *used);
-	int (*write)(void *ctx, const char *path, const char *value);
-	/* Optional: follow a frontend's state node (a client's xenstore watch). */
-	void (*watch)(void *ctx, const char *path, bool on);
+	struct xb_back_store xs;
 	/* Disks by params ("" included: the env decides); 0 or -errno. */
 	int (*open)(void *ctx, const char *params, bool readonly, struct vbd_back_disk *d);
 	void (*close)(void *ctx, struct vbd_back_disk *d);
@@ -74,17 +67,11 @@ struct vbd_back_env {
 	unsigned (*take)(void *ctx, unsigned port);
 	const struct blkif_back_grant_ops *gops;
 	void *gctx;
-	void (*log)(void *ctx, const char *msg);
 };
 
 struct vbd_back {
-	bool used, seen, started;
-	uint16_t fe_dom;
-	uint32_t vdev;
-	char be[VBD_BACK_PATH];		/* our node */
-	char fe[VBD_BACK_PATH];		/* the frontend's, from our "frontend" */
-	int state;			/* enum xenbus_state, as we last wrote it */
-	bool have_disk, watching;
+	struct xb_back_dev xb;		/* first: xb.id is the vdev */
+	bool have_disk;
 	struct vbd_back_disk disk;
 	bool readonly;			/* as published in info */
 	unsigned int nr_queues;		/* connected rings: bb[0..nr_queues-1] */
@@ -95,8 +82,7 @@ struct vbd_back {
 
 struct vbd_back_set {
 	const struct vbd_back_env *env;
-	char self[32];			/* "/local/domain/N" */
-	char root[64];			/* self + "/backend/vbd" */
+	struct xb_back_set xb;
 	struct vbd_back v[VBD_BACK_MAX];
 };
 

@@ -308,10 +308,10 @@ static void log_msg(void *ctx, const char *msg)
 }
 
 static const struct vif_back_env vif_env = {
-	.ctx = &nb.vif_dirty, .read = xs_env_read, .directory = xs_env_directory,
-	.write = xs_env_write, .watch = xs_env_watch, .bind = xs_env_bind,
-	.unbind = xs_env_unbind, .notify = xs_env_notify, .take = xs_env_take,
-	.map = g_map, .unmap = g_unmap, .copy = g_copy, .now_us = now_us, .log = log_msg,
+	.xs = { .ctx = &nb.vif_dirty, .read = xs_env_read, .directory = xs_env_directory,
+		.write = xs_env_write, .watch = xs_env_watch, .log = log_msg },
+	.bind = xs_env_bind, .unbind = xs_env_unbind, .notify = xs_env_notify,
+	.take = xs_env_take, .map = g_map, .unmap = g_unmap, .copy = g_copy, .now_us = now_us,
 };
 
 /* ---- the loop ------------------------------------------------------------------------ */

@@ -13,95 +13,39 @@
 #include "netif_tx.h"
 #include "vif_back.h"
 
-#define VAL_LEN 128
-#define DIR_LEN 2048
-#define MAX_DOMID 0x7fef
 #define PAGE 4096u
 #define MIN_FRAME 14
 #define MAX_BURST 131072u	/* Linux netback's least burst under rate= */
 
-/* ---- the store ------------------------------------------------------------ */
-
-/* A whole decimal number <= max. */
-static bool number(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (max - (uint64_t)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
-
-static int get(const struct vif_back_set *s, const char *dir, const char *key, char *val)
-{
-	char path[VIF_BACK_PATH + 32];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	val[0] = '\0';
-	return s->env->read(s->env->ctx, path, val, VAL_LEN);
-}
+/* The set and the vif behind xb_back's callbacks. */
+#define SET(x) ((struct vif_back_set *)((char *)(x) - offsetof(struct vif_back_set, xb)))
+#define VIF(d) ((struct vif_back *)(d))
 
 static bool get_u64(const struct vif_back_set *s, const char *dir, const char *key, uint64_t max,
 		    uint64_t *out)
 {
-	char val[VAL_LEN];
+	char val[XB_BACK_VAL];
 
-	return !get(s, dir, key, val) && number(val, max, out);
-}
-
-static void put(const struct vif_back_set *s, const char *dir, const char *key, const char *val)
-{
-	char path[VIF_BACK_PATH + 48];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	s->env->write(s->env->ctx, path, val);
-}
-
-static void set_state(const struct vif_back_set *s, struct vif_back *v, int st)
-{
-	char val[4];
-
-	v->state = st;
-	snprintf(val, sizeof(val), "%d", st);
-	put(s, v->be, "state", val);
+	return !xb_back_get(&s->xb, dir, key, val) && xb_back_number(val, max, out);
 }
 
 static void say(const struct vif_back_set *s, const char *fmt, ...)
 {
-	char msg[VAL_LEN + 96];
+	char msg[XB_BACK_VAL + 96];
 	va_list ap;
 
-	if (!s->env->log)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	s->env->log(s->env->ctx, msg);
+	xb_back_log(&s->xb, msg);
 }
 
-/* As Linux's xenbus_dev_fatal: the error node, hotplug-status, Closed. */
 static void fatal(const struct vif_back_set *s, struct vif_back *v, int err, const char *what)
 {
-	char path[VIF_BACK_PATH + 48], msg[VAL_LEN];
-
-	snprintf(path, sizeof(path), "%s/error%s", s->self, v->be + strlen(s->self));
-	snprintf(msg, sizeof(msg), "%d %s", -err, what);
-	put(s, path, "error", msg);
-	put(s, v->be, "hotplug-error", what);
-	put(s, v->be, "hotplug-status", "error");
-	say(s, "%s: %s (%d)", v->name, what, err);
-	set_state(s, v, XenbusStateClosed);
+	xb_back_fatal(&s->xb, &v->xb, err, what);
 }
 
 /* ---- a device's life -------------------------------------------------------- */
-
-static void say(const struct vif_back_set *s, const char *fmt, ...);
 
 static void disconnect(const struct vif_back_set *s, struct vif_back *v)
 {
@@ -112,12 +56,12 @@ static void disconnect(const struct vif_back_set *s, struct vif_back *v)
 		    (unsigned long long)v->st.tx_errors, (unsigned long long)v->st.rx_packets,
 		    (unsigned long long)v->st.rx_bytes, (unsigned long long)v->st.rx_dropped);
 	if (v->port >= 0)
-		s->env->unbind(s->env->ctx, (unsigned)v->port);
+		s->env->unbind(s->env->xs.ctx, (unsigned)v->port);
 	v->port = -1;
 	if (v->tx_page)
-		s->env->unmap(s->env->ctx, v->tx_page, v->tx_handle);
+		s->env->unmap(s->env->xs.ctx, v->tx_page, v->tx_handle);
 	if (v->rx_page)
-		s->env->unmap(s->env->ctx, v->rx_page, v->rx_handle);
+		s->env->unmap(s->env->xs.ctx, v->rx_page, v->rx_handle);
 	v->tx_page = v->rx_page = NULL;
 	v->rxq_n = 0;
 	v->more = false;
@@ -147,45 +91,48 @@ static bool parse_mac(const char *t, uint8_t mac[6])
 /* rate "BYTES,USEC" (libxl's form); absent or 0: unlimited. */
 static void read_rate(const struct vif_back_set *s, struct vif_back *v)
 {
-	char val[VAL_LEN], *comma;
+	char val[XB_BACK_VAL], *comma;
 	uint64_t bytes, usec;
 
 	v->credit_bytes = v->credit_usec = 0;
-	if (get(s, v->be, "rate", val) || !(comma = strchr(val, ',')))
+	if (xb_back_get(&s->xb, v->xb.be, "rate", val) || !(comma = strchr(val, ',')))
 		return;
 	*comma = '\0';
-	if (!number(val, UINT32_MAX, &bytes) || !number(comma + 1, UINT32_MAX, &usec) || !bytes ||
-	    !usec)
+	if (!xb_back_number(val, UINT32_MAX, &bytes) ||
+	    !xb_back_number(comma + 1, UINT32_MAX, &usec) || !bytes || !usec)
 		return;
 	v->credit_bytes = bytes;
 	v->credit_usec = usec;
 	v->remaining = bytes;
-	v->credit_at = s->env->now_us(s->env->ctx);
+	v->credit_at = s->env->now_us(s->env->xs.ctx);
 }
 
-static void start(const struct vif_back_set *s, struct vif_back *v)
+static void start(struct xb_back_set *xs, struct xb_back_dev *d)
 {
-	char mac[VAL_LEN], name[VAL_LEN];
+	static const char *const features[][2] = {
+		{ "feature-sg", "1" }, { "feature-rx-copy", "1" }, { "feature-rx-flip", "0" },
+		{ "feature-gso-tcpv4", "0" }, { "feature-gso-tcpv6", "0" },
+		{ "feature-ipv6-csum-offload", "1" }, { "hotplug-status", "connected" },
+	};
+	const struct vif_back_set *s = SET(xs);
+	struct vif_back *v = VIF(d);
+	char mac[XB_BACK_VAL], name[XB_BACK_VAL];
 
-	if (get(s, v->be, "mac", mac) || !*v->fe)
+	if (xb_back_get(xs, d->be, "mac", mac))
 		return;	/* the toolstack is still writing: next scan */
-	v->started = true;
-	if (!get(s, v->be, "vifname", name) && *name && strlen(name) < sizeof(v->name))
+	d->started = true;
+	snprintf(v->name, sizeof(v->name), "vif%u.%u", d->fe_dom, d->id);
+	if (!xb_back_get(xs, d->be, "vifname", name) && *name && strlen(name) < sizeof(v->name))
 		memcpy(v->name, name, strlen(name) + 1);
 	if (!parse_mac(mac, v->mac)) {
-		v->refused = true;
+		d->refused = true;
 		fatal(s, v, -EINVAL, "mac is not xx:xx:xx:xx:xx:xx");
 		return;
 	}
 	read_rate(s, v);
-	put(s, v->be, "feature-sg", "1");
-	put(s, v->be, "feature-rx-copy", "1");
-	put(s, v->be, "feature-rx-flip", "0");
-	put(s, v->be, "feature-gso-tcpv4", "0");
-	put(s, v->be, "feature-gso-tcpv6", "0");
-	put(s, v->be, "feature-ipv6-csum-offload", "1");
-	put(s, v->be, "hotplug-status", "connected");
-	set_state(s, v, XenbusStateInitWait);
+	for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		xb_back_put(xs, d->be, features[i][0], features[i][1]);
+	xb_back_set_state(xs, d, XenbusStateInitWait);
 }
 
 static int map_ring(const struct vif_back_set *s, struct vif_back *v, const char *key, void **page,
@@ -193,9 +140,9 @@ static int map_ring(const struct vif_back_set *s, struct vif_back *v, const char
 {
 	uint64_t ref;
 
-	if (!get_u64(s, v->fe, key, UINT32_MAX, &ref))
+	if (!get_u64(s, v->xb.fe, key, UINT32_MAX, &ref))
 		return -EINVAL;
-	return s->env->map(s->env->ctx, v->fe_dom, (uint32_t)ref, page, handle);
+	return s->env->map(s->env->xs.ctx, v->xb.fe_dom, (uint32_t)ref, page, handle);
 }
 
 static void connect(const struct vif_back_set *s, struct vif_back *v)
@@ -203,11 +150,11 @@ static void connect(const struct vif_back_set *s, struct vif_back *v)
 	uint64_t copy, evtchn;
 	int rc;
 
-	if (!get_u64(s, v->fe, "request-rx-copy", 1, &copy) || !copy) {
+	if (!get_u64(s, v->xb.fe, "request-rx-copy", 1, &copy) || !copy) {
 		fatal(s, v, -EOPNOTSUPP, "frontend does not use rx-copy (request-rx-copy)");
 		return;
 	}
-	if (!get_u64(s, v->fe, "event-channel", UINT32_MAX, &evtchn)) {
+	if (!get_u64(s, v->xb.fe, "event-channel", UINT32_MAX, &evtchn)) {
 		fatal(s, v, -EINVAL, "frontend event-channel (split channels are not offered)");
 		return;
 	}
@@ -220,7 +167,7 @@ static void connect(const struct vif_back_set *s, struct vif_back *v)
 	/* The frontend initialised the pages (SHARED_RING_INIT); we attach. */
 	BACK_RING_INIT(&v->tx, (struct netif_tx_sring *)v->tx_page, PAGE);
 	BACK_RING_INIT(&v->rx, (struct netif_rx_sring *)v->rx_page, PAGE);
-	if ((rc = s->env->bind(s->env->ctx, v->fe_dom, (uint32_t)evtchn)) < 0) {
+	if ((rc = s->env->bind(s->env->xs.ctx, v->xb.fe_dom, (uint32_t)evtchn)) < 0) {
 		disconnect(s, v);
 		fatal(s, v, rc, "binding event-channel");
 		return;
@@ -228,159 +175,36 @@ static void connect(const struct vif_back_set *s, struct vif_back *v)
 	v->port = rc;
 	v->more = true;
 	memset(&v->st, 0, sizeof(v->st));
-	set_state(s, v, XenbusStateConnected);
+	xb_back_set_state(&s->xb, &v->xb, XenbusStateConnected);
 	say(s, "%s: connected, mac %02x:%02x:%02x:%02x:%02x:%02x", v->name, v->mac[0], v->mac[1],
 	    v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
 }
 
-static void changed(const struct vif_back_set *s, struct vif_back *v)
+static void xb_connect(struct xb_back_set *xs, struct xb_back_dev *d)
 {
-	uint64_t fes, ours;
-	char val[VAL_LEN];
-	int rc;
-
-	if (!v->started)
-		start(s, v);
-	if (!v->started)
-		return;
-	if (get_u64(s, v->be, "state", 8, &ours) && ours != (uint64_t)v->state)
-		set_state(s, v, v->state);	/* a toolstack that wrote 1 after us */
-	if (!get_u64(s, v->fe, "state", 8, &fes)) {
-		if ((rc = get(s, v->fe, "state", val)) && rc != -ENOENT &&
-		    v->state != XenbusStateClosed) {
-			disconnect(s, v);
-			fatal(s, v, rc, "reading the frontend's state");
-			return;
-		}
-		fes = XenbusStateClosed;
-	}
-	switch (fes) {
-	case XenbusStateInitialised:
-	case XenbusStateConnected:
-		if (v->state == XenbusStateInitWait)
-			connect(s, v);
-		break;
-	case XenbusStateClosing:
-	case XenbusStateClosed:
-		if (v->state != XenbusStateClosed &&
-		    (fes == XenbusStateClosed || v->state != XenbusStateClosing)) {
-			disconnect(s, v);
-			set_state(s, v, fes == XenbusStateClosed ? XenbusStateClosed
-								 : XenbusStateClosing);
-		}
-		break;
-	case XenbusStateInitialising:
-		if (v->state == XenbusStateClosed && !v->refused)
-			set_state(s, v, XenbusStateInitWait);	/* the frontend starts over */
-		break;
-	default:
-		break;
-	}
+	connect(SET(xs), VIF(d));
 }
 
-static void release(const struct vif_back_set *s, struct vif_back *v)
+static void xb_disconnect(struct xb_back_set *xs, struct xb_back_dev *d)
 {
-	char path[VIF_BACK_PATH + 8];
-
-	disconnect(s, v);
-	if (v->watching && s->env->watch) {
-		snprintf(path, sizeof(path), "%s/state", v->fe);
-		s->env->watch(s->env->ctx, path, false);
-	}
-	memset(v, 0, sizeof(*v));
-	v->port = -1;
+	disconnect(SET(xs), VIF(d));
 }
 
-/* ---- the set ------------------------------------------------------------------ */
-
-static struct vif_back *find_or_add(struct vif_back_set *s, uint16_t fe_dom, uint32_t handle)
+static void reset(struct xb_back_dev *d)
 {
-	struct vif_back *free_slot = NULL;
-
-	for (int i = 0; i < VIF_BACK_MAX; i++) {
-		struct vif_back *v = &s->v[i];
-
-		if (v->used && v->fe_dom == fe_dom && v->handle == handle)
-			return v;
-		if (!v->used && !free_slot)
-			free_slot = v;
-	}
-	if (!free_slot)
-		return NULL;
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->fe_dom = fe_dom;
-	free_slot->handle = handle;
-	free_slot->port = -1;
-	snprintf(free_slot->be, sizeof(free_slot->be), "%s/%u/%u", s->root, fe_dom, handle);
-	snprintf(free_slot->name, sizeof(free_slot->name), "vif%u.%u", fe_dom, handle);
-	return free_slot;
+	VIF(d)->port = -1;
 }
 
-/* Our "frontend" must name a node of the frontend domain. */
-static void learn_frontend(const struct vif_back_set *s, struct vif_back *v)
-{
-	char fe[VAL_LEN], want[32], path[VIF_BACK_PATH + 8];
-
-	if (*v->fe || get(s, v->be, "frontend", fe))
-		return;
-	snprintf(want, sizeof(want), "/local/domain/%u/", v->fe_dom);
-	if (strncmp(fe, want, strlen(want)) || strlen(fe) >= sizeof(v->fe) - 8)
-		return;
-	memcpy(v->fe, fe, strlen(fe) + 1);
-	if (s->env->watch) {
-		snprintf(path, sizeof(path), "%s/state", v->fe);
-		s->env->watch(s->env->ctx, path, true);
-		v->watching = true;
-	}
-}
-
-static void scan_domain(struct vif_back_set *s, const char *dom)
-{
-	char path[96], names[DIR_LEN];
-	uint64_t fe_dom, handle;
-	size_t used = 0;
-	struct vif_back *v;
-
-	if (!number(dom, MAX_DOMID, &fe_dom))
-		return;
-	snprintf(path, sizeof(path), "%s/%.15s", s->root, dom);	/* a domid: <= 5 digits */
-	if (s->env->directory(s->env->ctx, path, names, sizeof(names), &used))
-		return;
-	if (used > sizeof(names))
-		used = sizeof(names);
-	for (size_t o = 0; o < used; o += strnlen(names + o, used - o) + 1) {
-		if (!number(names + o, 0x7fffffffu, &handle) ||
-		    !(v = find_or_add(s, (uint16_t)fe_dom, (uint32_t)handle)))
-			continue;
-		v->seen = true;
-		learn_frontend(s, v);
-		changed(s, v);
-	}
-}
+static const struct xb_back_type vif_type = { start, xb_connect, xb_disconnect, NULL, reset };
 
 void vif_back_scan(struct vif_back_set *s)
 {
-	char doms[DIR_LEN];
-	size_t used = 0;
-
-	for (int i = 0; i < VIF_BACK_MAX; i++)
-		s->v[i].seen = false;
-	if (s->env->directory(s->env->ctx, s->root, doms, sizeof(doms), &used))
-		used = 0;
-	if (used > sizeof(doms))
-		used = sizeof(doms);
-	for (size_t o = 0; o < used; o += strnlen(doms + o, used - o) + 1)
-		if (strnlen(doms + o, used - o) < used - o)
-			scan_domain(s, doms + o);
-	for (int i = 0; i < VIF_BACK_MAX; i++)
-		if (s->v[i].used && !s->v[i].seen)
-			release(s, &s->v[i]);
+	xb_back_scan(&s->xb);
 }
 
 bool vif_back_connected(const struct vif_back_set *s, unsigned i)
 {
-	return i < VIF_BACK_MAX && s->v[i].used && s->v[i].state == XenbusStateConnected &&
+	return i < VIF_BACK_MAX && s->v[i].xb.used && s->v[i].xb.state == XenbusStateConnected &&
 	       s->v[i].port >= 0;
 }
 
@@ -412,7 +236,7 @@ static bool tx_credit(const struct vif_back_set *s, struct vif_back *v, uint32_t
 
 	if (!v->credit_usec || v->remaining >= len)
 		goto take;
-	now = s->env->now_us(s->env->ctx);
+	now = s->env->now_us(s->env->xs.ctx);
 	if (now - v->credit_at < v->credit_usec)
 		return false;
 	burst = v->credit_bytes > MAX_BURST ? v->credit_bytes : MAX_BURST;
@@ -439,7 +263,7 @@ static int tx_copy(const struct vif_back_set *s, struct vif_back *v,
 						 p->slot[k].size, buf + at };
 		at += p->slot[k].size;
 	}
-	return s->env->copy(s->env->ctx, v->fe_dom, false, ops, p->nr_slots);
+	return s->env->copy(s->env->xs.ctx, v->xb.fe_dom, false, ops, p->nr_slots);
 }
 
 /* One packet off v's tx ring: false when there is none to take now. */
@@ -493,7 +317,7 @@ static void tx_serve(struct vif_back_set *s, struct vif_back *v, vif_back_delive
 			return;	/* disconnected */
 		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->tx, notify);
 		if (notify)
-			s->env->notify(s->env->ctx, (unsigned)v->port);
+			s->env->notify(s->env->xs.ctx, (unsigned)v->port);
 		if (!budget || v->more) {
 			v->more = true;
 			return;
@@ -550,7 +374,7 @@ static bool rx_flush(const struct vif_back_set *s, struct vif_back *v)
 			v->rx.req_cons += p.consumed;
 			n = netif_rx_respond(v->rx.sring->ring, RING_SIZE(&v->rx), v->rx.rsp_prod_pvt,
 					     &p, 0);
-			if (s->env->copy(s->env->ctx, v->fe_dom, true, ops, p.nr)) {
+			if (s->env->copy(s->env->xs.ctx, v->xb.fe_dom, true, ops, p.nr)) {
 				for (unsigned k = 0; k < n; k++)
 					RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + k)->status =
 						NETIF_RSP_ERROR;
@@ -570,7 +394,7 @@ static bool rx_flush(const struct vif_back_set *s, struct vif_back *v)
 	if (sent) {
 		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->rx, notify);
 		if (notify)
-			s->env->notify(s->env->ctx, (unsigned)v->port);
+			s->env->notify(s->env->xs.ctx, (unsigned)v->port);
 	}
 	return true;
 }
@@ -609,7 +433,7 @@ bool vif_back_serve(struct vif_back_set *s, vif_back_deliver_fn *deliver, void *
 		if (!vif_back_connected(s, i))
 			continue;
 		if (s->env->take)
-			s->env->take(s->env->ctx, (unsigned)v->port);
+			s->env->take(s->env->xs.ctx, (unsigned)v->port);
 		if (v->rxq_n && !rx_flush(s, v))
 			continue;
 		tx_serve(s, v, deliver, arg, i);
@@ -620,17 +444,12 @@ bool vif_back_serve(struct vif_back_set *s, vif_back_deliver_fn *deliver, void *
 
 void vif_back_release_all(struct vif_back_set *s)
 {
-	for (int i = 0; i < VIF_BACK_MAX; i++)
-		if (s->v[i].used)
-			release(s, &s->v[i]);
+	xb_back_release_all(&s->xb);
 }
 
 void vif_back_set_init(struct vif_back_set *s, const struct vif_back_env *env, uint16_t self)
 {
 	memset(s, 0, sizeof(*s));
 	s->env = env;
-	snprintf(s->self, sizeof(s->self), "/local/domain/%u", self);
-	snprintf(s->root, sizeof(s->root), "%s/backend/vif", s->self);
-	for (int i = 0; i < VIF_BACK_MAX; i++)
-		s->v[i].port = -1;
+	xb_back_init(&s->xb, &env->xs, &vif_type, self, "vif", s->v, sizeof(s->v[0]), VIF_BACK_MAX);
 }

@@ -34,9 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "public/io/netif.h"
+#include "../blkback/xb_back.h"
 
 #define VIF_BACK_MAX 16
-#define VIF_BACK_PATH 128
 #define VIF_BACK_FRAME 1518		/* 1500-byte MTU, Ethernet header, one 802.1Q tag */
 #define VIF_BACK_RXQ 32			/* frames waiting for a guest's rx buffers */
 #define VIF_BACK_BUDGET 64		/* tx packets per vif per pass */
@@ -49,14 +49,10 @@ struct vif_back_copy {
 	void *local;
 };
 
+/* The store (xs: xb_back.h; xs.ctx is every callback's ctx), event
+ * channels, ring pages, grant copies, the time. */
 struct vif_back_env {
-	void *ctx;
-	/* xenstore, as vbd_back_env's (read NUL-terminated, -E2BIG if longer;
-	 * directory: names NUL-terminated one after the other) */
-	int (*read)(void *ctx, const char *path, char *buf, size_t len);
-	int (*directory)(void *ctx, const char *path, char *buf, size_t len, size_t *used);
-	int (*write)(void *ctx, const char *path, const char *value);
-	void (*watch)(void *ctx, const char *path, bool on);	/* optional */
+	struct xb_back_store xs;
 	int (*bind)(void *ctx, uint16_t domid, uint32_t remote_port);
 	void (*unbind)(void *ctx, unsigned port);
 	void (*notify)(void *ctx, unsigned port);
@@ -68,7 +64,6 @@ struct vif_back_env {
 	int (*copy)(void *ctx, uint16_t domid, bool to_guest, const struct vif_back_copy *ops,
 		    unsigned n);
 	uint64_t (*now_us)(void *ctx);
-	void (*log)(void *ctx, const char *msg);			/* optional */
 };
 
 struct vif_back_stats {
@@ -77,15 +72,9 @@ struct vif_back_stats {
 };
 
 struct vif_back {
-	bool used, seen, started, watching;
-	bool refused;			/* our own nodes are wrong: stays Closed */
-	uint16_t fe_dom;
-	uint32_t handle;
-	char be[VIF_BACK_PATH];		/* our node */
-	char fe[VIF_BACK_PATH];		/* the frontend's */
+	struct xb_back_dev xb;		/* first: xb.id is the handle */
 	char name[24];			/* vifD.N, or vifname= */
 	uint8_t mac[6];			/* the guest's, from our "mac" */
-	int state;			/* enum xenbus_state, as we last wrote it */
 	int port;			/* bound event channel, -1 none */
 	struct netif_tx_back_ring tx;
 	struct netif_rx_back_ring rx;
@@ -102,8 +91,7 @@ struct vif_back {
 
 struct vif_back_set {
 	const struct vif_back_env *env;
-	char self[32];			/* "/local/domain/N" */
-	char root[64];			/* self + "/backend/vif" */
+	struct xb_back_set xb;
 	struct vif_back v[VIF_BACK_MAX];
 	uint8_t buf[VIF_BACK_FRAME];	/* the tx packet being handled */
 };

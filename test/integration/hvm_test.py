@@ -238,10 +238,20 @@ def scenario_net(c, args):
     expect(row(c.run("xl list"), "netback"), "no netback domain in xl list")
     out = c.run("xl pci-list netback")
     expect(NET_BDF in out, f"xl pci-list netback said {out!r}")
-    before = free_memory(c)
+    # Twice: netback's own tables grow a little at its first vif (a page or
+    # two of its second-level table for the ring mappings), so the second
+    # guest's memory must come back exactly: nothing is kept per guest.
+    for run in (1, 2):
+        before = free_memory(c)
+        net_guest(c, args, want, run)
+        if run == 2:
+            memory_back(c, before, "the second guest's power-off")
+
+
+def net_guest(c, args, want, run):
     markers = live_markers(2)
     markers[-1:-1] = [("the guest's DHCP lease through netback",
-                       r"BULKHEAD-NET: eth0 00:16:3e(:[0-9a-f]{2}){3} ip 10\.0\.2\.15 gw"),
+                       r"BULKHEAD-NET: eth0 00:16:3e(:[0-9a-f]{2}){3} ip 10\.0\.2\.\d+ gw"),
                       ("the file fetched over the network",
                        r"BULKHEAD-NET-FETCH: [0-9a-f]{32} \d+")]
     t = time.time()
@@ -256,13 +266,13 @@ def scenario_net(c, args):
     got = re.findall(r"BULKHEAD-NET-FETCH: ([0-9a-f]{32}) (\d+)", open(args.log, errors="replace").read())
     expect(got and got[-1] == (want, str(PROBE_LINES * 65)),
            f"the guest fetched {got[-1] if got else None}, the server sent ({want}, {PROBE_LINES * 65})")
-    print(f"  fetched {PROBE_LINES * 65} bytes, md5 {want}, {time.time() - t:.1f} s after xl create")
+    print(f"  guest {run}: fetched {PROBE_LINES * 65} bytes, md5 {want}, "
+          f"{time.time() - t:.1f} s after xl create")
     c.back_to_prompt("the guest's power-off (its console should close)", 120)
     wait_gone(c, ["live", "live-dm"], 60)
-    log_wait(args, r"netback: vif\d+\.0: disconnected after tx [1-9]", 10,
+    log_wait(args, r"(netback: vif\d+\.0: disconnected after tx [1-9][^\n]*\n[^$]*){%d}" % run, 10,
              "netback's line for the vif's end", c, "netback")
     expect(row(c.run("xl list"), "netback"), "netback is gone after the guest")
-    memory_back(c, before, "the guest's power-off")
 
 
 def blkback_up(c, args):
@@ -636,7 +646,8 @@ def net_args(args):
 def qemu(args, isos):
     cmdline = (f"dom0_mem={args.dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 "
                "loglvl=all guest_loglvl=all")
-    machine, extra_mods = net_args(args) if args.scenario == "net" else storage_args(args)
+    net = getattr(args, "scenario", None) == "net"
+    machine, extra_mods = net_args(args) if net else storage_args(args)
     mods = ([args.dom0, args.rootfs + " rootfs"] + extra_mods
             + [f"{p} /root/{os.path.basename(p)}" for p in isos])
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(args.mem), "-smp", "2",

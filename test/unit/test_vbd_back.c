@@ -254,12 +254,12 @@ static void g_unmap_ring(void *ctx, void *addr, const uint32_t *h, unsigned n)
 static const struct blkif_back_grant_ops gops = { g_map, g_unmap, g_map_ring, g_unmap_ring };
 static const struct blkif_back_grant_ops gops_one = { .map = g_map, .unmap = g_unmap };
 static const struct vbd_back_env env = {
-	.read = f_read, .directory = f_dir, .write = f_write, .watch = f_watch,
+	.xs = { .read = f_read, .directory = f_dir, .write = f_write, .watch = f_watch },
 	.open = f_open, .close = f_close, .bind = f_bind, .unbind = f_unbind,
 	.notify = f_notify, .gops = &gops,
 };
 static const struct vbd_back_env env_one = {	/* grant ops without map_ring */
-	.read = f_read, .directory = f_dir, .write = f_write, .watch = f_watch,
+	.xs = { .read = f_read, .directory = f_dir, .write = f_write, .watch = f_watch },
 	.open = f_open, .close = f_close, .bind = f_bind, .unbind = f_unbind,
 	.notify = f_notify, .gops = &gops_one,
 };
@@ -368,7 +368,7 @@ static int set_maps(void)
 
 	for (int i = 0; i < VBD_BACK_MAX; i++)
 		for (unsigned q = 0; q < VBD_BACK_QUEUES; q++)
-			if (set.v[i].used && set.v[i].bb[q].connected)
+			if (set.v[i].xb.used && set.v[i].bb[q].connected)
 				n += (int)(set.v[i].bb[q].ring_pages + set.v[i].bb[q].nr_pgrants);
 	return n;
 }
@@ -808,8 +808,8 @@ static void test_fuzz(void)
 
 		for (int i = 0; i < VBD_BACK_MAX; i++) {
 			for (unsigned q = 0; q < VBD_BACK_QUEUES; q++)
-				connected += set.v[i].used && set.v[i].port[q] >= 0;
-			open += set.v[i].used && set.v[i].have_disk;
+				connected += set.v[i].xb.used && set.v[i].port[q] >= 0;
+			open += set.v[i].xb.used && set.v[i].have_disk;
 		}
 		CHECK(ports_live == connected && maps_live == set_maps() && opens_live == open);
 	}

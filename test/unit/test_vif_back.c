@@ -174,9 +174,9 @@ static void f_log(void *ctx, const char *msg)
 }
 
 static const struct vif_back_env env = {
-	.read = f_read, .directory = f_dir, .write = f_write, .bind = f_bind, .unbind = f_unbind,
-	.notify = f_notify, .map = f_map, .unmap = f_unmap, .copy = f_copy, .now_us = f_now,
-	.log = f_log,
+	.xs = { .read = f_read, .directory = f_dir, .write = f_write, .log = f_log },
+	.bind = f_bind, .unbind = f_unbind, .notify = f_notify, .map = f_map, .unmap = f_unmap,
+	.copy = f_copy, .now_us = f_now,
 };
 
 static struct vif_back_set set;
@@ -575,7 +575,7 @@ static void test_release(void)
 {
 	xs_rm(BE);
 	vif_back_scan(&set);
-	CHECK(!set.v[0].used && !set.v[1].used);
+	CHECK(!set.v[0].xb.used && !set.v[1].xb.used);
 	CHECK(maps == unmaps && binds == unbinds);
 }
 
