@@ -3,7 +3,8 @@
 #   make run-guests  boot it with the core's test guests instead of Dom0
 #   make check       every test (unit + emulator), ending in "N passed, N failed"
 #   make bench       figures into build/bench/*.json (HVM: test/bench/bench_hvm.py, hvm.json;
-#                    block I/O: test/bench/bench_io.py, io.json)
+#                    block I/O: test/bench/bench_io.py, io.json; network:
+#                    test/bench/bench_net.py, net.json)
 #   make fuzz        fuzz the xl.cfg parser (FUZZ_SECONDS, default 60)
 #   make iso         build/bulkhead.iso (GRUB, multiboot2), for real machines and Bochs
 #   make guests      the HVM test guests: build/guests/live.iso, build/guests/installer.iso
@@ -77,7 +78,8 @@ check: build
 bench: build
 	@s=0; python3 test/bench/bench.py --build $(BUILD) || s=$$?; \
 		python3 test/bench/bench_hvm.py --build $(BUILD) --guests $(BUILD)/guests || s=1; \
-		python3 test/bench/bench_io.py --build $(BUILD) --guests $(BUILD)/guests || s=1; exit $$s
+		python3 test/bench/bench_io.py --build $(BUILD) --guests $(BUILD)/guests || s=1; \
+		python3 test/bench/bench_net.py --build $(BUILD) --guests $(BUILD)/guests || s=1; exit $$s
 
 fuzz: build
 	@scripts/fuzz.sh

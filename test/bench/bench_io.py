@@ -60,7 +60,10 @@ RC = ["# make bench (test/bench/bench_io.py)",
       "xl console iobench"]
 
 
-def rootfs(base, out):
+def rootfs(base, out, rc=None, cfg_name="iobench.cfg", cfg=GUEST_CFG):
+    """Dom0's root file system base with /etc/rc (rc's lines) and /etc/xen/cfg_name."""
+    rc = RC if rc is None else rc
+
     def add(tar, name, data):
         info = tarfile.TarInfo(name)
         info.size, info.mode, info.mtime = len(data), 0o644, 0
@@ -69,10 +72,10 @@ def rootfs(base, out):
 
     with tarfile.open(base) as src, tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as tar:
         for m in src.getmembers():
-            if m.name.strip("/").lstrip("./") not in ("etc/rc", "etc/xen/iobench.cfg"):
+            if m.name.strip("/").lstrip("./") not in ("etc/rc", "etc/xen/" + cfg_name):
                 tar.addfile(m, src.extractfile(m) if m.isfile() else None)
-        add(tar, "etc/rc", "".join(line + "\n" for line in RC).encode())
-        add(tar, "etc/xen/iobench.cfg", GUEST_CFG.encode())
+        add(tar, "etc/rc", "".join(line + "\n" for line in rc).encode())
+        add(tar, "etc/xen/" + cfg_name, cfg.encode())
 
 
 def images(outdir, tag):
