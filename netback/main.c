@@ -20,6 +20,10 @@
  * (grant copies: no guest page is ever mapped for packet data). A frame from
  * a guest or the wire goes where bridge0 says: to one port, or flooded to
  * every other port that is up. A vif's port is up while it is connected.
+ * bridge0 has an address of its own (ip.c, over lwIP): port IP_PORT, up from
+ * start of day, with a DHCP client; it answers ARP and ping, and its lease
+ * goes to the console and SELF/data/bridge0-ip. Without a NIC it asks the
+ * vifs (a guest could serve DHCP) and keeps asking, quietly.
  * SELF/data/bridge0 lists each port ("em0", "vif5.0 00:16:3e:..") for
  * diagnostics; the console (Dom0's /var/log/xen/console/guest-netback.log)
  * gets each port's counters every 5 s while they move, and a vif's totals
@@ -40,6 +44,7 @@
 #include "xs_env.h"
 #include "bridge.h"
 #include "e1000.h"
+#include "ip.h"
 #include "vif_back.h"
 
 #define MAX_PCI 32
@@ -64,6 +69,8 @@ static struct {
 	bool vif_dirty;
 	uint64_t up;			/* bridge ports we made up */
 	bool listed;			/* data/bridge0 written for them */
+	bool have_ip;			/* ip.c's port is up */
+	uint8_t ip_mac[6];
 } nb;
 
 /* ---- the NIC ----------------------------------------------------------------- */
@@ -129,6 +136,10 @@ static void out(unsigned port, const uint8_t *frame, size_t len)
 		}
 		return;
 	}
+	if (port == IP_PORT) {
+		ip_port_input(frame, len);
+		return;
+	}
 	vif_back_rx(&nb.vifs, port - 1, frame, len);
 }
 
@@ -159,11 +170,16 @@ static void from_guest(void *arg, unsigned i, const uint8_t *frame, size_t len)
 	forward(1 + i, frame, len);
 }
 
+static void from_ip(const uint8_t *frame, size_t len)
+{
+	forward(IP_PORT, frame, len);
+}
+
 /* Ports follow the vifs' connections; SELF/data/bridge0 lists them. */
 static void sync_ports(void)
 {
 	char path[PATH_LEN];
-	uint64_t want = nb.have_nic ? 1 : 0;
+	uint64_t want = (nb.have_nic ? 1 : 0) | (nb.have_ip ? 1ull << IP_PORT : 0);
 
 	for (unsigned i = 0; i < VIF_BACK_MAX; i++)
 		if (vif_back_connected(&nb.vifs, i))
@@ -171,7 +187,7 @@ static void sync_ports(void)
 	if (want == nb.up && nb.listed)
 		return;
 	nb.listed = true;
-	for (unsigned p = 0; p < 1 + VIF_BACK_MAX; p++) {
+	for (unsigned p = 0; p <= IP_PORT; p++) {
 		bool on = want >> p & 1, was = nb.up >> p & 1;
 
 		if (on && !was)
@@ -195,6 +211,11 @@ static void sync_ports(void)
 		dom_xs_printf(0, path, "em0 %02x:%02x:%02x:%02x:%02x:%02x", nb.nic.mac[0],
 			      nb.nic.mac[1], nb.nic.mac[2], nb.nic.mac[3], nb.nic.mac[4],
 			      nb.nic.mac[5]);
+	}
+	if (nb.have_ip) {
+		snprintf(path, sizeof(path), "%s/data/bridge0/%u", nb.root, IP_PORT);
+		dom_xs_printf(0, path, "bridge0 %02x:%02x:%02x:%02x:%02x:%02x", nb.ip_mac[0],
+			      nb.ip_mac[1], nb.ip_mac[2], nb.ip_mac[3], nb.ip_mac[4], nb.ip_mac[5]);
 	}
 	for (unsigned i = 0; i < VIF_BACK_MAX; i++) {
 		const struct vif_back *v = &nb.vifs.v[i];
@@ -334,8 +355,17 @@ int dom_main(const struct dom_start_info *si)
 	}
 	bridge_init(&nb.br, BRIDGE_AGE_MS_DEFAULT);
 	nb.have_nic = nic_up();
+	ip_port_mac(nb.have_nic ? nb.nic.mac : NULL, nb.self, nb.ip_mac);
+	nb.have_ip = true;	/* its port is up before lwIP's first DHCPDISCOVER */
 	vif_back_set_init(&nb.vifs, &vif_env, (uint16_t)nb.self);
 	sync_ports();
+	snprintf(path, sizeof(path), "%s/data/bridge0-ip", nb.root);
+	dom_xs_rm(0, path);
+	if (ip_port_init(nb.ip_mac, from_ip, path)) {
+		dom_printf("netback: bridge0 has no address: lwIP's set-up failed\n");
+		nb.have_ip = false;
+		sync_ports();
+	}
 	snprintf(path, sizeof(path), "%s/backend/vif", nb.root);
 	xs_env_watch(&nb.vif_dirty, path, true);
 	dom_printf("netback: bridge0 up, %s\n", nb.have_nic ? "em0 joined" : "no NIC");
@@ -361,6 +391,8 @@ int dom_main(const struct dom_start_info *si)
 			}
 		}
 		busy = vif_back_serve(&nb.vifs, from_guest, NULL);
+		if (nb.have_ip)
+			busy |= ip_port_poll();
 		if (dom_now_ns() >= next_stats) {
 			next_stats = dom_now_ns() + STATS_MS * 1000000ull;
 			stats();

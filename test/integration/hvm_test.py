@@ -235,6 +235,10 @@ def scenario_net(c, args):
     m = log_wait(args, r"netback: e1000 " + re.escape(NET_BDF) + r" mac ([0-9a-f:]{17}) link up",
                  60, "netback's NIC line", c, "netback")
     print(f"  netback holds {NET_BDF} (mac {m.group(1)}), link up")
+    m = log_wait(args, r"netback: bridge0 (10\.0\.2\.\d+)/(\d+) by DHCP \(gw ([0-9.]+)\)", 60,
+                 "bridge0's address by DHCP", c, "netback")
+    bridge_ip = m.group(1)
+    print(f"  bridge0 {bridge_ip}/{m.group(2)} by DHCP (gw {m.group(3)})")
     expect(row(c.run("xl list"), "netback"), "no netback domain in xl list")
     out = c.run("xl pci-list netback")
     expect(NET_BDF in out, f"xl pci-list netback said {out!r}")
@@ -243,17 +247,19 @@ def scenario_net(c, args):
     # guest's memory must come back exactly: nothing is kept per guest.
     for run in (1, 2):
         before = free_memory(c)
-        net_guest(c, args, want, run)
+        net_guest(c, args, want, run, bridge_ip)
         if run == 2:
             memory_back(c, before, "the second guest's power-off")
 
 
-def net_guest(c, args, want, run):
+def net_guest(c, args, want, run, bridge_ip):
     markers = live_markers(2)
     markers[-1:-1] = [("the guest's DHCP lease through netback",
                        r"BULKHEAD-NET: eth0 00:16:3e(:[0-9a-f]{2}){3} ip 10\.0\.2\.\d+ gw"),
                       ("the file fetched over the network",
-                       r"BULKHEAD-NET-FETCH: [0-9a-f]{32} \d+")]
+                       r"BULKHEAD-NET-FETCH: [0-9a-f]{32} \d+"),
+                      ("bridge0's address answering the guest's ping",
+                       r"BULKHEAD-NET-PING: " + re.escape(bridge_ip) + r" ok")]
     t = time.time()
     create_attached(c, "/etc/xen/live.cfg \"vif=['bridge=bridge0']\"", "live")
     try:
