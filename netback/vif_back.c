@@ -270,8 +270,13 @@ static void changed(const struct vif_back_set *s, struct vif_back *v)
 		}
 		break;
 	case XenbusStateInitialising:
-		if (v->state == XenbusStateClosed && !v->refused)
-			set_state(s, v, XenbusStateInitWait);	/* the frontend starts over */
+		if (v->state == XenbusStateClosed && !v->refused) {
+			/* The frontend starts over: a fatal() before left
+			 * hotplug-status "error", which would stay for the new
+			 * connection (the toolstack reads it as a failed vif). */
+			put(s, v->be, "hotplug-status", "connected");
+			set_state(s, v, XenbusStateInitWait);
+		}
 		break;
 	default:
 		break;
