@@ -194,8 +194,12 @@ static void changed(struct xb_back_set *s, struct xb_back_dev *d)
 		}
 		break;
 	case XenbusStateInitialising:
-		if (d->state == XenbusStateClosed && !d->refused)
-			xb_back_set_state(s, d, XenbusStateInitWait);	/* the frontend starts over */
+		if (d->state == XenbusStateClosed && !d->refused) {
+			/* The frontend starts over: a break before left hotplug-status
+			 * "error", which must not stay on the new connection. */
+			xb_back_put(s, d->be, "hotplug-status", "connected");
+			xb_back_set_state(s, d, XenbusStateInitWait);
+		}
 		break;
 	default:
 		break;

@@ -526,9 +526,12 @@ static void test_broken_ring(void)
 	serve();
 	CHECK(delivered == 1 && got_from[0] == 0);
 	/* It reconnects from Initialising, as after a guest's driver reload. */
+	CHECK(!strcmp(xs_get("/local/domain/2/backend/vif/6/0/hotplug-status"), "error"));
 	fe_key(&fb, "state", "1");
 	vif_back_scan(&set);
 	CHECK(be_state(&fb) == XenbusStateInitWait);
+	/* hotplug-status says the new connection's truth, not the old error. */
+	CHECK(!strcmp(xs_get("/local/domain/2/backend/vif/6/0/hotplug-status"), "connected"));
 	fe_connect(&fb);
 	vif_back_scan(&set);
 	CHECK(be_state(&fb) == XenbusStateConnected);

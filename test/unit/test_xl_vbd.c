@@ -216,10 +216,75 @@ static void test_vbd_rollback(void)
 	CHECK(ok == total);
 }
 
+/* vif= on a kernel= domain (nethostile/netgood): netif nodes on both
+ * sides before it first runs, backend netback; destroy and a failed create
+ * remove them; no netback: a warning, the domain still starts. */
+static void test_vif_kernel_domain(void)
+{
+	static const char cfg[] =
+		"name = \"netgood\"\n"
+		"memory = 8\n"
+		"kernel = \"/boot/guest.elf\"\n"
+		"vif = [ 'mac=00:16:3e:00:00:0a,bridge=bridge0', 'mac=00:16:3e:00:00:0b' ]\n";
+	int total, ok = 0;
+
+	reset();
+	install_guest(cfg);
+	add_dom(9, "netback", 16, 1, 0);
+	CHECK(xl("create /etc/xen/guest.cfg") == 0);
+	CHECK(xs_value("/local/domain/9/backend/vif/1/0/mac") &&
+	      !strcmp(xs_value("/local/domain/9/backend/vif/1/0/mac"), "00:16:3e:00:00:0a"));
+	CHECK(xs_value("/local/domain/9/backend/vif/1/1/state") &&
+	      !strcmp(xs_value("/local/domain/9/backend/vif/1/1/state"), "1"));
+	CHECK(xs_value("/local/domain/1/device/vif/0/backend") &&
+	      !strcmp(xs_value("/local/domain/1/device/vif/0/backend"),
+		      "/local/domain/9/backend/vif/1/0"));
+	CHECK(xs_value("/local/domain/1/device/vif/1/backend-id") &&
+	      !strcmp(xs_value("/local/domain/1/device/vif/1/backend-id"), "9"));
+	CHECK(strstr(F.trace, "xs_write /local/domain/1/device/vif/1/state\nunpause d1\n"));
+	CHECK(xl("destroy netgood") == 0 && err_is(""));
+	CHECK(!xs_value("/local/domain/9/backend/vif/1") && !xs_value("/local/domain/1/device/vif/0"));
+	/* Rollback at every step of a create. */
+	reset();
+	install_guest(cfg);
+	add_dom(9, "netback", 16, 1, 0);
+	F.ops = 0;
+	CHECK(xl("create /etc/xen/guest.cfg") == 0);
+	total = F.ops;
+	for (int n = 1; n <= total; n++) {
+		reset();
+		install_guest(cfg);
+		add_dom(9, "netback", 16, 1, 0);
+		F.ops = 0;
+		F.fail_op = n;
+		if (xl("create /etc/xen/guest.cfg") == 1 && live_domains() == 2 &&
+		    !xs_value("/local/domain/9/backend/vif/1/0") &&
+		    !xs_value("/local/domain/9/backend/vif/1/1") &&
+		    !xs_value("/local/domain/1/device/vif/0") && strstr(F.err, "Failed to "))
+			ok++;
+		else
+			fprintf(stderr, "vif: failing operation %d of %d: [%s]\n%s", n, total, F.err,
+				xs_dump());
+	}
+	CHECK(ok == total);
+	/* No netback: a warning per vif, no nodes, the domain runs. */
+	reset();
+	install_guest(cfg);
+	CHECK(xl("create /etc/xen/guest.cfg") == 0 && strstr(F.err, "vif 0: the network driver "
+							      "domain 'netback' is not running"));
+	CHECK(!xs_value("/local/domain/1/device/vif/0"));
+	/* Two vifs with one devid: refused before anything is created. */
+	reset();
+	install_guest(cfg);
+	CHECK(xl("create /etc/xen/guest.cfg vif=['mac=00:16:3e:00:00:0a,devid=3',"
+		 "'mac=00:16:3e:00:00:0b,devid=3']") == 1 && F.creates == 0);
+}
+
 static void test_vbd(void)
 {
 	test_vbd_devid();
 	test_vbd_create_destroy();
 	test_vbd_refusals();
 	test_vbd_rollback();
+	test_vif_kernel_domain();
 }

@@ -31,7 +31,7 @@ struct build {
 	struct xl *x;
 	const struct xl_build_cfg *c;
 	uint16_t domid;
-	bool created, gcons, vbds;
+	bool created, gcons, vbds, vifs;
 	uint16_t be[XL_BUILD_MAX_DISKS];	/* each disk's backend domain */
 	char *kernel, *ramdisk;
 	size_t kernel_len, ramdisk_len;
@@ -308,6 +308,10 @@ static int build_steps(struct build *b, bool paused)
 		b->vbds = true;	/* a failure may have written some */
 		rc = xl_vbd_write(b->x, b->c, b->domid, b->be);
 	}
+	if (!rc && b->c->nvifs) {
+		b->vifs = true;
+		rc = xl_vif_write(b->x, b->c, b->domid);
+	}
 	if (!rc && !paused && (rc = b->x->be->unpause(b->x->be->ctx, b->domid)))
 		rc = fail_rc(b, "cannot unpause", rc);
 	return rc;
@@ -326,6 +330,8 @@ int xl_build_domain(struct xl *x, const struct xl_build_cfg *c, bool paused, uin
 			x->be->gcons_remove(x->be->ctx, c->guest_domid);
 		if (b.vbds)
 			xl_vbd_remove(x, b.domid);
+		if (b.vifs)
+			xl_vif_remove(x, b.domid);
 		xl_builder_hook_xenstore_release(x, b.domid);
 		if (x->be->destroy(x->be->ctx, b.domid))
 			xl_fail(x, XL_FAIL, "Domain %u could not be destroyed: it is left paused\n",

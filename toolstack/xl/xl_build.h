@@ -10,6 +10,7 @@
 /* What the builder needs from a domain's config. */
 #define XL_BUILD_MAX_PCI 8
 #define XL_BUILD_MAX_DISKS 16	/* xvda..xvdp */
+#define XL_BUILD_MAX_VIFS 8
 
 /* One disk: a vbd with its domain as the blkif frontend (a runtime domain's
  * disk=, or an HVM guest's disk that its device model and PV drivers use). */
@@ -19,6 +20,17 @@ struct xl_disk {
 	uint32_t devid;		/* xenstore id (Xen's vbd-interface encoding) */
 	bool cdrom, rw, phy;	/* phy: a /dev/ path */
 	char backend[64];	/* backend=DOMAIN; "": automatic (xl_hvm_disk_backend) */
+};
+
+/* One vif (xl.cfg's vif=, issue 9 §2): a PV NIC served by netback. */
+struct xl_vif {
+	uint32_t devid;
+	uint8_t mac[6];
+	char bridge[32];
+	char backend[64];		/* backend=; "" the default (netback) */
+	char vifname[24];		/* "" for vifD.N */
+	uint64_t rate_bytes;		/* per rate_us; 0 unlimited */
+	uint32_t rate_us;
 };
 
 struct xl_build_cfg {
@@ -38,6 +50,9 @@ struct xl_build_cfg {
 	/* disk=: vbds with this domain as frontend (xl_vbd.c). */
 	unsigned ndisks;
 	struct xl_disk disks[XL_BUILD_MAX_DISKS];
+	/* vif=: netif devices with this domain as frontend (xl_vbd.c). */
+	unsigned nvifs;
+	struct xl_vif vifs[XL_BUILD_MAX_VIFS];
 };
 
 /* Guest-physical layout of a long-mode start (kernel/domain.c, public/bulkhead.h). */

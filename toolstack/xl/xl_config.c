@@ -139,7 +139,8 @@ int xl_config_to_build(struct xl *x, const struct xl_config *c, struct xl_build_
 		}
 	}
 	b->npci = d->pci.count;
-	if (xl_vbd_config(x, d, c->tree->source, b)) {
+	if (xl_vbd_config(x, d, c->tree->source, b) ||
+	    xl_vif_config(x, d, c->tree->source, b)) {
 		xl_build_cfg_free(b);
 		return XL_FAIL;
 	}

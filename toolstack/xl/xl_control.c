@@ -27,6 +27,7 @@ int xl_cmd_destroy(struct xl *x, const struct xl_args *a)
 		return xl_fail_rc(x, "destroy", rc);
 	/* Its disks, before the release removes the directory that names them. */
 	xl_vbd_remove(x, d.domid);
+	xl_vif_remove(x, d.domid);
 	xl_builder_hook_xenstore_release(x, d.domid);
 	/* A device model destroyed by hand takes its guest down, with the message. */
 	if (xl_hvm_guest_of(d.domid) >= 0)

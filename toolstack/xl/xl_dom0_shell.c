@@ -157,6 +157,7 @@ void xl_dom0_vbd_remove(uint16_t domid)
 
 	xl_backend_dom0(&be, &dom0_io);
 	xl_vbd_remove(&x, domid);
+	xl_vif_remove(&x, domid);
 	free(x.cap);
 }
 

@@ -23,23 +23,13 @@
 #define XL_HVM_DM_TIMEOUT_MS 10000	/* for the device model to say "running" */
 #define XL_HVM_POLL_MS 50
 #define XL_HVM_MAX_DISKS 4		/* hda..hdd */
-#define XL_HVM_MAX_VIFS 8
+#define XL_HVM_MAX_VIFS XL_BUILD_MAX_VIFS
 
 /* Where a disk's backend is (xl_hvm_disk_backend). */
 #define XL_HVM_BLKBACK "blkback"	/* the storage driver domain's name */
 #define XL_HVM_ZVOL "/dev/zvol/"
 #define XL_HVM_NETBACK "netback"	/* the network driver domain's name */
 
-/* One vif (xl.cfg's vif=, issue 9 §2): a PV NIC served by netback. */
-struct xl_vif {
-	uint32_t devid;
-	uint8_t mac[6];
-	char bridge[32];
-	char backend[64];		/* backend=; "" the default (netback) */
-	char vifname[24];		/* "" for vifD.N */
-	uint64_t rate_bytes;		/* per rate_us; 0 unlimited */
-	uint32_t rate_us;
-};
 
 
 /* What xl keeps of an HVM guest's config: enough to create it again. */
@@ -97,6 +87,15 @@ int xl_hvm_xs_vbd(struct xl *x, const struct xl_disk *k, uint16_t fe, uint16_t b
  * not running is left out with a warning (the guest boots without that
  * NIC); a backend= domain that is not running fails the create. */
 int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest);
+/* The same for any domain (a kernel= domain's vif= too): name for messages. */
+int xl_xs_vifs(struct xl *x, const char *name, const struct xl_vif *vifs, unsigned n,
+	       uint16_t guest);
+/* Every vif node of frontend fe (device/vif/0..XL_BUILD_MAX_VIFS-1 and the
+ * backend node each names, where it is exactly BE/backend/vif/FE/ID). */
+void xl_xs_rm_vifs(struct xl *x, uint16_t fe);
+/* One vif= spec into v (both kinds of domain); XL_FAIL with one line. */
+struct xlspec_vif;
+int xl_vif_fill(struct xl *x, const struct xlspec_vif *s, struct xl_vif *v);
 /* Removes the vbds with ids[0..n) of frontend fe: its device/vbd/ID and the
  * backend node it names, only where that is exactly BE/backend/vbd/FE/ID
  * (the frontend owns the node: a hostile value removes nothing else). */

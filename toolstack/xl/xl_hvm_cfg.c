@@ -103,9 +103,8 @@ static int check(struct xl *x, const struct xl_config *c)
 	return 0;
 }
 
-static int vif(struct xl *x, const struct xlspec_vif *s, struct xl_hvm_cfg *h)
+int xl_vif_fill(struct xl *x, const struct xlspec_vif *s, struct xl_vif *v)
 {
-	struct xl_vif *v = &h->vifs[h->nvifs];
 
 	if (s->model && strcmp(s->model, "rtl8139"))
 		xl_fail(x, 0, "xl: warning: vif model=%s: the device model emulates no NIC yet; "
@@ -122,8 +121,16 @@ static int vif(struct xl *x, const struct xlspec_vif *s, struct xl_hvm_cfg *h)
 	snprintf(v->vifname, sizeof(v->vifname), "%s", s->vifname ? s->vifname : "");
 	v->rate_bytes = s->rate ? s->rate_bytes_per_interval : 0;
 	v->rate_us = s->rate ? s->rate_interval_us : 0;
-	h->nvifs++;
 	return 0;
+}
+
+static int vif(struct xl *x, const struct xlspec_vif *s, struct xl_hvm_cfg *h)
+{
+	int rc = xl_vif_fill(x, s, &h->vifs[h->nvifs]);
+
+	if (!rc)
+		h->nvifs++;
+	return rc;
 }
 
 int xl_hvm_config(struct xl *x, const struct xl_config *c, struct xl_hvm_cfg *h)

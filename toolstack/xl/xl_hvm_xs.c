@@ -229,11 +229,17 @@ static void vif(struct xsw *w, const struct xl_vif *v, uint16_t guest, uint16_t 
 
 int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
 {
-	struct xsw w = { x, 0 };
-	int nb = h->nvifs ? xl_domain_named(x, XL_HVM_NETBACK) : -1, id = -1;
+	return xl_xs_vifs(x, h->name, h->vifs, h->nvifs, guest);
+}
 
-	for (unsigned i = 0; i < h->nvifs && !w.rc; i++) {
-		const struct xl_vif *v = &h->vifs[i];
+int xl_xs_vifs(struct xl *x, const char *name, const struct xl_vif *vifs, unsigned n,
+	       uint16_t guest)
+{
+	struct xsw w = { x, 0 };
+	int nb = n ? xl_domain_named(x, XL_HVM_NETBACK) : -1, id = -1;
+
+	for (unsigned i = 0; i < n && !w.rc; i++) {
+		const struct xl_vif *v = &vifs[i];
 
 		if (v->backend[0] && (id = xl_domain_named(x, v->backend)) < 0)
 			return xl_fail(x, XL_FAIL, "vif %u: backend domain '%s' is not running\n",
@@ -241,7 +247,7 @@ int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
 		if (!v->backend[0] && (id = nb) < 0) {
 			xl_fail(x, 0, "xl: warning: vif %u: the network driver domain '%s' is not "
 				"running (xl create /etc/xen/netback.cfg); '%s' has no network\n",
-				v->devid, XL_HVM_NETBACK, h->name);
+				v->devid, XL_HVM_NETBACK, name);
 			continue;
 		}
 		vif(&w, v, guest, (uint16_t)id);
@@ -289,7 +295,7 @@ void xl_hvm_xs_rm_vbds(struct xl *x, uint16_t fe, const uint32_t *ids, unsigned 
 
 /* The backend node the frontend's device/vif/ID names, where it is exactly
  * BE/backend/vif/FE/ID (the frontend owns the node). */
-static void rm_vifs(struct xl *x, uint16_t fe)
+void xl_xs_rm_vifs(struct xl *x, uint16_t fe)
 {
 	char path[XS_PATH], be[XS_PATH], want[48];
 	const char *tail;
@@ -314,7 +320,7 @@ static void rm_backends(struct xl *x, uint16_t fe)
 	static const uint32_t ide[] = { 768, 832, 5632, 5696 };	/* hda-hdd */
 
 	xl_hvm_xs_rm_vbds(x, fe, ide, sizeof(ide) / sizeof(ide[0]));
-	rm_vifs(x, fe);
+	xl_xs_rm_vifs(x, fe);
 }
 
 void xl_hvm_xs_remove(struct xl *x, uint16_t guest, int dm)

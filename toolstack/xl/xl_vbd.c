@@ -125,3 +125,50 @@ void xl_vbd_remove(struct xl *x, uint16_t domid)
 		x->be->xs_rm(x->be->ctx, path);
 	}
 }
+
+/* ---- vif=: the same for netif devices ------------------------------------ */
+
+int xl_vif_config(struct xl *x, const struct xl_domain_config *d, const char *src,
+		  struct xl_build_cfg *b)
+{
+	if (d->nvifs > XL_BUILD_MAX_VIFS)
+		return xl_fail(x, XL_FAIL, "%s: at most %u vifs\n", src, XL_BUILD_MAX_VIFS);
+	for (size_t i = 0; i < d->nvifs; i++) {
+		for (unsigned k = 0; k < b->nvifs; k++)
+			if (b->vifs[k].devid == d->vifs[i].devid)
+				return xl_fail(x, XL_FAIL, "%s: vif devid=%u given twice\n", src,
+					       d->vifs[i].devid);
+		if (xl_vif_fill(x, &d->vifs[i], &b->vifs[b->nvifs]))
+			return XL_FAIL;
+		b->nvifs++;
+	}
+	return 0;
+}
+
+int xl_vif_write(struct xl *x, const struct xl_build_cfg *c, uint16_t domid)
+{
+	if (!x->be->xs_write || !x->be->xs_read || !x->be->xs_rm || !x->be->xs_set_perms)
+		return xl_fail(x, XL_FAIL, "Failed to build domain '%s': vifs need xenstore: "
+			       "none in this build\n", c->name);
+	return xl_xs_vifs(x, c->name, c->vifs, c->nvifs, domid);
+}
+
+/* As xl_vbd_remove: the backends the frontend names, then netback's
+ * directory for it (a create that failed before the frontend named it). */
+void xl_vif_remove(struct xl *x, uint16_t domid)
+{
+	int nb = xl_domain_named(x, XL_HVM_NETBACK);
+	char path[64];
+
+	if (!x->be->xs_rm || !x->be->xs_read)
+		return;
+	xl_xs_rm_vifs(x, domid);
+	for (unsigned id = 0; id < XL_BUILD_MAX_VIFS; id++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/device/vif/%u", domid, id);
+		x->be->xs_rm(x->be->ctx, path);
+	}
+	if (nb > 0) {
+		snprintf(path, sizeof(path), "/local/domain/%d/backend/vif/%u", nb, domid);
+		x->be->xs_rm(x->be->ctx, path);
+	}
+}

@@ -32,4 +32,13 @@ int xl_vbd_write(struct xl *x, const struct xl_build_cfg *c, uint16_t domid, con
 /* Every vbd of frontend domid (xvda..xvdp), wherever its backend is. */
 void xl_vbd_remove(struct xl *x, uint16_t domid);
 
+/* vif=, as libxl gives a PV domain its vifs: each a netif device with the
+ * new domain as frontend, backend netback (or backend=), the nodes written
+ * by the HVM path's writer (xl_xs_vifs) before the domain first runs. */
+int xl_vif_config(struct xl *x, const struct xl_domain_config *d, const char *src,
+		  struct xl_build_cfg *b);
+int xl_vif_write(struct xl *x, const struct xl_build_cfg *c, uint16_t domid);
+/* Every vif of frontend domid (device/vif/0-7 and the backends they name). */
+void xl_vif_remove(struct xl *x, uint16_t domid);
+
 #endif
