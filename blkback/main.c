@@ -38,6 +38,8 @@
  * state 1) and the frontend's nodes; a xenstore watch on SELF/backend/vbd
  * and on each frontend's state runs vbd_back.c (the state machine Dom0's
  * backend runs) and blkif_back.c serves the rings with volume store ops.
+ * A ring of 2-16 pages (max-ring-page-order 4) is mapped at contiguous
+ * window pages of our own (dom_gpa_alloc, then dom_gnttab_map_at per ref).
  * params naming no volume: the error node and Closed for that vbd. A
  * broken ring or hostile request disconnects that vbd only; a failed
  * device command fails that request with an error (the disk drivers refuse
@@ -50,6 +52,7 @@
 #include "dom/cpu.h"
 #include "dom/evtchn.h"
 #include "dom/gnttab.h"
+#include "dom/gpa.h"
 #include "dom/hypercall.h"
 #include "dom/start.h"
 #include "dom/time.h"
@@ -301,13 +304,60 @@ static void g_unmap(void *ctx, void *addr, uint32_t h)
 	dom_gnttab_unmap(addr, h);
 }
 
+#define PAGE 4096u
+
+/* Unmaps a multi-page ring's first nr pages and gives back their window
+ * pages; a page that would not unmap stays allocated (it may still be mapped). */
+static void ring_unmap(uint64_t gpa, const uint32_t *h, unsigned int nr)
+{
+	for (unsigned int i = 0; i < nr; i++) {
+		uint64_t page = gpa + (uint64_t)i * PAGE;
+
+		if (dom_gnttab_unmap_at(page, h[i]))
+			dom_printf("blkback: ring page 0x%llx would not unmap\n",
+				   (unsigned long long)page);
+		else
+			dom_gpa_free(page, 1);
+	}
+}
+
+/* A multi-page ring (blkif_back.h): nr contiguous window pages, each ref at
+ * its own; all or nothing. */
+static int g_map_ring(void *ctx, uint16_t domid, const uint32_t *refs, unsigned int nr,
+		      void **addr, uint32_t *h)
+{
+	uint64_t gpa = dom_gpa_alloc(nr);
+	int rc;
+
+	(void)ctx;
+	if (!gpa)
+		return -ENOSPC;
+	for (unsigned int i = 0; i < nr; i++) {
+		if ((rc = dom_gnttab_map_at(domid, refs[i], false, gpa + (uint64_t)i * PAGE, &h[i]))) {
+			ring_unmap(gpa, h, i);
+			dom_gpa_free(gpa + (uint64_t)i * PAGE, nr - i);
+			return rc;
+		}
+	}
+	*addr = (void *)(uintptr_t)gpa;
+	return 0;
+}
+
+static void g_unmap_ring(void *ctx, void *addr, const uint32_t *h, unsigned int nr)
+{
+	(void)ctx;
+	ring_unmap((uintptr_t)addr, h, nr);
+}
+
 static void log_msg(void *ctx, const char *msg)
 {
 	(void)ctx;
 	dom_printf("blkback: vbd: %s\n", msg);
 }
 
-static const struct blkif_back_grant_ops grant_ops = { .map = g_map, .unmap = g_unmap };
+static const struct blkif_back_grant_ops grant_ops = {
+	.map = g_map, .unmap = g_unmap, .map_ring = g_map_ring, .unmap_ring = g_unmap_ring,
+};
 static const struct vbd_back_env vbd_env = {
 	.xs = { .ctx = &bb.vbd_dirty, .read = xs_env_read, .directory = xs_env_directory,
 		.write = xs_env_write, .watch = xs_env_watch, .log = log_msg },

@@ -112,41 +112,56 @@ int dom_gnttab_status_errno(int16_t status)
 	}
 }
 
-int dom_gnttab_map(uint16_t dom, uint32_t ref, bool readonly, void **addr, uint32_t *handle)
+int dom_gnttab_map_at(uint16_t dom, uint32_t ref, bool readonly, uint64_t gpa, uint32_t *handle)
 {
-	uint64_t gpa = dom_gpa_alloc(1);
 	struct gnttab_map_grant_ref op = {
 		.host_addr = gpa,
 		.flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
 		.ref = ref,
 		.dom = dom,
 	};
-	long rc;
+	long rc = dom_hypercall_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);
 
-	if (!gpa)
-		return -ENOSPC;
-	rc = dom_hypercall_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);
 	if (!rc)
 		rc = dom_gnttab_status_errno(op.status);
-	if (rc) {
-		dom_gpa_free(gpa, 1);
-		return (int)rc;
-	}
-	*addr = (void *)(uintptr_t)gpa;
-	*handle = op.handle;
-	return 0;
+	if (!rc)
+		*handle = op.handle;
+	return (int)rc;
 }
 
-int dom_gnttab_unmap(void *addr, uint32_t handle)
+int dom_gnttab_unmap_at(uint64_t gpa, uint32_t handle)
 {
-	struct gnttab_unmap_grant_ref op = { .host_addr = (uintptr_t)addr, .handle = handle };
+	struct gnttab_unmap_grant_ref op = { .host_addr = gpa, .handle = handle };
 	long rc = dom_hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1);
 
 	if (!rc)
 		rc = dom_gnttab_status_errno(op.status);
+	return (int)rc;
+}
+
+int dom_gnttab_map(uint16_t dom, uint32_t ref, bool readonly, void **addr, uint32_t *handle)
+{
+	uint64_t gpa = dom_gpa_alloc(1);
+	int rc;
+
+	if (!gpa)
+		return -ENOSPC;
+	if ((rc = dom_gnttab_map_at(dom, ref, readonly, gpa, handle))) {
+		dom_gpa_free(gpa, 1);
+		return rc;
+	}
+	*addr = (void *)(uintptr_t)gpa;
+	return 0;
+}
+
+/* A page that failed to unmap stays allocated: it may still hold the mapping. */
+int dom_gnttab_unmap(void *addr, uint32_t handle)
+{
+	int rc = dom_gnttab_unmap_at((uintptr_t)addr, handle);
+
 	if (!rc)
 		dom_gpa_free((uintptr_t)addr, 1);
-	return (int)rc;
+	return rc;
 }
 
 int dom_gnttab_copy(struct gnttab_copy *ops, unsigned int n)

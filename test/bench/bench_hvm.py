@@ -75,9 +75,10 @@ RC = ["# make bench (test/bench/bench_hvm.py): the stamp, then the HVM guest at 
       "xl create /etc/xen/button.cfg name=bench vcpus=1",
       "xl console bench"]  # not xl create -c: it loses the CD for now (hvm_test.py)
 # The hypervisor's 'q' dump of one domain: its header, then per vCPU a state
-# line and an "exits by kind" line (kernel/main.c, dump_domain).
+# line, a register line and an "exits by kind" line (kernel/main.c, dump_domain).
 DOM_RE = r"\(XEN\) +d(\d+) '{name}': (\d+) vCPUs?[^\n]*\n"
 VCPU_RE = re.compile(r"\(XEN\) +v(\d+) pCPU [^\n]*?\bexits (\d+)[^\n]*\n"
+                     r"(?:\(XEN\) +rax [^\n]*\n)?"
                      r"\(XEN\) +exits by kind:([^\n]*)\n")
 
 

@@ -20,9 +20,16 @@ int dom_gnttab_grant_access(uint16_t domid, uint64_t gfn, bool readonly);
 /* Revokes a grant; -EBUSY while the grantee still has it mapped (retry later). */
 int dom_gnttab_end_access(uint32_t ref);
 
-/* Maps dom's grant ref at a fresh window page; *addr and *handle for unmapping. */
+/* Maps dom's grant ref at a fresh window page; *addr and *handle for unmapping.
+ * dom_gnttab_unmap releases the page (dom_gpa_free) once it is unmapped. */
 int dom_gnttab_map(uint16_t dom, uint32_t ref, bool readonly, void **addr, uint32_t *handle);
 int dom_gnttab_unmap(void *addr, uint32_t handle);
+/* The same at a window page the caller owns (dom_gpa_alloc, unpopulated):
+ * for mappings that must be contiguous, such as a multi-page ring. The page
+ * stays the caller's after dom_gnttab_unmap_at, which fails if handle is not
+ * mapped at gpa; the map fails if gpa is populated. */
+int dom_gnttab_map_at(uint16_t dom, uint32_t ref, bool readonly, uint64_t gpa, uint32_t *handle);
+int dom_gnttab_unmap_at(uint64_t gpa, uint32_t handle);
 /* GNTTABOP_copy of n operations; 0 if the hypercall ran (check each status). */
 int dom_gnttab_copy(struct gnttab_copy *ops, unsigned int n);
 
