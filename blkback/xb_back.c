@@ -144,7 +144,11 @@ void xb_back_fatal(const struct xb_back_set *s, struct xb_back_dev *d, int err, 
 	xb_back_put(s, dir, "error", msg);
 	xb_back_put(s, d->be, "hotplug-error", strchr(msg, ' ') + 1);
 	xb_back_put(s, d->be, "hotplug-status", "error");
-	xb_back_log(s, msg);
+	dir[0] = '\0';	/* the log line: "backend/KIND/F/ID: <errno> <what>: <text>" */
+	xb_back_cat(dir, sizeof(dir), d->be + strlen(s->self) + 1);
+	xb_back_cat(dir, sizeof(dir), ": ");
+	xb_back_cat(dir, sizeof(dir), msg);
+	xb_back_log(s, dir);
 	xb_back_set_state(s, d, XenbusStateClosed);
 }
 

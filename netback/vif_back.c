@@ -40,8 +40,10 @@ static void say(const struct vif_back_set *s, const char *fmt, ...)
 	xb_back_log(&s->xb, msg);
 }
 
+/* The error node and Closed (xb_back_fatal), and a line naming the vif. */
 static void fatal(const struct vif_back_set *s, struct vif_back *v, int err, const char *what)
 {
+	say(s, "%s: %s (%d)", v->name, what, err);
 	xb_back_fatal(&s->xb, &v->xb, err, what);
 }
 
