@@ -216,8 +216,10 @@ def figures(r):
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def inputs(doc, tool):
+    """A guest bench's command line (--build, --guests, --timeout), the files it
+    boots and its output folder; (None, None, None) after saying what is missing."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--guests", default="build/guests")
     ap.add_argument("--timeout", type=int, default=1200)
@@ -230,11 +232,18 @@ def main():
          "initrd": os.path.join(args.guests, "initrd.gz")}
     for p in f.values():
         if not os.path.exists(p):
-            print(f"bench_io: FAILED: {p} is missing (ninja -C {args.build}; make guests)",
+            print(f"{tool}: FAILED: {p} is missing (ninja -C {args.build}; make guests)",
                   file=sys.stderr)
-            return 1
+            return None, None, None
     outdir = os.path.join(args.build, "bench")
     os.makedirs(outdir, exist_ok=True)
+    return args, f, outdir
+
+
+def main():
+    args, f, outdir = inputs(__doc__, "bench_io")
+    if not args:
+        return 1
     try:
         bh, exits = run_bulkhead(f, outdir, args.timeout)
         bare = run_bare(f, outdir, args.timeout)

@@ -21,7 +21,6 @@ The ratio Bulkhead / bare is what the issue's aim (>= 0.9) is about. The
 server and QEMU's user network are the same on both sides; they are part of
 what is timed, so the ratio understates the difference in our own path.
 """
-import argparse
 import hashlib
 import json
 import os
@@ -32,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
 from bench_hvm import Session  # noqa: E402
-from bench_io import rootfs  # noqa: E402
+from bench_io import inputs, rootfs  # noqa: E402
 
 RAM_MIB, PROBE_LINES = 1024, 8 * 1024 * 1024 // 65
 CMDLINE = ("dom0_mem=384M dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
@@ -97,22 +96,9 @@ def run_bare(f, outdir, probe, timeout):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--guests", default="build/guests")
-    ap.add_argument("--timeout", type=int, default=1200)
-    args = ap.parse_args()
-    f = {"image": os.path.join(args.build, "bulkhead"),
-         "dom0": os.path.join(args.build, "dom0", "dom0.elf"),
-         "rootfs": os.path.join(args.build, "dom0", "rootfs-hvm.tar"),
-         "live_iso": os.path.join(args.guests, "live.iso")}
-    for p in f.values():
-        if not os.path.exists(p):
-            print(f"bench_net: FAILED: {p} is missing (ninja -C {args.build}; make guests)",
-                  file=sys.stderr)
-            return 1
-    outdir = os.path.join(args.build, "bench")
-    os.makedirs(outdir, exist_ok=True)
+    args, f, outdir = inputs(__doc__, "bench_net")
+    if not args:
+        return 1
     probe = os.path.join(outdir, "net-probe.txt")
     with open(probe, "wb") as fh:
         fh.write(b"".join(os.urandom(32).hex().encode() + b"\n" for _ in range(PROBE_LINES)))

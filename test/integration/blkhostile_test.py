@@ -12,15 +12,14 @@ error, the ring breaks seen, good I/O after each reconnect), blkgood's line
 serving (a volume created and destroyed afterwards), no FAIL line, no core
 fault. blkback's own log lines about the attack are printed for the record.
 """
-import argparse
 import os
 import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dom0_test import PROMPT, Failure, expect, row  # noqa: E402
-from hvm_test import CORE_FAULT, HvmConsole, blkback_up, qemu  # noqa: E402
+from dom0_test import Failure, expect, row  # noqa: E402
+from hvm_test import blkback_up, domain_test  # noqa: E402
 
 HOSTILE_LINE = (r"blkhostile: (\d+) hostile requests answered with errors, ring broken (\d+) "
                 r"times, good I/O ok after reconnect")
@@ -79,36 +78,5 @@ def scenario(c, args):
     print("  blkback alive and serving after the attack")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--image", required=True)
-    ap.add_argument("--dom0", required=True)
-    ap.add_argument("--rootfs", required=True)
-    ap.add_argument("--dom0-mem", type=int, default=384)
-    ap.add_argument("--mem", type=int, default=1024)
-    ap.add_argument("--timeout", type=int, default=240, help="seconds for each result line")
-    ap.add_argument("--log", required=True)
-    args = ap.parse_args()
-    args.storage = "nvme-amd"
-    c = HvmConsole(qemu(args, []), args.log)
-    start = time.time()
-    try:
-        if c.read_until(PROMPT, 90) is None:
-            raise Failure("no dom0# prompt within 90 s of boot")
-        print(f"dom0# prompt after {time.time() - start:.1f} s")
-        scenario(c, args)
-        bad = CORE_FAULT.search(open(args.log, errors="replace").read())
-        expect(not bad, f"the core logged {bad.group(0) if bad else ''!r}")
-    except Failure as f:
-        c.close()
-        print(f"FAIL ({time.time() - start:.1f} s):", f)
-        print("--- last 40 lines of the serial log ---")
-        print("\n".join(open(args.log, errors="replace").read().split("\n")[-40:]))
-        return 1
-    c.close()
-    print(f"hostile frontend: all checks passed in {time.time() - start:.1f} s")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(domain_test(__doc__, "hostile frontend", scenario, "nvme-amd", "blkback"))

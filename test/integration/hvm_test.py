@@ -661,6 +661,49 @@ def qemu(args, isos):
             "-kernel", args.image, "-append", cmdline, "-initrd", ",".join(mods)]
 
 
+def domain_test(doc, name, scenario, machine, driver_domain):
+    """The main of a test that boots the hypervisor with Dom0 on QEMU (machine:
+    "net", or a --storage value) and runs scenario(c, args) against domains
+    it creates; on a failure it shows driver_domain's console log and the
+    serial log's tail. Returns the exit status."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--dom0", required=True)
+    ap.add_argument("--rootfs", required=True)
+    ap.add_argument("--dom0-mem", type=int, default=384)
+    ap.add_argument("--mem", type=int, default=1024)
+    ap.add_argument("--timeout", type=int, default=240, help="seconds for each result line")
+    ap.add_argument("--log", required=True)
+    args = ap.parse_args()
+    if machine == "net":
+        args.scenario = "net"
+    else:
+        args.storage = machine
+    c = HvmConsole(qemu(args, []), args.log)
+    start = time.time()
+    try:
+        if c.read_until(PROMPT, 90) is None:
+            raise Failure("marker missed: no dom0# prompt within 90 s of boot")
+        print(f"dom0# prompt after {time.time() - start:.1f} s")
+        scenario(c, args)
+        bad = CORE_FAULT.search(open(args.log, errors="replace").read())
+        expect(not bad, f"the core logged {bad.group(0) if bad else ''!r}")
+    except Failure as f:
+        try:
+            print(f"--- {driver_domain}'s console ---\n"
+                  + c.run(f"cat /var/log/xen/console/guest-{driver_domain}.log", 30)[-3000:])
+        except Exception:  # noqa: BLE001 - the console may be gone
+            pass
+        c.close()
+        print(f"FAIL ({time.time() - start:.1f} s):", f)
+        print("--- last 40 lines of the serial log ---")
+        print("\n".join(open(args.log, errors="replace").read().split("\n")[-40:]))
+        return 1
+    c.close()
+    print(f"{name}: all checks passed in {time.time() - start:.1f} s")
+    return 0
+
+
 def run_qemu(args, isos):
     c = HvmConsole(qemu(args, isos), args.log)
     start = time.time()

@@ -13,15 +13,14 @@ and the reconnects worked), both netgood lines (pongs received, no corrupt
 frame), netback still in `xl list` with its disconnect lines in its
 console log, no FAIL line, no core fault (PANIC / CPU exception).
 """
-import argparse
 import os
 import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dom0_test import PROMPT, Failure, expect, row  # noqa: E402
-from hvm_test import CORE_FAULT, NET_BDF, HvmConsole, log_wait, qemu  # noqa: E402
+from dom0_test import Failure, expect, row  # noqa: E402
+from hvm_test import NET_BDF, domain_test, log_wait  # noqa: E402
 
 COUNT_LINE = (r"nethostile: (\d+) malformed tx, (\d+) floods \((\d+) frames\), (\d+) bad rx "
               r"buffers, (\d+) impossible req_prod; disconnects (\d+)")
@@ -84,40 +83,5 @@ def scenario(c, args):
            f"(found {len(fatal)})")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--image", required=True)
-    ap.add_argument("--dom0", required=True)
-    ap.add_argument("--rootfs", required=True)
-    ap.add_argument("--dom0-mem", type=int, default=384)
-    ap.add_argument("--mem", type=int, default=1024)
-    ap.add_argument("--timeout", type=int, default=240, help="seconds for each result line")
-    ap.add_argument("--log", required=True)
-    args = ap.parse_args()
-    args.scenario = "net"
-    c = HvmConsole(qemu(args, []), args.log)
-    start = time.time()
-    try:
-        if c.read_until(PROMPT, 90) is None:
-            raise Failure("marker missed: no dom0# prompt within 90 s of boot")
-        print(f"dom0# prompt after {time.time() - start:.1f} s")
-        scenario(c, args)
-        bad = CORE_FAULT.search(open(args.log, errors="replace").read())
-        expect(not bad, f"the core logged {bad.group(0) if bad else ''!r}")
-    except Failure as f:
-        try:
-            print("--- netback's console ---\n" + console_log(c, "netback")[-3000:])
-        except Exception:  # noqa: BLE001 - the console may be gone
-            pass
-        c.close()
-        print(f"FAIL ({time.time() - start:.1f} s):", f)
-        print("--- last 40 lines of the serial log ---")
-        print("\n".join(open(args.log, errors="replace").read().split("\n")[-40:]))
-        return 1
-    c.close()
-    print(f"net hostile frontend: all checks passed in {time.time() - start:.1f} s")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(domain_test(__doc__, "net hostile frontend", scenario, "net", "netback"))

@@ -31,6 +31,7 @@
  * hides, and a reconnect that blkfront.c does not offer.
  */
 #include "dom.h"
+#include "front.h"
 #include "dom/console.h"
 #include "dom/evtchn.h"
 #include "dom/gnttab.h"
@@ -56,37 +57,19 @@ static uint8_t pages[2 + 2 * DATA_PAGES][PAGE] __attribute__((aligned(4096)));
 #define CHECK_PAGE(i) pages[2 + DATA_PAGES + (i)]	/* not granted: compare buffers */
 
 static struct {
-	char fe[96], be[128];
+	struct front f;			/* fe, be, fails, rnd (front.h) */
 	uint16_t be_dom;
 	uint64_t sectors;
 	struct blkif_front_ring ring;
 	uint32_t ring_ref, ro_ref, revoked_ref, unused_ref, gref[DATA_PAGES];
 	int port;
-	uint64_t rnd;
-	unsigned long hostile, legal, breaks, fails;
-} h = { .port = -1, .rnd = 0x2545f4914f6cdd1dull };
+	unsigned long hostile, legal, breaks;
+} h = { .f = { .name = "blkhostile", .rnd = 0x2545f4914f6cdd1dull }, .port = -1 };
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	char msg[160];
-	va_list ap;
-
-	if (h.fails++ >= 20)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	dom_printf("blkhostile: FAIL: %s\n", msg);
-}
-
-static uint64_t rnd(void)
-{
-	h.rnd ^= h.rnd << 13;
-	h.rnd ^= h.rnd >> 7;
-	h.rnd ^= h.rnd << 17;
-	return h.rnd;
-}
+#define fail(...) front_fail(&h.f, __VA_ARGS__)
+#define rnd() front_rnd(&h.f)
+#define be_state() front_be_state(&h.f)
+#define wait_be(a, b) front_wait_be(&h.f, a, b, WAIT_MS)
 
 /* ---- xenbus ---------------------------------------------------------------- */
 
@@ -98,33 +81,12 @@ static int node_u64(const char *dir, const char *key, uint64_t *v)
 	return dom_xs_read_u64(0, path, v);
 }
 
-static uint64_t be_state(void)
-{
-	uint64_t s;
-
-	return node_u64(h.be, "state", &s) ? XenbusStateClosed : s;
-}
 
 static void fe_state(unsigned s)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/state", h.fe);
-	dom_xs_printf(0, path, "%u", s);
+	front_put(&h.f, "state", "%u", s);
 }
 
-/* Until the backend's state is one of want_a/want_b; false on timeout. */
-static bool wait_be(uint64_t want_a, uint64_t want_b)
-{
-	uint64_t deadline = dom_now_ns() + WAIT_MS * 1000000ull, s;
-
-	while ((s = be_state()) != want_a && s != want_b) {
-		if (dom_now_ns() >= deadline)
-			return false;
-		dom_wait_event_timeout(10);
-	}
-	return true;
-}
 
 /* Our first vbd and its backend, from device/vbd. */
 static int find_vbd(uint16_t self)
@@ -136,15 +98,15 @@ static int find_vbd(uint16_t self)
 	snprintf(path, sizeof(path), "/local/domain/%u/device/vbd", self);
 	if (dom_xs_directory(0, path, &names, &n) || !n)
 		return -1;
-	snprintf(h.fe, sizeof(h.fe), "%s/%s", path, names[0]);
+	snprintf(h.f.fe, sizeof(h.f.fe), "%s/%s", path, names[0]);
 	free(names);
-	snprintf(path, sizeof(path), "%s/backend", h.fe);
-	if (dom_xs_read(0, path, &be, NULL) || strlen(be) >= sizeof(h.be) ||
-	    node_u64(h.fe, "backend-id", &id) || id >= 0x7ff0) {
+	snprintf(path, sizeof(path), "%s/backend", h.f.fe);
+	if (dom_xs_read(0, path, &be, NULL) || strlen(be) >= sizeof(h.f.be) ||
+	    node_u64(h.f.fe, "backend-id", &id) || id >= 0x7ff0) {
 		free(be);
 		return -1;
 	}
-	strcpy(h.be, be);
+	strcpy(h.f.be, be);
 	free(be);
 	h.be_dom = (uint16_t)id;
 	return 0;
@@ -185,7 +147,7 @@ static int connect(void)
 
 	if (!wait_be(XenbusStateInitWait, XenbusStateInitWait))
 		return -1;
-	if (node_u64(h.be, "sectors", &h.sectors) || h.sectors < 4096)
+	if (node_u64(h.f.be, "sectors", &h.sectors) || h.sectors < 4096)
 		return -2;
 	memset(RING_PAGE, 0, PAGE);
 	SHARED_RING_INIT((struct blkif_sring *)RING_PAGE);
@@ -194,11 +156,11 @@ static int connect(void)
 		dom_evtchn_close((unsigned)h.port);
 	if ((h.port = dom_evtchn_alloc_unbound(h.be_dom, NULL, NULL)) < 0)
 		return -3;
-	snprintf(path, sizeof(path), "%s/ring-ref", h.fe);
+	snprintf(path, sizeof(path), "%s/ring-ref", h.f.fe);
 	dom_xs_printf(0, path, "%u", h.ring_ref);
-	snprintf(path, sizeof(path), "%s/event-channel", h.fe);
+	snprintf(path, sizeof(path), "%s/event-channel", h.f.fe);
 	dom_xs_printf(0, path, "%d", h.port);
-	snprintf(path, sizeof(path), "%s/protocol", h.fe);
+	snprintf(path, sizeof(path), "%s/protocol", h.f.fe);
 	dom_xs_write(0, path, XEN_IO_PROTO_ABI_X86_64);
 	fe_state(XenbusStateInitialised);
 	if (!wait_be(XenbusStateConnected, XenbusStateConnected))
@@ -422,7 +384,7 @@ static void flood(void)
 	struct blkif_response r[64];
 	unsigned n = RING_SIZE(&h.ring), bad, seen[64];
 
-	for (unsigned round = 0; round < FLOOD_ROUNDS && !h.fails; round++) {
+	for (unsigned round = 0; round < FLOOD_ROUNDS && !h.f.fails; round++) {
 		bad = 0;
 		for (unsigned i = 0; i < n; i++) {
 			struct blkif_request *q = slot();
@@ -502,7 +464,7 @@ static void good_only(void)
 			break;
 		rounds++;
 	} while (dom_now_ns() < end);
-	if (!h.fails)
+	if (!h.f.fails)
 		dom_printf("blkhostile: good: %lu rounds of I/O ok\n", rounds);
 }
 
@@ -514,7 +476,7 @@ int dom_main(const struct dom_start_info *si)
 		dom_printf("blkhostile: FAIL: no xenstore or no vbd\n");
 		return 0;
 	}
-	dom_printf("blkhostile: domid %u, vbd %s on domain %u\n", si->domid, h.fe, h.be_dom);
+	dom_printf("blkhostile: domid %u, vbd %s on domain %u\n", si->domid, h.f.fe, h.be_dom);
 	if ((rc = grant_all()) || (rc = connect())) {
 		dom_printf("blkhostile: FAIL: first connect: %d (backend state %u)\n", rc,
 			   (unsigned)be_state());
@@ -529,13 +491,13 @@ int dom_main(const struct dom_start_info *si)
 		return 0;
 	}
 	attack();
-	if (!h.fails && good_io(8, 4, 4, true) && good_io(KEEP_SECTOR, DATA_PAGES, 1, false) &&
-	    !h.fails)
+	if (!h.f.fails && good_io(8, 4, 4, true) && good_io(KEEP_SECTOR, DATA_PAGES, 1, false) &&
+	    !h.f.fails)
 		dom_printf("blkhostile: %lu hostile requests answered with errors, ring broken %lu "
 			   "times, good I/O ok after reconnect\n", h.hostile, h.breaks);
 	else
 		dom_printf("blkhostile: FAIL: %lu failures (%lu hostile requests, %lu breaks)\n",
-			   h.fails, h.hostile, h.breaks);
+			   h.f.fails, h.hostile, h.breaks);
 	fe_state(XenbusStateClosing);
 	wait_be(XenbusStateClosing, XenbusStateClosed);
 	fe_state(XenbusStateClosed);

@@ -29,6 +29,7 @@
  * GOOD_SECONDS; then `nethostile: good: ...`.
  */
 #include "dom.h"
+#include "front.h"
 #include "dom/console.h"
 #include "dom/evtchn.h"
 #include "dom/gnttab.h"
@@ -59,21 +60,19 @@ static uint8_t pages[3 + TXP + RXN][PAGE] __attribute__((aligned(4096)));
 #define RXD(i) pages[3 + TXP + (i)]
 
 static struct {
-	char fe[96], be[128];
+	struct front f;			/* fe, be, fails, rnd (front.h) */
 	uint16_t be_dom;
 	uint8_t mac[6];
 	struct netif_tx_front_ring tx;
 	struct netif_rx_front_ring rx;
 	uint32_t tx_ref, rx_ref, revoked, unused, txg[TXP], rxg[RXN];
 	int port;
-	uint64_t rnd;
 	bool bad_rx;			/* posting rx buffers with bad refs */
 	bool rx_bad[RXN];		/* buffer k was posted with a bad ref */
 	unsigned rx_bad_out;		/* of those, still unanswered */
 	uint16_t next_id;
 	unsigned nulls;			/* NETIF_RSP_NULL answers still owed */
 	unsigned long malformed, floods, flood_frames, bad_rx_answers, impossible, disconnects;
-	unsigned long fails;
 	/* good mode */
 	unsigned long pings, pongs, answered, intact, corrupt, tx_errors;
 	uint8_t ask[6];			/* the last ping's sender, to answer */
@@ -81,60 +80,14 @@ static struct {
 	bool ask_pending;
 	uint8_t want[65536];		/* tx ids awaiting their answer */
 	int16_t status[65536];		/* the answer each id got */
-} h = { .port = -1, .rnd = 0x9e3779b97f4a7c15ull };
+} h = { .f = { .name = "nethostile", .rnd = 0x9e3779b97f4a7c15ull }, .port = -1 };
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	char msg[160];
-	va_list ap;
-
-	if (h.fails++ >= 20)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	dom_printf("nethostile: FAIL: %s\n", msg);
-}
-
-static uint64_t rnd(void)
-{
-	h.rnd ^= h.rnd << 13;
-	h.rnd ^= h.rnd >> 7;
-	h.rnd ^= h.rnd << 17;
-	return h.rnd;
-}
+#define fail(...) front_fail(&h.f, __VA_ARGS__)
+#define rnd() front_rnd(&h.f)
+#define be_state() front_be_state(&h.f)
+#define wait_be(a, b) front_wait_be(&h.f, a, b, WAIT_MS)
 
 /* ---- xenbus ---------------------------------------------------------------- */
-
-static uint64_t be_state(void)
-{
-	char path[160];
-	uint64_t s;
-
-	snprintf(path, sizeof(path), "%s/state", h.be);
-	return dom_xs_read_u64(0, path, &s) ? XenbusStateClosed : s;
-}
-
-static void fe_put(const char *key, const char *fmt, unsigned v)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", h.fe, key);
-	dom_xs_printf(0, path, fmt, v);
-}
-
-static bool wait_be(uint64_t a, uint64_t b)
-{
-	uint64_t deadline = dom_now_ns() + WAIT_MS * 1000000ull, s;
-
-	while ((s = be_state()) != a && s != b) {
-		if (dom_now_ns() >= deadline)
-			return false;
-		dom_wait_event_timeout(10);
-	}
-	return true;
-}
 
 static int hexv(char c)
 {
@@ -152,21 +105,21 @@ static int find_vif(uint16_t self)
 	snprintf(path, sizeof(path), "/local/domain/%u/device/vif", self);
 	if (dom_xs_directory(0, path, &names, &n) || !n)
 		return -1;
-	snprintf(h.fe, sizeof(h.fe), "%s/%s", path, names[0]);
+	snprintf(h.f.fe, sizeof(h.f.fe), "%s/%s", path, names[0]);
 	free(names);
-	snprintf(path, sizeof(path), "%s/backend", h.fe);
-	if (dom_xs_read(0, path, &v, NULL) || strlen(v) >= sizeof(h.be)) {
+	snprintf(path, sizeof(path), "%s/backend", h.f.fe);
+	if (dom_xs_read(0, path, &v, NULL) || strlen(v) >= sizeof(h.f.be)) {
 		free(v);
 		return -1;
 	}
-	strcpy(h.be, v);
+	strcpy(h.f.be, v);
 	free(v);
 	v = NULL;
-	snprintf(path, sizeof(path), "%s/backend-id", h.fe);
+	snprintf(path, sizeof(path), "%s/backend-id", h.f.fe);
 	if (dom_xs_read_u64(0, path, &id) || id >= 0x7ff0)
 		return -1;
 	h.be_dom = (uint16_t)id;
-	snprintf(path, sizeof(path), "%s/mac", h.fe);
+	snprintf(path, sizeof(path), "%s/mac", h.f.fe);
 	if (dom_xs_read(0, path, &v, NULL) || strlen(v) != 17)
 		bad = 1;
 	for (int i = 0; !bad && i < 6; i++) {
@@ -386,12 +339,12 @@ static int connect(void)
 		dom_evtchn_close((unsigned)h.port);
 	if ((h.port = dom_evtchn_alloc_unbound(h.be_dom, NULL, NULL)) < 0)
 		return -2;
-	fe_put("tx-ring-ref", "%u", h.tx_ref);
-	fe_put("rx-ring-ref", "%u", h.rx_ref);
-	fe_put("event-channel", "%u", (unsigned)h.port);
-	fe_put("request-rx-copy", "%u", 1);
-	fe_put("feature-rx-notify", "%u", 1);
-	fe_put("state", "%u", XenbusStateConnected);
+	front_put(&h.f, "tx-ring-ref", "%u", h.tx_ref);
+	front_put(&h.f, "rx-ring-ref", "%u", h.rx_ref);
+	front_put(&h.f, "event-channel", "%u", (unsigned)h.port);
+	front_put(&h.f, "request-rx-copy", "%u", 1);
+	front_put(&h.f, "feature-rx-notify", "%u", 1);
+	front_put(&h.f, "state", "%u", XenbusStateConnected);
 	if (!wait_be(XenbusStateConnected, XenbusStateConnected))
 		return -3;
 	post_rx();
@@ -400,13 +353,13 @@ static int connect(void)
 
 static int reconnect(void)
 {
-	fe_put("state", "%u", XenbusStateClosing);
+	front_put(&h.f, "state", "%u", XenbusStateClosing);
 	if (!wait_be(XenbusStateClosing, XenbusStateClosed))
 		return -10;
-	fe_put("state", "%u", XenbusStateClosed);
+	front_put(&h.f, "state", "%u", XenbusStateClosed);
 	if (!wait_be(XenbusStateClosed, XenbusStateClosed))
 		return -11;
-	fe_put("state", "%u", XenbusStateInitialising);
+	front_put(&h.f, "state", "%u", XenbusStateInitialising);
 	return connect();
 }
 
@@ -488,7 +441,7 @@ static void good_only(void)
 	uint64_t end = dom_now_ns() + GOOD_SECONDS * 1000000000ull, next = 0;
 	uint32_t seq = 1;
 
-	while (dom_now_ns() < end && h.fails < 5) {
+	while (dom_now_ns() < end && h.f.fails < 5) {
 		if (h.ask_pending) {
 			h.ask_pending = false;
 			if (send_frame(h.ask, PONG, h.ask_seq))
@@ -568,7 +521,7 @@ static void malformed(void)
 	make_frame(TXD(0), h.mac, PING, 7);
 	make_frame(TXD(1), h.mac, PING, 8);
 	make_frame(TXD(2), h.mac, PING, 9);
-	for (unsigned round = 0; round < MAL_ROUNDS && !h.fails; round++) {
+	for (unsigned round = 0; round < MAL_ROUNDS && !h.f.fails; round++) {
 		unsigned n = 0;
 
 		first = h.next_id;
@@ -590,7 +543,7 @@ static void malformed(void)
 		h.malformed += n;
 	}
 	/* Legal odd ids: any 16-bit value, echoed. */
-	for (unsigned i = 0; i < 64 && !h.fails; i++) {
+	for (unsigned i = 0; i < 64 && !h.f.fails; i++) {
 		h.next_id = (uint16_t)rnd();
 		if (send_frame(h.mac, PING, i) != NETIF_RSP_OKAY)
 			fail("a good frame with a random id refused");
@@ -602,7 +555,7 @@ static void flood(void)
 {
 	unsigned len = make_frame(TXD(3), h.mac, PING, 11);
 
-	for (unsigned round = 0; round < FLOOD_ROUNDS && !h.fails; round++) {
+	for (unsigned round = 0; round < FLOOD_ROUNDS && !h.f.fails; round++) {
 		uint16_t first = h.next_id;
 		unsigned n = 0;
 
@@ -717,14 +670,14 @@ int dom_main(const struct dom_start_info *si)
 		return 0;
 	}
 	dom_printf("nethostile: domid %u, vif %s on domain %u, mac %02x:%02x:%02x:%02x:%02x:%02x\n",
-		   si->domid, h.fe, h.be_dom, h.mac[0], h.mac[1], h.mac[2], h.mac[3], h.mac[4],
+		   si->domid, h.f.fe, h.be_dom, h.mac[0], h.mac[1], h.mac[2], h.mac[3], h.mac[4],
 		   h.mac[5]);
 	if ((rc = grant_all()) || (rc = connect())) {
 		dom_printf("nethostile: FAIL: first connect: %d (backend state %u)\n", rc,
 			   (unsigned)be_state());
 		return 0;
 	}
-	h.rnd ^= (uint64_t)si->domid << 32 | h.mac[5];
+	h.f.rnd ^= (uint64_t)si->domid << 32 | h.mac[5];
 	if (dom_args_has_word(si->bootargs, "good")) {
 		good_only();
 		return 0;
@@ -739,12 +692,12 @@ int dom_main(const struct dom_start_info *si)
 	dom_printf("nethostile: %lu malformed tx, %lu floods (%lu frames), %lu bad rx buffers, "
 		   "%lu impossible req_prod; disconnects %lu\n", h.malformed, h.floods,
 		   h.flood_frames, h.bad_rx_answers, h.impossible, h.disconnects);
-	if (h.fails)
-		dom_printf("nethostile: FAIL: %lu failures\n", h.fails);
+	if (h.f.fails)
+		dom_printf("nethostile: FAIL: %lu failures\n", h.f.fails);
 	else
 		dom_printf("nethostile: done\n");
-	fe_put("state", "%u", XenbusStateClosing);
+	front_put(&h.f, "state", "%u", XenbusStateClosing);
 	wait_be(XenbusStateClosing, XenbusStateClosed);
-	fe_put("state", "%u", XenbusStateClosed);
+	front_put(&h.f, "state", "%u", XenbusStateClosed);
 	return 0;
 }
