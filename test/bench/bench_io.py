@@ -131,13 +131,13 @@ def results(s, timeout, where, hang_s):
     return got
 
 
-def exit_dump(s):
-    """exits_by_kind of DOMAINS, or None (logged) if the dump will not parse;
+def exit_dump(s, domains=None):
+    """exits_by_kind of domains (DOMAINS), or None (logged) if the dump will not parse;
     the scan for the guest's lines goes on from where the dump began, since
     the guest keeps printing while the core dumps."""
     at = s.at
     try:
-        got = exits_by_kind(s, DOMAINS)
+        got = exits_by_kind(s, domains or DOMAINS)
     except bench.BenchError as e:
         print(f"bench_io: the 'q' dump: {str(e).splitlines()[0]}", file=sys.stderr)
         got = None
@@ -145,12 +145,12 @@ def exit_dump(s):
     return got
 
 
-def exits_per_op(before, after, ops):
+def exits_per_op(before, after, ops, domains=None):
     """Per domain and vCPU: (after - before) / ops, total and by kind."""
     if not before or not after:
         return None
     out = {}
-    for dom in DOMAINS:
+    for dom in domains or DOMAINS:
         if not before.get(dom) or not after.get(dom):
             return None
         out[dom] = {}

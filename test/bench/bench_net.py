@@ -20,6 +20,9 @@ checks its MD5.
     bench_io's baseline: its waits for the NIC are then counted in
     instructions, not skipped by sleep=off's time jumps), drives itself
     (e1000.ko). The guest under Bulkhead keeps HLT (bench_io says why).
+Exits per received TCP segment (bytes / 1,448): the core's 'q' dump right
+after the lease and after the fetch, per domain and vCPU; the first dump
+lands while the fetch may have begun, so they are a lower bound.
 The ratio Bulkhead / bare is what the issue's aim (>= 0.9) is about. The
 server and QEMU's user network are the same on both sides; they are part of
 what is timed, so the ratio understates the difference in our own path.
@@ -34,9 +37,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
 from bench_hvm import Session  # noqa: E402
-from bench_io import BARE_APPEND, inputs, rootfs  # noqa: E402
+from bench_io import BARE_APPEND, exit_dump, exits_per_op, inputs, rootfs  # noqa: E402
 
 RAM_MIB, PROBE_LINES = 1024, 8 * 1024 * 1024 // 65
+DOMAINS = ["netbench", "netback"]
+MSS = 1448		# TCP payload per segment on a 1500-byte MTU with timestamps
 CMDLINE = ("dom0_mem=384M dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
            "loglvl=all guest_loglvl=all")
 SERVE = os.path.join(HERE, "..", "integration", "net_serve.py")
@@ -80,7 +85,11 @@ def run_bulkhead(f, outdir, probe, timeout):
     s = Session(cmd, os.path.join(outdir, "net-bulkhead.log"))
     try:
         s.wait("the guest's lease through netback", r"BULKHEAD-NET: eth0 00:16:3e", timeout)
-        return fetch(s, "Bulkhead", timeout)
+        before = exit_dump(s, DOMAINS)
+        got = fetch(s, "Bulkhead", timeout)
+        segments = -(-got["bytes"] // MSS)
+        got["exits_per_segment"] = exits_per_op(before, exit_dump(s, DOMAINS), segments, DOMAINS)
+        return got
     finally:
         s.close()
 
@@ -132,6 +141,10 @@ def main():
     print("|---|---:|---:|---:|")
     print(f"| host to guest, 8 MiB HTTP (MB/s) | {mbs['bulkhead']:,} | {mbs['bare_qemu']:,} | "
           f"{result['ratio_bulkhead_to_bare']} |")
+    for dom, vcpus in (bh.get("exits_per_segment") or {}).items():
+        for v, e in vcpus.items():
+            kinds = ", ".join(f"{k} {n}" for k, n in sorted(e["by_kind"].items()))
+            print(f"{dom} {v}: {e['exits']} exits per segment ({kinds})")
     print(f"wrote {path}")
     return 0
 
