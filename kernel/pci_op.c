@@ -28,10 +28,6 @@
 #include "public/pci.h"
 #include "lib.h"
 
-#ifndef EOPNOTSUPP
-#define EOPNOTSUPP 95		/* Xen's value */
-#endif
-
 #define PCI_OP_BAR_MAX (1ull << 30)	/* larger memory BARs are not mapped */
 #define PLATFORM_START 0xfec00000ull	/* IOAPIC, HPET, LAPIC, firmware: never a BAR */
 

@@ -444,11 +444,6 @@ bool vif_back_serve(struct vif_back_set *s, vif_back_deliver_fn *deliver, void *
 	return more;
 }
 
-void vif_back_release_all(struct vif_back_set *s)
-{
-	xb_back_release_all(&s->xb);
-}
-
 void vif_back_set_init(struct vif_back_set *s, const struct vif_back_env *env, uint16_t self)
 {
 	memset(s, 0, sizeof(*s));

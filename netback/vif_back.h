@@ -113,6 +113,5 @@ bool vif_back_serve(struct vif_back_set *s, vif_back_deliver_fn *deliver, void *
  * what fits into its rx buffers. 0, -ENOTCONN, -EMSGSIZE or -ENOBUFS
  * (queue full: dropped). */
 int vif_back_rx(struct vif_back_set *s, unsigned i, const uint8_t *frame, size_t len);
-void vif_back_release_all(struct vif_back_set *s);
 
 #endif
