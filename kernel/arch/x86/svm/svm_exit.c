@@ -59,6 +59,14 @@ static void svm_exit_exception(void *vmcb, u64 info1, u64 info2, struct exit_rec
 	e->exc.error = e->exc.has_error ? (u32)info1 : 0;
 }
 
+/* A shutdown's own EXITINFO1 says nothing: the log gets the event whose
+ * delivery ended in it (EXITINTINFO: vector, type, error code) instead. */
+static void svm_exit_shutdown(void *vmcb, u64 info1, u64 info2, struct exit_record *e)
+{
+	(void)info1, (void)info2;
+	e->qual = *vmcb64(vmcb, VMCB_EXITINTINFO);
+}
+
 #define MAP(k, f) { true, k, f }
 #define KIND(k) MAP(k, NULL)
 #define DR(n) [SVM_EXIT_DR_READ + (n)] = KIND(EXIT_DR_ACCESS), \
@@ -82,7 +90,7 @@ static const struct svm_exit_map svm_exits[SLOT_COUNT] = {
 	[SVM_EXIT_INVLPGA] = KIND(EXIT_VIRT_INSN),
 	[SVM_EXIT_IOIO] = MAP(EXIT_IO, svm_exit_io),
 	[SVM_EXIT_MSR] = MAP(EXIT_MSR_READ, svm_exit_msr),
-	[SVM_EXIT_SHUTDOWN] = KIND(EXIT_TRIPLE_FAULT),
+	[SVM_EXIT_SHUTDOWN] = MAP(EXIT_TRIPLE_FAULT, svm_exit_shutdown),
 	[SVM_EXIT_VMRUN] = KIND(EXIT_VIRT_INSN),
 	[SVM_EXIT_VMMCALL] = KIND(EXIT_HYPERCALL),
 	[SVM_EXIT_VMLOAD] = KIND(EXIT_VIRT_INSN),
