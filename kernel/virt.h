@@ -116,6 +116,9 @@ struct exit_record {
 			u32 dr6;	/* #DB: DR6 bits the CPU reported but did not
 					 * write (VMX's qualification); 0 on SVM */
 		} exc;
+		struct {
+			u64 cr2;	/* SVM: the last page fault's address */
+		} shutdown;
 	};
 };
 

@@ -65,6 +65,7 @@ static void svm_exit_shutdown(void *vmcb, u64 info1, u64 info2, struct exit_reco
 {
 	(void)info1, (void)info2;
 	e->qual = *vmcb64(vmcb, VMCB_EXITINTINFO);
+	e->shutdown.cr2 = *vmcb64(vmcb, VMCB_CR2);
 }
 
 #define MAP(k, f) { true, k, f }

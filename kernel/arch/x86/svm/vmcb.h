@@ -47,6 +47,7 @@
 #define VMCB_RIP 0x578
 #define VMCB_RSP 0x5d8
 #define VMCB_RAX 0x5f8
+#define VMCB_CR2 0x640
 #define VMCB_GPAT 0x668
 
 /* Intercept bits */

@@ -259,6 +259,13 @@ struct vmx_exit_map {
 	vmx_exit_fn fn;		/* fills the kind's fields, or resolves the exit */
 };
 
+/* The guest's CR2 (vmx_after_exit saved it): its last page fault's address. */
+static bool vmx_exit_triple(struct vmx_vcpu *st, struct exit_record *e)
+{
+	e->shutdown.cr2 = st->cr2;
+	return false;
+}
+
 #define MAP(k, i, f) { true, k, i, f }
 #define INSN(k) MAP(k, true, NULL)
 
@@ -269,7 +276,7 @@ struct vmx_exit_map {
 static const struct vmx_exit_map vmx_exits[VMX_EXIT_REASON_MAX] = {
 	[VMX_EXIT_EXCEPTION_NMI] = MAP(EXIT_EXCEPTION, false, vmx_exit_exception),
 	[VMX_EXIT_EXT_INTR] = MAP(EXIT_EXTINT, false, NULL),
-	[VMX_EXIT_TRIPLE_FAULT] = MAP(EXIT_TRIPLE_FAULT, false, NULL),
+	[VMX_EXIT_TRIPLE_FAULT] = MAP(EXIT_TRIPLE_FAULT, false, vmx_exit_triple),
 	[VMX_EXIT_INTR_WINDOW] = MAP(EXIT_INTR_WINDOW, false, NULL),
 	[VMX_EXIT_CPUID] = INSN(EXIT_CPUID),
 	[VMX_EXIT_GETSEC] = INSN(EXIT_VIRT_INSN),
