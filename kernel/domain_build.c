@@ -28,13 +28,15 @@ int domain_build_long_mode(struct domain *d, struct vcpu_start *s, u32 vcpu)
 	u64 pd[512], e;
 	int rc = 0;
 
-	e = LM_PDPT | 0x3;
+	/* P|W|A, and the 2 MiB leaves P|W|A|D|PS: set Accessed and Dirty
+	 * mean the CPU never writes these tables (paging.c says why). */
+	e = LM_PDPT | 0x23;
 	rc |= gpa_write(d, LM_PML4, &e, 8);
 	for (u64 i = 0; i < 4; i++) {
-		e = (LM_PD + i * PAGE_SIZE) | 0x3;
+		e = (LM_PD + i * PAGE_SIZE) | 0x23;
 		rc |= gpa_write(d, LM_PDPT + i * 8, &e, 8);
 		for (u64 j = 0; j < 512; j++)
-			pd[j] = ((i * 512 + j) << 21) | 0x83;
+			pd[j] = ((i * 512 + j) << 21) | 0xe3;
 		rc |= gpa_write(d, LM_PD + i * PAGE_SIZE, pd, sizeof(pd));
 	}
 	rc |= gpa_write(d, LM_GDT, gdt, sizeof(gdt));

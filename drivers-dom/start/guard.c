@@ -18,6 +18,8 @@
 #define PTE_US (1ull << 2)
 #define PTE_PWT (1ull << 3)
 #define PTE_PCD (1ull << 4)
+#define PTE_A (1ull << 5)	/* set from the start: the CPU never writes the tables */
+#define PTE_D (1ull << 6)
 #define PTE_PS (1ull << 7)
 #define PTE_ADDR 0x000ffffffffff000ull
 #define GDT_CODE64 0x00af9a000000ffffull	/* P, DPL 0, code, L (SDM Vol. 3A 3.4.5) */
@@ -69,8 +71,8 @@ static bool unmap(uint64_t lo, uint64_t hi)
 		uint64_t flags = e & (PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD);
 
 		for (unsigned i = 0; i < 512; i++)
-			guard_pt[i] = (base + i * PAGE) | flags;
-		pd[(lo >> 21) & 511] = (uintptr_t)guard_pt | PTE_P | PTE_RW | (e & PTE_US);
+			guard_pt[i] = (base + i * PAGE) | flags | PTE_A | PTE_D;
+		pd[(lo >> 21) & 511] = (uintptr_t)guard_pt | PTE_P | PTE_RW | PTE_A | (e & PTE_US);
 		pt = guard_pt;
 	} else {
 		pt = table(e);

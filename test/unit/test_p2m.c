@@ -233,7 +233,9 @@ int main(void)
 		u64 *l2 = (u64 *)(uintptr_t)(l3[0] & P2M_ADDR_MASK);
 		u64 *l1 = (u64 *)(uintptr_t)(l2[0] & P2M_ADDR_MASK);
 
-		CHECK(l1[0] == (0x1000 | 5 | (1ull << 63)));
+		/* P, U, A and D in the leaf; P, W, U and A in the tables above. */
+		CHECK(l1[0] == (0x1000 | 0x65 | (1ull << 63)));
+		CHECK((l2[0] & ~P2M_ADDR_MASK) == 0x27 && (l3[0] & ~P2M_ADDR_MASK) == 0x27);
 	}
 	p2m_destroy(&p, NULL, NULL);
 	CHECK(pages_live == 0);

@@ -10,6 +10,8 @@
 #define PTE_W (1ull << 1)
 #define PTE_PWT (1ull << 3)
 #define PTE_PCD (1ull << 4)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
 #define PTE_PS (1ull << 7)
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
@@ -25,6 +27,10 @@ paddr_t paging_root(void)
 	return root;
 }
 
+/* Every entry is written with Accessed (and leaves with Dirty) already set:
+ * the CPU then never writes to these tables. A walker that sets those bits
+ * with a plain load and store (QEMU 7.2's TCG, on one thread per CPU) could
+ * otherwise write an entry's old value back over a newer one. */
 static u64 *table_get(u64 *parent, unsigned idx)
 {
 	if (!(parent[idx] & PTE_P)) {
@@ -32,7 +38,7 @@ static u64 *table_get(u64 *parent, unsigned idx)
 
 		if (!t)
 			panic("paging: out of memory");
-		parent[idx] = virt_to_phys(t) | PTE_P | PTE_W;
+		parent[idx] = virt_to_phys(t) | PTE_P | PTE_W | PTE_A;
 	}
 	return phys_to_virt(parent[idx] & PTE_ADDR);
 }
@@ -44,7 +50,7 @@ static void map_image(u64 *pml4)
 		u64 *pdpt = table_get(pml4, (a >> 39) & 511);
 		u64 *pd = table_get(pdpt, (a >> 30) & 511);
 		u64 *pt = table_get(pd, (a >> 21) & 511);
-		u64 flags = PTE_P;
+		u64 flags = PTE_P | PTE_A | PTE_D;
 
 		if (a >= (u64)(uintptr_t)__text_end)
 			flags |= PTE_NX;
@@ -65,7 +71,7 @@ void paging_init(void)
 		panic("paging: out of memory");
 	root = virt_to_phys(pml4);
 	for (u64 a = 0; a < top; a += 1ull << 21) {
-		u64 *pdpt, *pd, flags = PTE_P | PTE_W | PTE_PS | PTE_NX;
+		u64 *pdpt, *pd, flags = PTE_P | PTE_W | PTE_A | PTE_D | PTE_PS | PTE_NX;
 
 		if (a >= img_lo && a < img_hi)
 			continue;	/* the image gets 4 KiB pages below */
@@ -81,7 +87,7 @@ void paging_init(void)
 				    (a >> 21) & 511);
 
 		/* Below 1 MiB stays executable: the AP trampoline runs there. */
-		pt[(a >> 12) & 511] = a | PTE_P | PTE_W | (a < 0x100000 ? 0 : PTE_NX);
+		pt[(a >> 12) & 511] = a | PTE_P | PTE_W | PTE_A | PTE_D | (a < 0x100000 ? 0 : PTE_NX);
 	}
 	map_image(pml4);
 	write_cr3(root);
@@ -104,7 +110,8 @@ int paging_map_uncached(u64 pa, u64 len)
 		u64 *pd = table_get(table_get(pml4, (a >> 39) & 511), (a >> 30) & 511);
 
 		/* PCD|PWT: PAT entry 3, UC in the power-on PAT (SDM 11.12.2). */
-		pd[(a >> 21) & 511] = a | PTE_P | PTE_W | PTE_PS | PTE_NX | PTE_PCD | PTE_PWT;
+		pd[(a >> 21) & 511] = a | PTE_P | PTE_W | PTE_A | PTE_D | PTE_PS | PTE_NX | PTE_PCD |
+				      PTE_PWT;
 	}
 	write_cr3(root);
 	return 0;

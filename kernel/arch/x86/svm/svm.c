@@ -35,18 +35,11 @@ static int svm_vcpu_create(struct vcpu *v, const struct vcpu_start *st)
 static void svm_vcpu_destroy(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->vendor;
+	struct svm_cpu *c = this_cpu()->vendor;
 
-	/* Every CPU that last ran this VMCB forgets it: a VMCB allocated at the
-	 * same address there must not skip its flush (a dead guest's
-	 * translations, under an ASID that may be shared). */
-	for (unsigned i = 0; i < nr_cpus; i++) {
-		struct svm_cpu *c = pcpus[i].vendor;
-		void *old = s->vmcb;
-
-		if (c)
-			__atomic_compare_exchange_n(&c->last_vmcb, &old, NULL, false,
-						    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
-	}
+	/* sched.c reaps a vCPU on its own CPU, the only one that ran it. */
+	if (c->last_vmcb == s->vmcb)
+		c->last_vmcb = NULL;
 	page_free(s->vmcb);
 	page_free(s);
 	v->vendor = NULL;
