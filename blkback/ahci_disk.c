@@ -37,14 +37,14 @@ static int die(struct ahci_disk *d, int rc, const char *why)
 
 static uint32_t o_read(void *ctx, uint32_t off)
 {
-	const struct ahci_disk_env *e = ((struct ahci_disk *)ctx)->env;
+	const struct dev_env *e = ((struct ahci_disk *)ctx)->env;
 
 	return e->rd32(e->ctx, off);
 }
 
 static void o_write(void *ctx, uint32_t off, uint32_t val)
 {
-	const struct ahci_disk_env *e = ((struct ahci_disk *)ctx)->env;
+	const struct dev_env *e = ((struct ahci_disk *)ctx)->env;
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* memory before the register (ahci.h) */
 	e->wr32(e->ctx, off, val);
@@ -52,7 +52,7 @@ static void o_write(void *ctx, uint32_t off, uint32_t val)
 
 static int o_wait(void *ctx, uint32_t us)
 {
-	const struct ahci_disk_env *e = ((struct ahci_disk *)ctx)->env;
+	const struct dev_env *e = ((struct ahci_disk *)ctx)->env;
 
 	e->delay(e->ctx, us);
 	return 0;
@@ -69,7 +69,7 @@ static uint64_t dma(const struct ahci_disk *d, const void *p)
  * (§6.2.2.1) for the next one; a hostile snapshot or a timeout kills. */
 static int wait_slot(struct ahci_disk *d, unsigned slot)
 {
-	const struct ahci_disk_env *e = d->env;
+	const struct dev_env *e = d->env;
 	uint64_t start = e->now_us(e->ctx);
 	struct ahci_done dn;
 
@@ -155,7 +155,7 @@ static int try_port(struct ahci_disk *d, unsigned n, uint32_t cap, uint32_t pi)
 	return 0;
 }
 
-int ahci_disk_init(struct ahci_disk *d, const struct ahci_disk_env *env)
+int ahci_disk_init(struct ahci_disk *d, const struct dev_env *env)
 {
 	void *pages = d->env == env ? d->pages : NULL;
 	struct ahci_cap c;

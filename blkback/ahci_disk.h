@@ -14,7 +14,7 @@
  * command list, FIS area and command table.
  *
  * Registers (the ABAR, BAR5), time and DMA memory come through struct
- * ahci_disk_env, so the file builds on the host (test/unit/test_ahci_disk.c,
+ * dev_env, so the file builds on the host (test/unit/test_ahci_disk.c,
  * a simulated HBA). ahci.c checks every completion; a hostile one (a slot
  * never issued, a byte count beyond the transfer), a timeout or a failed
  * recovery marks the disk dead and every later call fails with -EIO. A task
@@ -29,26 +29,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ahci.h"
+#include "dev_env.h"
 
 #define AHCI_DISK_BOUNCE_PAGES 32		/* 128 KiB per command at most */
 #define AHCI_DISK_PAGES (2 + AHCI_DISK_BOUNCE_PAGES)
 #define AHCI_DISK_CMD_TIMEOUT_US 10000000ull	/* 10 s per command */
 #define AHCI_DISK_READY_MS 2000u		/* a device's BSY after the port starts */
-
-struct ahci_disk_env {
-	void *ctx;
-	/* ABAR registers, 32 bits at a time. */
-	uint32_t (*rd32)(void *ctx, uint32_t reg);
-	void (*wr32)(void *ctx, uint32_t reg, uint32_t val);
-	/* A monotonic clock, and a pause of about us microseconds. */
-	uint64_t (*now_us)(void *ctx);
-	void (*delay)(void *ctx, uint32_t us);
-	/* n zeroed 4 KiB-aligned pages of the domain's own RAM, never freed
-	 * (the HBA may still write them after a timeout), and the address
-	 * the HBA uses for a byte of them. NULL if there is no memory. */
-	void *(*alloc_pages)(void *ctx, unsigned n);
-	uint64_t (*dma)(void *ctx, const void *p);
-};
 
 struct ahci_disk {
 	/* What IDENTIFY DEVICE said (valid after ahci_disk_init returned 0). */
@@ -62,7 +48,7 @@ struct ahci_disk {
 	bool dead;
 
 	/* Private. */
-	const struct ahci_disk_env *env;
+	const struct dev_env *env;
 	struct ahci_ops ops;
 	struct ahci_port p;
 	struct ahci_identify id;
@@ -76,7 +62,7 @@ struct ahci_disk {
  * starts and answers IDENTIFY, takes it. 0, or -errno with d->why:
  * -ENOMEM, -ENODEV (no such disk, or one we cannot drive: a sector size
  * above 4096), -ETIMEDOUT, -EIO. A disk initialised before keeps its pages. */
-int ahci_disk_init(struct ahci_disk *d, const struct ahci_disk_env *env);
+int ahci_disk_init(struct ahci_disk *d, const struct dev_env *env);
 
 /* count sectors at lba (inside the disk, count > 0): 0, -EINVAL, -EIO (the
  * device reported an error, or the disk is dead), -ETIMEDOUT. */

@@ -1,4 +1,4 @@
-/* A disk controller's environment in a runtime domain (dom_env.h). */
+/* A device's environment in a runtime domain (dom_env.h). */
 #include "dom.h"
 #include "dom/time.h"
 #include "dom/cpu.h"
@@ -30,13 +30,6 @@ uint64_t dom_env_now_us(void *bar)
 {
 	(void)bar;
 	return dom_now_ns() / 1000;
-}
-
-void dom_env_relax(void *bar)
-{
-	(void)bar;
-	for (int i = 0; i < 16; i++)
-		dom_cpu_relax();
 }
 
 void dom_env_delay(void *bar, uint32_t us)

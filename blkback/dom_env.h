@@ -1,10 +1,10 @@
 /*
- * A disk controller's environment in a runtime domain (the nvme_disk_env and
- * ahci_disk_env callbacks): its registers through a BAR mapped at its
- * guest-physical address, the runtime's clock, and DMA pages of the
- * domain's own RAM, where virtual == guest-physical == DMA address (the
- * IOMMU maps the domain's RAM 1:1 for its devices). blkback and the
- * dmahostile test domain link it.
+ * A device's environment in a runtime domain (struct dev_env's callbacks,
+ * dev_env.h): its registers through a BAR mapped at its guest-physical
+ * address, the runtime's clock, and DMA pages of the domain's own RAM, where
+ * virtual == guest-physical == DMA address (the IOMMU maps the domain's RAM
+ * 1:1 for its devices). blkback, netback and the dmahostile test domain
+ * link it.
  */
 #ifndef BLKBACK_DOM_ENV_H
 #define BLKBACK_DOM_ENV_H
@@ -25,7 +25,6 @@ struct dom_bar {
 uint32_t dom_env_rd32(void *bar, uint32_t reg);
 void dom_env_wr32(void *bar, uint32_t reg, uint32_t val);
 uint64_t dom_env_now_us(void *bar);
-void dom_env_relax(void *bar);
 void dom_env_delay(void *bar, uint32_t us);
 /* n zeroed 4 KiB-aligned pages, never freed (a device may write them after
  * a timeout); NULL when the heap is out. */

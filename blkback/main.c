@@ -131,10 +131,8 @@ static int find_disk(struct bh_pci_dev *out, bool *ahci)
 
 /* ---- the disk drivers' env (dom_env.c; ctx is bb.bar) ---------------------- */
 
-static const struct nvme_disk_env nvme_env = { &bb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-					       dom_env_relax, dom_env_alloc, dom_env_dma };
-static const struct ahci_disk_env ahci_env = { &bb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-					       dom_env_delay, dom_env_alloc, dom_env_dma };
+static const struct dev_env disk_env = { &bb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
+					 dom_env_delay, dom_env_alloc, dom_env_dma };
 
 static int disk_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {
@@ -400,7 +398,7 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 	bb.bar.base = (volatile uint8_t *)(uintptr_t)dev->bar[bb.ahci ? AHCI_BAR : 0].base;
 	bb.bar.size = dev->bar[bb.ahci ? AHCI_BAR : 0].size;
 	if (bb.ahci) {
-		if ((rc = ahci_disk_init(&bb.sata, &ahci_env))) {
+		if ((rc = ahci_disk_init(&bb.sata, &disk_env))) {
 			dom_printf("blkback: %s: %s (%d)\n", tag, bb.sata.why, rc);
 			return false;
 		}
@@ -409,7 +407,7 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 					     sata_read, sata_write, sata_flush, sata_zero };
 		return true;
 	}
-	if ((rc = nvme_disk_init(&bb.nvme, &nvme_env))) {
+	if ((rc = nvme_disk_init(&bb.nvme, &disk_env))) {
 		dom_printf("blkback: %s: %s (%d)\n", tag, bb.nvme.why, rc);
 		return false;
 	}

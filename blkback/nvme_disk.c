@@ -30,14 +30,14 @@ static int die(struct nvme_disk *d, int rc, const char *why)
 	return fail(d, rc, why);
 }
 
-static uint64_t rd64(const struct nvme_disk_env *e, uint32_t reg)
+static uint64_t rd64(const struct dev_env *e, uint32_t reg)
 {
 	uint64_t lo = e->rd32(e->ctx, reg);
 
 	return lo | (uint64_t)e->rd32(e->ctx, reg + 4) << 32;
 }
 
-static void wr64(const struct nvme_disk_env *e, uint32_t reg, uint64_t v)
+static void wr64(const struct dev_env *e, uint32_t reg, uint64_t v)
 {
 	e->wr32(e->ctx, reg, (uint32_t)v);
 	e->wr32(e->ctx, reg + 4, (uint32_t)(v >> 32));
@@ -46,7 +46,7 @@ static void wr64(const struct nvme_disk_env *e, uint32_t reg, uint64_t v)
 /* Waits (bounded) for CSTS.RDY to become want. 0, -ETIMEDOUT, -EIO (fatal). */
 static int wait_ready(struct nvme_disk *d, bool want)
 {
-	const struct nvme_disk_env *e = d->env;
+	const struct dev_env *e = d->env;
 	uint64_t limit = d->cap.timeout_ms * 1000ull, start = e->now_us(e->ctx);
 
 	if (limit < NVME_DISK_MIN_READY_US)
@@ -62,7 +62,7 @@ static int wait_ready(struct nvme_disk *d, bool want)
 		if (e->now_us(e->ctx) - start > limit)
 			return fail(d, -ETIMEDOUT, want ? "CSTS.RDY did not follow CC.EN = 1"
 							: "CSTS.RDY did not clear after CC.EN = 0");
-		e->relax(e->ctx);
+		e->delay(e->ctx, NVME_DISK_POLL_US);
 	}
 }
 
@@ -77,7 +77,7 @@ static uint16_t next_cid(struct nvme_disk *d, const struct nvme_queue *q)
 	return 0;	/* cannot happen: one command at a time */
 }
 
-static void doorbell(const struct nvme_disk_env *e, uint32_t reg, uint32_t v)
+static void doorbell(const struct dev_env *e, uint32_t reg, uint32_t v)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* the entry before the doorbell */
 	e->wr32(e->ctx, reg, v);
@@ -87,7 +87,7 @@ static void doorbell(const struct nvme_disk_env *e, uint32_t reg, uint32_t v)
 static int wait_done(struct nvme_disk *d, struct nvme_queue *q, uint16_t cid,
 		     struct nvme_done *dn)
 {
-	const struct nvme_disk_env *e = d->env;
+	const struct dev_env *e = d->env;
 	uint64_t start = e->now_us(e->ctx);
 
 	for (unsigned n = 1;; n++) {
@@ -105,7 +105,7 @@ static int wait_done(struct nvme_disk *d, struct nvme_queue *q, uint16_t cid,
 			return die(d, -EIO, "controller fatal status (CSTS.CFS) or gone");
 		if (e->now_us(e->ctx) - start > NVME_DISK_CMD_TIMEOUT_US)
 			return die(d, -ETIMEDOUT, "command timed out");
-		e->relax(e->ctx);
+		e->delay(e->ctx, NVME_DISK_POLL_US);
 	}
 }
 
@@ -226,7 +226,7 @@ static int identify_namespace(struct nvme_disk *d)
 /* Create I/O CQ 1, then SQ 1 on it (§5.3, §5.4), polled (IEN = 0). */
 static int create_io_queues(struct nvme_disk *d, uint8_t *pages)
 {
-	const struct nvme_disk_env *e = d->env;
+	const struct dev_env *e = d->env;
 	uint32_t depth = d->cap.max_entries < NVME_DISK_IO_DEPTH ? d->cap.max_entries
 								 : NVME_DISK_IO_DEPTH;
 	struct nvme_sqe s;
@@ -250,7 +250,7 @@ static int create_io_queues(struct nvme_disk *d, uint8_t *pages)
 /* §7.6.1: disable, wait, admin queue registers, enable, wait. */
 static int enable(struct nvme_disk *d, uint8_t *pages)
 {
-	const struct nvme_disk_env *e = d->env;
+	const struct dev_env *e = d->env;
 	uint32_t depth;
 	int rc;
 
@@ -275,7 +275,7 @@ static int enable(struct nvme_disk *d, uint8_t *pages)
 	return wait_ready(d, true);
 }
 
-int nvme_disk_init(struct nvme_disk *d, const struct nvme_disk_env *env)
+int nvme_disk_init(struct nvme_disk *d, const struct dev_env *env)
 {
 	void *pages = d->env == env ? d->pages : NULL;
 	int rc;

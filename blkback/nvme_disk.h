@@ -12,8 +12,8 @@
  * RAM: the device is never given a caller's buffer (which may be a
  * grant-mapped page of another domain), only these pages and its queues.
  *
- * Registers, time and DMA memory come through struct nvme_disk_env, so the
- * file builds on the host (test/unit/test_nvme_disk.c, a simulated
+ * Registers, time and DMA memory come through struct dev_env (dev_env.h),
+ * so the file builds on the host (test/unit/test_nvme_disk.c, a simulated
  * controller). Everything the device returns is checked (nvme.c refuses
  * hostile completions; IDENTIFY fields are range-checked); a broken
  * protocol, a fatal status or a timeout marks the disk dead and every later
@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "nvme.h"
+#include "dev_env.h"
 
 #define NVME_DISK_ADMIN_DEPTH 16
 #define NVME_DISK_IO_DEPTH 64
@@ -34,21 +35,12 @@
 #define NVME_DISK_PAGES (6 + NVME_DISK_BOUNCE_PAGES)
 #define NVME_DISK_CMD_TIMEOUT_US 10000000ull	/* 10 s per command */
 #define NVME_DISK_MIN_READY_US 500000ull	/* when CAP.TO says 0 */
-
-struct nvme_disk_env {
-	void *ctx;
-	/* BAR0 registers, 32 bits at a time (64-bit ones as low then high half). */
-	uint32_t (*rd32)(void *ctx, uint32_t reg);
-	void (*wr32)(void *ctx, uint32_t reg, uint32_t val);
-	/* A monotonic clock, and a short pause between two polls. */
-	uint64_t (*now_us)(void *ctx);
-	void (*relax)(void *ctx);
-	/* n zeroed 4 KiB-aligned pages of the domain's own RAM, never freed
-	 * (the device may still write them after a timeout), and the address
-	 * the device uses for a byte of them. NULL if there is no memory. */
-	void *(*alloc_pages)(void *ctx, unsigned n);
-	uint64_t (*dma)(void *ctx, const void *p);
-};
+/* The pause between two polls of a completion queue or of CSTS. 1 us is far
+ * below a command's own latency (tens of microseconds on an SSD, more under
+ * an emulator), so a completion is seen about a microsecond after the device
+ * posts it, for a few more polls. Every wait is bounded on now_us, not by
+ * counting polls, so the timeouts above hold whatever this is. */
+#define NVME_DISK_POLL_US 1u
 
 struct nvme_disk {
 	/* What IDENTIFY said (valid after nvme_disk_init returned 0). */
@@ -64,7 +56,7 @@ struct nvme_disk {
 	bool dead;
 
 	/* Private. */
-	const struct nvme_disk_env *env;
+	const struct dev_env *env;
 	struct nvme_cap cap;
 	struct nvme_queue admin, io;
 	uint16_t next_cid;
@@ -82,7 +74,7 @@ struct nvme_disk {
  * can drive: no NVM command set, no 4 KiB pages, metadata or an LBA size
  * outside 512..4096, no active namespace 1), -ETIMEDOUT, -EIO. A disk initialised before
  * keeps its pages (call it again to reset a dead controller). */
-int nvme_disk_init(struct nvme_disk *d, const struct nvme_disk_env *env);
+int nvme_disk_init(struct nvme_disk *d, const struct dev_env *env);
 
 /* count sectors at lba (inside the namespace, count > 0): 0, -EINVAL,
  * -EIO (the device reported an error, or the disk is dead), -ETIMEDOUT. */

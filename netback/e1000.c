@@ -216,7 +216,7 @@ static void tx_setup(struct e1000 *nic)
 static int layout(struct e1000 *nic)
 {
 	uint8_t *p = nic->pages;
-	const struct e1000_env *e = nic->env;
+	const struct dev_env *e = nic->env;
 
 	nic->rx = (volatile struct e1000_rx_desc *)(p + P_RX_RING * E1000_PAGE);
 	nic->tx = (volatile struct e1000_tx_desc *)(p + P_TX_RING * E1000_PAGE);
@@ -231,7 +231,7 @@ static int layout(struct e1000 *nic)
 	return 0;
 }
 
-int e1000_open(struct e1000 *nic, const struct e1000_env *env)
+int e1000_open(struct e1000 *nic, const struct dev_env *env)
 {
 	void *pages = nic->env == env ? nic->pages : NULL;
 	int rc;

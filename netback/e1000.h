@@ -25,8 +25,8 @@
  * ring that stops moving while the link is up, marks the NIC dead (every
  * later call fails with -EIO; recovery is a new e1000_open, which resets it).
  *
- * Registers, time and DMA memory come through struct e1000_env (blkback's
- * dom_env.c in a domain), so the file builds on the host under the
+ * Registers, time and DMA memory come through struct dev_env (blkback's
+ * dev_env.h; dom_env.c in a domain), so the file builds on the host under the
  * sanitizers (test/unit/test_e1000.c, a simulated 82540EM).
  * Threading: none; one caller (an interrupt handler would run in the same
  * loop, not beside it). Little-endian hosts only (x86).
@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "../blkback/dev_env.h"
 
 /* ---- registers (SDM §13.4; byte offsets in BAR0) ------------------------- */
 
@@ -168,21 +169,6 @@ _Static_assert(E1000_TX_DESCS * sizeof(struct e1000_tx_desc) % 128 == 0, "TDLEN"
 _Static_assert(E1000_RX_DESCS * sizeof(struct e1000_rx_desc) <= E1000_PAGE, "RX ring in one page");
 _Static_assert(E1000_TX_DESCS * sizeof(struct e1000_tx_desc) <= E1000_PAGE, "TX ring in one page");
 
-struct e1000_env {
-	void *ctx;
-	/* BAR0 registers, 32 bits at a time. */
-	uint32_t (*rd32)(void *ctx, uint32_t reg);
-	void (*wr32)(void *ctx, uint32_t reg, uint32_t val);
-	/* A monotonic clock, and a pause of about us microseconds. */
-	uint64_t (*now_us)(void *ctx);
-	void (*delay)(void *ctx, uint32_t us);
-	/* n zeroed 4 KiB-aligned pages of the domain's own RAM, never freed
-	 * (the device may still write them after a failure), and the address
-	 * the device uses for a byte of them. NULL if there is no memory. */
-	void *(*alloc_pages)(void *ctx, unsigned n);
-	uint64_t (*dma)(void *ctx, const void *p);
-};
-
 /* Counted since e1000_open. */
 struct e1000_stats {
 	uint64_t rx_frames, rx_bytes;	/* delivered to the callback */
@@ -206,7 +192,7 @@ struct e1000 {
 	struct e1000_stats st;
 
 	/* Private. */
-	const struct e1000_env *env;
+	const struct dev_env *env;
 	volatile struct e1000_rx_desc *rx;	/* E1000_RX_DESCS, in the device's memory */
 	volatile struct e1000_tx_desc *tx;	/* E1000_TX_DESCS */
 	uint8_t *rx_buf, *tx_buf;		/* E1000_BUF_SIZE each */
@@ -226,7 +212,7 @@ struct e1000 {
  * MAC in RAL0/RAH0 nor the EEPROM), -ETIMEDOUT (reset or EEPROM), -EINVAL
  * (DMA memory the device cannot use). A NIC opened before keeps its pages
  * (call it again to reset a dead one). */
-int e1000_open(struct e1000 *nic, const struct e1000_env *env);
+int e1000_open(struct e1000 *nic, const struct dev_env *env);
 
 /* Queues one frame of len bytes (14..E1000_MAX_FRAME, destination first,
  * no CRC), copied; shorter than 60 it is padded with zeros. 0, -EINVAL

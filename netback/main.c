@@ -75,8 +75,8 @@ static struct {
 
 /* ---- the NIC ----------------------------------------------------------------- */
 
-static const struct e1000_env nic_env = { &nb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-					  dom_env_delay, dom_env_alloc, dom_env_dma };
+static const struct dev_env nic_env = { &nb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
+					dom_env_delay, dom_env_alloc, dom_env_dma };
 
 static bool nic_up(void)
 {

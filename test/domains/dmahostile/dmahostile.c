@@ -64,8 +64,8 @@ static unsigned attempts, blocked, failures;
 
 /* ---- the device's environment (blkback's dom_env.c; ctx is bar0) ------------ */
 
-static const struct nvme_disk_env env = { &bar0, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-					  dom_env_relax, dom_env_alloc, dom_env_dma };
+static const struct dev_env env = { &bar0, dom_env_rd32, dom_env_wr32, dom_env_now_us,
+				    dom_env_delay, dom_env_alloc, dom_env_dma };
 
 /* ---- the controller --------------------------------------------------------- */
 
@@ -133,7 +133,7 @@ static int raw_read(uint64_t prp1, uint64_t prp2, uint32_t pages)
 			dom_env_wr32(&bar0, q->cq_db, q->cq_head);
 			return dn.cid == cid ? dn.status : -EIO;
 		}
-		dom_env_relax(&bar0);
+		dom_env_delay(&bar0, NVME_DISK_POLL_US);
 	}
 	return nvme_disk_init(&disk, &env) ? -EIO : -ETIMEDOUT;
 }
