@@ -12,12 +12,12 @@ const struct p2m_format p2m_format_ept = {
 	.table = 0x7, .leaf = 6ull << 3, .r = 1, .w = 2, .x = 4, .nx = 0, .present = 0x7,
 };
 
-/* NPT uses long-mode entries (APM 15.25.5): guest accesses count as user. */
-/* Accessed set in every NPT entry, Dirty in every leaf (APM 15.25.5): the
- * CPU never writes to the tables then, so no walker's update of those bits
- * can race with the core's changes (QEMU 7.2's TCG sets them with a plain
- * load and store: on one thread per CPU it could write an old entry back
- * over a new one, the link to a retired table included). */
+/* NPT uses long-mode entries (APM 15.25.5): guest accesses count as user.
+ * Accessed is set in every entry and Dirty in every leaf, so the CPU never
+ * writes to the tables and no walker's update of those bits can race with
+ * the core's changes (QEMU 7.2's TCG sets them with a plain load and store:
+ * with a thread per CPU it could write an old entry back over a new one, the
+ * link to a retired table included). */
 const struct p2m_format p2m_format_npt = {
 	.table = 0x27, .leaf = 0x65, .r = 0, .w = 2, .x = 0, .nx = 1ull << 63, .present = 0x1,
 };

@@ -117,7 +117,7 @@ struct exit_record {
 					 * write (VMX's qualification); 0 on SVM */
 		} exc;
 		struct {
-			u64 cr2;	/* SVM: the last page fault's address */
+			u64 cr2;	/* the guest's CR2: its last page fault's address */
 		} shutdown;
 	};
 };

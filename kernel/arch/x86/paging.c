@@ -29,7 +29,7 @@ paddr_t paging_root(void)
 
 /* Every entry is written with Accessed (and leaves with Dirty) already set:
  * the CPU then never writes to these tables. A walker that sets those bits
- * with a plain load and store (QEMU 7.2's TCG, on one thread per CPU) could
+ * with a plain load and store (QEMU 7.2's TCG, with a thread per CPU) could
  * otherwise write an entry's old value back over a newer one. */
 static u64 *table_get(u64 *parent, unsigned idx)
 {
