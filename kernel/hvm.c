@@ -195,16 +195,9 @@ void hvm_eoi(struct vcpu *v, u8 vector)
 		evtchn_raise(h->dm, h->dm_port[0]);
 }
 
-/* An INIT drops a SIPI not applied yet: that SIPI came first, to an AP that
- * was not waiting for one, and must not start it after this INIT (SDM Vol 3A
- * 10.4.7.3: a SIPI counts only in the wait-for-SIPI state). */
 void hvm_init_ipi(struct vcpu *v)
 {
-	u8 old = __atomic_load_n(&v->reset_req, __ATOMIC_RELAXED);
-
-	while (!__atomic_compare_exchange_n(&v->reset_req, &old, (u8)((old & ~RESET_SIPI) | RESET_INIT),
-					    false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		;
+	__atomic_fetch_or(&v->reset_req, RESET_INIT, __ATOMIC_ACQ_REL);
 	vlapic_kick(v);
 }
 
