@@ -59,8 +59,13 @@ class Console:
         out = self.read_until(PROMPT, timeout)
         if out is None:
             raise Failure(f"no prompt within {timeout} s after `{command}`")
-        lines = out[:-len(PROMPT)].split("\n")
-        return "\n".join(lines[1:]).rstrip("\n") if lines and lines[0].endswith(command) else out
+        # The core's own lines ("(XEN) d2: destroyed ...") share the serial
+        # line and may land between a prompt and the next command's echo:
+        # they are never a command's output.
+        lines = [ln for ln in out[:-len(PROMPT)].split("\n") if not ln.startswith("(XEN) ")]
+        if lines and lines[0].endswith(command):
+            return "\n".join(lines[1:]).rstrip("\n")
+        return "\n".join(lines) + PROMPT
 
     def close(self):
         try:
