@@ -60,12 +60,12 @@ class Console:
         if out is None:
             raise Failure(f"no prompt within {timeout} s after `{command}`")
         # The core's own lines ("(XEN) d2: destroyed ...") share the serial
-        # line and may land between a prompt and the next command's echo:
-        # they are never a command's output.
-        lines = [ln for ln in out[:-len(PROMPT)].split("\n") if not ln.startswith("(XEN) ")]
-        if lines and lines[0].endswith(command):
-            return "\n".join(lines[1:]).rstrip("\n")
-        return "\n".join(lines) + PROMPT
+        # line: those that landed after the last prompt and before this
+        # command's echo are not its output (those after the echo may be).
+        lines = out[:-len(PROMPT)].split("\n")
+        while len(lines) > 1 and lines[0].startswith("(XEN) "):
+            lines.pop(0)
+        return "\n".join(lines[1:]).rstrip("\n") if lines and lines[0].endswith(command) else out
 
     def close(self):
         try:
