@@ -65,6 +65,13 @@ static uint64_t dma(const struct ahci_disk *d, const void *p)
 	return d->env->dma(d->env->ctx, p);
 }
 
+/* PxIE: completions and errors when the interrupt reaches us (GHC.IE set
+ * by ahci_disk_init), else none. */
+static uint32_t port_ie(const struct ahci_disk *d)
+{
+	return d->env->wait_irq ? AHCI_IE_DEFAULT : 0;
+}
+
 /* Polls until slot completes (bounded). A failed command is recovered
  * (§6.2.2.1) for the next one; a hostile snapshot or a timeout kills. */
 static int wait_slot(struct ahci_disk *d, unsigned slot)
@@ -84,7 +91,7 @@ static int wait_slot(struct ahci_disk *d, unsigned slot)
 		if (rc || (dn.failed >> slot & 1)) {
 			const char *why = d->p.why ? d->p.why : "command failed";
 
-			if (ahci_port_recover(&d->p, 0, AHCI_DISK_READY_MS))
+			if (ahci_port_recover(&d->p, port_ie(d), AHCI_DISK_READY_MS))
 				return die(d, -EIO, "the port did not recover after an error");
 			return fail(d, -EIO, why);
 		}
@@ -93,7 +100,7 @@ static int wait_slot(struct ahci_disk *d, unsigned slot)
 			(void)ahci_port_stop(&d->p, false);
 			return die(d, -ETIMEDOUT, "command timed out");
 		}
-		e->delay(e->ctx, 10);
+		dev_env_wait(e, e->wait_irq ? AHCI_DISK_IRQ_WAIT_US : 10);
 	}
 }
 
@@ -138,7 +145,7 @@ static int try_port(struct ahci_disk *d, unsigned n, uint32_t cap, uint32_t pi)
 		return fail(d, -ENODEV, "command list or FIS area unusable (64-bit without S64A?)");
 	if (!ahci_ssts_present(o_read(d, AHCI_PORT(n) + AHCI_PxSSTS)))
 		return fail(d, -ENODEV, "no device");
-	if ((rc = ahci_port_stop(&d->p, true)) || (rc = ahci_port_start(&d->p, 0, AHCI_DISK_READY_MS)))
+	if ((rc = ahci_port_stop(&d->p, true)) || (rc = ahci_port_start(&d->p, port_ie(d), AHCI_DISK_READY_MS)))
 		return fail(d, rc, d->p.why ? d->p.why : "port start failed");
 	if (ahci_port_class(&d->p) != AHCI_DEV_ATA) {
 		(void)ahci_port_stop(&d->p, true);
@@ -175,6 +182,8 @@ int ahci_disk_init(struct ahci_disk *d, const struct dev_env *env)
 	/* A reset takes every port back from the firmware (§10.4.3). */
 	if ((rc = ahci_hba_reset(&d->ops)))
 		return fail(d, rc, "HBA reset or AHCI enable failed");
+	if (env->wait_irq)	/* the HBA's interrupt on (§3.1.2) */
+		o_write(d, AHCI_GHC, o_read(d, AHCI_GHC) | AHCI_GHC_IE);
 	cap = o_read(d, AHCI_CAP);
 	pi = o_read(d, AHCI_PI);
 	ahci_cap_decode(cap, &c);

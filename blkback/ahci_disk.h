@@ -34,6 +34,7 @@
 #define AHCI_DISK_BOUNCE_PAGES 32		/* 128 KiB per command at most */
 #define AHCI_DISK_PAGES (2 + AHCI_DISK_BOUNCE_PAGES)
 #define AHCI_DISK_CMD_TIMEOUT_US 10000000ull	/* 10 s per command */
+#define AHCI_DISK_IRQ_WAIT_US 1000u		/* with the interrupt: look again after */
 #define AHCI_DISK_READY_MS 2000u		/* a device's BSY after the port starts */
 
 struct ahci_disk {

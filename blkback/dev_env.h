@@ -29,6 +29,23 @@ struct dev_env {
 	 * memory. */
 	void *(*alloc_pages)(void *ctx, unsigned n);
 	uint64_t (*dma)(void *ctx, const void *p);
+	/* The device's interrupt reaches the driver (an MSI or MSI-X entry as
+	 * an event channel, BH_PCI_irq_bind): waits until one came since the
+	 * last call, or about us microseconds at most, whichever is first
+	 * (so a lost interrupt costs a poll interval, never a hang). NULL when
+	 * it does not: drivers then leave the device's interrupts off and
+	 * poll with delay. */
+	void (*wait_irq)(void *ctx, uint32_t us);
 };
+
+/* Between two looks at a device that may interrupt: its interrupt, or a
+ * pause of us. */
+static inline void dev_env_wait(const struct dev_env *e, uint32_t us)
+{
+	if (e->wait_irq)
+		e->wait_irq(e->ctx, us);
+	else
+		e->delay(e->ctx, us);
+}
 
 #endif

@@ -4,6 +4,7 @@
 #include "dom/cpu.h"
 #include "dom/hypercall.h"
 #include "dom/console.h"
+#include "dom/evtchn.h"
 #include "public/pci.h"
 #include "dom_env.h"
 
@@ -39,6 +40,21 @@ void dom_env_delay(void *bar, uint32_t us)
 	(void)bar;
 	while (dom_now_ns() < end)
 		dom_cpu_relax();
+}
+
+void dom_env_wait_irq(void *bar, uint32_t us)
+{
+	const struct dom_bar *b = bar;
+
+	if (!b->irq_port) {
+		dom_env_delay(bar, us);
+		return;
+	}
+	/* Interrupts are off here (the runtime runs with IF = 0): an event
+	 * after this look still ends the wait below (sti; hlt). */
+	if (dom_evtchn_take(b->irq_port))
+		return;
+	dom_wait_event_timeout((us + 999) / 1000);
 }
 
 void *dom_env_alloc(void *bar, unsigned n)
@@ -97,4 +113,20 @@ bool dom_env_bar_ok(const struct bh_pci_dev *d, unsigned bar, uint64_t min, cons
 		return false;
 	}
 	return true;
+}
+
+int dom_env_irq_bind(struct dom_bar *b, uint32_t sbdf)
+{
+	struct bh_pci_irq q = { .sbdf = sbdf, .entry = 0 };
+	long rc = dom_env_pci(BH_PCI_irq_bind, &q);
+
+	if (rc)
+		return (int)rc;
+	if ((rc = dom_evtchn_set_handler(q.port, NULL, NULL))) {
+		dom_evtchn_close(q.port);
+		return (int)rc;
+	}
+	dom_evtchn_take(q.port);
+	b->irq_port = q.port;
+	return 0;
 }

@@ -20,6 +20,7 @@ struct bh_pci_dev;
 struct dom_bar {
 	volatile uint8_t *base;
 	uint64_t size;
+	unsigned irq_port;	/* the device's interrupt (dom_env_irq_bind), 0: none */
 };
 
 uint32_t dom_env_rd32(void *bar, uint32_t reg);
@@ -29,6 +30,9 @@ void dom_env_delay(void *bar, uint32_t us);
 /* n zeroed 4 KiB-aligned pages, never freed (a device may write them after
  * a timeout); NULL when the heap is out. */
 void *dom_env_alloc(void *bar, unsigned n);
+/* dev_env.wait_irq: an event on the BAR's irq_port since the last call, or
+ * about us microseconds (the runtime's timer: 1 ms at least). */
+void dom_env_wait_irq(void *bar, uint32_t us);
 uint64_t dom_env_dma(void *bar, const void *p);
 
 /* PCI through __HYPERVISOR_bulkhead_pci (public/pci.h): an op; a device's
@@ -38,6 +42,10 @@ uint64_t dom_env_dma(void *bar, const void *p);
 long dom_env_pci(unsigned op, void *arg);
 void dom_env_pci_name(char *out, size_t n, uint32_t sbdf);
 int dom_env_pci_enable(uint32_t sbdf);
+/* The device's first MSI-X entry (or its MSI) as an event channel of ours
+ * (BH_PCI_irq_bind), unmasked, in b->irq_port: 0 or -errno (b unchanged;
+ * the driver then polls). */
+int dom_env_irq_bind(struct dom_bar *b, uint32_t sbdf);
 bool dom_env_bar_ok(const struct bh_pci_dev *d, unsigned bar, uint64_t min, const char *what,
 		    const char *name);
 

@@ -14,7 +14,10 @@
  *   refused with a message), every access bounded by its size. Command
  *   register (mediated config write): memory decode + bus master on. DMA
  *   addresses are our own guest-physical addresses (the IOMMU maps our RAM
- *   at its gpas; virtual == guest-physical here). No interrupts: we poll.
+ *   at its gpas; virtual == guest-physical here). The controller's first
+ *   MSI-X entry (NVMe) or its MSI (AHCI) is bound to an event channel
+ *   (BH_PCI_irq_bind): a command's wait sleeps until it, looking again at
+ *   least every millisecond; without it we poll.
  *   nvme_disk: reset, enable, IDENTIFY, one I/O queue pair; ahci_disk: HBA
  *   reset, the first port with an ATA disk, IDENTIFY DEVICE. volumes: read
  *   the GPT (a blank disk gets a fresh one, logged; a corrupt one is
@@ -131,8 +134,9 @@ static int find_disk(struct bh_pci_dev *out, bool *ahci)
 
 /* ---- the disk drivers' env (dom_env.c; ctx is bb.bar) ---------------------- */
 
-static const struct dev_env disk_env = { &bb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-					 dom_env_delay, dom_env_alloc, dom_env_dma };
+/* wait_irq is set once the controller's interrupt is bound (driver_up). */
+static struct dev_env disk_env = { &bb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
+				   dom_env_delay, dom_env_alloc, dom_env_dma, NULL };
 
 static int disk_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {
@@ -397,6 +401,12 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 	}
 	bb.bar.base = (volatile uint8_t *)(uintptr_t)dev->bar[bb.ahci ? AHCI_BAR : 0].base;
 	bb.bar.size = dev->bar[bb.ahci ? AHCI_BAR : 0].size;
+	if ((rc = dom_env_irq_bind(&bb.bar, dev->sbdf))) {
+		dom_printf("blkback: %s: no interrupt (%d): polling\n", tag, rc);
+	} else {
+		disk_env.wait_irq = dom_env_wait_irq;
+		dom_printf("blkback: %s: interrupt on event channel %u\n", tag, bb.bar.irq_port);
+	}
 	if (bb.ahci) {
 		if ((rc = ahci_disk_init(&bb.sata, &disk_env))) {
 			dom_printf("blkback: %s: %s (%d)\n", tag, bb.sata.why, rc);

@@ -105,7 +105,7 @@ static int wait_done(struct nvme_disk *d, struct nvme_queue *q, uint16_t cid,
 			return die(d, -EIO, "controller fatal status (CSTS.CFS) or gone");
 		if (e->now_us(e->ctx) - start > NVME_DISK_CMD_TIMEOUT_US)
 			return die(d, -ETIMEDOUT, "command timed out");
-		e->delay(e->ctx, NVME_DISK_POLL_US);
+		dev_env_wait(e, e->wait_irq ? NVME_DISK_IRQ_WAIT_US : NVME_DISK_POLL_US);
 	}
 }
 
@@ -223,7 +223,9 @@ static int identify_namespace(struct nvme_disk *d)
 	return 0;
 }
 
-/* Create I/O CQ 1, then SQ 1 on it (§5.3, §5.4), polled (IEN = 0). */
+/* Create I/O CQ 1, then SQ 1 on it (§5.3, §5.4); the CQ interrupts on
+ * vector 0 (the admin queue's, MSI-X entry 0) when the environment takes
+ * interrupts (IEN), else it is polled. */
 static int create_io_queues(struct nvme_disk *d, uint8_t *pages)
 {
 	const struct dev_env *e = d->env;
@@ -239,7 +241,8 @@ static int create_io_queues(struct nvme_disk *d, uint8_t *pages)
 			    (struct nvme_cqe *)(pages + P_IOCQ * PAGE)))
 		return fail(d, -EIO, "I/O queue set-up");
 	cid = next_cid(d, &d->admin);
-	nvme_cmd_create_cq(&s, 1, depth, e->dma(e->ctx, pages + P_IOCQ * PAGE), 0, false, cid);
+	nvme_cmd_create_cq(&s, 1, depth, e->dma(e->ctx, pages + P_IOCQ * PAGE), 0, e->wait_irq != NULL,
+			    cid);
 	if ((rc = run(d, &d->admin, &s, cid)))
 		return rc;
 	cid = next_cid(d, &d->admin);

@@ -41,6 +41,8 @@
  * posts it, for a few more polls. Every wait is bounded on now_us, not by
  * counting polls, so the timeouts above hold whatever this is. */
 #define NVME_DISK_POLL_US 1u
+/* With the interrupt: the longest wait before looking again anyway. */
+#define NVME_DISK_IRQ_WAIT_US 1000u
 
 struct nvme_disk {
 	/* What IDENTIFY said (valid after nvme_disk_init returned 0). */

@@ -197,6 +197,17 @@ int evtchn_bind_ioreq(struct evtchn_table *t, u16 guest_domid, u32 guest_vcpu, u
 	return 0;
 }
 
+int evtchn_bind_pirq(struct evtchn_table *t, u32 tag, u32 *port)
+{
+	int rc = evtchn_alloc(t, port);
+
+	if (rc)
+		return rc;
+	evtchn_lookup(t, *port)->state = ECS_PIRQ;
+	evtchn_lookup(t, *port)->virq = tag;
+	return 0;
+}
+
 int evtchn_bind_vcpu(struct evtchn_table *t, u32 port, u32 vcpu)
 {
 	struct evtchn *c;

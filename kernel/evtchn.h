@@ -36,6 +36,8 @@ enum evtchn_state {
 	ECS_IPI,
 	ECS_IOREQ,		/* a device model's port for one vCPU of its guest (hvm.h):
 				 * remote_domid = the guest, virq = the vCPU */
+	ECS_PIRQ,		/* a passed-through device's interrupt (pci_msi.h):
+				 * virq = the core's vector, notifying vCPU 0 */
 };
 
 enum evtchn_virq_type { VIRQ_TYPE_VCPU, VIRQ_TYPE_GLOBAL, VIRQ_TYPE_DOMAIN };
@@ -83,6 +85,8 @@ int evtchn_bind_virq(struct evtchn_table *t, u32 virq, u32 vcpu, u32 *port);
 int evtchn_bind_ipi(struct evtchn_table *t, u32 vcpu, u32 *port);
 /* A new ECS_IOREQ port for vCPU guest_vcpu of guest_domid, notifying vCPU 0. */
 int evtchn_bind_ioreq(struct evtchn_table *t, u16 guest_domid, u32 guest_vcpu, u32 *port);
+/* A new ECS_PIRQ port for the core's interrupt tag, notifying vCPU 0. */
+int evtchn_bind_pirq(struct evtchn_table *t, u32 tag, u32 *port);
 int evtchn_bind_vcpu(struct evtchn_table *t, u32 port, u32 vcpu);
 /* Frees port (its pending bit cleared in sh). An interdomain port needs the
  * peer's table (locked): the peer's end becomes unbound, bindable again by
@@ -136,6 +140,11 @@ void evtchn_send_virq(struct domain *d, u32 virq);
 void evtchn_raise(struct domain *d, u32 port);
 /* ioreq_setup: one ECS_IOREQ port of dm per vCPU of guest g, into ports[]. */
 int evtchn_ioreq_ports(struct domain *dm, struct domain *g, u32 *ports);
+/* pci_msi.c: a new ECS_PIRQ port of d for tag (0, or -ESRCH once d is
+ * killed, -ENOSPC); and raising it from the interrupt handler (interrupts
+ * off), only while that port is still an ECS_PIRQ port of tag. */
+int evtchn_pirq_bind(struct domain *d, u32 tag, u32 *port);
+void evtchn_pirq_raise(struct domain *d, u32 port, u32 tag);
 /* Raise a per-vCPU VIRQ (VIRQ_TIMER) on v. */
 void evtchn_send_virq_vcpu(struct vcpu *v, u32 virq);
 /* Console input arrived for Dom0: VIRQ_CONSOLE (console_input_notify). */

@@ -334,6 +334,7 @@ static void fill_status(const struct evtchn *c, struct evtchn_status *op)
 		[ECS_FREE] = EVTCHNSTAT_closed, [ECS_RESERVED] = EVTCHNSTAT_closed,
 		[ECS_UNBOUND] = EVTCHNSTAT_unbound, [ECS_INTERDOMAIN] = EVTCHNSTAT_interdomain,
 		[ECS_VIRQ] = EVTCHNSTAT_virq, [ECS_IPI] = EVTCHNSTAT_ipi,
+		[ECS_IOREQ] = EVTCHNSTAT_interdomain, [ECS_PIRQ] = EVTCHNSTAT_pirq,
 	};
 
 	memset(&op->u, 0, sizeof(op->u));
@@ -346,6 +347,10 @@ static void fill_status(const struct evtchn *c, struct evtchn_status *op)
 		op->u.interdomain.port = c->remote_port;
 	} else if (c->state == ECS_VIRQ) {
 		op->u.virq = c->virq;
+	} else if (c->state == ECS_IOREQ) {
+		op->u.interdomain.dom = c->remote_domid;	/* Xen: the guest, port unknown */
+	} else if (c->state == ECS_PIRQ) {
+		op->u.pirq = c->virq;
 	}
 }
 
@@ -500,6 +505,27 @@ void evtchn_raise(struct domain *d, u32 port)
 {
 	spin_lock(&d->evtchn->lock);
 	set_pending(d, port);
+	spin_unlock(&d->evtchn->lock);
+}
+
+int evtchn_pirq_bind(struct domain *d, u32 tag, u32 *port)
+{
+	int rc;
+
+	spin_lock(&d->evtchn->lock);
+	rc = d->evtchn->dead ? -ESRCH : evtchn_bind_pirq(&d->evtchn->table, tag, port);
+	spin_unlock(&d->evtchn->lock);
+	return rc;
+}
+
+void evtchn_pirq_raise(struct domain *d, u32 port, u32 tag)
+{
+	struct evtchn *c;
+
+	spin_lock(&d->evtchn->lock);
+	c = evtchn_lookup(&d->evtchn->table, port);
+	if (c && c->state == ECS_PIRQ && c->virq == tag)
+		set_pending(d, port);
 	spin_unlock(&d->evtchn->lock);
 }
 

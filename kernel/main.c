@@ -20,6 +20,7 @@
 #include "evtchn.h"
 #include "iommu/iommu.h"
 #include "pci_op.h"
+#include "pci_msi.h"
 #include "public/xen.h"
 
 struct cmdline_opts boot_opts;
@@ -157,6 +158,7 @@ static void on_key(char key)
 		pr_info("domains:\n");
 		domain_foreach(dump_domain, NULL);
 		pr_info("IOMMU: %s\n", iommu_name());
+		pr_info("PCI interrupts delivered to owners: %lu\n", pci_msi_count());
 		iommu_poll_faults();
 	}
 }

@@ -14,6 +14,7 @@
  */
 #include "pci_op.h"
 #include "pci.h"
+#include "pci_msi.h"
 #include "iommu/iommu.h"
 #include "domain.h"
 #include "memop.h"
@@ -36,6 +37,7 @@ struct pt_dev {
 	u16 owner;		/* a domid or BH_PCI_OWNER_NONE */
 	bool draining;		/* leaving its owner: nobody's, not assignable */
 	bool bad;		/* never assigned */
+	bool msix_table;	/* its MSI-X table is mapped in the core (pci_msi.c) */
 	u8 sizing;		/* BAR slots being sized: reads answer sizing_val */
 	u32 sizing_val[PCI_NR_BARS];
 };
@@ -243,17 +245,34 @@ static void ecam_init(const struct boot_info *bi)
 	pr_info("PCI: ECAM at 0x%lx, buses %u-%u\n", r->base, ecam_lo, ecam_hi);
 }
 
+/* The core reaches an MSI-X table through an uncached 2 MiB mapping of
+ * it: only where that mapping takes no RAM and no platform range. */
+static bool msix_table_map(const struct pci_dev *p, const struct boot_info *bi)
+{
+	struct pci_bar win = { .type = PCI_BAR_MEM32 };
+	u64 lo, hi;
+	int bar;
+
+	if (!pci_msix_table(p, &bar, &lo, &hi))
+		return false;
+	win.base = ALIGN_DOWN(lo, 1ull << 21);
+	win.size = ALIGN_UP(hi, 1ull << 21) - win.base;
+	return !bar_unsafe(&win, bi) && !paging_map_uncached(win.base, win.size);
+}
+
 void pci_op_init(const struct boot_info *bi)
 {
 	ecam_init(bi);
 	pci_table_init(&tab);
 	pci_enumerate(&tab, &hw, 0, 0, 255);
+	pci_msi_init();
 	for (u32 i = 0; i < tab.count; i++) {
 		pt[i].owner = BH_PCI_OWNER_NONE;
 		pt[i].bad = tab.dev[i].flags != 0;
 		for (int b = 0; b < PCI_NR_BARS; b++)
 			if (bar_is_mem(&tab.dev[i].bar[b]) && bar_unsafe(&tab.dev[i].bar[b], bi))
 				pt[i].bad = true;
+		pt[i].msix_table = !pt[i].bad && msix_table_map(&tab.dev[i], bi);
 		log_dev((int)i);
 	}
 	pr_info("PCI: %u devices%s\n", tab.count,
@@ -399,8 +418,19 @@ static void bars_unmap(struct domain *d, int i)
 	}
 }
 
-/* Maps every memory BAR of dev i at gpa == hpa, read/write, no execute:
- * -EBUSY when any page is already mapped in d (RAM or anything else). */
+/* The pages of dev's MSI-X table, which stay the core's (pci_msi.h). */
+static bool msix_page(const struct pci_dev *p, u64 pa)
+{
+	u64 lo, hi;
+	int bar;
+
+	return pci_msix_table(p, &bar, &lo, &hi) && pa < ALIGN_UP(hi, PAGE_SIZE) &&
+	       ALIGN_DOWN(lo, PAGE_SIZE) <= pa;
+}
+
+/* Maps every memory BAR of dev i at gpa == hpa, read/write, no execute,
+ * except its MSI-X table's pages: -EBUSY when any page is already mapped
+ * in d (RAM or anything else). */
 static int bars_map(struct domain *d, int i)
 {
 	int rc = 0, pass;
@@ -416,6 +446,9 @@ static int bars_map(struct domain *d, int i)
 			bar_pages(&tab.dev[i].bar[b], &lo, &hi);
 			for (u64 pa = lo; pa < hi && !rc; pa += PAGE_SIZE) {
 				bool mapped = p2m_lookup(&d->p2m, pa, &hpa, NULL);
+
+				if (pass == 1 && msix_page(&tab.dev[i], pa))
+					continue;
 
 				if (pass == 0 && mapped)
 					rc = -EBUSY;
@@ -473,6 +506,7 @@ static void release_begin(struct domain *d, int i)
 
 	pt[i].draining = true;
 	pt[i].sizing = 0;
+	pci_msi_release(&hw, p, (u32)i, pt[i].msix_table);
 	hw_write(NULL, 0, p->bus, p->devfn, PCI_COMMAND, 2,
 		 cmd & ~(PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER));
 	iommu_deassign(d, 0, p->bus, p->devfn);
@@ -637,6 +671,28 @@ static long cfg_op(struct vcpu *v, unsigned op, u64 arg)
 	return rc;
 }
 
+/* BH_PCI_irq_bind: the caller's device only. */
+static long irq_op(struct vcpu *v, u64 arg)
+{
+	struct bh_pci_irq q;
+	long rc;
+	int i;
+
+	if (copy_from_guest(v, &q, arg, sizeof(q)))
+		return -EFAULT;
+	spin_lock(&lock);
+	i = find(q.sbdf);
+	if (i < 0 || pt[i].owner != v->domain->id || pt[i].draining)
+		rc = -EPERM;
+	else
+		rc = pci_msi_bind(&hw, &tab.dev[i], (u32)i, pt[i].msix_table, v->domain, q.entry,
+				  &q.port);
+	spin_unlock(&lock);
+	if (!rc && copy_to_guest(v, arg, &q, sizeof(q)))
+		rc = -EFAULT;	/* the port exists: the domain can find it by EVTCHNOP_status */
+	return rc;
+}
+
 long pci_op_hypercall(struct vcpu *v, const u64 *a)
 {
 	struct bh_pci_list l;
@@ -653,6 +709,8 @@ long pci_op_hypercall(struct vcpu *v, const u64 *a)
 	case BH_PCI_cfg_read:
 	case BH_PCI_cfg_write:
 		return cfg_op(v, (unsigned)a[0], a[1]);
+	case BH_PCI_irq_bind:
+		return irq_op(v, a[1]);
 	default:
 		return -ENOSYS;
 	}

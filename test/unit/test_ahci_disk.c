@@ -192,7 +192,7 @@ static void wr32(void *ctx, uint32_t off, uint32_t v)
 static uint64_t now_us(void *ctx) { (void)ctx; return h.now; }
 static void delay(void *ctx, uint32_t us) { (void)ctx; h.now += us ? us : 1; }
 
-static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma };
+static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL };
 static struct ahci_disk dk;
 
 static void set_w(unsigned w, uint16_t v)

@@ -265,7 +265,7 @@ static void wr32(void *ctx, uint32_t reg, uint32_t v)
 static uint64_t now_us(void *ctx) { (void)ctx; return sim.now; }
 static void delay(void *ctx, uint32_t us) { (void)ctx; sim.now += us; }
 
-static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma };
+static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL };
 static struct nvme_disk dk;
 
 /* A fresh controller: 64-entry queues, TO 1 s, DSTRD 0, NVM, MPSMIN 0 MPSMAX 4. */

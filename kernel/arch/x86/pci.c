@@ -561,3 +561,30 @@ void pci_filter_commit(struct pci_dev *dev, const struct pci_write_decision *d)
 	if (d->verdict == PCI_WRITE_ALLOW && d->bar >= 0 && d->bar < PCI_NR_BARS)
 		dev->bar[d->bar].base = d->new_base;
 }
+
+bool pci_msi_message(u32 apic_id, u8 vector, u32 *addr, u32 *data)
+{
+	if (apic_id > 0xff || vector < 16)
+		return false;
+	*addr = 0xfee00000u | apic_id << 12;	/* RH = 0, DM = 0: physical */
+	*data = vector;				/* delivery fixed, edge, assert */
+	return true;
+}
+
+bool pci_msix_table(const struct pci_dev *dev, int *bar, u64 *lo, u64 *hi)
+{
+	const struct pci_bar *b;
+	u64 off = dev->msix_table & ~7u, len = (u64)dev->msix_entries * PCI_MSIX_ENTRY;
+	int slot = (int)(dev->msix_table & 7);
+
+	if (!dev->msix_cap || slot >= PCI_NR_BARS)
+		return false;
+	b = &dev->bar[slot];
+	if ((b->type != PCI_BAR_MEM32 && b->type != PCI_BAR_MEM64) || off >= b->size ||
+	    len > b->size - off)
+		return false;
+	*bar = slot;
+	*lo = b->base + off;
+	*hi = *lo + len;
+	return true;
+}

@@ -63,6 +63,13 @@
 #define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_MSIX_LEN 12		/* PCI 3.0 §6.8.2 */
+#define PCI_MSI_CTL_ENABLE (1u << 0)	/* MSI message control (§6.8.1.3) */
+#define PCI_MSI_CTL_64BIT (1u << 7)
+#define PCI_MSIX_CTL_MASKALL (1u << 14)	/* MSI-X message control (§6.8.2.3) */
+#define PCI_MSIX_CTL_ENABLE (1u << 15)
+#define PCI_MSIX_ENTRY 16		/* bytes of one MSI-X table entry (§6.8.2.6) */
+#define PCI_MSIX_ENTRY_DATA 8
+#define PCI_MSIX_ENTRY_CTRL 12		/* vector control: bit 0 masks */
 
 /* Mechanism #1 I/O ports (PCI 3.0 §3.2.2.3.2). */
 #define PCI_CONF1_ADDRESS_PORT 0xcf8
@@ -262,5 +269,15 @@ int pci_filter_write(const struct pci_dev *dev, const struct pci_filter_ops *ops
 		     u8 size, u32 value, struct pci_write_decision *d);
 /* After an allowed BAR write reached the hardware: records the new base. */
 void pci_filter_commit(struct pci_dev *dev, const struct pci_write_decision *d);
+
+/* The message of a fixed, edge-triggered MSI of vector to the CPU whose
+ * local APIC ID is apic_id, physical destination mode (SDM Vol. 3
+ * §10.11.1-10.11.2): false when apic_id does not fit the 8-bit field
+ * (that needs interrupt remapping) or vector is below 16. */
+bool pci_msi_message(u32 apic_id, u8 vector, u32 *addr, u32 *data);
+/* Where dev's MSI-X table lies (PCI 3.0 §6.8.2.4): its BAR slot and the
+ * host-physical [*lo, *hi) of its entries, or false when dev has none or
+ * the table is not wholly inside a memory BAR of dev. */
+bool pci_msix_table(const struct pci_dev *dev, int *bar, u64 *lo, u64 *hi);
 
 #endif

@@ -32,9 +32,28 @@
  *                     register's decode/master/INTx-disable bits are dropped
  *                     (the call still returns 0, as hardware ignoring a
  *                     write would); BAR sizing (all-ones) is answered from
- *                     the core's table. MSI/MSI-X are not offered yet:
- *                     drivers poll their devices. Writes to the PCIe
- *                     extended space (0x100-0xfff) are dropped too.
+ *                     the core's table. The MSI and MSI-X capabilities
+ *                     are the core's (BH_PCI_irq_bind): writes there are
+ *                     dropped. Writes to the PCIe extended space
+ *                     (0x100-0xfff) are dropped too.
+ *   BH_PCI_irq_bind   struct bh_pci_irq: the device's MSI-X table entry
+ *                     `entry` (a device without MSI-X: its MSI, entry 0
+ *                     only) becomes an event channel of the caller, port
+ *                     OUT (EVTCHNSTAT_pirq; notifying vCPU 0). The core
+ *                     writes the message (a vector of its own, fixed,
+ *                     edge, to the pCPU of the caller's vCPU 0), unmasks
+ *                     the entry, enables MSI-X (or MSI) and disables INTx.
+ *                     Each interrupt sets the port pending; the driver
+ *                     then looks at its device (no EOI to send). -EEXIST:
+ *                     entry already bound; -EINVAL: no such entry;
+ *                     -EOPNOTSUPP: neither capability, or an MSI-X table
+ *                     the core cannot reach (INTx is not offered);
+ *                     -ENOSPC: BH_PCI_IRQ_MAX entries of this device are
+ *                     bound already, or the core has no vector left. The
+ *                     MSI-X table's pages are never mapped into the
+ *                     owner. A binding ends when the device leaves the
+ *                     domain (MSI-X/MSI disabled first); the port stays
+ *                     the domain's, silent, until it closes it.
  * sbdf = segment << 16 | bus << 8 | device << 3 | function.
  */
 #ifndef PUBLIC_PCI_H
@@ -47,6 +66,9 @@
 #define BH_PCI_list 1
 #define BH_PCI_cfg_read 2
 #define BH_PCI_cfg_write 3
+#define BH_PCI_irq_bind 4
+
+#define BH_PCI_IRQ_MAX 8	/* bound entries per device */
 
 #define BH_PCI_SBDF(seg, bus, devfn) ((uint32_t)(seg) << 16 | (uint32_t)(bus) << 8 | (devfn))
 
@@ -93,9 +115,18 @@ struct bh_pci_cfg {
 	uint32_t pad2;
 };
 
+struct bh_pci_irq {
+	uint32_t sbdf;		/* IN */
+	uint16_t entry;		/* IN: MSI-X table entry; 0 for MSI */
+	uint16_t pad;
+	uint32_t port;		/* OUT: the event channel */
+	uint32_t pad2;
+};
+
 _Static_assert(sizeof(struct bh_pci_bar) == 24, "bh_pci_bar");
 _Static_assert(sizeof(struct bh_pci_dev) == 160, "bh_pci_dev");
 _Static_assert(sizeof(struct bh_pci_list) == 16, "bh_pci_list");
 _Static_assert(sizeof(struct bh_pci_cfg) == 16, "bh_pci_cfg");
+_Static_assert(sizeof(struct bh_pci_irq) == 16, "bh_pci_irq");
 
 #endif

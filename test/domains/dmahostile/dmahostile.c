@@ -65,7 +65,7 @@ static unsigned attempts, blocked, failures;
 /* ---- the device's environment (blkback's dom_env.c; ctx is bar0) ------------ */
 
 static const struct dev_env env = { &bar0, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-				    dom_env_delay, dom_env_alloc, dom_env_dma };
+				    dom_env_delay, dom_env_alloc, dom_env_dma, NULL };
 
 /* ---- the controller --------------------------------------------------------- */
 
