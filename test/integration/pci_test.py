@@ -101,6 +101,8 @@ def dma_scenario(c, log_path, args):
     print("\n".join(l for l in guest.splitlines() if l.startswith("dmahostile:")))
     expect(report, "the dmahostile domain never reported")
     expect("FAIL" not in guest, report)
+    expect(re.search(r"dmahostile: interrupt: \d+ checks answered as expected, MSI-X kept on", guest),
+           "dmahostile did not report its interrupt checks (BH_PCI_irq_bind)")
     time.sleep(1)   # the core polls IOMMU faults every 100 ms
     log = open(log_path, errors="replace").read()
     faults = [m.groups() for m in re.finditer(DMA_FAULT[args.dma_hostile], log, re.M)]

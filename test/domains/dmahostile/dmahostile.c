@@ -19,6 +19,15 @@
  * then (e) the same 3-page READ with the list in its own RAM, data checked,
  * and a read through nvme_disk's bounce pages, data checked.
  *
+ * Before the DMA attacks, its interrupt (BH_PCI_irq_bind, public/pci.h):
+ * MSI-X entry 0 bound through blkback's dom_env_irq_bind (the driver then
+ * sleeps on it), the same entry again (-EEXIST), entries past any table
+ * (-EINVAL), entries up to BH_PCI_IRQ_MAX and one more (-ENOSPC), the
+ * port's EVTCHNOP_status (pirq), and config writes that would turn MSI-X
+ * off, mask it or move its table (dropped: read back unchanged). One line:
+ *   dmahostile: interrupt: N binds answered as expected, MSI-X kept on
+ * The legitimate I/O afterwards then completes through the interrupt.
+ *
  * A hostile command ends with its status, or a timeout (HOSTILE_WAIT_US)
  * after which the controller is reset with nvme_disk_init. A command that
  * reports success moved its data nowhere the domain can see: the IOMMU
@@ -36,6 +45,7 @@
 #include "dom/time.h"
 #include "errno.h"
 #include "public/pci.h"
+#include "public/event_channel.h"
 #include "nvme.h"
 #include "nvme_disk.h"
 #include "dom_env.h"
@@ -64,14 +74,109 @@ static unsigned attempts, blocked, failures;
 
 /* ---- the device's environment (blkback's dom_env.c; ctx is bar0) ------------ */
 
-static const struct dev_env env = { &bar0, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-				    dom_env_delay, dom_env_alloc, dom_env_dma, NULL };
+/* wait_irq once irq_attacks bound the interrupt. */
+static struct dev_env env = { &bar0, dom_env_rd32, dom_env_wr32, dom_env_now_us,
+			      dom_env_delay, dom_env_alloc, dom_env_dma, NULL };
 
 /* ---- the controller --------------------------------------------------------- */
 
 static long pci_op(unsigned op, void *arg)
 {
 	return dom_hypercall5(__HYPERVISOR_bulkhead_pci, op, (unsigned long)arg, 0, 0, 0);
+}
+
+static long cfg(unsigned op, uint32_t sbdf, uint16_t reg, uint8_t size, uint32_t *value)
+{
+	struct bh_pci_cfg c = { .sbdf = sbdf, .reg = reg, .size = size, .value = *value };
+	long rc = pci_op(op, &c);
+
+	*value = c.value;
+	return rc;
+}
+
+/* The MSI-X capability's offset (PCI 3.0 §6.7), or 0. */
+static uint16_t msix_cap(uint32_t sbdf)
+{
+	uint32_t v = 0;
+
+	cfg(BH_PCI_cfg_read, sbdf, 0x34, 1, &v);
+	for (unsigned n = 0; v >= 0x40 && v < 0x100 && n < 48; n++) {
+		uint32_t id = 0, next = 0;
+
+		cfg(BH_PCI_cfg_read, sbdf, (uint16_t)(v & 0xfc), 1, &id);
+		if (id == 0x11)
+			return (uint16_t)(v & 0xfc);
+		cfg(BH_PCI_cfg_read, sbdf, (uint16_t)((v & 0xfc) + 1), 1, &next);
+		v = next;
+	}
+	return 0;
+}
+
+static unsigned irq_checks, irq_wrong;
+
+static void irq_expect(long got, long want, const char *what)
+{
+	irq_checks++;
+	if (got != want && irq_wrong++ < 10)
+		dom_printf("dmahostile: interrupt: FAIL: %s: got %ld, want %ld\n", what, got, want);
+}
+
+static long bind(uint32_t sbdf, uint16_t entry, uint32_t *port)
+{
+	struct bh_pci_irq q = { .sbdf = sbdf, .entry = entry };
+	long rc = pci_op(BH_PCI_irq_bind, &q);
+
+	*port = q.port;
+	return rc;
+}
+
+/* The interrupt interface, attacked by its owner (see the top). */
+static void irq_attacks(uint32_t sbdf)
+{
+	static const uint16_t bad_entries[] = { 2048, 4095, 0xffff };
+	uint16_t cap = msix_cap(sbdf);
+	struct evtchn_status st = { .dom = DOMID_SELF };
+	uint32_t port, ctl = 0, after = 0, table = 0, v, entries, bound = 1;
+
+	if (!cap) {
+		dom_printf("dmahostile: interrupt: FAIL: the controller has no MSI-X capability\n");
+		irq_wrong++;
+		return;
+	}
+	cfg(BH_PCI_cfg_read, sbdf, cap + 2, 2, &ctl);
+	cfg(BH_PCI_cfg_read, sbdf, cap + 4, 4, &table);
+	entries = (ctl & 0x7ff) + 1;
+	irq_expect(ctl & 0x8000, 0, "MSI-X enabled before any bind");
+	irq_expect(dom_env_irq_bind(&bar0, sbdf), 0, "bind entry 0");
+	env.wait_irq = bar0.irq_port ? dom_env_wait_irq : NULL;
+	irq_expect(bind(sbdf, 0, &port), -EEXIST, "entry 0 again");
+	for (unsigned i = 0; i < sizeof(bad_entries) / sizeof(bad_entries[0]); i++)
+		irq_expect(bind(sbdf, bad_entries[i], &port), -EINVAL, "an entry past any table");
+	irq_expect(bind(sbdf, (uint16_t)entries, &port), -EINVAL, "the entry past the table");
+	for (uint16_t e = 1; e < entries && bound < BH_PCI_IRQ_MAX; e++, bound++)
+		irq_expect(bind(sbdf, e, &port), 0, "a further entry");
+	if (entries > BH_PCI_IRQ_MAX)
+		irq_expect(bind(sbdf, BH_PCI_IRQ_MAX, &port), -ENOSPC, "one entry over the limit");
+	irq_expect(bind(sbdf ^ 0x8, 0, &port), -EPERM, "another function's entry");
+	st.port = bar0.irq_port;
+	irq_expect(dom_hypercall_event_channel_op(EVTCHNOP_status, &st), 0, "EVTCHNOP_status");
+	irq_expect(st.status, EVTCHNSTAT_pirq, "the port's status");
+	/* Config writes into the capability: MSI-X off, all masked, table moved. */
+	cfg(BH_PCI_cfg_read, sbdf, cap + 2, 2, &ctl);
+	irq_expect(!!(ctl & 0x8000), 1, "MSI-X enabled by the bind");
+	v = 0x4000;
+	irq_expect(cfg(BH_PCI_cfg_write, sbdf, cap + 2, 2, &v), 0, "message control write");
+	v = table + 0x1000;
+	irq_expect(cfg(BH_PCI_cfg_write, sbdf, cap + 4, 4, &v), 0, "table offset write");
+	v = 0;
+	irq_expect(cfg(BH_PCI_cfg_write, sbdf, cap, 4, &v), 0, "capability header write");
+	cfg(BH_PCI_cfg_read, sbdf, cap + 2, 2, &after);
+	irq_expect(after, ctl, "message control after the writes");
+	cfg(BH_PCI_cfg_read, sbdf, cap + 4, 4, &v);
+	irq_expect(v, table, "table offset after the writes");
+	if (!irq_wrong)
+		dom_printf("dmahostile: interrupt: %u checks answered as expected, MSI-X kept on "
+			   "(entries %u, port %u)\n", irq_checks, entries, bar0.irq_port);
 }
 
 /* Our NVMe controller: BAR0 mapped (below 4 GiB: a pointer), memory decode
@@ -102,6 +207,7 @@ static int controller_up(void)
 	c.value |= 0x6;
 	if ((rc = pci_op(BH_PCI_cfg_write, &c)))
 		return (int)rc;
+	irq_attacks(d->sbdf);
 	return nvme_disk_init(&disk, &env);
 }
 
@@ -260,6 +366,9 @@ int dom_main(const struct dom_start_info *si)
 	attacks();
 	if (!legitimate(pattern))
 		dom_printf("dmahostile: FAIL: legitimate I/O after the attacks failed\n");
+	else if (irq_wrong)
+		dom_printf("dmahostile: FAIL: %u of %u interrupt checks answered wrongly\n",
+			   irq_wrong, irq_checks);
 	else if (failures)
 		dom_printf("dmahostile: FAIL: %u of %u DMA attempts not blocked\n", failures, attempts);
 	else

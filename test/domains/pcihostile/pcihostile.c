@@ -3,10 +3,11 @@
  * interface (public/pci.h) from a domain that owns no device. Crafted calls
  * first (bad ops, NULL, unaligned, non-canonical and end-of-RAM pointers,
  * sizes 0/3/8, registers 255/256/0xffff, every sbdf of segment 0 bus 0 and
- * some beyond), then 200,000 random ones, then the toolstack's
+ * some beyond; interrupt binds of every function of bus 0), then 200,000
+ * random ones, then the toolstack's
  * BH_DOMCTL_pci_* (privileged only). Every answer is checked: it owns no
- * device, so each config access is -EPERM (or -EFAULT when its own pointer
- * is bad), each list is empty, each domctl -EPERM. It prints one result
+ * device, so each config access and interrupt bind is -EPERM (or -EFAULT
+ * when its own pointer is bad, and a refused bind writes no port), each list is empty, each domctl -EPERM. It prints one result
  * line, which the emulator test checks, and powers off.
  */
 #include "dom.h"
@@ -61,14 +62,14 @@ static void crafted(void)
 	struct bh_pci_list *l = (struct bh_pci_list *)scratch;
 
 	for (unsigned long op = 0; op < 8; op++)
-		if (op < BH_PCI_list || op > BH_PCI_cfg_write)
+		if (op < BH_PCI_list || op > BH_PCI_irq_bind)
 			expect(pci(op, (uint64_t)(uintptr_t)scratch), -E_NOSYS, "bad op", op);
 	expect(pci(0xffffffffffffffffull, 0), -E_NOSYS, "bad op", ~0ull);
 	/* NULL is its own page tables (mapped): configs read and never write it. */
 	expect(pci(BH_PCI_cfg_read, 0), -E_PERM, "NULL read", 0);
 	expect(pci(BH_PCI_cfg_write, 0), -E_PERM, "NULL write", 0);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		for (unsigned long op = BH_PCI_list; op <= BH_PCI_cfg_write; op++)
+		for (unsigned long op = BH_PCI_list; op <= BH_PCI_irq_bind; op++)
 			expect(pci(op, bad[i]), -E_FAULT, "bad pointer", bad[i]);
 	/* The list: its own devices only, none; buf never written. */
 	for (uint32_t max = 0; max < 3; max++) {
@@ -86,6 +87,17 @@ static void crafted(void)
 				for (unsigned long op = BH_PCI_cfg_read; op <= BH_PCI_cfg_write; op++)
 					expect(cfg(op, scratch + 1 + s, devfn, regs[r], sizes[s]), -E_PERM,
 					       "config access", devfn << 16 | regs[r]);
+	/* Interrupts: every function of bus 0, entries 0, 1, 2047, 0xffff. */
+	for (uint32_t sbdf = 0; sbdf < 256; sbdf++)
+		for (unsigned e = 0; e < 4; e++) {
+			static const uint16_t entries[] = { 0, 1, 2047, 0xffff };
+			struct bh_pci_irq *q = (struct bh_pci_irq *)(scratch + 8 * e);
+
+			*q = (struct bh_pci_irq){ .sbdf = sbdf, .entry = entries[e], .port = 0x77 };
+			expect(pci(BH_PCI_irq_bind, (uint64_t)(uintptr_t)q), -E_PERM, "irq bind",
+			       sbdf << 16 | q->entry);
+			expect(q->port, 0x77, "irq bind wrote its port", sbdf);
+		}
 	for (unsigned long op = BH_PCI_cfg_read; op <= BH_PCI_cfg_write; op++) {
 		expect(cfg(op, scratch, 0x10018, 0, 4), -E_PERM, "segment 1", 0x10018);
 		expect(cfg(op, scratch, 0xffffffff, 0, 4), -E_PERM, "sbdf ~0", 0xffffffff);
@@ -96,7 +108,7 @@ static void crafted(void)
 static void random_calls(uint64_t rng)
 {
 	for (unsigned long i = 0; i < RANDOM_CALLS; i++) {
-		uint64_t op = hostile_next(&rng) % 5, arg = hostile_arg(&rng, (uint64_t)(uintptr_t)scratch);
+		uint64_t op = hostile_next(&rng) % 6, arg = hostile_arg(&rng, (uint64_t)(uintptr_t)scratch);
 		uint8_t *p = scratch + hostile_next(&rng) % (HOSTILE_SCRATCH_SIZE - 4096 - 16);
 		bool mine = hostile_next(&rng) % 2;
 		long rc;
@@ -112,10 +124,10 @@ static void random_calls(uint64_t rng)
 		     arg >= (uint64_t)(uintptr_t)scratch + HOSTILE_SCRATCH_SIZE - 4096 - 16))
 			arg = (uint64_t)(uintptr_t)scratch + arg % (HOSTILE_SCRATCH_SIZE - 4096 - 16);
 		rc = pci(op, arg);
-		if (op < BH_PCI_list || op > BH_PCI_cfg_write)
+		if (op < BH_PCI_list || op > BH_PCI_irq_bind)
 			expect(rc, -E_NOSYS, "random bad op", op);
 		else if (op != BH_PCI_list && mine)
-			expect(rc, -E_PERM, "random config access", *(uint32_t *)p);
+			expect(rc, -E_PERM, "random config access or irq bind", *(uint32_t *)p);
 		else if (rc != -E_FAULT && rc != -E_PERM && rc != 0)
 			expect(rc, 0, "random call", op);
 		else if (op == BH_PCI_list && rc == 0 && ((struct bh_pci_list *)(uintptr_t)arg)->count)
