@@ -6,8 +6,9 @@
  * that every DMA lands in the driver's own pages. Then broken and hostile
  * HBAs (silence, task-file errors, a CI bit never issued, a byte count
  * beyond the transfer, all ones), 28-bit disks, volumes over the disk (a
- * new volume reads as zeros where a destroyed one held data) and a
- * fixed-seed fuzz of I/O against a model. */
+ * new volume reads as zeros where a destroyed one held data), the
+ * interrupt (GHC.IE, PxIE, waits through wait_irq) and a fixed-seed fuzz
+ * of I/O against a model. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -19,7 +20,8 @@
 #define SECTORS 4096u
 #define DISK_PORT 2u
 
-enum { H_SILENT = 1, H_TFE = 2, H_GHOST_CI = 4, H_BIG_PRDBC = 8, H_GONE = 16 };
+enum { H_SILENT = 1, H_TFE = 2, H_GHOST_CI = 4, H_BIG_PRDBC = 8, H_GONE = 16,
+       H_NO_IRQ = 32 };	/* completions, but their interrupts are lost */
 
 static struct hba {
 	uint32_t r[0x1100 / 4];
@@ -28,6 +30,12 @@ static struct hba {
 	uint32_t max_count;
 	uint64_t now;
 	uint8_t last_cmd;
+	/* Interrupts. With defer, a PxCI write only queues: slots run at the
+	 * driver's next delay or wait_irq (so every command needs a wait). */
+	bool defer, irq;		/* irq: sent (MSI), not yet taken by wait_irq */
+	uint32_t queued[4];		/* per port: slots issued, not yet run */
+	unsigned delays, irq_waits, irq_timeouts;
+	uint32_t last_delay;
 } h;
 
 #define REG(off) h.r[(off) / 4]
@@ -57,6 +65,18 @@ static uint64_t env_dma(void *ctx, const void *p)
 }
 
 /* ---- executing one slot from memory alone ---------------------------------- */
+
+/* PxIS changed: an interrupt (one MSI for the HBA) when GHC.IE is set and
+ * PxIE enables one of the bits (§3.1.2, §3.3.6), as QEMU sends them. */
+static void hba_intr(unsigned port)
+{
+	if (!(h.r[AHCI_GHC / 4] & AHCI_GHC_IE) ||
+	    !(h.r[(AHCI_PORT(port) + AHCI_PxIS) / 4] & h.r[(AHCI_PORT(port) + AHCI_PxIE) / 4]))
+		return;
+	h.r[AHCI_IS / 4] |= 1u << port;
+	if (!(h.hostile & H_NO_IRQ))
+		h.irq = true;
+}
 
 static uint32_t prdt_move(const struct ahci_cmd_table *t, unsigned n, uint8_t *media,
 			  uint32_t len, bool to_mem)
@@ -102,6 +122,7 @@ static void exec_slot(unsigned port, unsigned s)
 	if (h.hostile & H_TFE && f[2] != ATA_CMD_IDENTIFY) {
 		PR(port, AHCI_PxIS) |= AHCI_IS_TFES;
 		PR(port, AHCI_PxTFD) = 0x0441;	/* ABRT, ERR */
+		hba_intr(port);
 		return;
 	}
 	switch (f[2]) {
@@ -128,6 +149,7 @@ static void exec_slot(unsigned port, unsigned s)
 		PR(port, AHCI_PxCI) |= 1u << ((s + 1) % 32);
 	PR(port, AHCI_PxIS) |= AHCI_IS_DHRS;
 	PR(port, AHCI_PxTFD) = 0x50;
+	hba_intr(port);
 }
 
 /* ---- registers ------------------------------------------------------------------ */
@@ -160,6 +182,10 @@ static void port_write(unsigned n, uint32_t reg, uint32_t v)
 	case AHCI_PxCI:
 		CHECK(PR(n, AHCI_PxCMD) & AHCI_CMD_ST);
 		PR(n, reg) |= v;
+		if (h.defer) {
+			h.queued[n] |= v;
+			return;
+		}
 		for (unsigned s = 0; s < 32; s++)
 			if (v >> s & 1 && !(h.hostile & H_SILENT))
 				exec_slot(n, s);
@@ -181,8 +207,8 @@ static void wr32(void *ctx, uint32_t off, uint32_t v)
 {
 	(void)ctx;
 	CHECK(off % 4 == 0 && off < sizeof(h.r));
-	if (off == AHCI_GHC)
-		REG(off) = v & AHCI_GHC_AE;	/* HR done at once, AE kept */
+	if (off == AHCI_GHC)	/* HR done at once, clearing IE (§10.4.3); AE kept */
+		REG(off) = v & AHCI_GHC_HR ? v & AHCI_GHC_AE : v & (AHCI_GHC_AE | AHCI_GHC_IE);
 	else if (off >= AHCI_PORT(0))
 		port_write((off - AHCI_PORT(0)) / 0x80, (off - AHCI_PORT(0)) % 0x80, v);
 	else
@@ -190,9 +216,51 @@ static void wr32(void *ctx, uint32_t off, uint32_t v)
 }
 
 static uint64_t now_us(void *ctx) { (void)ctx; return h.now; }
-static void delay(void *ctx, uint32_t us) { (void)ctx; h.now += us ? us : 1; }
+
+/* The queued slots that are still issued (defer). */
+static void run_queued(void)
+{
+	for (unsigned n = 0; n < 4; n++) {
+		uint32_t q = h.queued[n];
+
+		h.queued[n] = 0;
+		for (unsigned s = 0; s < 32; s++)
+			if (q >> s & 1 && PR(n, AHCI_PxCI) >> s & 1 && !(h.hostile & H_SILENT))
+				exec_slot(n, s);
+	}
+}
+
+static void delay(void *ctx, uint32_t us)
+{
+	(void)ctx;
+	h.now += us ? us : 1;
+	h.delays++;
+	h.last_delay = us;
+	if (h.defer)
+		run_queued();
+}
+
+/* Returns at once when the HBA interrupted since the last call (its
+ * commands run meanwhile), else after us, as dom_env_wait_irq does. */
+static void wait_irq(void *ctx, uint32_t us)
+{
+	(void)ctx;
+	CHECK(us == AHCI_DISK_IRQ_WAIT_US);
+	h.irq_waits++;
+	if (h.defer)
+		run_queued();
+	if (h.irq) {
+		h.irq = false;
+		h.now++;
+		return;
+	}
+	h.now += us;
+	h.irq_timeouts++;
+}
 
 static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL };
+static const struct dev_env irq_env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma,
+					wait_irq };
 static struct ahci_disk dk;
 
 static void set_w(unsigned w, uint16_t v)
@@ -395,12 +463,83 @@ static void test_fuzz(void)
 	free(buf);
 }
 
+/* With the interrupt (the HBA's MSI as an event channel): GHC.IE on
+ * after the reset, the port started with PxIE = AHCI_IE_DEFAULT (again
+ * after an error), every command's wait a wait_irq ended by the
+ * completion's interrupt; a lost interrupt costs one interval. */
+static void test_irq(void)
+{
+	unsigned long long s = 3;
+	uint8_t w[8 * 512], r[8 * 512];
+
+	hba_new(SECTORS, true);
+	h.defer = true;
+	REG(AHCI_GHC) = AHCI_GHC_IE;	/* left on by firmware: the reset clears it */
+	CHECK(ahci_disk_init(&dk, &irq_env) == 0 && !dk.dead && dk.port == DISK_PORT);
+	CHECK(REG(AHCI_GHC) == (AHCI_GHC_AE | AHCI_GHC_IE));
+	CHECK(PR(DISK_PORT, AHCI_PxIE) == AHCI_IE_DEFAULT);
+	CHECK(PR(DISK_PORT, AHCI_PxCMD) & AHCI_CMD_ST);
+	CHECK(h.cmds == 1 && h.irq_waits == 1 && h.irq_timeouts == 0);	/* IDENTIFY */
+	fill(w, sizeof(w), &s);
+	h.cmds = h.irq_waits = h.delays = 0;
+	CHECK(ahci_disk_write(&dk, 5, 8, w) == 0 && ahci_disk_read(&dk, 5, 8, r) == 0);
+	CHECK(!memcmp(r, w, sizeof(w)) && !memcmp(h.disk + 5 * 512, w, sizeof(w)));
+	CHECK(ahci_disk_flush(&dk) == 0 && h.flushes == 1);
+	CHECK(h.cmds == 3 && h.irq_waits == 3 && h.irq_timeouts == 0 && h.delays == 0);
+	for (int i = 0; i < 100; i++)	/* slots are reused; still one wait each */
+		CHECK(ahci_disk_read(&dk, (uint64_t)i, 1, r) == 0);
+	CHECK(h.irq_waits == 103 && h.irq_timeouts == 0 && h.delays == 0);
+
+	/* A task-file error interrupts too (TFES); the recovered port has
+	 * its interrupts back. */
+	h.hostile = H_TFE;
+	h.irq_waits = 0;
+	CHECK(ahci_disk_write(&dk, 0, 1, w) == -EIO && !dk.dead);
+	CHECK(h.irq_waits == 1 && h.irq_timeouts == 0);
+	CHECK(PR(DISK_PORT, AHCI_PxIE) == AHCI_IE_DEFAULT && PR(DISK_PORT, AHCI_PxCMD) & AHCI_CMD_ST);
+	h.hostile = 0;
+	CHECK(ahci_disk_read(&dk, 5, 8, r) == 0 && !memcmp(r, w, sizeof(w)));
+	CHECK(h.irq_waits == 2 && h.irq_timeouts == 0);
+	/* Lost interrupts: the command still completes, one interval later. */
+	h.hostile = H_NO_IRQ;
+	h.irq_waits = 0;
+	h.now = 0;
+	CHECK(ahci_disk_read(&dk, 0, 1, r) == 0 && !dk.dead);
+	CHECK(h.irq_waits == 1 && h.irq_timeouts == 1 && h.now == AHCI_DISK_IRQ_WAIT_US);
+	/* Silence: still bounded by the command timeout, in wait_irq's steps. */
+	h.hostile = H_SILENT;
+	h.irq_waits = h.irq_timeouts = h.delays = 0;
+	h.now = 0;
+	CHECK(ahci_disk_read(&dk, 0, 1, r) == -ETIMEDOUT && dk.dead);
+	CHECK(h.now > AHCI_DISK_CMD_TIMEOUT_US && h.now < 2 * AHCI_DISK_CMD_TIMEOUT_US);
+	CHECK(h.irq_waits == h.irq_timeouts &&
+	      h.irq_waits > AHCI_DISK_CMD_TIMEOUT_US / AHCI_DISK_IRQ_WAIT_US);
+
+	/* Without it (wait_irq NULL): GHC.IE clear (even if firmware left it
+	 * on), PxIE 0 (again after an error), every wait a delay of 10 us. */
+	hba_new(SECTORS, true);
+	h.defer = true;
+	REG(AHCI_GHC) = AHCI_GHC_IE;
+	CHECK(ahci_disk_init(&dk, &env) == 0 && REG(AHCI_GHC) == AHCI_GHC_AE);
+	CHECK(PR(DISK_PORT, AHCI_PxIE) == 0 && h.cmds == 1);
+	h.cmds = h.delays = 0;
+	CHECK(ahci_disk_write(&dk, 5, 8, w) == 0 && ahci_disk_read(&dk, 5, 8, r) == 0);
+	CHECK(!memcmp(r, w, sizeof(w)) && h.cmds == 2 && h.delays == 2 && h.last_delay == 10);
+	CHECK(h.irq_waits == 0 && !h.irq && REG(AHCI_IS) == 0);
+	h.hostile = H_TFE;
+	CHECK(ahci_disk_write(&dk, 0, 1, w) == -EIO && !dk.dead);
+	CHECK(PR(DISK_PORT, AHCI_PxIE) == 0 && !h.irq);
+	h.hostile = 0;
+	CHECK(ahci_disk_read(&dk, 5, 8, r) == 0 && !memcmp(r, w, sizeof(w)));
+}
+
 int main(void)
 {
 	test_basic(true, 256);	/* the bounce pages: 128 KiB */
 	test_basic(false, 256);	/* 28-bit: 256 sectors a command */
 	test_hostile();
 	test_volume_zeroed();
+	test_irq();
 	test_fuzz();
 	free(h.disk);
 	free(h.mem);

@@ -159,6 +159,68 @@ static void test_exhaustion(void)
 	CHECK(pages_live == 0);
 }
 
+/* A passed-through device's interrupt (pci_msi.c): a fresh ECS_PIRQ port
+ * naming the core's vector, notifying vCPU 0, fixed there. */
+static void test_pirq(void)
+{
+	struct evtchn_table t;
+	struct evtchn *c;
+	u32 i, p, q, u, n = 0;
+	int rc;
+
+	CHECK(evtchn_table_init(&t, 2, &fake) == 0);
+	/* A port that notified vCPU 1 and is closed: its successor starts clean. */
+	CHECK(evtchn_bind_ipi(&t, 1, &i) == 0 && i == 1);
+	CHECK(evtchn_close(&t, &sh_a, i, DOM_A, NULL) == 0);
+	CHECK(evtchn_bind_pirq(&t, 0x40, &p) == 0 && p == 1);	/* lowest free */
+	c = evtchn_lookup(&t, p);
+	CHECK(c->state == ECS_PIRQ && c->virq == 0x40 && c->notify_vcpu == 0);
+	CHECK(c->remote_domid == 0 && c->remote_port == 0 && c->peer == NULL);
+	/* Each bind is a new port, even for the same tag; the tag is kept whole. */
+	CHECK(evtchn_alloc_unbound(&t, DOM_B, &u) == 0 && u == 2);
+	CHECK(evtchn_bind_pirq(&t, 0x800000df, &q) == 0 && q == 3);
+	CHECK(evtchn_lookup(&t, q)->state == ECS_PIRQ && evtchn_lookup(&t, q)->virq == 0x800000df);
+	CHECK(evtchn_bind_pirq(&t, 0x40, &q) == 0 && q == 4);
+	CHECK(c->state == ECS_PIRQ && c->virq == 0x40);	/* the first one unchanged */
+	/* It stays on vCPU 0, as the core's vector aims there. */
+	CHECK(evtchn_bind_vcpu(&t, p, 1) == -EINVAL && c->notify_vcpu == 0);
+	CHECK(evtchn_bind_vcpu(&t, p, 0) == -EINVAL);
+	CHECK(evtchn_bind_vcpu(&t, p, 2) == -ENOENT);
+	CHECK(c->state == ECS_PIRQ && c->virq == 0x40);
+	/* The teardown walk sees it; closing frees it (pending cleared) and
+	 * the port is the next one handed out. */
+	CHECK(evtchn_next_used(&t, 0) == p);
+	evtchn_2l_set_pending(&sh_a, NULL, p);
+	CHECK(evtchn_close(&t, &sh_a, p, DOM_A, NULL) == 0);
+	CHECK(!evtchn_2l_is_pending(&sh_a, p) && c->state == ECS_FREE && c->virq == 0);
+	CHECK(evtchn_close(&t, &sh_a, p, DOM_A, NULL) == -EINVAL);	/* already free */
+	CHECK(evtchn_next_used(&t, 0) == u);
+	CHECK(evtchn_bind_pirq(&t, 0x41, &q) == 0 && q == p && c->virq == 0x41);
+	/* No VIRQ map entry was touched by any of it. */
+	for (u32 v = 0; v < 2; v++)
+		for (u32 k = 0; k < NR_VIRQS; k++)
+			CHECK(t.virq[v][k] == 0);
+	evtchn_table_destroy(&t);
+	CHECK(pages_live == 0);
+
+	/* Exhaustion, as for the other binds: no bucket, then no port. */
+	CHECK(evtchn_table_init(&t, 1, &fake) == 0);
+	fail_after = 0;
+	while (!(rc = evtchn_bind_pirq(&t, 0x40 + n % 0xa0, &p)))
+		n++;
+	CHECK(rc == -ENOMEM && n == EVTCHN_BUCKET_PORTS - 1);
+	fail_after = -1;
+	while (!(rc = evtchn_bind_pirq(&t, 0x40, &p)))
+		n++;
+	CHECK(rc == -ENOSPC && n == EVTCHN_MAX_PORTS - 1);
+	CHECK(evtchn_close(&t, &sh_a, 77, DOM_A, NULL) == 0);
+	CHECK(evtchn_bind_pirq(&t, 0x55, &p) == 0 && p == 77);
+	CHECK(evtchn_lookup(&t, 77)->state == ECS_PIRQ && evtchn_lookup(&t, 77)->virq == 0x55);
+	CHECK(evtchn_bind_pirq(&t, 0x55, &p) == -ENOSPC);
+	evtchn_table_destroy(&t);
+	CHECK(pages_live == 0);
+}
+
 static void test_2level(void)
 {
 	struct shared_info *sh = calloc(1, sizeof(*sh));
@@ -211,6 +273,7 @@ int main(void)
 	test_unbound_and_interdomain();
 	test_virq_ipi_vcpu();
 	test_exhaustion();
+	test_pirq();
 	test_2level();
 	CHECK_DONE("evtchn");
 	return 0;

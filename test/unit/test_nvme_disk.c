@@ -4,8 +4,9 @@
  * The device sees bus addresses that differ from the CPU's pointers and
  * checks that every DMA lands in the driver's own pages. Then hostile and
  * broken devices (no ready, fatal status, foreign CIDs, silence, errors,
- * bad IDENTIFY data), Write Zeroes and its fallback, and a fixed-seed fuzz
- * of I/O and IDENTIFY bytes. */
+ * bad IDENTIFY data), Write Zeroes and its fallback, the interrupt (IEN on
+ * the I/O CQ, waits through wait_irq) and a fixed-seed fuzz of I/O and
+ * IDENTIFY bytes. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -17,7 +18,8 @@
 #define NS_BLOCKS 4096u
 
 enum { H_NO_READY = 1, H_CFS = 2, H_BAD_CID = 4, H_SILENT = 8, H_ERR = 16, H_GONE = 32,
-       H_NO_WZ = 64 };	/* ONCS says Write Zeroes, the opcode is refused */
+       H_NO_WZ = 64,	/* ONCS says Write Zeroes, the opcode is refused */
+       H_NO_IRQ = 128 };	/* completions, but their interrupts are lost */
 
 struct sq {
 	uint64_t base;
@@ -29,6 +31,7 @@ struct cq {
 	uint64_t base;
 	uint32_t size, tail, head;
 	uint8_t phase;
+	bool ien;		/* a posted entry interrupts (MSI-X entry 0) */
 };
 
 static struct sim {
@@ -48,6 +51,13 @@ static struct sim {
 	uint32_t max_zero_blocks;
 	uint64_t now;
 	uint8_t *ident_override;	/* fuzz: IDENTIFY data to return (4096 bytes) */
+	/* Interrupts: the tests with an env that takes them set irq_env. With
+	 * defer, a doorbell only queues: commands run at the driver's next
+	 * delay or wait_irq (so every command needs a wait). */
+	bool irq_env, defer, irq;	/* irq: raised, not yet taken by wait_irq */
+	uint32_t cq_cdw11;		/* the last Create I/O CQ's */
+	unsigned delays, irq_waits, irq_timeouts;
+	uint32_t last_delay;
 } sim;
 
 /* ---- DMA: bus addresses into the driver's pages only --------------------- */
@@ -92,6 +102,8 @@ static void post(uint16_t sqid, uint16_t cid, uint16_t sc, uint32_t dw0)
 		c->tail = 0;
 		c->phase ^= 1;
 	}
+	if (c->ien && !(sim.hostile & H_NO_IRQ))
+		sim.irq = true;
 }
 
 static void identify(const struct nvme_sqe *e, uint8_t *out)
@@ -184,8 +196,11 @@ static uint16_t admin(const struct nvme_sqe *e)
 	}
 	CHECK(qid == 1 && (e->cdw11 & 1));	/* physically contiguous */
 	if (op == NVME_ADM_CREATE_CQ) {
-		CHECK(!(e->cdw11 & 2));	/* no interrupts */
-		sim.cq[1] = (struct cq){ e->prp1, (e->cdw10 >> 16) + 1, 0, 0, 1 };
+		/* IEN (bit 1) exactly when the env takes interrupts; IV 0, the
+		 * admin queue's vector, the one MSI-X entry bound. */
+		sim.cq_cdw11 = e->cdw11;
+		CHECK(!!(e->cdw11 & 2) == sim.irq_env && e->cdw11 >> 16 == 0);
+		sim.cq[1] = (struct cq){ e->prp1, (e->cdw10 >> 16) + 1, 0, 0, 1, e->cdw11 & 2 };
 	} else {
 		CHECK(op == NVME_ADM_CREATE_SQ && e->cdw11 >> 16 == 1 && sim.cq[1].size);
 		sim.sq[1] = (struct sq){ e->prp1, (e->cdw10 >> 16) + 1, 0, 0, 1 };
@@ -230,7 +245,8 @@ static void wr32(void *ctx, uint32_t reg, uint32_t v)
 		if ((reg - 0x1000) % 8 == 0) {
 			CHECK(v < sim.sq[q].size);
 			sim.sq[q].tail = v;
-			run_sq((uint16_t)q);
+			if (!sim.defer)
+				run_sq((uint16_t)q);
 		} else {
 			CHECK(v < sim.cq[q].size);
 			sim.cq[q].head = v;
@@ -249,7 +265,8 @@ static void wr32(void *ctx, uint32_t reg, uint32_t v)
 		} else if (!(sim.hostile & H_NO_READY)) {
 			CHECK(v == nvme_cc_enable());
 			sim.sq[0] = (struct sq){ sim.asq, (sim.aqa & 0xfff) + 1, 0, 0, 0 };
-			sim.cq[0] = (struct cq){ sim.acq, (sim.aqa >> 16 & 0xfff) + 1, 0, 0, 1 };
+			/* The admin CQ always interrupts, on vector 0. */
+			sim.cq[0] = (struct cq){ sim.acq, (sim.aqa >> 16 & 0xfff) + 1, 0, 0, 1, 1 };
 			sim.csts = 1;
 		}
 		break;
@@ -263,9 +280,45 @@ static void wr32(void *ctx, uint32_t reg, uint32_t v)
 }
 
 static uint64_t now_us(void *ctx) { (void)ctx; return sim.now; }
-static void delay(void *ctx, uint32_t us) { (void)ctx; sim.now += us; }
+
+/* The deferred doorbells' commands (defer). */
+static void run_queued(void)
+{
+	run_sq(0);
+	run_sq(1);
+}
+
+static void delay(void *ctx, uint32_t us)
+{
+	(void)ctx;
+	sim.now += us;
+	sim.delays++;
+	sim.last_delay = us;
+	if (sim.defer)
+		run_queued();
+}
+
+/* Returns at once when the device interrupted since the last call (its
+ * commands run meanwhile), else after us, as dom_env_wait_irq does. */
+static void wait_irq(void *ctx, uint32_t us)
+{
+	(void)ctx;
+	CHECK(us == NVME_DISK_IRQ_WAIT_US);
+	sim.irq_waits++;
+	if (sim.defer)
+		run_queued();
+	if (sim.irq) {
+		sim.irq = false;
+		sim.now++;
+		return;
+	}
+	sim.now += us;
+	sim.irq_timeouts++;
+}
 
 static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL };
+static const struct dev_env irq_env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma,
+					wait_irq };
 static struct nvme_disk dk;
 
 /* A fresh controller: 64-entry queues, TO 1 s, DSTRD 0, NVM, MPSMIN 0 MPSMAX 4. */
@@ -571,6 +624,63 @@ static void test_fuzz_io(void)
 	free(buf);
 }
 
+/* With the interrupt (MSI-X entry 0 as an event channel): the I/O CQ
+ * interrupts on vector 0 and every command's wait is wait_irq, ended by
+ * the completion's interrupt; a lost interrupt costs one interval. */
+static void test_irq(void)
+{
+	uint8_t w[8 * 512], r[8 * 512];
+	unsigned long long s = 5;
+
+	sim_new(9, 0);
+	sim.irq_env = true;
+	sim.defer = true;
+	CHECK(nvme_disk_init(&dk, &irq_env) == 0 && !dk.dead);
+	CHECK(sim.cq_cdw11 == (1u | 2u) && sim.cq[1].ien);	/* PC, IEN, IV 0 */
+	/* IDENTIFY twice, the CQ and the SQ: each waited for its interrupt. */
+	CHECK(sim.cmds == 4 && sim.irq_waits == 4 && sim.irq_timeouts == 0);
+	fill(w, sizeof(w), &s);
+	sim.cmds = sim.irq_waits = sim.delays = 0;
+	CHECK(nvme_disk_write(&dk, 3, 8, w) == 0 && nvme_disk_read(&dk, 3, 8, r) == 0);
+	CHECK(!memcmp(r, w, sizeof(w)) && !memcmp(sim.ns + 3 * 512, w, sizeof(w)));
+	CHECK(nvme_disk_flush(&dk) == 0 && sim.flushes == 1);
+	CHECK(sim.cmds == 3 && sim.irq_waits == 3 && sim.irq_timeouts == 0 && sim.delays == 0);
+	for (int i = 0; i < 200; i++)	/* the queues wrap; still one wait each */
+		CHECK(nvme_disk_read(&dk, (uint64_t)i, 1, r) == 0);
+	CHECK(sim.irq_waits == 203 && sim.irq_timeouts == 0 && sim.delays == 0);
+
+	/* Lost interrupts: the command still completes, one interval later. */
+	sim.hostile = H_NO_IRQ;
+	sim.irq_waits = 0;
+	sim.now = 0;
+	CHECK(nvme_disk_read(&dk, 0, 1, r) == 0 && !dk.dead);
+	CHECK(sim.irq_waits == 1 && sim.irq_timeouts == 1 && sim.now == NVME_DISK_IRQ_WAIT_US);
+	/* Silence: still bounded by the command timeout, in wait_irq's steps. */
+	sim.hostile = H_SILENT;
+	sim.irq_waits = sim.irq_timeouts = 0;
+	sim.now = 0;
+	CHECK(nvme_disk_read(&dk, 0, 1, r) == -ETIMEDOUT && dk.dead);
+	CHECK(sim.now > NVME_DISK_CMD_TIMEOUT_US &&
+	      sim.now <= NVME_DISK_CMD_TIMEOUT_US + 2 * NVME_DISK_IRQ_WAIT_US);
+	CHECK(sim.irq_waits == sim.irq_timeouts && sim.delays == 0 &&
+	      sim.irq_waits > NVME_DISK_CMD_TIMEOUT_US / NVME_DISK_IRQ_WAIT_US);
+	/* A reset with the interrupt brings it back, IEN again. */
+	sim.hostile = 0;
+	sim.cq_cdw11 = 0;
+	CHECK(nvme_disk_init(&dk, &irq_env) == 0 && sim.cq_cdw11 == 3 && sim.allocs == 1);
+	CHECK(nvme_disk_read(&dk, 3, 8, r) == 0 && !memcmp(r, w, sizeof(w)));
+
+	/* Without it (wait_irq NULL): IEN clear, and every wait a delay of
+	 * NVME_DISK_POLL_US. */
+	sim_new(9, 0);
+	sim.defer = true;
+	CHECK(nvme_disk_init(&dk, &env) == 0 && sim.cq_cdw11 == 1u && !sim.cq[1].ien);
+	sim.cmds = sim.delays = 0;
+	CHECK(nvme_disk_write(&dk, 3, 8, w) == 0 && nvme_disk_read(&dk, 3, 8, r) == 0);
+	CHECK(!memcmp(r, w, sizeof(w)) && sim.cmds == 2 && sim.delays == 2);
+	CHECK(sim.last_delay == NVME_DISK_POLL_US && sim.irq_waits == 0);
+}
+
 int main(void)
 {
 	test_basic(9, 0, 256);	/* the bounce pages limit: 128 KiB */
@@ -581,6 +691,7 @@ int main(void)
 	test_volume_zeroed(8);
 	test_volume_zeroed(0);
 	test_identify();
+	test_irq();
 	test_fuzz_identify();
 	test_fuzz_io();
 	free(sim.ns);

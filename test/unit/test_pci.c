@@ -2,9 +2,9 @@
  * and ECAM addresses, MCFG tables good and corrupt, enumeration of a q35-like
  * machine (BAR sizes and types, multi-function, a bridge), hostile
  * topologies, capability lists and BARs, the text form, every rule of the
- * config-write filter, and fixed-seed fuzzes of MCFG tables (against a
- * plain reference parser, each table exactly its length on the heap) and
- * of enumeration. */
+ * config-write filter, MSI messages and where an MSI-X table lies, and
+ * fixed-seed fuzzes of MCFG tables (against a plain reference parser, each
+ * table exactly its length on the heap) and of enumeration. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -1228,6 +1228,141 @@ static void test_filter(void)
 	test_filter_caps(&t);
 }
 
+/* ---- MSI messages and where an MSI-X table lies ---- */
+
+/* pci_msix_table's answer for d: false, or exactly slot and [lo, hi). */
+static void msix_at(const struct pci_dev *d, int slot, u64 lo, u64 hi)
+{
+	int bar = -1;
+	u64 l = 1, h = 2;
+
+	CHECK(pci_msix_table(d, &bar, &l, &h));
+	CHECK(bar == slot && l == lo && h == hi);
+}
+
+static void msix_refused(const struct pci_dev *d)
+{
+	int bar = -1;
+	u64 l = 1, h = 2;
+
+	CHECK(!pci_msix_table(d, &bar, &l, &h));
+	CHECK(bar == -1 && l == 1 && h == 2);	/* nothing written */
+}
+
+static void test_msi(void)
+{
+	static struct pci_table t;
+	struct pci_dev d;
+	u32 addr, data;
+
+	/* Fixed, edge, physical destination (SDM §10.11.1-2): 0xfee00000 with
+	 * the APIC ID in address 19:12 (RH = DM = 0), the vector alone in data. */
+	CHECK(pci_msi_message(0, 0x40, &addr, &data) && addr == 0xfee00000 && data == 0x40);
+	CHECK(pci_msi_message(3, 0xdf, &addr, &data) && addr == 0xfee03000 && data == 0xdf);
+	CHECK(pci_msi_message(0x5a, 0x81, &addr, &data) && addr == 0xfee5a000 && data == 0x81);
+	CHECK(pci_msi_message(255, 16, &addr, &data) && addr == 0xfeeff000 && data == 16);
+	CHECK(pci_msi_message(1, 255, &addr, &data) && addr == 0xfee01000 && data == 255);
+	/* An APIC ID past 8 bits needs remapping; vectors 0-15 are the
+	 * architecture's: refused, nothing written. */
+	addr = data = 0x5a5a5a5a;
+	CHECK(!pci_msi_message(256, 0x40, &addr, &data));
+	CHECK(!pci_msi_message(0x1000, 0x40, &addr, &data));
+	CHECK(!pci_msi_message(0xffffffff, 0x40, &addr, &data));
+	CHECK(!pci_msi_message(0, 15, &addr, &data));
+	CHECK(!pci_msi_message(0, 0, &addr, &data));
+	CHECK(addr == 0x5a5a5a5a && data == 0x5a5a5a5a);
+
+	/* QEMU's NVMe: 65 entries at 0x2000 of a 16 KiB 64-bit BAR 0. */
+	memset(&d, 0, sizeof(d));
+	d.msix_cap = 0x40;
+	d.msix_entries = 65;
+	d.msix_table = 0x2000;
+	d.bar[0] = (struct pci_bar){ 0x800000000ull, 0x4000, PCI_BAR_MEM64, false };
+	d.bar[1].type = PCI_BAR_UPPER;
+	d.bar[2] = (struct pci_bar){ 0xfebf0000, 0x1000, PCI_BAR_MEM32, false };
+	d.bar[3] = (struct pci_bar){ 0xc000, 0x100, PCI_BAR_IO, false };
+	d.bar[4] = (struct pci_bar){ 0x4000000000ull, 0x200000000ull, PCI_BAR_MEM64, true };
+	d.bar[5].type = PCI_BAR_UPPER;
+	msix_at(&d, 0, 0x800002000ull, 0x800002000ull + 65 * 16);
+	/* BIR in bits 2:0, the offset in 31:3: a 32-bit BAR, at 0x800. */
+	d.msix_table = 0x800 | 2;
+	msix_at(&d, 2, 0xfebf0800, 0xfebf0800 + 65 * 16);
+	/* Exactly filling the BAR is fine; one entry more runs past its end. */
+	d.msix_table = 0 | 2;
+	d.msix_entries = 0x1000 / PCI_MSIX_ENTRY;
+	msix_at(&d, 2, 0xfebf0000, 0xfebf1000);
+	d.msix_entries++;
+	msix_refused(&d);
+	d.msix_table = 0xff0 | 2;	/* room for the last entry only */
+	d.msix_entries = 1;
+	msix_at(&d, 2, 0xfebf0ff0, 0xfebf1000);
+	d.msix_entries = 2;
+	msix_refused(&d);
+	d.msix_table = 0xff8 | 2;	/* 8-byte aligned, half an entry left */
+	d.msix_entries = 1;
+	msix_refused(&d);
+	/* An offset at or beyond the BAR's end. */
+	d.msix_entries = 1;
+	d.msix_table = 0x1000 | 2;
+	msix_refused(&d);
+	d.msix_table = 0xfffffff8u | 2;
+	msix_refused(&d);
+	/* A large 64-bit BAR: the full 32-bit offset, no truncation. */
+	d.msix_table = 0xfffffff0u | 4;
+	msix_at(&d, 4, 0x4000000000ull + 0xfffffff0u, 0x4000000000ull + 0x100000000ull);
+	/* Huge entry counts (above the spec's 2048) cannot wrap past the end. */
+	d.msix_entries = 0xffff;
+	d.msix_table = 0x2000;
+	msix_refused(&d);
+	d.msix_table = 4;
+	msix_at(&d, 4, 0x4000000000ull, 0x4000000000ull + 0xffffull * 16);
+	/* Not a memory BAR: I/O, the upper half of a 64-bit BAR, none, bad. */
+	d.msix_entries = 1;
+	d.msix_table = 3;
+	msix_refused(&d);
+	d.msix_table = 1;
+	msix_refused(&d);
+	d.msix_table = 5;
+	msix_refused(&d);
+	d.bar[2].type = PCI_BAR_NONE;
+	d.msix_table = 2;
+	msix_refused(&d);
+	d.bar[2].type = PCI_BAR_BAD;
+	msix_refused(&d);
+	/* BIR 6 and 7 are reserved (there are six BARs). */
+	d.msix_table = 6;
+	msix_refused(&d);
+	d.msix_table = 7;
+	msix_refused(&d);
+	/* No MSI-X capability: no table, whatever the fields say. */
+	d.msix_table = 0;
+	msix_at(&d, 0, 0x800000000ull, 0x800000000ull + 16);
+	d.msix_cap = 0;
+	msix_refused(&d);
+
+	/* On the q35 bus: the NVMe's table as enumeration recorded it (BAR 0
+	 * above 4 GiB); the MSI-only AHCI and the e1000 have none. */
+	q35_build();
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	msix_at(pci_lookup(&t, 0, 0, PCI_DEVFN(2, 0)), 0, 0x800002000ull,
+		0x800002000ull + 65 * PCI_MSIX_ENTRY);
+	msix_refused(pci_lookup(&t, 0, 0, PCI_DEVFN(0x1f, 2)));
+	msix_refused(pci_lookup(&t, 0, 0, PCI_DEVFN(3, 0)));
+	/* The table moved to BIR 0 offset 0x3ff0 (the BAR's last entry). */
+	put(fake[fake_idx[0][PCI_DEVFN(2, 0)] - 1].cfg + 0x42, 0, 2);
+	put(fake[fake_idx[0][PCI_DEVFN(2, 0)] - 1].cfg + 0x44, 0x3ff0, 4);
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	msix_at(pci_lookup(&t, 0, 0, PCI_DEVFN(2, 0)), 0, 0x800003ff0ull, 0x800004000ull);
+	/* Two entries there would run past the BAR. */
+	put(fake[fake_idx[0][PCI_DEVFN(2, 0)] - 1].cfg + 0x42, 1, 2);
+	pci_table_init(&t);
+	CHECK(pci_enumerate(&t, &fake_ops, 0, 0, 0xff) == 0);
+	CHECK(pci_lookup(&t, 0, 0, PCI_DEVFN(2, 0))->msix_entries == 2);
+	msix_refused(pci_lookup(&t, 0, 0, PCI_DEVFN(2, 0)));
+}
+
 /* ---- Fuzz: enumeration over random config spaces ---- */
 
 static u32 rnd32(void)
@@ -1270,6 +1405,10 @@ static void fuzz_caps(struct fake_fn *f)
 			next = (u8)rnd32();
 		f->cfg[off] = ids[rnd32() % sizeof(ids)];
 		f->cfg[off + 1] = next;
+		if (f->cfg[off] == PCI_CAP_ID_MSIX && rnd32() % 2) {	/* a table in reach */
+			put(f->cfg + off + 2, rnd32() % 0x100, 2);
+			put(f->cfg + off + 4, (rnd32() % 0x4000 & ~7u) | rnd32() % 8, 4);
+		}
 		off = next;
 		if (!off)
 			break;
@@ -1307,11 +1446,13 @@ static bool pow2(u64 x)
 	return x && !(x & (x - 1));
 }
 
+static long msix_ok;	/* fuzzed devices with a usable MSI-X table */
+
 static void fuzz_check_dev(const struct pci_dev *d)
 {
-	int nr = d->hdr_type == 0 ? PCI_NR_BARS : d->hdr_type == 1 ? 2 : 0;
+	int nr = d->hdr_type == 0 ? PCI_NR_BARS : d->hdr_type == 1 ? 2 : 0, slot;
 	bool bad = false;
-	u64 caps = 0;
+	u64 caps = 0, lo, hi;
 
 	CHECK(fake_at(d->seg, d->bus, d->devfn) && d->vendor != 0xffff && d->vendor);
 	CHECK(d->nr_caps <= PCI_MAX_CAPS);
@@ -1343,6 +1484,16 @@ static void fuzz_check_dev(const struct pci_dev *d)
 			CHECK(i > 0 && d->bar[i - 1].type == PCI_BAR_MEM64);
 	}
 	CHECK(bad == !!(d->flags & PCI_DEV_BAR_BAD));
+	/* An MSI-X table, when there is one, lies wholly inside a memory BAR. */
+	if (pci_msix_table(d, &slot, &lo, &hi)) {
+		const struct pci_bar *b = &d->bar[slot];
+
+		CHECK(d->msix_cap && slot == (int)(d->msix_table & 7));
+		CHECK(b->type == PCI_BAR_MEM32 || b->type == PCI_BAR_MEM64);
+		CHECK(lo == b->base + (d->msix_table & ~7u) && hi - lo == d->msix_entries * 16ull);
+		CHECK(hi <= b->base + b->size);
+		msix_ok++;
+	}
 }
 
 /* Random writes through the filter: no rule is ever exceeded. */
@@ -1416,6 +1567,7 @@ static void test_fuzz(int iterations)
 	/* Every read random: a different device at each look. */
 	for (int i = 0; i < iterations / 1000; i++)
 		fuzz_once(true);
+	printf("enumeration fuzz: %ld MSI-X tables inside a BAR\n", msix_ok);
 }
 
 int main(int argc, char **argv)
@@ -1428,6 +1580,7 @@ int main(int argc, char **argv)
 	test_caps();
 	test_bars();
 	test_filter();
+	test_msi();
 	test_fuzz(argc > 1 ? atoi(argv[1]) : 100000);
 	CHECK_DONE("pci");
 	return 0;
