@@ -84,6 +84,11 @@ static int wait_slot(struct ahci_disk *d, unsigned slot)
 		unsigned hostile = d->p.hostile;
 		int rc = ahci_port_poll(&d->p, &dn);
 
+		/* PxIS, then the port's IS bit (§10.7.2.1): an HBA sends its
+		 * single MSI again only once IS has been cleared. */
+		if (e->wait_irq)
+			o_write(d, AHCI_IS, 1u << ((d->p.base - AHCI_PORT(0)) / 0x80u));
+
 		if (d->p.hostile != hostile)
 			return die(d, -EIO, d->p.why ? d->p.why : "hostile completion");
 		if (dn.ok >> slot & 1)
@@ -100,7 +105,10 @@ static int wait_slot(struct ahci_disk *d, unsigned slot)
 			(void)ahci_port_stop(&d->p, false);
 			return die(d, -ETIMEDOUT, "command timed out");
 		}
-		dev_env_wait(e, e->wait_irq ? AHCI_DISK_IRQ_WAIT_US : 10);
+		if (e->wait_irq && e->now_us(e->ctx) - start >= AHCI_DISK_SPIN_US)
+			dev_env_wait(e, AHCI_DISK_IRQ_WAIT_US);
+		else
+			e->delay(e->ctx, 10);
 	}
 }
 

@@ -34,7 +34,11 @@
 #define AHCI_DISK_BOUNCE_PAGES 32		/* 128 KiB per command at most */
 #define AHCI_DISK_PAGES (2 + AHCI_DISK_BOUNCE_PAGES)
 #define AHCI_DISK_CMD_TIMEOUT_US 10000000ull	/* 10 s per command */
-#define AHCI_DISK_IRQ_WAIT_US 1000u		/* with the interrupt: look again after */
+/* With the interrupt: polled for AHCI_DISK_SPIN_US after the command is
+ * issued (a sleep costs a halt, a wake-up and a timer), then asleep until
+ * the interrupt, looking again after AHCI_DISK_IRQ_WAIT_US anyway. */
+#define AHCI_DISK_SPIN_US 50u
+#define AHCI_DISK_IRQ_WAIT_US 1000u
 #define AHCI_DISK_READY_MS 2000u		/* a device's BSY after the port starts */
 
 struct ahci_disk {

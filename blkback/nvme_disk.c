@@ -105,7 +105,10 @@ static int wait_done(struct nvme_disk *d, struct nvme_queue *q, uint16_t cid,
 			return die(d, -EIO, "controller fatal status (CSTS.CFS) or gone");
 		if (e->now_us(e->ctx) - start > NVME_DISK_CMD_TIMEOUT_US)
 			return die(d, -ETIMEDOUT, "command timed out");
-		dev_env_wait(e, e->wait_irq ? NVME_DISK_IRQ_WAIT_US : NVME_DISK_POLL_US);
+		if (e->wait_irq && e->now_us(e->ctx) - start >= NVME_DISK_SPIN_US)
+			dev_env_wait(e, NVME_DISK_IRQ_WAIT_US);
+		else
+			e->delay(e->ctx, NVME_DISK_POLL_US);
 	}
 }
 

@@ -441,6 +441,7 @@ static const struct cmdline_option cmdline_options[] = {
 	{ "iommu", cmdline_parse_iommu, 0 },
 	{ "sync_console", NULL, offsetof(struct cmdline_opts, sync_console) },
 	{ "idle_poweroff", NULL, offsetof(struct cmdline_opts, idle_poweroff) },
+	{ "idle_poll", NULL, offsetof(struct cmdline_opts, idle_poll) },
 };
 
 static const struct cmdline_option *cmdline_find(const char *name)

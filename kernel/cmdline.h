@@ -64,6 +64,7 @@ struct cmdline_opts {
 	 * Default: enabled, nothing else. */
 	bool iommu_enable, iommu_force, iommu_verbose, iommu_debug;
 	bool idle_poweroff;	/* Bulkhead only: power off when the last domain dies */
+	bool idle_poll;		/* Bulkhead only: idle pCPUs spin (sched.h), default off */
 	char raw[1024];		/* the line as given, truncated; `xl info` shows it */
 };
 

@@ -253,6 +253,9 @@ void kmain(u32 magic, u32 info)
 	if (!mb)
 		panic("not started by a multiboot loader (magic 0x%x)", magic);
 	pr_info("Command line: %s\n", skip_image_path(boot.cmdline, boot.loader));
+	sched_idle_poll = boot_opts.idle_poll;
+	if (sched_idle_poll)
+		pr_info("idle_poll: idle CPUs spin instead of halting\n");
 	traps_cpu_init();
 	cpu_local_init();
 	mm_init(&boot);

@@ -98,6 +98,8 @@ static void program(const struct pci_cfg_ops *cfg, const struct pci_dev *p, u16 
 	} else {
 		wr(cfg, p, p->msi_cap + 8, 2, data);
 	}
+	if (ctl & PCI_MSI_CTL_MASKABLE)	/* per-vector masks: the one vector unmasked */
+		wr(cfg, p, p->msi_cap + (ctl & PCI_MSI_CTL_64BIT ? 16 : 12), 4, 0);
 	/* Multiple Message Enable 0: one vector; then enable. */
 	wr(cfg, p, p->msi_cap + 2, 2, (ctl & ~0x70u) | PCI_MSI_CTL_ENABLE);
 }

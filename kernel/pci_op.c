@@ -594,7 +594,8 @@ static bool owns(void *ctx, const struct pci_dev *dev, bool io, u64 base, u64 si
 	return bar_is_mem(b) && b->base == base && b->size == size;
 }
 
-/* No MSI or MSI-X yet (no interrupts): every write there is dropped. */
+/* MSI and MSI-X are the core's (pci_msi.c, BH_PCI_irq_bind): every write
+ * into either capability is dropped. */
 static u8 msi_drop(void *ctx, const struct pci_dev *dev, u8 cap_id, u16 off, u8 size, u32 value)
 {
 	(void)ctx, (void)dev, (void)cap_id, (void)off, (void)size, (void)value;

@@ -11,6 +11,7 @@
 #include "lib.h"
 #include "iommu/iommu.h"
 
+bool sched_idle_poll;
 static u32 next_place;
 static bool reap_flag[MAX_CPUS];
 static bool resched_flag[MAX_CPUS];
@@ -222,6 +223,13 @@ void sched_loop(void)
 		if (__atomic_load_n(&reap_flag[c->index], __ATOMIC_ACQUIRE))
 			reap(c);
 		v = pick(c);
+		if (!v && sched_idle_poll) {
+			/* The interrupt window is the NOP, as in run_slice; PAUSE
+			 * comes after CLI: QEMU's PAUSE leaves its CPU loop, and
+			 * an STI shadow on it never opened the window. */
+			__asm__ __volatile__("sti; nop; cli; pause" ::: "memory");
+			continue;
+		}
 		if (!v) {
 			/* STI's one-instruction shadow makes sti;hlt race-free. */
 			__asm__ __volatile__("sti; hlt" ::: "memory");

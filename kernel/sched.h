@@ -30,6 +30,11 @@ void sched_kick(unsigned cpu);
 void sched_reap(unsigned cpu);
 /* From the timer interrupt. */
 void sched_tick(void);
+/* idle_poll on the command line: an idle pCPU spins (PAUSE with interrupts
+ * open) instead of halting. Set before the APs start. For measuring under
+ * an emulator whose clock jumps over a halt (QEMU -icount sleep=off), as
+ * Linux's idle=poll; it costs a real machine a spinning core. */
+extern bool sched_idle_poll;
 /* Each pCPU's loop, never returns. */
 __attribute__((noreturn)) void sched_loop(void);
 

@@ -61,7 +61,7 @@ from bench_hvm import Session, exits_by_kind  # noqa: E402
 
 RAM_MIB, NVME_MIB, SIGN = 1024, 256, b"BULKHEAD-IOBENCH"
 CMDLINE = ("dom0_mem=384M dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
-           "loglvl=all guest_loglvl=all")
+           "loglvl=all guest_loglvl=all idle_poll")
 # Whole lines only: the log grows in chunks, and a line cut after "ticks 1" would match.
 IO_RE = re.compile(r"BULKHEAD-IO: (\S+) bytes (\d+) ops (\d+) ticks (\d+)\n")
 TESTS = ["seq-write", "seq-read", "rand-read", "rand-write"]

@@ -33,6 +33,8 @@ static struct hba {
 	/* Interrupts. With defer, a PxCI write only queues: slots run at the
 	 * driver's next delay or wait_irq (so every command needs a wait). */
 	bool defer, irq;		/* irq: sent (MSI), not yet taken by wait_irq */
+	bool slow;			/* with defer: slots run at wait_irq only (slower
+					 * than the driver's spin) */
 	uint32_t queued[4];		/* per port: slots issued, not yet run */
 	unsigned delays, irq_waits, irq_timeouts;
 	uint32_t last_delay;
@@ -66,15 +68,19 @@ static uint64_t env_dma(void *ctx, const void *p)
 
 /* ---- executing one slot from memory alone ---------------------------------- */
 
-/* PxIS changed: an interrupt (one MSI for the HBA) when GHC.IE is set and
- * PxIE enables one of the bits (§3.1.2, §3.3.6), as QEMU sends them. */
+/* PxIS changed: an interrupt when GHC.IE is set and PxIE enables one of
+ * the bits (§3.1.2, §3.3.6). As a real HBA's single MSI: sent when IS goes
+ * from zero to non-zero only, so a driver that does not clear IS (write
+ * one to clear) gets one interrupt ever. */
 static void hba_intr(unsigned port)
 {
+	bool was = h.r[AHCI_IS / 4] != 0;
+
 	if (!(h.r[AHCI_GHC / 4] & AHCI_GHC_IE) ||
 	    !(h.r[(AHCI_PORT(port) + AHCI_PxIS) / 4] & h.r[(AHCI_PORT(port) + AHCI_PxIE) / 4]))
 		return;
 	h.r[AHCI_IS / 4] |= 1u << port;
-	if (!(h.hostile & H_NO_IRQ))
+	if (!was && !(h.hostile & H_NO_IRQ))
 		h.irq = true;
 }
 
@@ -211,8 +217,10 @@ static void wr32(void *ctx, uint32_t off, uint32_t v)
 		REG(off) = v & AHCI_GHC_HR ? v & AHCI_GHC_AE : v & (AHCI_GHC_AE | AHCI_GHC_IE);
 	else if (off >= AHCI_PORT(0))
 		port_write((off - AHCI_PORT(0)) / 0x80, (off - AHCI_PORT(0)) % 0x80, v);
+	else if (off == AHCI_IS)
+		REG(off) &= ~v;	/* write one to clear (§3.1.3) */
 	else
-		CHECK(off == AHCI_IS);
+		CHECK(false);
 }
 
 static uint64_t now_us(void *ctx) { (void)ctx; return h.now; }
@@ -236,7 +244,7 @@ static void delay(void *ctx, uint32_t us)
 	h.now += us ? us : 1;
 	h.delays++;
 	h.last_delay = us;
-	if (h.defer)
+	if (h.defer && !h.slow)
 		run_queued();
 }
 
@@ -467,6 +475,8 @@ static void test_fuzz(void)
  * after the reset, the port started with PxIE = AHCI_IE_DEFAULT (again
  * after an error), every command's wait a wait_irq ended by the
  * completion's interrupt; a lost interrupt costs one interval. */
+#define SPIN_POLLS (AHCI_DISK_SPIN_US / 10)
+
 static void test_irq(void)
 {
 	unsigned long long s = 3;
@@ -474,6 +484,7 @@ static void test_irq(void)
 
 	hba_new(SECTORS, true);
 	h.defer = true;
+	h.slow = true;
 	REG(AHCI_GHC) = AHCI_GHC_IE;	/* left on by firmware: the reset clears it */
 	CHECK(ahci_disk_init(&dk, &irq_env) == 0 && !dk.dead && dk.port == DISK_PORT);
 	CHECK(REG(AHCI_GHC) == (AHCI_GHC_AE | AHCI_GHC_IE));
@@ -485,10 +496,19 @@ static void test_irq(void)
 	CHECK(ahci_disk_write(&dk, 5, 8, w) == 0 && ahci_disk_read(&dk, 5, 8, r) == 0);
 	CHECK(!memcmp(r, w, sizeof(w)) && !memcmp(h.disk + 5 * 512, w, sizeof(w)));
 	CHECK(ahci_disk_flush(&dk) == 0 && h.flushes == 1);
-	CHECK(h.cmds == 3 && h.irq_waits == 3 && h.irq_timeouts == 0 && h.delays == 0);
+	CHECK(h.cmds == 3 && h.irq_waits == 3 && h.irq_timeouts == 0 && h.delays == 3 * SPIN_POLLS);
 	for (int i = 0; i < 100; i++)	/* slots are reused; still one wait each */
 		CHECK(ahci_disk_read(&dk, (uint64_t)i, 1, r) == 0);
-	CHECK(h.irq_waits == 103 && h.irq_timeouts == 0 && h.delays == 0);
+	CHECK(h.irq_waits == 103 && h.irq_timeouts == 0 && h.delays == 103 * SPIN_POLLS);
+	CHECK(REG(AHCI_IS) == 0);	/* cleared after each, so each interrupted */
+	/* A command done within the spin: polled, never slept on. */
+	h.slow = false;
+	h.irq_waits = h.delays = 0;
+	CHECK(ahci_disk_read(&dk, 5, 8, r) == 0 && !memcmp(r, w, sizeof(w)));
+	CHECK(h.irq_waits == 0 && h.delays == 1 && h.last_delay == 10);
+	CHECK(h.irq && REG(AHCI_IS) == 0);	/* its interrupt: the next wait's */
+	h.irq = false;				/* (one extra look); taken here */
+	h.slow = true;
 
 	/* A task-file error interrupts too (TFES); the recovered port has
 	 * its interrupts back. */
@@ -505,7 +525,8 @@ static void test_irq(void)
 	h.irq_waits = 0;
 	h.now = 0;
 	CHECK(ahci_disk_read(&dk, 0, 1, r) == 0 && !dk.dead);
-	CHECK(h.irq_waits == 1 && h.irq_timeouts == 1 && h.now == AHCI_DISK_IRQ_WAIT_US);
+	CHECK(h.irq_waits == 1 && h.irq_timeouts == 1 &&
+	      h.now == AHCI_DISK_SPIN_US + AHCI_DISK_IRQ_WAIT_US);
 	/* Silence: still bounded by the command timeout, in wait_irq's steps. */
 	h.hostile = H_SILENT;
 	h.irq_waits = h.irq_timeouts = h.delays = 0;
@@ -513,12 +534,13 @@ static void test_irq(void)
 	CHECK(ahci_disk_read(&dk, 0, 1, r) == -ETIMEDOUT && dk.dead);
 	CHECK(h.now > AHCI_DISK_CMD_TIMEOUT_US && h.now < 2 * AHCI_DISK_CMD_TIMEOUT_US);
 	CHECK(h.irq_waits == h.irq_timeouts &&
-	      h.irq_waits > AHCI_DISK_CMD_TIMEOUT_US / AHCI_DISK_IRQ_WAIT_US);
+	      h.irq_waits >= (AHCI_DISK_CMD_TIMEOUT_US - AHCI_DISK_SPIN_US) / AHCI_DISK_IRQ_WAIT_US);
 
 	/* Without it (wait_irq NULL): GHC.IE clear (even if firmware left it
 	 * on), PxIE 0 (again after an error), every wait a delay of 10 us. */
 	hba_new(SECTORS, true);
 	h.defer = true;
+	h.slow = false;
 	REG(AHCI_GHC) = AHCI_GHC_IE;
 	CHECK(ahci_disk_init(&dk, &env) == 0 && REG(AHCI_GHC) == AHCI_GHC_AE);
 	CHECK(PR(DISK_PORT, AHCI_PxIE) == 0 && h.cmds == 1);

@@ -55,6 +55,8 @@ static struct sim {
 	 * defer, a doorbell only queues: commands run at the driver's next
 	 * delay or wait_irq (so every command needs a wait). */
 	bool irq_env, defer, irq;	/* irq: raised, not yet taken by wait_irq */
+	bool slow;			/* with defer: commands run at wait_irq only (slower
+					 * than the driver's spin) */
 	uint32_t cq_cdw11;		/* the last Create I/O CQ's */
 	unsigned delays, irq_waits, irq_timeouts;
 	uint32_t last_delay;
@@ -294,7 +296,7 @@ static void delay(void *ctx, uint32_t us)
 	sim.now += us;
 	sim.delays++;
 	sim.last_delay = us;
-	if (sim.defer)
+	if (sim.defer && !sim.slow)
 		run_queued();
 }
 
@@ -625,8 +627,12 @@ static void test_fuzz_io(void)
 }
 
 /* With the interrupt (MSI-X entry 0 as an event channel): the I/O CQ
- * interrupts on vector 0 and every command's wait is wait_irq, ended by
- * the completion's interrupt; a lost interrupt costs one interval. */
+ * interrupts on vector 0; a command still running after the spin
+ * (NVME_DISK_SPIN_US of polls) is slept on with wait_irq, ended by the
+ * completion's interrupt; a lost interrupt costs one interval; a command
+ * done within the spin is never slept on. */
+#define SPIN_POLLS (NVME_DISK_SPIN_US / NVME_DISK_POLL_US)
+
 static void test_irq(void)
 {
 	uint8_t w[8 * 512], r[8 * 512];
@@ -635,6 +641,7 @@ static void test_irq(void)
 	sim_new(9, 0);
 	sim.irq_env = true;
 	sim.defer = true;
+	sim.slow = true;
 	CHECK(nvme_disk_init(&dk, &irq_env) == 0 && !dk.dead);
 	CHECK(sim.cq_cdw11 == (1u | 2u) && sim.cq[1].ien);	/* PC, IEN, IV 0 */
 	/* IDENTIFY twice, the CQ and the SQ: each waited for its interrupt. */
@@ -644,26 +651,37 @@ static void test_irq(void)
 	CHECK(nvme_disk_write(&dk, 3, 8, w) == 0 && nvme_disk_read(&dk, 3, 8, r) == 0);
 	CHECK(!memcmp(r, w, sizeof(w)) && !memcmp(sim.ns + 3 * 512, w, sizeof(w)));
 	CHECK(nvme_disk_flush(&dk) == 0 && sim.flushes == 1);
-	CHECK(sim.cmds == 3 && sim.irq_waits == 3 && sim.irq_timeouts == 0 && sim.delays == 0);
+	CHECK(sim.cmds == 3 && sim.irq_waits == 3 && sim.irq_timeouts == 0 &&
+	      sim.delays == 3 * SPIN_POLLS);
 	for (int i = 0; i < 200; i++)	/* the queues wrap; still one wait each */
 		CHECK(nvme_disk_read(&dk, (uint64_t)i, 1, r) == 0);
-	CHECK(sim.irq_waits == 203 && sim.irq_timeouts == 0 && sim.delays == 0);
+	CHECK(sim.irq_waits == 203 && sim.irq_timeouts == 0 && sim.delays == 203 * SPIN_POLLS);
+	/* A command done within the spin: polled, never slept on. */
+	sim.slow = false;
+	sim.irq_waits = sim.delays = 0;
+	CHECK(nvme_disk_read(&dk, 3, 8, r) == 0 && !memcmp(r, w, sizeof(w)));
+	CHECK(sim.irq_waits == 0 && sim.delays == 1 && sim.last_delay == NVME_DISK_POLL_US);
+	CHECK(sim.irq);		/* its interrupt, never waited for: the next wait's */
+	sim.irq = false;	/* ends at once (one extra look); taken here instead */
+	sim.slow = true;
 
 	/* Lost interrupts: the command still completes, one interval later. */
 	sim.hostile = H_NO_IRQ;
 	sim.irq_waits = 0;
 	sim.now = 0;
 	CHECK(nvme_disk_read(&dk, 0, 1, r) == 0 && !dk.dead);
-	CHECK(sim.irq_waits == 1 && sim.irq_timeouts == 1 && sim.now == NVME_DISK_IRQ_WAIT_US);
+	CHECK(sim.irq_waits == 1 && sim.irq_timeouts == 1 &&
+	      sim.now == NVME_DISK_SPIN_US + NVME_DISK_IRQ_WAIT_US);
 	/* Silence: still bounded by the command timeout, in wait_irq's steps. */
 	sim.hostile = H_SILENT;
-	sim.irq_waits = sim.irq_timeouts = 0;
+	sim.irq_waits = sim.irq_timeouts = sim.delays = 0;
 	sim.now = 0;
 	CHECK(nvme_disk_read(&dk, 0, 1, r) == -ETIMEDOUT && dk.dead);
 	CHECK(sim.now > NVME_DISK_CMD_TIMEOUT_US &&
 	      sim.now <= NVME_DISK_CMD_TIMEOUT_US + 2 * NVME_DISK_IRQ_WAIT_US);
-	CHECK(sim.irq_waits == sim.irq_timeouts && sim.delays == 0 &&
-	      sim.irq_waits > NVME_DISK_CMD_TIMEOUT_US / NVME_DISK_IRQ_WAIT_US);
+	CHECK(sim.irq_waits == sim.irq_timeouts && sim.delays >= SPIN_POLLS &&
+	      sim.irq_waits >= (NVME_DISK_CMD_TIMEOUT_US - NVME_DISK_SPIN_US) /
+				   NVME_DISK_IRQ_WAIT_US);
 	/* A reset with the interrupt brings it back, IEN again. */
 	sim.hostile = 0;
 	sim.cq_cdw11 = 0;
@@ -674,6 +692,7 @@ static void test_irq(void)
 	 * NVME_DISK_POLL_US. */
 	sim_new(9, 0);
 	sim.defer = true;
+	sim.slow = false;
 	CHECK(nvme_disk_init(&dk, &env) == 0 && sim.cq_cdw11 == 1u && !sim.cq[1].ien);
 	sim.cmds = sim.delays = 0;
 	CHECK(nvme_disk_write(&dk, 3, 8, w) == 0 && nvme_disk_read(&dk, 3, 8, r) == 0);

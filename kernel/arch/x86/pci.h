@@ -65,6 +65,7 @@
 #define PCI_MSIX_LEN 12		/* PCI 3.0 §6.8.2 */
 #define PCI_MSI_CTL_ENABLE (1u << 0)	/* MSI message control (§6.8.1.3) */
 #define PCI_MSI_CTL_64BIT (1u << 7)
+#define PCI_MSI_CTL_MASKABLE (1u << 8)	/* per-vector mask and pending bits */
 #define PCI_MSIX_CTL_MASKALL (1u << 14)	/* MSI-X message control (§6.8.2.3) */
 #define PCI_MSIX_CTL_ENABLE (1u << 15)
 #define PCI_MSIX_ENTRY 16		/* bytes of one MSI-X table entry (§6.8.2.6) */
