@@ -90,7 +90,7 @@ static void check_defaults(void)
 	CHECK_EQ(o.loglvl_rate, LOG_INFO);
 	CHECK_EQ(o.guest_loglvl, LOG_NONE);
 	CHECK_EQ(o.guest_loglvl_rate, LOG_WARNING);
-	CHECK(!o.sync_console && !o.idle_poweroff);
+	CHECK(!o.sync_console && !o.idle_poweroff && !o.idle_poll);
 	CHECK(o.iommu_enable && !o.iommu_force && !o.iommu_verbose && !o.iommu_debug);
 }
 
@@ -113,6 +113,12 @@ static void test_empty_and_layout(void)
 	CHECK_WARNS(0);
 	CHECK(o.sync_console && o.idle_poweroff);
 	CHECK(strcmp(o.raw, "  sync_console \t\t  idle_poweroff   ") == 0);
+
+	parse("idle_poll", "idle_poll");
+	CHECK_WARNS(0);
+	CHECK(o.idle_poll && !o.idle_poweroff && !o.sync_console);
+	parse("no-idle_poll", "idle_poll no-idle_poll");
+	CHECK(!o.idle_poll);
 
 	parse("-- ends the line", "sync_console -- idle_poweroff dom0_mem=1G");
 	CHECK_WARNS(0);
