@@ -180,8 +180,8 @@ static void on_triple_fault(struct vcpu *v, const struct exit_record *e)
 	       v->domain->id, v->id, r[GPR_RSP], v->regs.rflags, m.cr0, m.cr3, m.cr4, m.efer, m.cpl);
 	pr_err("d%uv%u: rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx rbp %lx\n", v->domain->id,
 	       v->id, r[GPR_RAX], r[GPR_RBX], r[GPR_RCX], r[GPR_RDX], r[GPR_RSI], r[GPR_RDI], r[GPR_RBP]);
-	pr_err("d%uv%u: exit %lx info %lx (SVM: the event being delivered) cr2 %lx\n",
-	       v->domain->id, v->id, e->raw, e->qual, e->shutdown.cr2);
+	pr_err("d%uv%u: exit %lx, event being delivered %lx, cr2 %lx\n", v->domain->id, v->id,
+	       e->raw, e->shutdown.event, e->shutdown.cr2);
 	if (stack)
 		pr_err("d%uv%u: stack at gpa %lx: %lx %lx %lx %lx\n", v->domain->id, v->id, gpa, top[0],
 		       top[1], top[2], top[3]);

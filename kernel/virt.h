@@ -118,6 +118,10 @@ struct exit_record {
 		} exc;
 		struct {
 			u64 cr2;	/* the guest's CR2: its last page fault's address */
+			u64 event;	/* the event being delivered, if any: vector 7:0,
+					 * type 10:8, error valid 11, valid 31, error
+					 * code 63:32 (SVM EXITINTINFO; VMX IDT-vectoring
+					 * information and its error code) */
 		} shutdown;
 	};
 };

@@ -64,7 +64,7 @@ static void svm_exit_exception(void *vmcb, u64 info1, u64 info2, struct exit_rec
 static void svm_exit_shutdown(void *vmcb, u64 info1, u64 info2, struct exit_record *e)
 {
 	(void)info1, (void)info2;
-	e->qual = *vmcb64(vmcb, VMCB_EXITINTINFO);
+	e->shutdown.event = *vmcb64(vmcb, VMCB_EXITINTINFO);
 	e->shutdown.cr2 = *vmcb64(vmcb, VMCB_CR2);
 }
 

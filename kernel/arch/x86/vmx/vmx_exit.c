@@ -263,6 +263,8 @@ struct vmx_exit_map {
 static bool vmx_exit_triple(struct vmx_vcpu *st, struct exit_record *e)
 {
 	e->shutdown.cr2 = st->cr2;
+	e->shutdown.event = vmx_vmread(VMCS_IDT_VEC_INFO) |
+			    (u64)(u32)vmx_vmread(VMCS_IDT_VEC_ERR) << 32;
 	return false;
 }
 
