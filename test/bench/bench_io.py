@@ -23,12 +23,16 @@ vCPU. The same live ISO and the same emulated NVMe controller (QEMU's nvme,
     and with HLT there QEMU's sleep=off jumps virtual time to the next timer
     (the tick), so the count was timer jumps, not work (runs swung from 7
     to 522 random-read IOPS). Polling in the idle loop, the wait is counted
-    in instructions, as blkback's polling of its controller is.
+    in instructions. The core gets the same for the same reason: its
+    command line has idle_poll, so when every vCPU waits (the guest for its
+    request, blkback for the controller's MSI-X after polling a command for
+    50 us) the core spins in its idle loop and the wait is counted, where a
+    halt let QEMU jump to the core's next tick (ratios fell to 0.01-0.04).
   The guest under Bulkhead keeps its default idle (HLT): with one pCPU, its
-    HLT exit is what hands the CPU to blkback, which polls the controller
-    for the request (a core with every vCPU blocked is not what the guest
-    waits on). idle=poll there would spin the guest's vCPU until the
-    scheduler preempts it, timing the time slice rather than the I/O path.
+    HLT exit is what hands the CPU to blkback (a core with every vCPU
+    blocked is not what the guest waits on). idle=poll there would spin the
+    guest's vCPU until the scheduler preempts it, timing the time slice
+    rather than the I/O path.
 In each, the guest's /bin/iobench (scripts/guest/iobench.c) times, on the
 disk, with O_DIRECT over 32 MiB from 1 MiB: sequential 1 MiB writes (then
 fdatasync) and reads, 2,000 random 4 KiB reads, 2,000 random 4 KiB writes
