@@ -647,7 +647,15 @@ static u32 cfg_read(int i, u16 reg, u8 size)
 	return size == 4 ? v : v & ((1u << (8 * size)) - 1);
 }
 
-/* Any device the caller does not own is -EPERM, whatever the arguments. */
+/* The index of sbdf if v's domain owns it, else -1 (lock held): any device
+ * the caller does not own is -EPERM, whatever the other arguments. */
+static int owned(const struct vcpu *v, u32 sbdf)
+{
+	int i = find(sbdf);
+
+	return i >= 0 && pt[i].owner == v->domain->id && !pt[i].draining ? i : -1;
+}
+
 static long cfg_op(struct vcpu *v, unsigned op, u64 arg)
 {
 	struct bh_pci_cfg c;
@@ -657,8 +665,7 @@ static long cfg_op(struct vcpu *v, unsigned op, u64 arg)
 	if (copy_from_guest(v, &c, arg, sizeof(c)))
 		return -EFAULT;
 	spin_lock(&lock);
-	i = find(c.sbdf);
-	if (i < 0 || pt[i].owner != v->domain->id || pt[i].draining)
+	if ((i = owned(v, c.sbdf)) < 0)
 		rc = -EPERM;
 	else if (!pci_cfg_access_ok(c.reg, c.size, cfg_limit(0, tab.dev[i].bus)))
 		rc = -EINVAL;
@@ -682,8 +689,7 @@ static long irq_op(struct vcpu *v, u64 arg)
 	if (copy_from_guest(v, &q, arg, sizeof(q)))
 		return -EFAULT;
 	spin_lock(&lock);
-	i = find(q.sbdf);
-	if (i < 0 || pt[i].owner != v->domain->id || pt[i].draining)
+	if ((i = owned(v, q.sbdf)) < 0)
 		rc = -EPERM;
 	else
 		rc = pci_msi_bind(&hw, &tab.dev[i], (u32)i, pt[i].msix_table, v->domain, q.entry,
