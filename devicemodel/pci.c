@@ -354,6 +354,27 @@ int dm_pci_add(struct dm_bus *bus, struct dm_pci_dev *p)
 	return 0;
 }
 
+void dm_pci_remove(struct dm_pci_dev *p)
+{
+	struct dm_pci_dev **pp;
+
+	for (pp = &pci.devs; *pp && *pp != p; pp = &(*pp)->next)
+		;
+	if (!*pp)
+		return;
+	dm_pci_set_irq(p, 0);
+	*pp = p->next;
+	p->next = NULL;
+	for (unsigned i = 0; i < DM_PCI_MAX_BARS; i++) {
+		struct dm_region *r = &p->bar[i].region;
+
+		if (r->base) {
+			dm_bus_remove(pci.bus, r);
+			r->base = 0;
+		}
+	}
+}
+
 void dm_pci_set_irq(struct dm_pci_dev *p, int level)
 {
 	bool was = pci_intx_out(p);

@@ -42,6 +42,9 @@ void dm_pci_init_header(struct dm_pci_dev *p, uint16_t vendor, uint16_t device,
 			uint32_t class_prog, uint8_t revision);
 /* Registers the device on bus 0 and its 0xcf8/0xcfc access path on bus. */
 int dm_pci_add(struct dm_bus *bus, struct dm_pci_dev *p);
+/* Takes the device off bus 0 (hot unplug): config reads of its devfn then
+ * return all-ones, its BARs stop decoding and its INTx line is lowered. */
+void dm_pci_remove(struct dm_pci_dev *p);
 /* Raises/lowers the device's INTx pin (cfg[0x3d]) through PIIX3's routing. */
 void dm_pci_set_irq(struct dm_pci_dev *p, int level);
 
