@@ -914,7 +914,7 @@ static void fuzz_access(uint64_t *seed)
 		v &= (r >> 40) & 1 ? 0xfffff : 0x7ff;
 	if ((off & ~3u) == TDBAL || (off & ~3u) == RDBAL)
 		v &= (r >> 40) & 1 ? ~0ull : 0x3fffff;
-	if ((off & ~3u) == CTRL && (r >> 41) & 1)
+	if ((off & ~3u) == CTRL && (r >> 41) & 15)
 		v &= ~(1ull << 26);
 	if ((r >> 5) & 1) {
 		if ((r >> 42) & 1)
@@ -933,20 +933,71 @@ static void fuzz_access(uint64_t *seed)
 	}
 }
 
+/* A plausible descriptor at a random slot of the transmit ring: any type,
+ * random commands, lengths mostly modest, buffers mostly in RAM. */
+static void fuzz_desc(uint64_t *seed)
+{
+	uint64_t r = fake_rnd(seed), q = fake_rnd(seed);
+	unsigned i = (unsigned)(r % NTX);
+	uint32_t addr = (uint32_t)((r >> 8) % FAKE_RAM_SIZE);
+	uint32_t len = (uint32_t)((q >> 40) & 7 ? q % 1600 : q % 0x100000);
+	uint8_t ip[4] = { (uint8_t)(q >> 8), (uint8_t)(q >> 16), (uint8_t)(q >> 24), 0 };
+	uint8_t tu[4] = { (uint8_t)(q >> 32), (uint8_t)(q >> 40), (uint8_t)(q >> 48), 0 };
+
+	if (!((r >> 30) & 15))
+		addr = 0xfff00000u | (uint32_t)(r & 0xfffff);	/* outside RAM */
+	switch ((r >> 34) & 3) {
+	case 0:
+		put_legacy(i, addr, (uint16_t)len, (uint8_t)(q >> 56) & ~0x20,
+			   (uint8_t)q, (uint8_t)(q >> 8));
+		break;
+	case 1:
+		if ((r >> 36) & 1) {		/* a sane TSO context */
+			ip[0] = 14, ip[1] = 24, ip[2] = 33;
+			tu[0] = 34, tu[1] = 50, tu[2] = 0;
+		}
+		put_ctx(i, ip, tu, len, (uint8_t)(q >> 56) | 0x04,
+			(uint8_t)((r >> 37) & 1 ? 54 : r >> 40),
+			(uint16_t)((r >> 48) & 1 ? 64 + (r >> 50) % 1400 : r >> 50));
+		break;
+	default:
+		put_data(i, addr, len, (uint8_t)(q >> 56) & ~0x20, (uint8_t)(r >> 40));
+	}
+	if ((r >> 38) & 1)
+		txd(i)[10] = (uint8_t)(r >> 44);	/* any descriptor type */
+}
+
+static unsigned fuzz_rx_ok;
+
+static void fuzz_rx(uint64_t r, uint64_t *seed)
+{
+	static uint8_t f[DM_E1000_FRAME_MAX];
+	size_t len = (size_t)((r >> 8) % (DM_E1000_FRAME_MAX + 1));
+
+	for (size_t i = 0; i < len; i++)
+		f[i] = (uint8_t)fake_rnd(seed);
+	if (len >= 6 && (r >> 30) & 1)
+		memcpy(f, mac, 6);
+	fuzz_rx_ok += dm_e1000_rx(nic, f, len) == 1;
+}
+
 static void test_fuzz(void)
 {
 	uint64_t seed = 0x5eed0e1000ull;
-	uint8_t f[DM_E1000_FRAME_MAX];
 
 	setup();
 	fake.quiet = true;
-	rx_setup(0x8000 | 0x18);
-	tx_setup();
 	for (unsigned it = 0; it < 200000; it++) {
 		uint64_t r = fake_rnd(&seed);
 
-		switch (r % 8) {
-		case 0: {	/* scribble on descriptors and buffers */
+		if (it % 512 == 0) {		/* a driver (re)starting */
+			rx_setup((uint32_t)(r >> 8) & (0x8000 | 0x18 | 3u << 12 | 3u << 16 |
+						       1u << 25 | 1u << 26 | 3u << 8));
+			tx_setup();
+			wr(IMS, (uint32_t)(r >> 40));
+		}
+		switch (r % 10) {
+		case 0: {			/* scribble on descriptors and buffers */
 			uint64_t a = (r >> 8) % (FAKE_RAM_SIZE - 8);
 
 			if ((r >> 40) & 1)
@@ -954,29 +1005,29 @@ static void test_fuzz(void)
 			ram_put64(a, fake_rnd(&seed));
 			break;
 		}
-		case 1: {
-			size_t len = (size_t)((r >> 8) % (DM_E1000_FRAME_MAX + 10));
-
-			for (size_t i = 0; i < len && i < sizeof(f); i++)
-				f[i] = (uint8_t)fake_rnd(&seed);
-			if ((r >> 30) & 1)
-				memcpy(f, mac, 6);
-			if (len <= sizeof(f))
-				(void)dm_e1000_rx(nic, f, len);
+		case 1: case 2:
+			fuzz_rx(r, &seed);
 			break;
-		}
-		case 2:
+		case 3:
 			tx_accept = (r >> 8) & 3 ? ~0u : (unsigned)((r >> 10) & 3);
 			dm_e1000_tx_resume(nic);
 			break;
-		case 3:
+		case 4: case 5:
+			fuzz_desc(&seed);
+			break;
+		case 6:
 			wr(TDT, (uint32_t)((r >> 8) % (NTX + 2)));
+			break;
+		case 7:
+			wr(RDT, (uint32_t)((r >> 8) % (NRX + 1)));
 			break;
 		default:
 			fuzz_access(&seed);
 		}
 	}
 	fake.quiet = false;
+	printf("fuzz: %u frames sent (%u refusals), %u received\n", ntx, tx_refused, fuzz_rx_ok);
+	CHECK(ntx > 1000 && fuzz_rx_ok > 1000);
 	CHECK(cfg_rd(0x00, 4) == 0x100e8086);
 }
 
