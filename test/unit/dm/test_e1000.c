@@ -677,6 +677,72 @@ static void test_tx_tso(void)
 	CHECK(ntx == 0 && rd(TDH) == next && strstr(lastlog, "TSO"));
 }
 
+/* IPv6 TSO as Linux queues it: payload length 0, the pseudo sum without
+ * length, no IPv4 bit, TXSM only; header and payload in one buffer. */
+static void test_tx_tso6(void)
+{
+	static const uint8_t ip[4] = { 14, 0, 0, 0 }, tcp[4] = { 54, 70, 0, 0 };
+	static uint8_t f[2200];
+	size_t payload = 2100, len = 74 + payload;
+	uint16_t ps;
+
+	setup();
+	tx_setup();
+	memset(f, 0, 74);
+	memcpy(f, "\x33\x33\x00\x00\x00\x01", 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x86, f[13] = 0xdd;
+	f[14] = 0x60;
+	f[20] = 6, f[21] = 64;			/* next header TCP, hop limit */
+	for (unsigned i = 0; i < 32; i++)
+		f[22 + i] = (uint8_t)(0x20 + i);	/* source, destination */
+	f[54] = 0x04, f[55] = 0xd2, f[57] = 80;
+	memcpy(f + 58, "\xaa\xbb\xcc\xdd", 4);
+	f[66] = 0x50, f[67] = 0x18;		/* ACK PSH */
+	for (size_t i = 0; i < payload; i++)
+		f[74 + i] = (uint8_t)(i * 13);
+	ps = fold(sum16(f + 22, 32, 6));
+	f[70] = (uint8_t)(ps >> 8), f[71] = (uint8_t)ps;
+	memcpy(fake.ram + TXBUF, f, len);
+	put_ctx(0, ip, tcp, (uint32_t)payload, 0x01 | 0x04, 74, 1400);
+	put_data(1, TXBUF, (uint32_t)len, 0x01 | 0x02 | 0x04 | 0x08, 0x02);
+	wr(TDT, 2);
+	CHECK(ntx == 2 && txlen[0] == 74 + 1400 && txlen[1] == 74 + 700);
+	for (unsigned k = 0; k < 2; k++) {
+		const uint8_t *s = txf[k];
+		size_t seg = k ? 700 : 1400;
+
+		CHECK(be16(s + 18) == 20 + seg);		/* IPv6 payload length */
+		CHECK(be32(s + 58) == 0xaabbccddu + 1400 * k);
+		CHECK(s[67] == (k ? 0x18 : 0x10));
+		CHECK(fold(sum16(s + 54, 20 + seg, sum16(s + 22, 32, 6) + (uint32_t)(20 + seg))) == 0xffff);
+		CHECK(!memcmp(s + 74, f + 74 + 1400 * k, seg));
+	}
+}
+
+/* CTRL.VME with a descriptor's VLE: the tag from VET and the special field. */
+static void test_tx_vlan(void)
+{
+	uint8_t f[64];
+
+	setup();
+	tx_setup();
+	for (unsigned i = 0; i < 64; i++)
+		f[i] = (uint8_t)i;
+	memcpy(fake.ram + TXBUF, f, 64);
+	put_legacy(0, TXBUF, 64, 0x01 | 0x08 | 0x40, 0, 0);
+	txd(0)[14] = 0x23, txd(0)[15] = 0x01;
+	wr(TDT, 1);
+	CHECK(ntx == 1 && txlen[0] == 64);		/* VME off: no tag */
+	wr(CTRL, rd(CTRL) | 1u << 30);
+	put_legacy(1, TXBUF, 64, 0x01 | 0x08 | 0x40, 0, 0);
+	txd(1)[14] = 0x23, txd(1)[15] = 0x01;
+	wr(TDT, 2);
+	CHECK(ntx == 2 && txlen[1] == 68);
+	CHECK(!memcmp(txf[1], f, 12) && !memcmp(txf[1] + 12, "\x81\x00\x01\x23", 4));
+	CHECK(!memcmp(txf[1] + 16, f + 12, 52));
+}
+
 static void test_tx_eagain(void)
 {
 	uint8_t f[3][64];
@@ -1040,6 +1106,8 @@ int main(void)
 	test_tx_legacy();
 	test_tx_csum();
 	test_tx_tso();
+	test_tx_tso6();
+	test_tx_vlan();
 	test_tx_eagain();
 	test_rx_filter();
 	test_rx_ring();
