@@ -8,6 +8,7 @@
 #include "uart.h"
 #include "ide.h"
 #include "xenplatform.h"
+#include "e1000.h"
 
 #define LOW_MEM_END 0xe0000000ull	/* public/bulkhead.h: BH_HVM_LOW_MEM_END */
 #define SPECIAL_BASE 0xfeffe000ull	/* BH_HVM_SPECIAL_BASE */
@@ -111,21 +112,32 @@ static int firmware_setup(struct dm_machine *m, const struct dm_machine_cfg *c)
 }
 
 /* A guest with PV drivers (Linux's platform_pci_unplug) unplugs its
- * emulated disks to use xen-blkfront instead. Where the toolstack offered no
- * PV disk to switch to, the IDE disks stay: unplugging them would leave the
- * guest without its disk (upstream has PV vbds for every disk, so never meets this). */
+ * emulated disks and NICs to use xen-blkfront and xen-netfront instead.
+ * Where the toolstack offered no PV devices to switch to, they stay:
+ * unplugging them would leave the guest without its disk or network
+ * (upstream offers a PV twin of every device, so never meets this). */
 static void unplug(void *ctx, unsigned mask)
 {
 	struct dm_machine *m = ctx;
 	unsigned disks = DM_XP_UNPLUG_IDE_DISKS | DM_XP_UNPLUG_AUX_IDE_DISKS;
 
-	if (!m->pv_disks && (mask & disks)) {
+	if (!m->pv_disks && (mask & (disks | DM_XP_UNPLUG_NICS))) {
 		if (m->env->log)
-			m->env->log(m->env->ctx, "xen-platform: emulated disks kept: "
-				    "this guest has no PV disks to unplug them for");
-		mask &= ~disks;
+			m->env->log(m->env->ctx, "xen-platform: emulated disks and NICs kept: "
+				    "this guest has no PV devices to unplug them for");
+		mask &= ~(disks | DM_XP_UNPLUG_NICS);
 	}
 	dm_ide_unplug(m->ide, mask);
+	for (unsigned i = 0; (mask & DM_XP_UNPLUG_NICS) && i < m->nnics; i++) {
+		struct dm_machine_nic *n = &m->nics[i];
+
+		if (!n->nic)
+			continue;
+		dm_e1000_unplug(n->nic);
+		n->nic = NULL;
+		if (n->unplugged)
+			n->unplugged(n->ctx);
+	}
 }
 
 static const struct dm_xenplatform_ops platform_ops = { unplug };
@@ -152,7 +164,8 @@ int dm_machine_init(struct dm_machine *m, struct dm_env *env, struct dm_bus *bus
 	if (!(m->ide = dm_ide_init(env, bus, DM_MACHINE_DEVFN_IDE)) ||
 	    !(m->pm = dm_pm_init(env, bus)) ||
 	    !(m->uart = dm_uart_init(env, bus, 0x3f8, 4, &uart_ops, ctx)) ||
-	    !(m->xp = dm_xenplatform_init(env, bus, DM_MACHINE_DEVFN_PLATFORM, &platform_ops, m)))
+	    (!cfg->no_platform &&
+	     !(m->xp = dm_xenplatform_init(env, bus, DM_MACHINE_DEVFN_PLATFORM, &platform_ops, m))))
 		return -12;
 	return firmware_setup(m, cfg);
 }
@@ -166,6 +179,25 @@ int dm_machine_attach(struct dm_machine *m, unsigned vdev, struct dm_blk *blk)
 	case 5696: return dm_ide_attach(m->ide, 1, 1, blk);
 	default: return -22;
 	}
+}
+
+struct dm_e1000 *dm_machine_add_nic(struct dm_machine *m, const uint8_t mac[6],
+				    const struct dm_e1000_ops *ops, void (*unplugged)(void *ctx),
+				    void *ctx)
+{
+	struct dm_machine_nic *n;
+
+	if (m->nnics >= DM_MACHINE_MAX_NICS)
+		return NULL;
+	n = &m->nics[m->nnics];
+	n->nic = dm_e1000_init(m->env, m->bus, (uint8_t)(DM_MACHINE_DEVFN_NIC0 + m->nnics * 8),
+			       mac, ops, ctx);
+	if (!n->nic)
+		return NULL;
+	n->unplugged = unplugged;
+	n->ctx = ctx;
+	m->nnics++;
+	return n->nic;
 }
 
 void dm_machine_serial_input(struct dm_machine *m, const uint8_t *buf, size_t n)

@@ -8,6 +8,10 @@
  *   00:01.1 PIIX3 IDE (hda-hdd, BM-DMA)    16550A COM1 0x3f8 IRQ 4, fw_cfg 0x510
  *   00:01.3 PIIX4 PM (PM timer, SCI 9, S5) IOAPIC 0xfec00000
  *   00:02.0 Xen platform device            misc: 8042, 0x92, 0x80, 0x402/0xe9
+ *   00:03.0.. e1000 NICs (82540EM), one per emulated vif, slots 3-6 (QEMU's
+ *             first NIC slot), INTA through PIIX3's PIRQ routing
+ * xen_platform_pci=0 leaves 00:02.0 out: the guest then sees no Xen platform
+ * device, so Linux keeps its emulated disks and NICs (no PV drivers).
  */
 #ifndef DM_MACHINE_H
 #define DM_MACHINE_H
@@ -22,6 +26,8 @@
 
 #define DM_MACHINE_DEVFN_IDE 0x09
 #define DM_MACHINE_DEVFN_PLATFORM 0x10
+#define DM_MACHINE_DEVFN_NIC0 0x18
+#define DM_MACHINE_MAX_NICS 4
 
 struct dm_machine_cfg {
 	unsigned vcpus;
@@ -29,8 +35,10 @@ struct dm_machine_cfg {
 	char boot[8];		/* boot= order: c disk, d CD-ROM, n network */
 	bool serial;		/* serial="pty": SeaBIOS's screen goes there too */
 	int64_t rtc_base;	/* wall clock at start, UNIX seconds */
-	bool pv_disks;		/* the guest's disks are also offered as PV (xenstore vbd
-				 * frontends of the guest): honour the unplug of IDE disks */
+	bool pv_disks;		/* the guest's disks and NICs are also offered as PV
+				 * (xenstore vbd/vif frontends of the guest): honour the
+				 * unplug of IDE disks and NICs */
+	bool no_platform;	/* xen_platform_pci=0: no Xen platform device */
 };
 
 struct dm_uart;
@@ -38,6 +46,15 @@ struct dm_ide;
 struct dm_pm;
 struct dm_fwcfg;
 struct dm_xenplatform;
+struct dm_e1000;
+struct dm_e1000_ops;
+
+/* An emulated NIC and who to tell when the guest unplugs it. */
+struct dm_machine_nic {
+	struct dm_e1000 *nic;
+	void (*unplugged)(void *ctx);
+	void *ctx;
+};
 
 struct dm_machine {
 	struct dm_env *env;
@@ -53,6 +70,8 @@ struct dm_machine {
 	struct dm_xenplatform *xp;
 	struct dm_misc misc;
 	bool pv_disks;		/* dm_machine_cfg's */
+	unsigned nnics;
+	struct dm_machine_nic nics[DM_MACHINE_MAX_NICS];
 };
 
 /* Builds the machine; uart_tx receives the guest's COM1 output. 0 or -errno. */
@@ -61,6 +80,12 @@ int dm_machine_init(struct dm_machine *m, struct dm_env *env, struct dm_bus *bus
 		    void (*uart_tx)(void *ctx, const uint8_t *buf, size_t n), void *ctx);
 /* Attaches a disk or CD by Xen vdev number (hda 768, hdb 832, hdc 5632, hdd 5696). */
 int dm_machine_attach(struct dm_machine *m, unsigned vdev, struct dm_blk *blk);
+/* The next e1000 (00:03.0, then 00:04.0, ...) with this MAC; ops and ctx
+ * are the network side (dm_e1000_init), unplugged(ctx) runs when the
+ * guest's PV drivers unplug it. NULL when all slots are taken or on error. */
+struct dm_e1000 *dm_machine_add_nic(struct dm_machine *m, const uint8_t mac[6],
+				    const struct dm_e1000_ops *ops, void (*unplugged)(void *ctx),
+				    void *ctx);
 /* The guest's typed input for COM1. */
 void dm_machine_serial_input(struct dm_machine *m, const uint8_t *buf, size_t n);
 /* `xl shutdown -F`: the ACPI power button. */

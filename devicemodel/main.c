@@ -1,9 +1,10 @@
 /*
  * The device model domain (DESIGN §1): one per HVM guest, named NAME-dm.
- * Start of day: bootargs `target=G vcpus=N mem_mib=M boot=cd serial=1 pv_disks=1`;
- * maps the guest's ioreq page and ports (BH_DMOP_ioreq_setup), builds the
- * PC (machine.c), connects the disks the toolstack listed under its
- * device/vbd (blkfront), writes /local/domain/0/device-model/G/state =
+ * Start of day: bootargs `target=G vcpus=N mem_mib=M boot=cd serial=1 pv_disks=1
+ * platform=1`; maps the guest's ioreq page and ports (BH_DMOP_ioreq_setup),
+ * builds the PC (machine.c), connects the disks the toolstack listed under its
+ * device/vbd (blkfront) and an e1000 per vif under its device/vif (netfront),
+ * writes /local/domain/0/device-model/G/state =
  * "running" and serves requests until the guest is gone. Commands from the
  * toolstack arrive in /local/domain/0/device-model/G/command.
  */
@@ -21,6 +22,8 @@
 #include "machine.h"
 #include "ide.h"
 #include "blkfront.h"
+#include "netfront.h"
+#include "e1000.h"
 #include "gcons.h"
 
 #define IO_BUF_SIZE 4096
@@ -382,6 +385,93 @@ static void attach_disks(uint32_t self)
 	free(names);
 }
 
+/* An emulated NIC and its link: the e1000 model's frames go out through
+ * netfront, netfront's come in through the model. */
+struct nic_link {
+	struct dm_netfront *nf;
+	struct dm_e1000 *nic;
+};
+
+static int nic_tx(void *ctx, const uint8_t *frame, size_t len)
+{
+	return dm_netfront_tx(((struct nic_link *)ctx)->nf, frame, len);
+}
+
+static void nic_rx_ready(void *ctx)
+{
+	dm_netfront_rx_ready(((struct nic_link *)ctx)->nf);
+}
+
+static int link_rx(void *arg, const uint8_t *frame, size_t len)
+{
+	struct nic_link *l = arg;
+
+	return l->nic ? dm_e1000_rx(l->nic, frame, len) : 0;
+}
+
+static void link_resume(void *arg)
+{
+	struct nic_link *l = arg;
+
+	if (l->nic)
+		dm_e1000_tx_resume(l->nic);
+}
+
+static void nic_unplugged(void *ctx)
+{
+	struct nic_link *l = ctx;
+
+	l->nic = NULL;
+	dm_netfront_close(l->nf);
+}
+
+static const struct dm_e1000_ops nic_ops = { nic_tx, nic_rx_ready };
+
+/* The NICs the toolstack listed for us: /local/domain/SELF/device/vif/N,
+ * in devid order (the first is 00:03.0, as QEMU places it). */
+static void attach_nics(uint32_t self)
+{
+	char path[64], **names = NULL;
+	unsigned count = 0;
+	unsigned long ids[DM_MACHINE_MAX_NICS];
+	unsigned n = 0;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/device/vif", self);
+	if (dom_xs_directory(0, path, &names, &count))
+		return;
+	for (unsigned i = 0; i < count; i++) {
+		unsigned long id = strtoul(names[i], NULL, 10), t;
+		unsigned j = n;
+
+		if (n == DM_MACHINE_MAX_NICS) {
+			dom_printf("dm: vif %s not emulated: at most %u NICs\n", names[i],
+				   DM_MACHINE_MAX_NICS);
+			continue;
+		}
+		for (ids[n++] = id; j > 0 && ids[j - 1] > ids[j]; j--)
+			t = ids[j], ids[j] = ids[j - 1], ids[j - 1] = t;
+	}
+	free(names);
+	for (unsigned i = 0; i < n; i++) {
+		struct nic_link *l = calloc(1, sizeof(*l));
+		uint8_t mac[6];
+		int rc = l ? dm_netfront_open((unsigned)ids[i], mac, &l->nf) : -12;
+
+		if (!rc && !(l->nic = dm_machine_add_nic(&dm.m, mac, &nic_ops, nic_unplugged, l))) {
+			dm_netfront_close(l->nf);
+			rc = -12;
+		}
+		if (rc) {
+			dom_printf("dm: nic %lu not attached (error %d)\n", ids[i], rc);
+			continue;	/* l is kept: a failed link may still be referenced */
+		}
+		dm_netfront_attach(l->nf, link_rx, link_resume, l);
+		dom_printf("dm: nic %lu: e1000 %02x:%02x:%02x:%02x:%02x:%02x at 00:%02x.0\n", ids[i],
+			   mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+			   (DM_MACHINE_DEVFN_NIC0 >> 3) + dm.m.nnics - 1);
+	}
+}
+
 static void on_command(const char *path, const char *token, void *arg)
 {
 	char *cmd = NULL;
@@ -407,6 +497,7 @@ static int machine_setup(const struct dom_start_info *si)
 	cfg.mem_bytes = (uint64_t)arg_num(si->bootargs, "mem_mib=", 16) << 20;
 	cfg.serial = arg_num(si->bootargs, "serial=", 1) != 0;
 	cfg.pv_disks = arg_num(si->bootargs, "pv_disks=", 0) != 0;
+	cfg.no_platform = arg_num(si->bootargs, "platform=", 1) == 0;
 	cfg.rtc_base = 1704067200;	/* 2024-01-01 until the toolstack passes the time */
 	arg_str(si->bootargs, "boot=", cfg.boot, sizeof(cfg.boot), "cd");
 	if (!(dm.bus = dm_bus_new(&env)))
@@ -441,6 +532,7 @@ int dom_main(const struct dom_start_info *si)
 		return 3;
 	}
 	attach_disks(si->domid);
+	attach_nics(si->domid);
 	snprintf(dm.node, sizeof(dm.node), "/local/domain/0/device-model/%u/command", dm.target);
 	dom_xs_watch(dm.node, "cmd", on_command, NULL);
 	snprintf(dm.node, sizeof(dm.node), "/local/domain/0/device-model/%u/state", dm.target);
@@ -455,6 +547,7 @@ int dom_main(const struct dom_start_info *si)
 
 		take_eois();
 		dm_blkfront_poll();
+		dm_netfront_poll();
 		serial_input();
 		dom_xs_poll();
 		if (!serve_slots() && dom_evtchn_events() == seen)

@@ -261,9 +261,20 @@ def scenario_net(c, args):
         net_guest(c, args, want, run, bridge_ip)
         if run == 2:
             memory_back(c, before, "the second guest's power-off")
+    # Issue 9 §3: the same guest without the Xen platform device, so without
+    # PV drivers: its e1000 driver on the device model's emulated 82540EM,
+    # whose frames go over a netif ring of netback's vifG.0-emu.
+    before = free_memory(c)
+    net_guest(c, args, want, 1, bridge_ip, "['model=e1000,bridge=bridge0']",
+              " xen_platform_pci=0", "-emu")
+    m = re.search(r"dm: nic 0: e1000 (00:16:3e(:[0-9a-f]{2}){3}) at 00:03\.0",
+                  dm_log(c, "live"))
+    expect(m, "the device model logged no e1000 at 00:03.0 for vif 0")
+    print(f"  emulated e1000 {m.group(1)} at 00:03.0 on netback's vif-emu")
+    memory_back(c, before, "the emulated-NIC guest's power-off")
 
 
-def net_guest(c, args, want, run, bridge_ip):
+def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="", suffix=""):
     markers = live_markers(2)
     markers[-1:-1] = [("the guest's DHCP lease through netback",
                        r"BULKHEAD-NET: eth0 00:16:3e(:[0-9a-f]{2}){3} ip 10\.0\.2\.\d+ gw"),
@@ -272,7 +283,7 @@ def net_guest(c, args, want, run, bridge_ip):
                       ("bridge0's address answering the guest's ping",
                        r"BULKHEAD-NET-PING: " + re.escape(bridge_ip) + r" ok")]
     t = time.time()
-    create_attached(c, "/etc/xen/live.cfg \"vif=['bridge=bridge0']\"", "live")
+    create_attached(c, f"/etc/xen/live.cfg \"vif={vif}\"{extra}", "live")
     try:
         c.markers(markers, args.guest_timeout, t)
     except Failure:
@@ -287,8 +298,8 @@ def net_guest(c, args, want, run, bridge_ip):
           f"{time.time() - t:.1f} s after xl create")
     c.back_to_prompt("the guest's power-off (its console should close)", 120)
     wait_gone(c, ["live", "live-dm"], 60)
-    log_wait(args, r"(netback: vif\d+\.0: disconnected after tx [1-9][^\n]*\n[^$]*){%d}" % run, 10,
-             "netback's line for the vif's end", c, "netback")
+    log_wait(args, r"(netback: vif\d+\.0%s: disconnected after tx [1-9][^\n]*\n[^$]*){%d}"
+             % (suffix, run), 10, "netback's line for the vif's end", c, "netback")
     expect(row(c.run("xl list"), "netback"), "netback is gone after the guest")
 
 

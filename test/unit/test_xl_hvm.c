@@ -322,7 +322,7 @@ static void check_dm_fdt(const struct fake_dom *dm)
 
 	CHECK(fdt_check_header(fdt) == 0);
 	s = fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "bootargs", &len);
-	CHECK(s && !strcmp(s, "target=1 name=linux vcpus=2 mem_mib=32 boot=d serial=1 pv_disks=1"));
+	CHECK(s && !strcmp(s, "target=1 name=linux vcpus=2 mem_mib=32 boot=d serial=1 pv_disks=1 platform=1"));
 	p = fdt_getprop(fdt, hv, "bulkhead,guest-console-pfn", &len);
 	CHECK(p && len == 4 && fdt32_to_cpu(*p) == 0x106);
 	p = fdt_getprop(fdt, hv, "bulkhead,guest-console-evtchn", &len);
@@ -646,7 +646,7 @@ static const char vif_cfg[] =
 
 static void test_hvm_vifs(void)
 {
-	const char *mac;
+	const char *mac, *dm;
 
 	reset();
 	install_hvm(vif_cfg);
@@ -669,12 +669,49 @@ static void test_hvm_vifs(void)
 	CHECK(mac && !strncmp(mac, "00:16:3e:", 9) && strlen(mac) == 17);
 	CHECK(strstr(xs_dump(), "/local/domain/1/device/vif/0 = \"\" (n1,r9)\n") &&
 	      strstr(xs_dump(), "/local/domain/9/backend/vif/1/0 = \"\" (n9,r1)\n"));
+	/* type=ioemu (the HVM default): the device model's e1000 is a frontend
+	 * of the same backend, named as libxl names the emulated NIC's tap. */
+	dm = xs_value("/local/domain/1/image/device-model-domid");
+	CHECK(dm && !strcmp(dm, "2"));
+	CHECK(!strcmp(xs_value("/local/domain/2/device/vif/0/mac"), "00:16:3e:74:34:32"));
+	CHECK(!strcmp(xs_value("/local/domain/2/device/vif/0/backend"),
+		      "/local/domain/9/backend/vif/2/0"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/2/0/vifname"), "vif1.0-emu"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/2/0/type"), "vif_ioemu"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/2/0/frontend-id"), "2"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/2/1/vifname"), "web0-emu"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/2/1/rate"), "62500,50000"));
+	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/1/0/type"), "vif"));
+	CHECK(strstr(xs_dump(), "/local/domain/2/device/vif/0 = \"\" (n2,r9)\n"));
 	/* A hostile guest points a frontend at a node that is not its own. */
 	f_xs_write(NULL, "/local/domain/9/backend/vif/5/0/mac", "decoy");
 	f_xs_write(NULL, "/local/domain/1/device/vif/1/backend", "/local/domain/9/backend/vif/5/0");
 	CHECK(xl("destroy linux") == 0);
 	CHECK(!xs_value("/local/domain/9/backend/vif/1/0/mac") &&
 	      xs_value("/local/domain/9/backend/vif/5/0/mac"));
+	CHECK(!xs_value("/local/domain/9/backend/vif/2/0/mac") &&
+	      !xs_value("/local/domain/9/backend/vif/2/1/mac"));
+	/* type=vif: PV only, no emulated twin; a model other than e1000 is
+	 * emulated as an e1000, with a warning; xen_platform_pci=0 reaches the
+	 * device model. */
+	CHECK(xl("create /etc/xen/linux.cfg vif=['bridge=bridge0,type=vif']") == 0 &&
+	      strstr(xs_dump(), "/type = \"vif\"") && !strstr(xs_dump(), "vif_ioemu"));
+	CHECK(xl("destroy linux") == 0);
+	CHECK(xl("create /etc/xen/linux.cfg vif=['bridge=bridge0,model=rtl8139'] "
+		 "xen_platform_pci=0") == 0 &&
+	      strstr(F.err, "xl: warning: vif 0 model=rtl8139: the device model emulates the "
+			    "e1000 only; the guest gets an e1000\n") &&
+	      strstr(xs_dump(), "/type = \"vif_ioemu\""));
+	{
+		struct xl_hvm_cfg h = { .name = "linux", .vcpus = 1, .mem_mib = 32, .boot = "c",
+					.no_platform = true };
+		char args[256];
+
+		xl_hvm_dm_args(&h, 5, true, args, sizeof(args));
+		CHECK(!strcmp(args, "target=5 name=linux vcpus=1 mem_mib=32 boot=c serial=0 "
+			      "pv_disks=1 platform=0"));
+	}
+	CHECK(xl("destroy linux") == 0);
 	/* backend= must be running; a devid given twice is refused by the parser. */
 	CHECK(xl("create /etc/xen/linux.cfg vif=['bridge=bridge0,backend=nosuch']") == 1 &&
 	      strstr(F.err, "vif 0: backend domain 'nosuch' is not running"));

@@ -31,6 +31,7 @@ struct xl_vif {
 	char vifname[24];		/* "" for vifD.N */
 	uint64_t rate_bytes;		/* per rate_us; 0 unlimited */
 	uint32_t rate_us;
+	bool emulated;			/* HVM type=ioemu: the device model's e1000 too */
 };
 
 struct xl_build_cfg {

@@ -215,11 +215,9 @@ static int attach_dm(struct hvm *v)
 		return fail_rc(v, "attaching the device model", rc);
 	if ((rc = xl_hvm_xs_dm(v->x, v->h, v->guest, v->dm, v->be)))
 		return rc;
-	if (!v->pv)
-		return 0;
-	if ((rc = xl_hvm_xs_pv(v->x, v->h, v->guest, v->be)))
+	if (v->pv && (rc = xl_hvm_xs_pv(v->x, v->h, v->guest, v->be)))
 		return rc;
-	return xl_hvm_xs_vifs(v->x, v->h, v->guest);
+	return xl_hvm_xs_vifs(v->x, v->h, v->guest, v->dm, v->pv);
 }
 
 static uint64_t now_ms(struct hvm *v, uint64_t *ticks)

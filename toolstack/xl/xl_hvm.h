@@ -38,6 +38,7 @@ struct xl_hvm_cfg {
 	uint32_t mem_mib, max_mem_mib, vcpus, maxvcpus;
 	char boot[8];		/* of "cdn", default "cd" */
 	bool serial_pty;
+	bool no_platform;	/* xen_platform_pci=0 */
 	enum xl_action on_poweroff, on_reboot, on_crash;
 	unsigned ndisks;
 	struct xl_disk disks[XL_HVM_MAX_DISKS];
@@ -53,7 +54,8 @@ int xl_hvm_config(struct xl *x, const struct xl_config *c, struct xl_hvm_cfg *h)
 int xl_hvm_cfg_copy(struct xl_hvm_cfg *to, const struct xl_hvm_cfg *from);
 void xl_hvm_cfg_free(struct xl_hvm_cfg *h);
 /* The device model's /chosen bootargs: target= name= vcpus= mem_mib= boot= serial=
- * pv_disks= (1: the guest's disks are also PV vbds, so its unplug request is honoured) */
+ * pv_disks= (1: the guest's disks and NICs are also PV vbds and vifs, so its
+ * unplug request is honoured) platform= (0: xen_platform_pci=0) */
 void xl_hvm_dm_args(const struct xl_hvm_cfg *h, uint16_t guest, bool pv_disks, char *buf,
 		    size_t size);
 
@@ -85,8 +87,10 @@ int xl_hvm_xs_vbd(struct xl *x, const struct xl_disk *k, uint16_t fe, uint16_t b
  * running XL_HVM_NETBACK), libxl's nodes (xenstore-paths.pandoc:
  * BE/backend/vif/G/N and G/device/vif/N). A vif whose default backend is
  * not running is left out with a warning (the guest boots without that
- * NIC); a backend= domain that is not running fails the create. */
-int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest);
+ * NIC); a backend= domain that is not running fails the create. pv: the
+ * guest's own PV vifs; dm >= 0: the device model's twin of each emulated
+ * (type=ioemu) vif, frontend dm, backend vifname vifG.N-emu. */
+int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, int dm, bool pv);
 /* The same for any domain (a kernel= domain's vif= too): name for messages. */
 int xl_xs_vifs(struct xl *x, const char *name, const struct xl_vif *vifs, unsigned n,
 	       uint16_t guest);

@@ -105,10 +105,6 @@ static int check(struct xl *x, const struct xl_config *c)
 
 int xl_vif_fill(struct xl *x, const struct xlspec_vif *s, struct xl_vif *v)
 {
-
-	if (s->model && strcmp(s->model, "rtl8139"))
-		xl_fail(x, 0, "xl: warning: vif model=%s: the device model emulates no NIC yet; "
-			"the guest gets the PV NIC only\n", s->model);
 	if ((s->bridge && strlen(s->bridge) >= sizeof(v->bridge)) ||
 	    (s->backend && strlen(s->backend) >= sizeof(v->backend)) ||
 	    (s->vifname && strlen(s->vifname) >= sizeof(v->vifname)))
@@ -124,13 +120,22 @@ int xl_vif_fill(struct xl *x, const struct xlspec_vif *s, struct xl_vif *v)
 	return 0;
 }
 
+/* An HVM vif: type=ioemu (the default) is the device model's emulated NIC
+ * as well as the PV one (xl.cfg(5)); the NIC is always an e1000 (82540EM),
+ * whatever model= says (upstream's default model is rtl8139). */
 static int vif(struct xl *x, const struct xlspec_vif *s, struct xl_hvm_cfg *h)
 {
-	int rc = xl_vif_fill(x, s, &h->vifs[h->nvifs]);
+	struct xl_vif *v = &h->vifs[h->nvifs];
+	int rc = xl_vif_fill(x, s, v);
 
-	if (!rc)
-		h->nvifs++;
-	return rc;
+	if (rc)
+		return rc;
+	v->emulated = s->type != XLSPEC_VIF_VIF;
+	if (v->emulated && s->model_given && strcmp(s->model, "e1000"))
+		xl_fail(x, 0, "xl: warning: vif %u model=%s: the device model emulates the e1000 "
+			"only; the guest gets an e1000\n", s->devid, s->model);
+	h->nvifs++;
+	return 0;
 }
 
 int xl_hvm_config(struct xl *x, const struct xl_config *c, struct xl_hvm_cfg *h)
@@ -149,6 +154,7 @@ int xl_hvm_config(struct xl *x, const struct xl_config *c, struct xl_hvm_cfg *h)
 	h->maxvcpus = d->maxvcpus > d->vcpus ? d->maxvcpus : d->vcpus;
 	strcpy(h->boot, d->boot ? d->boot : "cd");
 	h->serial_pty = d->serial.count == 1;
+	h->no_platform = !d->xen_platform_pci;
 	h->on_poweroff = d->on_poweroff;
 	h->on_reboot = d->on_reboot;
 	h->on_crash = d->on_crash;
@@ -185,7 +191,8 @@ void xl_hvm_cfg_free(struct xl_hvm_cfg *h)
 void xl_hvm_dm_args(const struct xl_hvm_cfg *h, uint16_t guest, bool pv_disks, char *buf,
 		    size_t size)
 {
-	snprintf(buf, size, "target=%u name=%s vcpus=%u mem_mib=%u boot=%s serial=%d pv_disks=%d",
+	snprintf(buf, size,
+		 "target=%u name=%s vcpus=%u mem_mib=%u boot=%s serial=%d pv_disks=%d platform=%d",
 		 guest, h->name, h->vcpus, h->mem_mib, h->boot, h->serial_pty ? 1 : 0,
-		 pv_disks ? 1 : 0);
+		 pv_disks ? 1 : 0, h->no_platform ? 0 : 1);
 }

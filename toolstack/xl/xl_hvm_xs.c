@@ -197,63 +197,97 @@ int xl_hvm_xs_pv(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, const
 			    guest, xl_strerror(rc)) : 0;
 }
 
-static void vif(struct xsw *w, const struct xl_vif *v, uint16_t guest, uint16_t be_dom)
+/* Vif v with domain fe as its frontend: the guest's PV NIC, or (emu_of >= 0)
+ * the device model's emulated twin for guest emu_of, which netback names
+ * vifG.N-emu (libxl's name for the emulated NIC's tap) or VIFNAME-emu. */
+static void vif(struct xsw *w, const struct xl_vif *v, uint16_t fe, uint16_t be_dom, int emu_of)
 {
-	char fe[XS_PATH], be[XS_PATH], mac[18];
+	char fe_path[XS_PATH], be[XS_PATH], mac[18];
 
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%u", guest, v->devid);
-	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", be_dom, guest, v->devid);
+	snprintf(fe_path, sizeof(fe_path), "/local/domain/%u/device/vif/%u", fe, v->devid);
+	snprintf(be, sizeof(be), "/local/domain/%u/backend/vif/%u/%u", be_dom, fe, v->devid);
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1],
 		 v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
-	dir(w, be, be_dom, guest, XL_XS_READ);
-	putf(w, be, "frontend", "%s", fe);
-	putf(w, be, "frontend-id", "%u", guest);
+	dir(w, be, be_dom, fe, XL_XS_READ);
+	putf(w, be, "frontend", "%s", fe_path);
+	putf(w, be, "frontend-id", "%u", fe);
 	putf(w, be, "online", "1");
 	putf(w, be, "script", "vif-bridge");
 	putf(w, be, "mac", "%s", mac);
 	putf(w, be, "bridge", "%s", v->bridge);
 	putf(w, be, "handle", "%u", v->devid);
-	putf(w, be, "type", "vif");
+	putf(w, be, "type", "%s", emu_of >= 0 ? "vif_ioemu" : "vif");
 	if (v->rate_bytes)
 		putf(w, be, "rate", "%llu,%u", (unsigned long long)v->rate_bytes, v->rate_us);
-	if (v->vifname[0])
+	if (emu_of >= 0 && v->vifname[0])
+		putf(w, be, "vifname", "%.15s-emu", v->vifname);
+	else if (emu_of >= 0)
+		putf(w, be, "vifname", "vif%d.%u-emu", emu_of, v->devid);
+	else if (v->vifname[0])
 		putf(w, be, "vifname", "%s", v->vifname);
 	putf(w, be, "state", "1");
-	dir(w, fe, guest, be_dom, XL_XS_READ);
-	putf(w, fe, "backend", "%s", be);
-	putf(w, fe, "backend-id", "%u", be_dom);
-	putf(w, fe, "handle", "%u", v->devid);
-	putf(w, fe, "mac", "%s", mac);
-	putf(w, fe, "state", "1");
+	dir(w, fe_path, fe, be_dom, XL_XS_READ);
+	putf(w, fe_path, "backend", "%s", be);
+	putf(w, fe_path, "backend-id", "%u", be_dom);
+	putf(w, fe_path, "handle", "%u", v->devid);
+	putf(w, fe_path, "mac", "%s", mac);
+	putf(w, fe_path, "state", "1");
 }
 
-int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest)
+/* Vif v's backend domain: backend=, else the running XL_HVM_NETBACK (nb).
+ * -1 without a network (warned), -2 when backend= is not running (said). */
+static int vif_backend(struct xl *x, const char *name, const struct xl_vif *v, int nb)
 {
-	return xl_xs_vifs(x, h->name, h->vifs, h->nvifs, guest);
+	if (v->backend[0]) {
+		int id = xl_domain_named(x, v->backend);
+
+		if (id >= 0)
+			return id;
+		xl_fail(x, XL_FAIL, "vif %u: backend domain '%s' is not running\n", v->devid,
+			v->backend);
+		return -2;
+	}
+	if (nb < 0)
+		xl_fail(x, 0, "xl: warning: vif %u: the network driver domain '%s' is not "
+			"running (xl create /etc/xen/netback.cfg); '%s' has no network\n",
+			v->devid, XL_HVM_NETBACK, name);
+	return nb;
+}
+
+/* Every vif of a domain named name: the domain's own (pv) and, for an
+ * emulated one, the device model dm's twin (dm >= 0). */
+static int write_vifs(struct xl *x, const char *name, const struct xl_vif *vifs, unsigned n,
+		      uint16_t guest, int dm, bool pv)
+{
+	struct xsw w = { x, 0 };
+	int nb = n ? xl_domain_named(x, XL_HVM_NETBACK) : -1;
+
+	for (unsigned i = 0; i < n && !w.rc; i++) {
+		const struct xl_vif *v = &vifs[i];
+		int id = vif_backend(x, name, v, nb);
+
+		if (id == -2)
+			return XL_FAIL;
+		if (id < 0)
+			continue;
+		if (pv)
+			vif(&w, v, guest, (uint16_t)id, -1);
+		if (v->emulated && dm >= 0)
+			vif(&w, v, (uint16_t)dm, (uint16_t)id, guest);
+	}
+	return w.rc ? xl_fail(x, XL_FAIL, "Failed to write the vifs' nodes of domain %u: %s\n",
+			      guest, xl_strerror(w.rc)) : 0;
+}
+
+int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, int dm, bool pv)
+{
+	return write_vifs(x, h->name, h->vifs, h->nvifs, guest, dm, pv);
 }
 
 int xl_xs_vifs(struct xl *x, const char *name, const struct xl_vif *vifs, unsigned n,
 	       uint16_t guest)
 {
-	struct xsw w = { x, 0 };
-	int nb = n ? xl_domain_named(x, XL_HVM_NETBACK) : -1, id = -1;
-
-	for (unsigned i = 0; i < n && !w.rc; i++) {
-		const struct xl_vif *v = &vifs[i];
-
-		if (v->backend[0] && (id = xl_domain_named(x, v->backend)) < 0)
-			return xl_fail(x, XL_FAIL, "vif %u: backend domain '%s' is not running\n",
-				       v->devid, v->backend);
-		if (!v->backend[0] && (id = nb) < 0) {
-			xl_fail(x, 0, "xl: warning: vif %u: the network driver domain '%s' is not "
-				"running (xl create /etc/xen/netback.cfg); '%s' has no network\n",
-				v->devid, XL_HVM_NETBACK, name);
-			continue;
-		}
-		vif(&w, v, guest, (uint16_t)id);
-	}
-	return w.rc ? xl_fail(x, XL_FAIL, "Failed to write the vifs' nodes of domain %u: %s\n",
-			      guest, xl_strerror(w.rc)) : 0;
+	return write_vifs(x, name, vifs, n, guest, -1, true);
 }
 
 static void rm(struct xl *x, const char *fmt, unsigned id)

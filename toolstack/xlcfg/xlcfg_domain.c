@@ -432,7 +432,8 @@ static int dom_vnc(struct dom_build *b)
 	uint64_t display = UINT64_MAX;
 
 	d->vnc = d->type == XL_DOMAIN_HVM;
-	if (dom_bool(b, "vnc", &d->vnc) ||
+	d->xen_platform_pci = d->type == XL_DOMAIN_HVM;
+	if (dom_bool(b, "vnc", &d->vnc) || dom_bool(b, "xen_platform_pci", &d->xen_platform_pci) ||
 	    dom_string(b, "vnclisten", &d->vnclisten) ||
 	    dom_number(b, "vncdisplay", 0, XL_VNCDISPLAY_MAX, &display))
 		return -1;

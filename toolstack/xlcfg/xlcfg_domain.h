@@ -7,7 +7,7 @@
  * Keys: name (required), type / builder, memory, maxmem, vcpus, maxvcpus,
  * kernel, ramdisk, cmdline (or root + extra), bootloader, firmware (pv and
  * pvh only), on_poweroff, on_reboot, on_crash, driver_domain, boot, vnc,
- * vnclisten, vncdisplay, serial, usbdevice, cpus, pci, disk, vif. Other
+ * vnclisten, vncdisplay, xen_platform_pci, serial, usbdevice, cpus, pci, disk, vif. Other
  * keys are listed in `ignored'. A pv or pvh domain needs kernel,
  * bootloader or firmware (upstream: "Neither kernel nor bootloader
  * specified").
@@ -60,6 +60,7 @@ struct xl_domain_config {
 	char *boot;			/* of "cdn"; default "cd" for hvm,
 					 * else NULL */
 	bool vnc;			/* default 1 for hvm, else 0 */
+	bool xen_platform_pci;		/* hvm: default 1 */
 	char *vnclisten;		/* default "127.0.0.1" when vnc */
 	int vncdisplay;			/* -1: not given */
 	struct xl_strlist serial;	/* serial = "pty" or [ ... ] */

@@ -123,6 +123,8 @@ void xlcfg_domain_print(const struct xl_domain_config *d, xlcfg_write_fn write,
 	dprint_number(&p, "driver_domain", d->driver_domain);
 	dprint_string(&p, "boot", d->boot);
 	dprint_number(&p, "vnc", d->vnc);
+	if (d->type == XL_DOMAIN_HVM && !d->xen_platform_pci)	/* only when not the default */
+		dprint_number(&p, "xen_platform_pci", 0);
 	dprint_string(&p, "vnclisten", d->vnclisten);
 	if (d->vncdisplay >= 0)
 		dprint_number(&p, "vncdisplay", (uint64_t)d->vncdisplay);

@@ -251,6 +251,7 @@ static int vif_finish(struct vif_parse *vp, const struct xlspec_rng *rng)
 	}
 	if (!vif->mtu)
 		vif->mtu = 1500;
+	vif->model_given = vif->model != NULL;
 	if (vif_default(vp, &vif->bridge, "xenbr0") ||
 	    vif_default(vp, &vif->model, "rtl8139"))
 		return -1;

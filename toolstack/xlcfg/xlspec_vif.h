@@ -49,6 +49,7 @@ struct xlspec_vif {
 	char *bridge;
 	enum xlspec_vif_type type;
 	char *model;
+	bool model_given;		/* model= was in the spec (else the default) */
 	unsigned int mtu;
 	char *ip, *script, *backend, *vifname, *gatewaydev;	/* NULL: unset */
 	char *forwarddev;		/* NULL: unset */
