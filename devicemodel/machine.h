@@ -27,7 +27,7 @@
 #define DM_MACHINE_DEVFN_IDE 0x09
 #define DM_MACHINE_DEVFN_PLATFORM 0x10
 #define DM_MACHINE_DEVFN_NIC0 0x18
-#define DM_MACHINE_MAX_NICS 4
+#define DM_MACHINE_MAX_NICS 4		/* xl gives us 1 MiB each for at most as many (XL_HVM_DM_MAX_NICS) */
 
 struct dm_machine_cfg {
 	unsigned vcpus;

@@ -15,6 +15,9 @@ checks its MD5.
     and creates the HVM guest 'netbench' (256 MiB, 1 vCPU) with
     vif = ['bridge=bridge0']: Linux's xen-netfront, netback's vif over
     grant copies, bridge0, the e1000.
+  Bulkhead, emulated NIC: the same with vif = ['model=e1000,bridge=bridge0']
+    and xen_platform_pci=0 (no PV drivers): the guest's e1000.ko drives
+    its device model's 82540EM, a netif frontend of netback's vif-emu.
   Bare QEMU: the PC machine with the same ISO and the e1000, which the same
     kernel, booted directly with the ISO's command line plus idle=poll (as
     bench_io's baseline: its waits for the NIC are then counted in
@@ -67,28 +70,33 @@ def netdev(probe):
 
 def fetch(s, where, timeout):
     """Bytes, ticks and MD5 of the guest's timed GET."""
-    t0 = int(s.wait(f"{where}: the fetch's start", r"BULKHEAD-TSC: net-start (\d+)", timeout).group(1))
-    t1 = int(s.wait(f"{where}: the fetch's end", r"BULKHEAD-TSC: net-done (\d+)", timeout).group(1))
-    m = s.wait(f"{where}: the fetched file", r"BULKHEAD-NET-FETCH: ([0-9a-f]{32}) (\d+)", timeout)
+    t0 = int(s.wait(f"{where}: the fetch's start", r"BULKHEAD-TSC: net-start (\d+)\r?\n", timeout).group(1))
+    t1 = int(s.wait(f"{where}: the fetch's end", r"BULKHEAD-TSC: net-done (\d+)\r?\n", timeout).group(1))
+    m = s.wait(f"{where}: the fetched file", r"BULKHEAD-NET-FETCH: ([0-9a-f]{32}) (\d+)\r?\n", timeout)
     return {"bytes": int(m.group(2)), "ticks": t1 - t0, "md5": m.group(1)}
 
 
-def run_bulkhead(f, outdir, probe, timeout):
+def run_bulkhead(f, outdir, probe, timeout, emu=False):
     fs = os.path.join(outdir, "net-rootfs.tar")
-    rootfs(f["rootfs"], fs, RC, "netbench.cfg", GUEST_CFG)
+    cfg = GUEST_CFG
+    domains = DOMAINS
+    if emu:
+        cfg = cfg.replace("'bridge=bridge0'", "'model=e1000,bridge=bridge0'") + "xen_platform_pci = 0\n"
+        domains = DOMAINS + ["netbench-dm"]
+    rootfs(f["rootfs"], fs, RC, "netbench.cfg", cfg)
     cmd = [bench.QEMU] + bench.QEMU_ARGS + [
         "-M", "q35", "-device", "amd-iommu"] + netdev(probe) + [
         "-device", "e1000,netdev=n0,addr=03.0",
         "-kernel", f["image"], "-append", CMDLINE, "-initrd",
         f"{f['dom0']},{fs} rootfs,{f['live_iso']} /root/live.iso"]
     cmd[cmd.index("-m") + 1] = str(RAM_MIB)
-    s = Session(cmd, os.path.join(outdir, "net-bulkhead.log"))
+    s = Session(cmd, os.path.join(outdir, "net-bulkhead%s.log" % ("-emu" if emu else "")))
     try:
         s.wait("the guest's lease through netback", r"BULKHEAD-NET: eth0 00:16:3e", timeout)
-        before = exit_dump(s, DOMAINS)
-        got = fetch(s, "Bulkhead", timeout)
+        before = exit_dump(s, domains)
+        got = fetch(s, "Bulkhead" + (" (emulated e1000)" if emu else ""), timeout)
         segments = -(-got["bytes"] // MSS)
-        got["exits_per_segment"] = exits_per_op(before, exit_dump(s, DOMAINS), segments, DOMAINS)
+        got["exits_per_segment"] = exits_per_op(before, exit_dump(s, domains), segments, domains)
         return got
     finally:
         s.close()
@@ -118,19 +126,22 @@ def main():
     want = hashlib.md5(open(probe, "rb").read()).hexdigest()
     try:
         bh = run_bulkhead(f, outdir, probe, args.timeout)
+        emu = run_bulkhead(f, outdir, probe, args.timeout, emu=True)
         bare = run_bare(f, outdir, probe, args.timeout)
     except bench.BenchError as e:
         print(f"bench_net: FAILED: {e}", file=sys.stderr)
         return 1
-    for where, r in (("Bulkhead", bh), ("bare QEMU", bare)):
+    for where, r in (("Bulkhead", bh), ("Bulkhead (emulated e1000)", emu), ("bare QEMU", bare)):
         if r["md5"] != want or r["bytes"] != PROBE_LINES * 65:
             print(f"bench_net: FAILED: {where} fetched {r['bytes']} bytes, md5 {r['md5']}; "
                   f"sent {PROBE_LINES * 65}, {want}", file=sys.stderr)
             return 1
     mbs = {k: round(r["bytes"] / (r["ticks"] / 1e9) / 1e6, 1) for k, r in
-           (("bulkhead", bh), ("bare_qemu", bare))}
-    result = {"bulkhead": bh, "bare_qemu": bare, "mb_per_s": mbs,
+           (("bulkhead", bh), ("bulkhead_emulated_e1000", emu), ("bare_qemu", bare))}
+    result = {"bulkhead": bh, "bulkhead_emulated_e1000": emu, "bare_qemu": bare, "mb_per_s": mbs,
               "ratio_bulkhead_to_bare": round(mbs["bulkhead"] / mbs["bare_qemu"], 2),
+              "ratio_emulated_e1000_to_bare": round(mbs["bulkhead_emulated_e1000"] /
+                                                    mbs["bare_qemu"], 2),
               "units": "MB/s host to guest, emulated time (1 tick = 1 ns)",
               "qemu": bench.qemu_version(), "method": __doc__.split("\n\n", 1)[1]}
     path = os.path.join(outdir, "net.json")
@@ -141,10 +152,13 @@ def main():
     print("|---|---:|---:|---:|")
     print(f"| host to guest, 8 MiB HTTP (MB/s) | {mbs['bulkhead']:,} | {mbs['bare_qemu']:,} | "
           f"{result['ratio_bulkhead_to_bare']} |")
-    for dom, vcpus in (bh.get("exits_per_segment") or {}).items():
-        for v, e in vcpus.items():
-            kinds = ", ".join(f"{k} {n}" for k, n in sorted(e["by_kind"].items()))
-            print(f"{dom} {v}: {e['exits']} exits per segment ({kinds})")
+    print(f"| the same, emulated e1000 (MB/s) | {mbs['bulkhead_emulated_e1000']:,} | "
+          f"{mbs['bare_qemu']:,} | {result['ratio_emulated_e1000_to_bare']} |")
+    for what, r in (("xen-netfront", bh), ("emulated e1000", emu)):
+        for dom, vcpus in (r.get("exits_per_segment") or {}).items():
+            for v, e in vcpus.items():
+                kinds = ", ".join(f"{k} {n}" for k, n in sorted(e["by_kind"].items()))
+                print(f"{what}: {dom} {v}: {e['exits']} exits per segment ({kinds})")
     print(f"wrote {path}")
     return 0
 

@@ -673,6 +673,7 @@ static void test_hvm_vifs(void)
 	 * of the same backend, named as libxl names the emulated NIC's tap. */
 	dm = xs_value("/local/domain/1/image/device-model-domid");
 	CHECK(dm && !strcmp(dm, "2"));
+	CHECK(dom_by_id(2)->ram_size == (XL_HVM_DM_MEM_MIB + 2 * XL_HVM_DM_NIC_MIB) * MIB);
 	CHECK(!strcmp(xs_value("/local/domain/2/device/vif/0/mac"), "00:16:3e:74:34:32"));
 	CHECK(!strcmp(xs_value("/local/domain/2/device/vif/0/backend"),
 		      "/local/domain/9/backend/vif/2/0"));

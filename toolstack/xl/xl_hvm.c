@@ -166,11 +166,14 @@ static int build_dm(struct hvm *v)
 {
 	char args[256];
 	struct xl_build_cfg c;
+	unsigned nics = 0;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
 	dm_name(c.name, v->h->name);
-	c.mem_mib = c.max_mem_mib = XL_HVM_DM_MEM_MIB;
+	for (unsigned i = 0; i < v->h->nvifs; i++)
+		nics += v->h->vifs[i].emulated && nics < XL_HVM_DM_MAX_NICS;
+	c.mem_mib = c.max_mem_mib = XL_HVM_DM_MEM_MIB + nics * XL_HVM_DM_NIC_MIB;
 	c.vcpus = XL_HVM_DM_VCPUS;
 	c.kernel = (char *)XL_HVM_DM;
 	xl_hvm_dm_args(v->h, v->guest, v->pv, args, sizeof(args));
