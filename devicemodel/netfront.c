@@ -19,6 +19,7 @@
 
 #define PAGE 4096u
 #define POLL_MS 10
+#define RECHECK_MS 500		/* a link without backend looks for a new one this often */
 #define NPAGES (2 + DM_NETFRONT_TX + DM_NETFRONT_RX)	/* rings, then tx, then rx */
 
 struct dm_netfront {
@@ -30,7 +31,12 @@ struct dm_netfront {
 	char *be;
 	int port;		/* -1 until allocated */
 	bool up;		/* connected; false once the backend went or we closed */
+	bool closed;		/* the guest unplugged the NIC: never again */
+	bool rejoining;		/* down, our half published to a (new) backend */
+	bool poke;		/* a node changed: look now */
 	bool tx_stalled;	/* an -EAGAIN was returned: resume at the next response */
+	uint64_t down_ns, next_check_ns, deadline_ns;
+	struct dom_timer timer;	/* wakes the main loop while the link is down */
 	struct netif_tx_front_ring tx;
 	struct netif_rx_front_ring rx;
 	uint8_t *pages;		/* NPAGES page-aligned pages */
@@ -182,14 +188,27 @@ void dm_netfront_rx_ready(struct dm_netfront *nf)
 		take_rx(nf);
 }
 
+static void rejoin_step(struct dm_netfront *nf);
+
+/* Only wakes the main loop (dom_wait_event returns), which then polls. */
+static void tick(struct dom_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+}
+
 void dm_netfront_poll(void)
 {
 	for (struct dm_netfront *nf = links; nf; nf = nf->next) {
-		if (!nf->up)
-			continue;
-		dom_evtchn_take((unsigned int)nf->port);
-		take_tx(nf);
-		take_rx(nf);
+		if (nf->up) {
+			dom_evtchn_take((unsigned int)nf->port);
+			take_tx(nf);
+			take_rx(nf);
+		} else if (!nf->closed && (nf->poke || dom_now_ns() >= nf->next_check_ns)) {
+			rejoin_step(nf);
+			if (!nf->up)
+				dom_timer_set(&nf->timer, nf->next_check_ns, tick, nf);
+		}
 	}
 }
 
@@ -237,12 +256,15 @@ static int wait_backend(const struct dm_netfront *nf, uint64_t want)
 	}
 }
 
-/* The link ends: frames the guest sends from now on are dropped. */
+/* The link ends: frames the guest sends from now on are dropped, until
+ * the link rejoins a backend (not after an unplug). */
 static void link_down(struct dm_netfront *nf, const char *why)
 {
 	if (!nf->up)
 		return;
 	nf->up = false;
+	nf->down_ns = dom_now_ns();
+	nf->next_check_ns = nf->down_ns;
 	dom_printf("dm: nic %u: link down: %s (tx %llu, rx %llu frames)\n", nf->devid, why,
 		   (unsigned long long)nf->tx_frames, (unsigned long long)nf->rx_frames);
 }
@@ -254,10 +276,23 @@ static void backend_changed(const char *path, const char *token, void *arg)
 
 	(void)path;
 	(void)token;
+	nf->poke = true;
+	if (!nf->up)
+		return;
 	if (read_u64(nf->be, "state", &state))
 		link_down(nf, "backend node removed");
-	else if (state >= XenbusStateClosing)
+	else if (state >= XenbusStateClosing) {
 		link_down(nf, "backend closed the device");
+		put(nf, "state", XenbusStateClosed);	/* a live backend may offer InitWait again */
+	}
+}
+
+/* The toolstack may have pointed us at a new backend: look at once. */
+static void frontend_changed(const char *path, const char *token, void *arg)
+{
+	(void)path;
+	(void)token;
+	((struct dm_netfront *)arg)->poke = true;
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -274,11 +309,26 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return mac[0] & 1 ? -EINVAL : 0;
 }
 
-/* Rings and buffers, every page granted to the backend once. */
+/* Ends every grant still live (0 marks an ended one: refs 0-7 are the
+ * toolstack's); true while the backend still maps some (retry later). */
+static bool revoke_pages(struct dm_netfront *nf)
+{
+	bool busy = false;
+
+	for (unsigned int i = 0; nf->pages && i < NPAGES; i++) {
+		if (nf->gref[i] && dom_gnttab_end_access(nf->gref[i]))
+			busy = true;
+		else
+			nf->gref[i] = 0;
+	}
+	return busy;
+}
+
+/* Fresh rings and buffers (pages_alloc unless reused), every page granted
+ * to the backend once. */
 static int grant_pages(struct dm_netfront *nf)
 {
-	nf->pages_alloc = calloc(NPAGES + 1, PAGE);
-	if (!nf->pages_alloc)
+	if (!nf->pages_alloc && !(nf->pages_alloc = calloc(NPAGES + 1, PAGE)))
 		return -ENOMEM;
 	nf->pages = (uint8_t *)(((uintptr_t)nf->pages_alloc + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
 	SHARED_RING_INIT((struct netif_tx_sring *)page(nf, 0));
@@ -293,6 +343,7 @@ static int grant_pages(struct dm_netfront *nf)
 			return ref;
 		nf->gref[i] = (uint32_t)ref;
 	}
+	nf->tx_nfree = 0;
 	for (unsigned int id = 0; id < DM_NETFRONT_TX; id++)
 		nf->tx_free[nf->tx_nfree++] = (uint16_t)(DM_NETFRONT_TX - 1 - id);
 	for (unsigned int id = 0; id < DM_NETFRONT_RX; id++)
@@ -340,9 +391,107 @@ static int handshake(struct dm_netfront *nf, uint8_t mac[6])
 		return rc;
 	nf->up = true;
 	snprintf(nf->be_token, sizeof(nf->be_token), "be:%s", nf->fe);
-	if ((rc = dom_xs_watch(nf->be, nf->be_token, backend_changed, nf)))
+	if ((rc = dom_xs_watch(nf->be, nf->be_token, backend_changed, nf)) ||
+	    (rc = dom_xs_watch(nf->fe, nf->fe, frontend_changed, nf)))
 		dom_printf("dm: nic %u: cannot watch %s: error %d\n", nf->devid, nf->be, rc);
 	return 0;
+}
+
+/* ---- rejoining (a restarted network domain) -------------------------------- */
+
+/* Follows our backend/backend-id to wherever the toolstack points them now
+ * (it rewrites our directory when it re-homes the vif); watches the new node. */
+static int follow_backend(struct dm_netfront *nf)
+{
+	char path[160], *be = NULL;
+	uint64_t be_dom;
+
+	snprintf(path, sizeof(path), "%s/backend", nf->fe);
+	if (dom_xs_read(0, path, &be, NULL))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/backend-id", nf->fe);
+	if (dom_xs_read_u64(0, path, &be_dom) || be_dom >= 0x7ff0 || !be[0] || strlen(be) > 120) {
+		free(be);
+		return -ENOENT;
+	}
+	if (!strcmp(be, nf->be) && be_dom == nf->be_dom) {
+		free(be);
+		return 0;
+	}
+	dom_xs_unwatch(nf->be, nf->be_token);
+	free(nf->be);
+	nf->be = be;
+	nf->be_dom = (uint16_t)be_dom;
+	if (dom_xs_watch(nf->be, nf->be_token, backend_changed, nf))
+		dom_printf("dm: nic %u: cannot watch %s\n", nf->devid, nf->be);
+	return 0;
+}
+
+/* Our half again for the backend now named: fresh rings, grants, channel.
+ * Pages the old backend still maps are not reused for a while (it may be
+ * dying); past the deadline they are left to it and fresh ones taken. */
+static int rejoin_start(struct dm_netfront *nf)
+{
+	int rc;
+
+	if (revoke_pages(nf)) {
+		if (dom_now_ns() < nf->deadline_ns)
+			return -EBUSY;
+		dom_printf("dm: nic %u: the old backend still maps our pages: new ones\n",
+			   nf->devid);
+		nf->pages_alloc = NULL;
+		memset(nf->gref, 0, sizeof(nf->gref));
+	}
+	if (nf->port >= 0)
+		dom_evtchn_close((unsigned int)nf->port);
+	nf->port = -1;
+	if ((rc = grant_pages(nf)) || (rc = publish(nf)))
+		return rc;
+	nf->rejoining = true;
+	nf->deadline_ns = dom_now_ns() + DM_NETFRONT_WAIT_MS * 1000000ull;
+	return 0;
+}
+
+/* One look, from the main loop, while the link is down (never blocks). */
+static void rejoin_step(struct dm_netfront *nf)
+{
+	uint64_t state, ours;
+	char path[160];
+	int rc;
+
+	nf->poke = false;
+	nf->next_check_ns = dom_now_ns() + RECHECK_MS * 1000000ull;
+	if (!nf->rejoining && follow_backend(nf))
+		return;		/* our node is gone: the toolstack is rewriting or removing it */
+	if (read_u64(nf->be, "state", &state))
+		state = XenbusStateUnknown;
+	if (nf->rejoining) {
+		if (state == XenbusStateConnected) {
+			nf->rejoining = false;
+			nf->up = true;
+			dom_printf("dm: nic %u: link up again on %s (domain %u), %llu ms after it "
+				   "went down\n", nf->devid, nf->be, nf->be_dom,
+				   (unsigned long long)((dom_now_ns() - nf->down_ns) / 1000000));
+			if (nf->tx_stalled && nf->resume_fn) {
+				nf->tx_stalled = false;
+				nf->resume_fn(nf->arg);
+			}
+		} else if (state >= XenbusStateClosing || dom_now_ns() >= nf->deadline_ns) {
+			dom_printf("dm: nic %u: backend %s did not connect: waiting for another\n",
+				   nf->devid, nf->be);
+			nf->rejoining = false;
+			put(nf, "state", XenbusStateClosed);
+		}
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/state", nf->fe);
+	if (state == XenbusStateClosed && !dom_xs_read_u64(0, path, &ours) &&
+	    ours == XenbusStateClosed)
+		put(nf, "state", XenbusStateInitialising);	/* backend: InitWait again */
+	if (state != XenbusStateInitWait)
+		return;
+	if ((rc = rejoin_start(nf)) && rc != -EBUSY)
+		dom_printf("dm: nic %u: cannot rejoin backend %s: error %d\n", nf->devid, nf->be, rc);
 }
 
 /* Grants the backend still maps are left to it (leaked), never reused. */
@@ -389,9 +538,12 @@ int dm_netfront_open(unsigned int devid, uint8_t mac[6], struct dm_netfront **ou
 
 void dm_netfront_close(struct dm_netfront *nf)
 {
-	if (!nf->up)
+	if (nf->closed)
 		return;
+	nf->closed = true;
 	link_down(nf, "the guest unplugged the NIC");
+	dom_timer_cancel(&nf->timer);
+	dom_xs_unwatch(nf->fe, nf->fe);
 	dom_xs_unwatch(nf->be, nf->be_token);
 	put(nf, "state", XenbusStateClosing);
 	put(nf, "state", XenbusStateClosed);

@@ -23,7 +23,12 @@
  * backend got wrong (an unknown id, a length past the page) is dropped and
  * counted, its buffer posted again. A backend that closes or vanishes
  * stops the link: frames the guest sends are then dropped (a NIC with its
- * cable pulled), never queued.
+ * cable pulled), never queued. The link then rejoins (dm_netfront_poll,
+ * never blocking): it follows its node's backend/backend-id to wherever
+ * the toolstack rewrote them (a restarted network domain), or waits for a
+ * live backend that closed it to offer InitWait again, and publishes fresh
+ * rings, grants and event channel; frames flow again on Connected. A NIC
+ * the guest unplugged never rejoins.
  *
  * Needs the xenstore client; main loop only.
  */

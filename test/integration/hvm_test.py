@@ -20,6 +20,10 @@ Scenarios (--scenario), QEMU (SVM/NPT) unless named:
              NAME-dm mid-boot: the guest goes with "device model ... died"
   cycles     N create/destroy cycles of a 32 MiB SeaBIOS-only guest;
              free_memory equal before and after
+  net-restart  issue 9 §4: as net, a guest fetching in a loop, first through
+             its emulated e1000 (no PV drivers), then through xen-netfront;
+             netback destroyed (its fetches fail) and created again: the vif
+             re-homed, the fetches work again; the gap is printed
   net        issue 9: q35 + AMD IOMMU with an e1000 at 00:03.0 on QEMU's user
              network (restrict=on: nothing leaves the machine; 10.0.2.100:80
              is test/integration/net_serve.py through guestfwd). Dom0's
@@ -237,9 +241,9 @@ def log_wait(args, rx, timeout, what, c=None, name=None):
         time.sleep(1)
 
 
-def scenario_net(c, args):
-    import hashlib
-    want = hashlib.md5(open(args.log + ".probe", "rb").read()).hexdigest()
+def netback_up(c, args):
+    """netback started by Dom0's rc.local: the NIC assigned, its link up,
+    bridge0's address by DHCP (returned)."""
     log_wait(args, r"\(XEN\) IOMMU: AMD-Vi at [^\n]* enabled", 30, "IOMMU line")
     log_wait(args, r"\(XEN\) PCI " + re.escape(NET_BDF) + r" [^\n]*assigned to d\d+", 60,
              "assignment of the NIC")
@@ -253,6 +257,13 @@ def scenario_net(c, args):
     expect(row(c.run("xl list"), "netback"), "no netback domain in xl list")
     out = c.run("xl pci-list netback")
     expect(NET_BDF in out, f"xl pci-list netback said {out!r}")
+    return bridge_ip
+
+
+def scenario_net(c, args):
+    import hashlib
+    want = hashlib.md5(open(args.log + ".probe", "rb").read()).hexdigest()
+    bridge_ip = netback_up(c, args)
     # Twice: netback's own tables grow a little at its first vif (a page or
     # two of its second-level table for the ring mappings), so the second
     # guest's memory must come back exactly: nothing is kept per guest.
@@ -272,6 +283,83 @@ def scenario_net(c, args):
     expect(m, "the device model logged no e1000 at 00:03.0 for vif 0")
     print(f"  emulated e1000 {m.group(1)} at 00:03.0 on netback's vif-emu")
     memory_back(c, before, "the emulated-NIC guest's power-off")
+
+
+def dm_log_wait(c, name, rx, timeout, what):
+    t = time.time()
+    while True:
+        m = re.search(rx, dm_log(c, name))
+        if m:
+            return m
+        expect(time.time() - t < timeout, f"{name}'s device model logged no {what} within "
+               f"{timeout} s (/{rx}/):\n" + dm_log(c, name)[-1500:])
+        time.sleep(0.5)
+
+
+def scenario_net_restart(c, args):
+    """Issue 9 §4: netback destroyed under a guest fetching in a loop, created
+    again: the reaper re-homes the vif and the guest's fetches work again;
+    first through the device model's emulated e1000 (its frontend rejoins),
+    then through stock xen-netfront (Linux re-creates eth0; the guest's init
+    takes a lease again, as hotplug networking would)."""
+    netback_up(c, args)
+    for emulated in (True, False):
+        try:
+            net_restart_guest(c, args, emulated)
+        except Failure:
+            c.type("\x1d")	# out of the guest's console, if still in it
+            c.read_until(PROMPT, 5)
+            name = "netemu" if emulated else "netpv"
+            print("--- the guest's console ---\n"
+                  + c.run(f"cat /var/log/xen/console/guest-{name}.log", 30)[-3000:])
+            raise
+
+
+def net_restart_guest(c, args, emulated):
+    what = "emulated e1000" if emulated else "xen-netfront"
+    name = "netemu" if emulated else "netpv"	# each its own console and dm log
+    t = time.time()
+    create_attached(c, "/etc/xen/button.cfg name=%s \"vif=['%sbridge=bridge0']\"%s"
+                    % ((name, "model=e1000,", " xen_platform_pci=0") if emulated else
+                       (name, "", "")), name)
+    c.markers([SEABIOS, CD_BOOT, LINUX,
+               (f"the guest's DHCP lease on its {what}", r"BULKHEAD-NET: eth0 00:16:3e"),
+               ("the file fetched over the network", r"BULKHEAD-NET-FETCH: [0-9a-f]{32} \d+"),
+               ("the live run finished", r"BULKHEAD-LIVE-DONE"),
+               ("the guest fetching in a loop", r"BULKHEAD-NET-WATCH")],
+              args.guest_timeout, t)
+    c.detach()
+    time.sleep(5)		# a few fetches through the first netback
+    out = c.run("xl destroy netback", 60)
+    expect("rror" not in out, f"xl destroy netback said {out!r}")
+    wait_gone(c, ["netback"], 30)
+    t0 = time.time()
+    if emulated:
+        dm_log_wait(c, name, r"dm: nic 0: link down: backend", 20, "link-down line")
+    log_wait(args, r"BULKHEAD-NET-LOST: fetch \d+ failed", 60, "failed fetch while netback "
+             "was gone", c, name)
+    print(f"  {what}: netback destroyed, the guest's fetches fail ({time.time() - t0:.1f} s)")
+    out = c.run("xl create /etc/xen/netback.cfg", 120)
+    expect("rror" not in out, f"xl create /etc/xen/netback.cfg said {out!r}")
+    gap = ""
+    if emulated:
+        m = dm_log_wait(c, name, r"dm: nic 0: link up again on [^ ]+ \(domain (\d+)\), "
+                        r"(\d+) ms after it went down", 120, "rejoin")
+        gap = f"its link was down {int(m.group(2)) / 1000:.1f} s, "
+    back = log_wait(args, r"BULKHEAD-NET-BACK: fetch (\d+) whole again", 120,
+                    "fetch working again after netback's restart", c, name)
+    if not emulated:	# xen-netfront made eth0 anew; the guest took a lease again
+        log_wait(args, r"BULKHEAD-NET-RECONF: eth0 00:16:3e", 10, "new eth0's lease", c, name)
+    log = c.run(f"cat /var/log/xen/xl-{name}.log")
+    expect(re.search(r"xl: vif 0 of '%s' \(frontend domain \d+%s\) re-homed"
+                     % (name, ", emulated NIC" if emulated else ""), log),
+           f"xl-{name}.log does not say the vif was re-homed: {log[-800:]!r}")
+    print(f"  {what}: netback created again: {gap}fetch {back.group(1)} was whole again "
+          f"{time.time() - t0:.1f} s after the destroy")
+    log_wait(args, r"BULKHEAD-NET-WATCH-DONE", 60, "end of the guest's fetches", c, name)
+    log_wait(args, r"BULKHEAD-BUTTON: armed", 30, "guest waiting for its button", c, name)
+    c.run(f"xl trigger {name} power", 60)
+    wait_gone(c, [name, name + "-dm"], 120)
 
 
 def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="", suffix=""):
@@ -653,7 +741,8 @@ def dump_and_close(c, args):
         c.type("\x01\x01\x01q\x01\x01\x01")
         c.read_until("CTRL-a three times", 3)
         time.sleep(2)
-        c.run("cat /var/log/xen/qemu-dm-live.log", 10)
+        for name in ("live", "button", "netemu", "netpv"):	# the shell has no globs
+            c.run(f"cat /var/log/xen/qemu-dm-{name}.log", 10)
     except (OSError, ValueError, Failure):
         pass
     c.close()
@@ -706,7 +795,7 @@ def net_args(args):
 def qemu(args, isos):
     cmdline = (f"dom0_mem={args.dom0_mem}M dom0_max_vcpus=2 console=com1 com1=115200,8n1 "
                "loglvl=all guest_loglvl=all")
-    net = getattr(args, "scenario", None) == "net"
+    net = getattr(args, "scenario", None) in ("net", "net-restart")
     machine, extra_mods = net_args(args) if net else storage_args(args)
     mods = ([args.dom0, args.rootfs + " rootfs"] + extra_mods
             + [f"{p} /root/{os.path.basename(p)}" for p in isos])
@@ -780,7 +869,8 @@ def run_qemu(args, isos):
         {"seabios": scenario_seabios, "live": scenario_live, "install": scenario_install,
          "lifecycle": scenario_lifecycle, "cycles": scenario_cycles,
          "restart": scenario_restart, "restart-pv": scenario_restart_pv,
-         "soak": scenario_soak, "net": scenario_net}[args.scenario](c, args)
+         "soak": scenario_soak, "net": scenario_net,
+         "net-restart": scenario_net_restart}[args.scenario](c, args)
         log = open(args.log, errors="replace").read()
         bad = CORE_FAULT.search(log)
         expect(not bad, f"the core logged {bad.group(0) if bad else ''!r}")
@@ -853,7 +943,7 @@ def main():
     ap.add_argument("--isos", required=True, help="scripts/mkguest.sh's output (build/guests)")
     ap.add_argument("--scenario", required=True,
                     choices=["seabios", "live", "install", "lifecycle", "cycles", "bochs",
-                             "restart", "restart-pv", "soak", "net"])
+                             "restart", "restart-pv", "soak", "net", "net-restart"])
     ap.add_argument("--dom0-mem", type=int, default=384)
     ap.add_argument("--mem", type=int, default=1024, help="the emulator's RAM, MiB")
     ap.add_argument("--cycles", type=int, default=20)
@@ -866,7 +956,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--storage", choices=["dom0"] + sorted(STORAGE_IOMMU), default="dom0")
     args = ap.parse_args()
-    need = {"live": ["live.iso"], "soak": ["live.iso"], "net": ["live.iso"], "lifecycle": ["live.iso"], "bochs": ["live.iso"],
+    need = {"live": ["live.iso"], "soak": ["live.iso"], "net": ["live.iso"], "net-restart": ["live.iso"], "lifecycle": ["live.iso"], "bochs": ["live.iso"],
             "install": ["installer.iso"], "restart": ["installer.iso"],
             "restart-pv": ["installer.iso"]}.get(args.scenario, [])
     isos = [os.path.join(args.isos, n) for n in need]

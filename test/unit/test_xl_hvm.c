@@ -726,6 +726,46 @@ static void test_hvm_vifs(void)
 			    "running (xl create /etc/xen/netback.cfg); 'linux' has no network\n") &&
 	      !xs_value("/local/domain/1/device/vif/0/mac"));
 	CHECK(xl("destroy linux") == 0 && nothing_left());
+	reset();
+	install_hvm(vif_cfg);
+	add_dom(9, "netback", 16, 1, 0);
+	CHECK(xl("create /etc/xen/linux.cfg") == 0);
+	/* netback dies and another comes up (issue 9 §4): the reaper moves both
+	 * frontends of each vif to it, their directories made afresh. */
+	{
+		struct xl x = { .be = &BE, .threshold = XL_PROGRESS };
+
+		CHECK(xl_hvm_reap(&x) == 0);	/* netback lives: nothing moves */
+		dom_by_id(9)->used = false;
+		add_dom(10, "netback", 16, 1, 0);
+		F.err_len = 0;
+		F.err[0] = '\0';
+		/* The device model's at once; the guest's own removed, and written
+		 * again only 2 s later (Linux must see it go first). */
+		CHECK(xl_hvm_reap(&x) == 4);
+		CHECK(!xs_value("/local/domain/1/device/vif/0/backend") &&
+		      !xs_value("/local/domain/1/device/vif/1/mac"));
+		F.clock_ns += 1000000000ull;
+		CHECK(xl_hvm_reap(&x) == 0 && !xs_value("/local/domain/1/device/vif/0/backend"));
+		F.clock_ns += 1000000000ull;
+		CHECK(xl_hvm_reap(&x) == 2);
+		CHECK(!strcmp(xs_value("/local/domain/1/device/vif/0/backend"),
+			      "/local/domain/10/backend/vif/1/0"));
+		CHECK(!strcmp(xs_value("/local/domain/2/device/vif/1/backend-id"), "10"));
+		CHECK(!strcmp(xs_value("/local/domain/10/backend/vif/2/0/vifname"), "vif1.0-emu"));
+		CHECK(!strcmp(xs_value("/local/domain/10/backend/vif/1/1/rate"), "62500,50000"));
+		CHECK(!xs_value("/local/domain/2/device/vif/0/tx-ring-ref"));
+		CHECK(strstr(F.err, "xl: vif 0 of 'linux' (frontend domain 2, emulated NIC) re-homed "
+				    "from domain 9 to netback (domain 10)\n"));
+		CHECK(strstr(F.err, "xl: vif 0 of 'linux' (frontend domain 1) re-homed to netback "
+				    "(domain 10)\n"));
+		CHECK(xl_hvm_reap(&x) == 0);	/* once */
+		dom_by_id(10)->used = false;
+		add_dom(9, "netback", 16, 1, 0);
+		CHECK(xl_hvm_reap(&x) == 4);
+		F.clock_ns += 2000000000ull;
+		CHECK(xl_hvm_reap(&x) == 2);
+	}
 }
 
 /* Disks on the storage driver domain (issue 8 §3): a volume that a running

@@ -93,6 +93,9 @@ int xl_hvm_xs_vbd(struct xl *x, const struct xl_disk *k, uint16_t fe, uint16_t b
  * guest's own PV vifs; dm >= 0: the device model's twin of each emulated
  * (type=ioemu) vif, frontend dm, backend vifname vifG.N-emu. */
 int xl_hvm_xs_vifs(struct xl *x, const struct xl_hvm_cfg *h, uint16_t guest, int dm, bool pv);
+/* One vif: v with domain fe as frontend, be as backend; emu_of >= 0 for the
+ * device model's twin of guest emu_of's emulated NIC. 0 or a store error. */
+int xl_hvm_xs_vif(struct xl *x, const struct xl_vif *v, uint16_t fe, uint16_t be, int emu_of);
 /* The same for any domain (a kernel= domain's vif= too): name for messages. */
 int xl_xs_vifs(struct xl *x, const char *name, const struct xl_vif *vifs, unsigned n,
 	       uint16_t guest);

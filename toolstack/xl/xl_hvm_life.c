@@ -15,15 +15,24 @@
  *     device model's and the guest's own), is re-homed onto the new one
  *     once it publishes the volume: libxl's vbd nodes written again with
  *     the new backend, the frontend's directory made afresh (permissions
- *     for the new backend; no stale ring-ref it could take as current).
+ *     for the new backend; no stale ring-ref it could take as current);
+ *   - the same for the network driver domain (issue 9 §4): each vif that
+ *     was on a dead one moves to the running "netback", for the device
+ *     model's emulated NIC and for the guest's own PV NIC.
  */
 #include "xl_hvm.h"
 
 #define MAX_GUESTS 32
+/* A guest's own vif is written again this long after its old nodes were
+ * removed: Linux's xenbus drops a device only if it finds the node gone
+ * when it handles the watch, and xen-netfront never follows a new backend,
+ * so it must see the removal (eth0 goes) before the new node (a new eth0). */
+#define VIF_REWRITE_NS 2000000000ull
 
 struct tracked {
 	bool used;
 	bool preserved;		/* on_*="preserve": left shut down, not acted on again */
+	uint64_t vif_due[XL_HVM_MAX_VIFS];	/* the guest's vif i: write it then (0: none) */
 	uint16_t guest, dm;
 	struct xl_hvm_cfg cfg;
 };
@@ -212,49 +221,114 @@ static bool visit(struct xl *x, struct tracked *t, const struct bh_dominfo *all,
 	return false;
 }
 
-/* The frontend fe's disk k: re-homed onto blk when its backend domain is
- * gone (not listed, or dying); true if it was. */
-static bool rehome_one(struct xl *x, struct tracked *t, const struct xl_disk *k, uint16_t fe,
-		       int blk, const struct bh_dominfo *all, uint32_t n)
+/* The backend domain of frontend fe's device KIND/ID when it is gone (not
+ * listed, or dying) and not `to' already: its id, else -1. path gets the
+ * frontend's directory. */
+static long dead_backend(struct xl *x, const char *kind, unsigned devid, uint16_t fe, int to,
+			 const struct bh_dominfo *all, uint32_t n, char *path, size_t size)
 {
-	char path[128], val[16];
 	const struct bh_dominfo *old;
 	unsigned long id;
-	char *end;
+	char val[16], *end;
 
-	snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%u/backend-id", fe, k->devid);
+	snprintf(path, size, "/local/domain/%u/device/%s/%u/backend-id", fe, kind, devid);
 	if (xl_hvm_xs_get(x, path, val, sizeof(val)) || !val[0])
-		return false;		/* no such frontend (no PV drivers, or gone) */
+		return -1;		/* no such frontend (no PV drivers, or gone) */
 	id = strtoul(val, &end, 10);
-	if (*end || id == (unsigned long)blk || id == 0 || id > 0x7fef)
-		return false;		/* on blkback already, or Dom0's: never dies */
+	if (*end || id == (unsigned long)to || id == 0 || id > 0x7fef)
+		return -1;		/* moved already, or Dom0's: never dies */
 	old = find(all, n, (uint16_t)id);
 	if (old && !(old->flags & BH_DOMINF_dying))
-		return false;		/* its backend lives */
+		return -1;		/* its backend lives */
 	/* The frontend's directory anew: its nodes keep the permissions they
 	 * were made with (readable by the dead domain), so the new backend
 	 * could read none of them; the frontend writes its ring again. */
 	*strrchr(path, '/') = '\0';
-	if (x->be->xs_rm(x->be->ctx, path) || xl_hvm_xs_vbd(x, k, fe, (uint16_t)blk)) {
+	return x->be->xs_rm(x->be->ctx, path) ? -1 : (long)id;
+}
+
+/* The frontend fe's disk k: re-homed onto blk when its backend domain is
+ * gone; true if it was. */
+static bool rehome_one(struct xl *x, struct tracked *t, const struct xl_disk *k, uint16_t fe,
+		       int blk, const struct bh_dominfo *all, uint32_t n)
+{
+	char path[128];
+	long id = dead_backend(x, "vbd", k->devid, fe, blk, all, n, path, sizeof(path));
+
+	if (id < 0)
+		return false;
+	if (xl_hvm_xs_vbd(x, k, fe, (uint16_t)blk)) {
 		say(x, t->cfg.name, "xl: cannot re-home disk %s of '%s' (domain %u) onto blkback",
 		    k->vdev, t->cfg.name, fe);
 		return false;
 	}
-	say(x, t->cfg.name, "xl: disk %s of '%s' (frontend domain %u) re-homed from domain %lu "
+	say(x, t->cfg.name, "xl: disk %s of '%s' (frontend domain %u) re-homed from domain %ld "
 	    "to blkback (domain %d)", k->vdev, t->cfg.name, fe, id, blk);
 	return true;
 }
 
+/* The same for vif v of frontend fe (emu_of: the guest, when fe is its
+ * device model's emulated NIC, else -1) onto netback nb. The guest's own
+ * vif (*due not NULL) is written again only VIF_REWRITE_NS after its
+ * removal, in a later pass. */
+static bool rehome_vif(struct xl *x, struct tracked *t, const struct xl_vif *v, uint16_t fe,
+		       int emu_of, int nb, const struct bh_dominfo *all, uint32_t n,
+		       uint64_t *due)
+{
+	const struct xl_backend *be = x->be;
+	uint64_t now = be->now_ns ? be->now_ns(be->ctx) : 0;
+	char path[128];
+	long id = -1;
+
+	if (!due || !*due) {
+		id = dead_backend(x, "vif", v->devid, fe, nb, all, n, path, sizeof(path));
+		if (id < 0)
+			return false;
+		if (due && be->now_ns) {
+			*due = now + VIF_REWRITE_NS;
+			return true;
+		}
+	} else if (now < *due) {
+		return false;
+	} else {
+		*due = 0;
+	}
+	if (xl_hvm_xs_vif(x, v, fe, (uint16_t)nb, emu_of)) {
+		say(x, t->cfg.name, "xl: cannot re-home vif %u of '%s' (domain %u) onto netback",
+		    v->devid, t->cfg.name, fe);
+		return false;
+	}
+	if (id >= 0)
+		say(x, t->cfg.name, "xl: vif %u of '%s' (frontend domain %u%s) re-homed from domain "
+		    "%ld to netback (domain %d)", v->devid, t->cfg.name, fe,
+		    emu_of >= 0 ? ", emulated NIC" : "", id, nb);
+	else
+		say(x, t->cfg.name, "xl: vif %u of '%s' (frontend domain %u) re-homed to netback "
+		    "(domain %d)", v->devid, t->cfg.name, fe, nb);
+	return true;
+}
+
 /* Disks on a dead storage domain move to the running blkback, if it
- * publishes their volume (it may still be scanning its disk: next pass). */
+ * publishes their volume (it may still be scanning its disk: next pass);
+ * vifs on a dead network domain move to the running netback. */
 static int rehome(struct xl *x, struct tracked *t, const struct bh_dominfo *all, uint32_t n)
 {
-	int blk = xl_domain_named(x, XL_HVM_BLKBACK), done = 0;
+	int blk = xl_domain_named(x, XL_HVM_BLKBACK), nb = xl_domain_named(x, XL_HVM_NETBACK);
+	int done = 0;
 	uint16_t be;
 
-	if (blk <= 0 || !x->be->xs_write || !x->be->xs_rm)
+	if (!x->be->xs_write || !x->be->xs_rm)
 		return 0;
-	for (unsigned i = 0; i < t->cfg.ndisks; i++) {
+	for (unsigned i = 0; nb > 0 && i < t->cfg.nvifs; i++) {
+		const struct xl_vif *v = &t->cfg.vifs[i];
+
+		if (v->backend[0] && strcmp(v->backend, XL_HVM_NETBACK))
+			continue;	/* backend= another domain: not ours to move */
+		if (v->emulated)
+			done += rehome_vif(x, t, v, t->dm, t->guest, nb, all, n, NULL);
+		done += rehome_vif(x, t, v, t->guest, -1, nb, all, n, &t->vif_due[i]);
+	}
+	for (unsigned i = 0; blk > 0 && i < t->cfg.ndisks; i++) {
 		const struct xl_disk *k = &t->cfg.disks[i];
 
 		if (k->backend[0] && strcmp(k->backend, XL_HVM_BLKBACK))

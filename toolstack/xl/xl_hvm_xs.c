@@ -234,6 +234,15 @@ static void vif(struct xsw *w, const struct xl_vif *v, uint16_t fe, uint16_t be_
 	putf(w, fe_path, "state", "1");
 }
 
+int xl_hvm_xs_vif(struct xl *x, const struct xl_vif *v, uint16_t fe, uint16_t be, int emu_of)
+{
+	struct xsw w = { x, need_store(x) };
+
+	if (!w.rc)
+		vif(&w, v, fe, be, emu_of);
+	return w.rc;
+}
+
 /* Vif v's backend domain: backend=, else the running XL_HVM_NETBACK (nb).
  * -1 without a network (warned), -2 when backend= is not running (said). */
 static int vif_backend(struct xl *x, const char *name, const struct xl_vif *v, int nb)
