@@ -15,6 +15,7 @@
 #include "dom/start.h"
 #include "dom/time.h"
 #include "dom/xs.h"
+#include "xbfront.h"
 #include "public/io/blkif.h"
 #include "public/io/xenbus.h"
 
@@ -335,30 +336,12 @@ void dm_blkfront_poll(void)
 
 /* ---- the handshake (xenbus) ---------------------------------------------- */
 
-static int read_u64(const char *dir, const char *key, uint64_t *v)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return dom_xs_read_u64(0, path, v);
-}
-
-/* Waits until the backend's state is want (0) or Closing/Closed/gone (-ENODEV). */
+/* Until the backend's state is want (0), or Closing/Closed/gone (-ENODEV). */
 static int wait_backend(struct bf_dev *d, uint64_t want)
 {
-	uint64_t deadline = dom_now_ns() + DM_BLKFRONT_WAIT_MS * 1000000ull, state;
+	struct dm_xbf_backend b = { .be = d->be };
 
-	for (;;) {
-		if (read_u64(d->be, "state", &state))
-			state = XenbusStateClosed;
-		if (state == want)
-			return 0;
-		if (state >= XenbusStateClosing)
-			return -ENODEV;
-		if (dom_now_ns() >= deadline)
-			return -ETIMEDOUT;
-		dom_wait_event_timeout(POLL_MS);
-	}
+	return dm_xbf_wait(&b, want, DM_BLKFRONT_WAIT_MS);
 }
 
 static void backend_changed(const char *path, const char *token, void *arg)
@@ -371,7 +354,7 @@ static void backend_changed(const char *path, const char *token, void *arg)
 	d->poke = true;
 	if (d->dead)
 		return;
-	if (read_u64(d->be, "state", &state))
+	if (dm_xbf_read_u64(d->be, "state", &state))
 		kill(d, -ENODEV, "backend node removed");
 	else if (state >= XenbusStateClosing)
 		kill(d, -ENODEV, "backend closed the device");
@@ -468,8 +451,8 @@ static void read_disk(struct bf_dev *d, const char *fe)
 	uint64_t sectors = 0, info = 0;
 	char path[160], *type = NULL;
 
-	read_u64(d->be, "sectors", &sectors);
-	read_u64(d->be, "info", &info);
+	dm_xbf_read_u64(d->be, "sectors", &sectors);
+	dm_xbf_read_u64(d->be, "info", &info);
 	snprintf(path, sizeof(path), "%s/device-type", fe);
 	dom_xs_read(0, path, &type, NULL);
 	d->blk = (struct dm_blk){
@@ -537,30 +520,14 @@ static int handshake(struct bf_dev *d, const char *fe)
  * (it rewrites both when it re-homes the disk); watches the new node. */
 static int follow_backend(struct bf_dev *d)
 {
-	char path[160], *be = NULL;
-	uint64_t be_dom;
+	struct dm_xbf_backend b = { d->be, d->be_dom, d->be_token, backend_changed, d };
+	int rc = dm_xbf_follow(d->fe, &b);
 
-	snprintf(path, sizeof(path), "%s/backend", d->fe);
-	if (dom_xs_read(0, path, &be, NULL))
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/backend-id", d->fe);
-	if (dom_xs_read_u64(0, path, &be_dom) || be_dom >= 0x7ff0 || !be[0] ||
-	    strlen(be) > 120) {
-		free(be);
-		return -ENOENT;
-	}
-	if (!strcmp(be, d->be) && be_dom == d->be_dom) {
-		free(be);
-		return 0;
-	}
-	dom_xs_unwatch(d->be, d->be_token);
-	free(d->be);
-	d->be = be;
-	d->be_dom = (uint16_t)be_dom;
-	d->rejoin_rc = 0;
-	if (dom_xs_watch(d->be, d->be_token, backend_changed, d))
-		dom_printf("blkfront %u: cannot watch %s\n", d->vdev, d->be);
-	return 0;
+	d->be = b.be;
+	d->be_dom = b.dom;
+	if (rc == 1)
+		d->rejoin_rc = 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* Our half again for the backend now named: fresh ring, grants, channel.
@@ -571,7 +538,7 @@ static int rejoin_start(struct bf_dev *d)
 	uint64_t sectors = 0;
 	int rc;
 
-	read_u64(d->be, "sectors", &sectors);
+	dm_xbf_read_u64(d->be, "sectors", &sectors);
 	if (sectors != d->blk.sectors)
 		return -ERANGE;	/* not the disk the guest has seen */
 	if (revoke_pages(d)) {
@@ -628,7 +595,7 @@ static void rejoin_step(struct bf_dev *d)
 	d->next_check_ns = dom_now_ns() + RECHECK_MS * 1000000ull;
 	if (!d->rejoining && follow_backend(d))
 		return;		/* our node is gone: the toolstack is removing us */
-	if (read_u64(d->be, "state", &state))
+	if (dm_xbf_read_u64(d->be, "state", &state))
 		state = XenbusStateUnknown;
 	if (d->rejoining) {
 		rejoin_wait(d, state);

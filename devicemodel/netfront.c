@@ -14,6 +14,7 @@
 #include "dom/start.h"
 #include "dom/time.h"
 #include "dom/xs.h"
+#include "xbfront.h"
 #include "public/io/netif.h"
 #include "public/io/xenbus.h"
 
@@ -222,14 +223,6 @@ void dm_netfront_attach(struct dm_netfront *nf, dm_netfront_rx_fn rx,
 
 /* ---- the handshake (xenbus) ------------------------------------------------ */
 
-static int read_u64(const char *dir, const char *key, uint64_t *v)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return dom_xs_read_u64(0, path, v);
-}
-
 static int put(const struct dm_netfront *nf, const char *key, unsigned long v)
 {
 	char path[160];
@@ -241,19 +234,9 @@ static int put(const struct dm_netfront *nf, const char *key, unsigned long v)
 /* Until the backend's state is want (0), or Closing/Closed/gone (-ENODEV). */
 static int wait_backend(const struct dm_netfront *nf, uint64_t want)
 {
-	uint64_t deadline = dom_now_ns() + DM_NETFRONT_WAIT_MS * 1000000ull, state;
+	struct dm_xbf_backend b = { .be = nf->be };
 
-	for (;;) {
-		if (read_u64(nf->be, "state", &state))
-			state = XenbusStateClosed;
-		if (state == want)
-			return 0;
-		if (state >= XenbusStateClosing)
-			return -ENODEV;
-		if (dom_now_ns() >= deadline)
-			return -ETIMEDOUT;
-		dom_wait_event_timeout(POLL_MS);
-	}
+	return dm_xbf_wait(&b, want, DM_NETFRONT_WAIT_MS);
 }
 
 /* The link ends: frames the guest sends from now on are dropped, until
@@ -279,7 +262,7 @@ static void backend_changed(const char *path, const char *token, void *arg)
 	nf->poke = true;
 	if (!nf->up)
 		return;
-	if (read_u64(nf->be, "state", &state))
+	if (dm_xbf_read_u64(nf->be, "state", &state))
 		link_down(nf, "backend node removed");
 	else if (state >= XenbusStateClosing) {
 		link_down(nf, "backend closed the device");
@@ -403,28 +386,12 @@ static int handshake(struct dm_netfront *nf, uint8_t mac[6])
  * (it rewrites our directory when it re-homes the vif); watches the new node. */
 static int follow_backend(struct dm_netfront *nf)
 {
-	char path[160], *be = NULL;
-	uint64_t be_dom;
+	struct dm_xbf_backend b = { nf->be, nf->be_dom, nf->be_token, backend_changed, nf };
+	int rc = dm_xbf_follow(nf->fe, &b);
 
-	snprintf(path, sizeof(path), "%s/backend", nf->fe);
-	if (dom_xs_read(0, path, &be, NULL))
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/backend-id", nf->fe);
-	if (dom_xs_read_u64(0, path, &be_dom) || be_dom >= 0x7ff0 || !be[0] || strlen(be) > 120) {
-		free(be);
-		return -ENOENT;
-	}
-	if (!strcmp(be, nf->be) && be_dom == nf->be_dom) {
-		free(be);
-		return 0;
-	}
-	dom_xs_unwatch(nf->be, nf->be_token);
-	free(nf->be);
-	nf->be = be;
-	nf->be_dom = (uint16_t)be_dom;
-	if (dom_xs_watch(nf->be, nf->be_token, backend_changed, nf))
-		dom_printf("dm: nic %u: cannot watch %s\n", nf->devid, nf->be);
-	return 0;
+	nf->be = b.be;
+	nf->be_dom = b.dom;
+	return rc < 0 ? rc : 0;
 }
 
 /* Our half again for the backend now named: fresh rings, grants, channel.
@@ -463,7 +430,7 @@ static void rejoin_step(struct dm_netfront *nf)
 	nf->next_check_ns = dom_now_ns() + RECHECK_MS * 1000000ull;
 	if (!nf->rejoining && follow_backend(nf))
 		return;		/* our node is gone: the toolstack is rewriting or removing it */
-	if (read_u64(nf->be, "state", &state))
+	if (dm_xbf_read_u64(nf->be, "state", &state))
 		state = XenbusStateUnknown;
 	if (nf->rejoining) {
 		if (state == XenbusStateConnected) {
