@@ -45,6 +45,7 @@ struct dm_netfront {
 	uint32_t gref[NPAGES];
 	uint16_t tx_free[DM_NETFRONT_TX];	/* stack of free tx ids */
 	unsigned int tx_nfree;
+	bool rx_posted[DM_NETFRONT_RX];	/* on the ring, not answered yet */
 	dm_netfront_rx_fn rx_fn;
 	dm_netfront_resume_fn resume_fn;
 	void *arg;
@@ -69,6 +70,21 @@ static void post_rx(struct dm_netfront *nf, uint16_t id)
 	r->id = id;
 	r->gref = nf->gref[2 + DM_NETFRONT_TX + id];
 	nf->rx.req_prod_pvt++;
+	nf->rx_posted[id] = true;
+}
+
+static void link_down(struct dm_netfront *nf, const char *why);
+static int put(const struct dm_netfront *nf, const char *key, unsigned long v);
+
+/* A response producer beyond what we asked for: the backend broke the ring.
+ * The link goes down and we close: a live backend may start over with us. */
+static bool rsp_prod_bad(struct dm_netfront *nf, RING_IDX prod, RING_IDX cons, RING_IDX req)
+{
+	if (prod - cons <= req - cons)
+		return false;
+	link_down(nf, "backend broke its ring (impossible response producer)");
+	put(nf, "state", XenbusStateClosed);
+	return true;
 }
 
 static void kick(struct dm_netfront *nf, bool tx)
@@ -115,6 +131,8 @@ static void take_tx(struct dm_netfront *nf)
 		RING_IDX prod = nf->tx.sring->rsp_prod;
 
 		RING_RMB();
+		if (rsp_prod_bad(nf, prod, nf->tx.rsp_cons, nf->tx.req_prod_pvt))
+			return;
 		for (; nf->tx.rsp_cons != prod; nf->tx.rsp_cons++) {
 			struct netif_tx_response *rsp = RING_GET_RESPONSE(&nf->tx, nf->tx.rsp_cons);
 			uint16_t id = rsp->id;
@@ -154,12 +172,16 @@ static void take_rx(struct dm_netfront *nf)
 		RING_IDX prod = nf->rx.sring->rsp_prod;
 
 		RING_RMB();
+		if (rsp_prod_bad(nf, prod, nf->rx.rsp_cons, nf->rx.req_prod_pvt))
+			return;
 		while (nf->rx.rsp_cons != prod) {
 			struct netif_rx_response *rsp = RING_GET_RESPONSE(&nf->rx, nf->rx.rsp_cons);
 			uint16_t id = rsp->id, off = rsp->offset, flags = rsp->flags;
 			int16_t st = rsp->status;
 
-			if (id >= DM_NETFRONT_RX) {	/* not a buffer of ours: it is lost */
+			/* Not one of our buffers on the ring (a stray or repeated
+			 * id): nothing to give back; reposting would overfill it. */
+			if (id >= DM_NETFRONT_RX || !nf->rx_posted[id]) {
 				nf->rx_bad++;
 				nf->rx.rsp_cons++;
 				continue;
@@ -173,6 +195,7 @@ static void take_rx(struct dm_netfront *nf)
 				nf->rx_bad++;
 			}
 			nf->rx.rsp_cons++;
+			nf->rx_posted[id] = false;
 			post_rx(nf, id);
 			posted = true;
 		}
@@ -327,6 +350,7 @@ static int grant_pages(struct dm_netfront *nf)
 		nf->gref[i] = (uint32_t)ref;
 	}
 	nf->tx_nfree = 0;
+	memset(nf->rx_posted, 0, sizeof(nf->rx_posted));
 	for (unsigned int id = 0; id < DM_NETFRONT_TX; id++)
 		nf->tx_free[nf->tx_nfree++] = (uint16_t)(DM_NETFRONT_TX - 1 - id);
 	for (unsigned int id = 0; id < DM_NETFRONT_RX; id++)
