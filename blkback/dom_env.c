@@ -115,9 +115,9 @@ bool dom_env_bar_ok(const struct bh_pci_dev *d, unsigned bar, uint64_t min, cons
 	return true;
 }
 
-int dom_env_irq_bind(struct dom_bar *b, uint32_t sbdf)
+int dom_env_irq_bind(struct dom_bar *b, uint32_t sbdf, uint16_t entry)
 {
-	struct bh_pci_irq q = { .sbdf = sbdf, .entry = 0 };
+	struct bh_pci_irq q = { .sbdf = sbdf, .entry = entry };
 	long rc = dom_env_pci(BH_PCI_irq_bind, &q);
 
 	if (rc)
@@ -129,4 +129,11 @@ int dom_env_irq_bind(struct dom_bar *b, uint32_t sbdf)
 	dom_evtchn_take(q.port);
 	b->irq_port = q.port;
 	return 0;
+}
+
+int dom_env_irq_eoi(uint32_t sbdf)
+{
+	struct bh_pci_irq q = { .sbdf = sbdf, .entry = BH_PCI_IRQ_INTX };
+
+	return (int)dom_env_pci(BH_PCI_irq_eoi, &q);
 }

@@ -42,10 +42,12 @@ uint64_t dom_env_dma(void *bar, const void *p);
 long dom_env_pci(unsigned op, void *arg);
 void dom_env_pci_name(char *out, size_t n, uint32_t sbdf);
 int dom_env_pci_enable(uint32_t sbdf);
-/* The device's first MSI-X entry (or its MSI) as an event channel of ours
- * (BH_PCI_irq_bind), unmasked, in b->irq_port: 0 or -errno (b unchanged;
- * the driver then polls). */
-int dom_env_irq_bind(struct dom_bar *b, uint32_t sbdf);
+/* The device's MSI-X entry (0: or its MSI; BH_PCI_IRQ_INTX: its INTx
+ * line) as an event channel of ours (BH_PCI_irq_bind), unmasked, in
+ * b->irq_port: 0 or -errno (b unchanged; the driver then polls). */
+int dom_env_irq_bind(struct dom_bar *b, uint32_t sbdf, uint16_t entry);
+/* BH_PCI_irq_eoi: the device's INTx line, quieted, may interrupt again. */
+int dom_env_irq_eoi(uint32_t sbdf);
 bool dom_env_bar_ok(const struct bh_pci_dev *d, unsigned bar, uint64_t min, const char *what,
 		    const char *name);
 

@@ -401,7 +401,7 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 	}
 	bb.bar.base = (volatile uint8_t *)(uintptr_t)dev->bar[bb.ahci ? AHCI_BAR : 0].base;
 	bb.bar.size = dev->bar[bb.ahci ? AHCI_BAR : 0].size;
-	if ((rc = dom_env_irq_bind(&bb.bar, dev->sbdf))) {
+	if ((rc = dom_env_irq_bind(&bb.bar, dev->sbdf, 0))) {
 		dom_printf("blkback: %s: no interrupt (%d): polling\n", tag, rc);
 	} else {
 		disk_env.wait_irq = dom_env_wait_irq;

@@ -21,6 +21,7 @@
 #include "iommu/iommu.h"
 #include "pci_op.h"
 #include "pci_msi.h"
+#include "ioapic.h"
 #include "public/xen.h"
 
 struct cmdline_opts boot_opts;
@@ -229,6 +230,7 @@ static void bsp_platform_init(void)
 	struct platform_cpus plat;
 
 	acpi_init(boot.rsdp, &plat);
+	ioapic_init();
 	apic_cpu_init();
 	pcpus[0].apic_id = apic_id();
 	apic_calibrate();

@@ -13,6 +13,14 @@
  * raises the port so that the domain cannot be freed under it (release
  * runs from pci_op_domain_kill, before the domain's event state is freed).
  *
+ * INTx (pci_intx_bind): the device's line, at the I/O APIC input the
+ * chipset wires it to (pci_intx_gsi), gets a vector of the same range,
+ * level-triggered. Its handler masks the input before raising the port;
+ * the owner's BH_PCI_irq_eoi, once it has quieted the device, unmasks it
+ * (a line still asserted then fires again). An input is one device's: a
+ * second device on the same input is refused (-EBUSY), so that no owner
+ * can silence another by never sending its EOI.
+ *
  * No interrupt remapping: the message names a CPU and a vector directly,
  * so a device whose driver can make it write 0xfee00000 by DMA can raise
  * any vector (README, what does not work yet). The table's pages are kept
@@ -38,7 +46,15 @@ void pci_msi_init(void);
  * public/pci.h says; on failure nothing is left behind. */
 long pci_msi_bind(const struct pci_cfg_ops *cfg, const struct pci_dev *p, u32 dev, bool table,
 		  struct domain *d, u16 entry, u32 *port);
-/* Device dev leaves its owner: MSI and MSI-X off, its entries masked, its
+/* The same for dev's INTx line, which reaches I/O APIC input gsi
+ * (pci_intx_gsi; below 16: -EOPNOTSUPP): the command register's INTx
+ * disable cleared, the input routed and unmasked. */
+long pci_intx_bind(const struct pci_cfg_ops *cfg, const struct pci_dev *p, u32 dev, int gsi,
+		   struct domain *d, u32 *port);
+/* The owner of dev has serviced its INTx: the input unmasked. -ENOENT when
+ * dev's INTx is not bound. */
+long pci_intx_eoi(u32 dev);
+/* Device dev leaves its owner: MSI, MSI-X and INTx off, its entries masked, its
  * vectors free. A message already on its way finds its vector unbound. */
 void pci_msi_release(const struct pci_cfg_ops *cfg, const struct pci_dev *p, u32 dev, bool table);
 /* Interrupts delivered to owners since boot (the 'q' dump). */

@@ -273,6 +273,10 @@ void pci_op_init(const struct boot_info *bi)
 			if (bar_is_mem(&tab.dev[i].bar[b]) && bar_unsafe(&tab.dev[i].bar[b], bi))
 				pt[i].bad = true;
 		pt[i].msix_table = !pt[i].bad && msix_table_map(&tab.dev[i], bi);
+		if (tab.dev[i].hdr_type == 0)	/* quiet lines: no owner, no driver */
+			hw_write(NULL, 0, tab.dev[i].bus, tab.dev[i].devfn, PCI_COMMAND, 2,
+				 hw_read(NULL, 0, tab.dev[i].bus, tab.dev[i].devfn, PCI_COMMAND, 2) |
+				 PCI_CMD_INTX_DISABLE);
 		log_dev((int)i);
 	}
 	pr_info("PCI: %u devices%s\n", tab.count,
@@ -679,8 +683,8 @@ static long cfg_op(struct vcpu *v, unsigned op, u64 arg)
 	return rc;
 }
 
-/* BH_PCI_irq_bind: the caller's device only. */
-static long irq_op(struct vcpu *v, u64 arg)
+/* BH_PCI_irq_bind and BH_PCI_irq_eoi: the caller's device only. */
+static long irq_op(struct vcpu *v, unsigned op, u64 arg)
 {
 	struct bh_pci_irq q;
 	long rc;
@@ -691,11 +695,16 @@ static long irq_op(struct vcpu *v, u64 arg)
 	spin_lock(&lock);
 	if ((i = owned(v, q.sbdf)) < 0)
 		rc = -EPERM;
+	else if (op == BH_PCI_irq_eoi)
+		rc = q.entry == BH_PCI_IRQ_INTX ? pci_intx_eoi((u32)i) : -EINVAL;
+	else if (q.entry == BH_PCI_IRQ_INTX)
+		rc = pci_intx_bind(&hw, &tab.dev[i], (u32)i, pci_intx_gsi(&tab, &tab.dev[i]),
+				   v->domain, &q.port);
 	else
 		rc = pci_msi_bind(&hw, &tab.dev[i], (u32)i, pt[i].msix_table, v->domain, q.entry,
 				  &q.port);
 	spin_unlock(&lock);
-	if (!rc && copy_to_guest(v, arg, &q, sizeof(q)))
+	if (!rc && op == BH_PCI_irq_bind && copy_to_guest(v, arg, &q, sizeof(q)))
 		rc = -EFAULT;	/* the port exists: the domain can find it by EVTCHNOP_status */
 	return rc;
 }
@@ -717,7 +726,8 @@ long pci_op_hypercall(struct vcpu *v, const u64 *a)
 	case BH_PCI_cfg_write:
 		return cfg_op(v, (unsigned)a[0], a[1]);
 	case BH_PCI_irq_bind:
-		return irq_op(v, a[1]);
+	case BH_PCI_irq_eoi:
+		return irq_op(v, (unsigned)a[0], a[1]);
 	default:
 		return -ENOSYS;
 	}

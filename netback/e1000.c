@@ -398,6 +398,19 @@ int e1000_service(struct e1000 *nic, unsigned budget, e1000_rx_fn fn, void *arg)
 	return e1000_poll_rx(nic, budget, fn, arg);
 }
 
+/* ---- interrupts -------------------------------------------------------------------- */
+
+void e1000_irq_enable(struct e1000 *nic)
+{
+	if (!nic->dead)
+		wr(nic, E1000_IMS, E1000_IRQ_CAUSES);
+}
+
+uint32_t e1000_irq_ack(struct e1000 *nic)
+{
+	return nic->dead ? 0 : rd(nic, E1000_ICR);
+}
+
 /* ---- health ------------------------------------------------------------------------ */
 
 bool e1000_link(struct e1000 *nic)

@@ -7,9 +7,9 @@
  * every multicast table bit clear, reception promiscuous with broadcasts and
  * the CRC stripped (§14.4), one ring of legacy receive descriptors (§3.2.3)
  * over 2048-byte buffers and one of legacy transmit descriptors (§3.3.3,
- * §14.5). No interrupts (IMC = ~0):
- * the caller polls e1000_service, and an interrupt handler would later
- * read ICR (acknowledging it) and call the same function.
+ * §14.5). Interrupts off (IMC = ~0) until e1000_irq_enable; either way the
+ * caller runs e1000_service, from its loop, and after an interrupt, once
+ * e1000_irq_ack has read ICR (acknowledging it).
  *
  * Frames move through buffers the driver allocates in the domain's own RAM:
  * the device is never given a caller's memory. A received frame is copied
@@ -48,6 +48,7 @@
 #define E1000_FCAH 0x002c
 #define E1000_FCT 0x0030
 #define E1000_ICR 0x00c0
+#define E1000_IMS 0x00d0
 #define E1000_IMC 0x00d8
 #define E1000_RCTL 0x0100
 #define E1000_FCTTV 0x0170
@@ -239,6 +240,18 @@ bool e1000_link(struct e1000 *nic);
  * (E1000_TX_STALL_US with the link up and descriptors pending). 0, or -EIO
  * with the NIC dead and nic->why. */
 int e1000_watchdog(struct e1000 *nic);
+
+/* The receive causes (frame received, ring low or overrun) and link
+ * changes raise the NIC's interrupt (IMS, §13.4.20); transmit completions
+ * do not: e1000_send reclaims. */
+#define E1000_ICR_LSC (1u << 2)
+#define E1000_ICR_RXDMT0 (1u << 4)
+#define E1000_ICR_RXO (1u << 6)
+#define E1000_ICR_RXT0 (1u << 7)
+#define E1000_IRQ_CAUSES (E1000_ICR_LSC | E1000_ICR_RXDMT0 | E1000_ICR_RXO | E1000_ICR_RXT0)
+void e1000_irq_enable(struct e1000 *nic);
+/* Reads ICR, which acknowledges every cause (the line drops): the causes. */
+uint32_t e1000_irq_ack(struct e1000 *nic);
 
 /* Stops reception and transmission and resets the device, so it no longer
  * touches memory; the NIC is dead until the next e1000_open. */

@@ -11,9 +11,12 @@
  * e1000_open: reset, MAC, link, rings of our own pages (DMA addresses are
  * our guest-physical addresses, which the IOMMU maps 1:1). Log line:
  *   netback: e1000 0000:00:03.0 mac 52:54:00:12:34:56 link up
- * The NIC is polled (no interrupts reach driver domains yet): at once while
- * frames come in, every 1 ms for 200 ms after the last, then every 10 ms;
- * guests' rings wake us by event channel.
+ * The NIC's INTx line is an event channel (BH_PCI_irq_bind, entry
+ * BH_PCI_IRQ_INTX): on it we read ICR, serve the rings, then send the EOI;
+ * with nothing to do we sleep up to IRQ_IDLE_MS (bridge0's timers, the
+ * watchdog). Where the core cannot route the line, the NIC is polled: at
+ * once while frames come in, every 1 ms for 200 ms after the last, then
+ * every 10 ms. Guests' rings wake us by event channel.
  *
  * vifs: the toolstack writes SELF/backend/vif/<fe>/<devid> and the
  * frontend's device/vif/<devid>; vif_back.c runs the handshake and the rings
@@ -54,6 +57,7 @@
 #define POLL_MS 1		/* the NIC while frames come in */
 #define IDLE_POLL_MS 10		/* after IDLE_AFTER_MS without one */
 #define IDLE_AFTER_MS 200
+#define IRQ_IDLE_MS 100		/* with the NIC's interrupt: the longest sleep */
 #define RX_BUDGET 64
 #define PAGE 4096u
 #define PATH_LEN 160
@@ -63,6 +67,8 @@ static struct {
 	char root[32];
 	struct dom_bar bar;
 	struct e1000 nic;
+	uint32_t sbdf;
+	uint64_t irqs;			/* the NIC's interrupts taken */
 	bool have_nic;
 	struct bridge br;
 	struct vif_back_set vifs;
@@ -113,6 +119,14 @@ static bool nic_up(void)
 		dom_printf("netback: e1000 %s mac %02x:%02x:%02x:%02x:%02x:%02x link %s\n", name,
 			   nb.nic.mac[0], nb.nic.mac[1], nb.nic.mac[2], nb.nic.mac[3],
 			   nb.nic.mac[4], nb.nic.mac[5], e1000_link(&nb.nic) ? "up" : "down");
+		nb.sbdf = d->sbdf;
+		if ((err = dom_env_irq_bind(&nb.bar, d->sbdf, BH_PCI_IRQ_INTX))) {
+			dom_printf("netback: e1000 %s: no interrupt (%d): polled\n", name, err);
+		} else {
+			e1000_irq_enable(&nb.nic);
+			dom_printf("netback: e1000 %s: INTx on event channel %u\n", name,
+				   nb.bar.irq_port);
+		}
 		return true;
 	}
 	dom_printf("netback: no 82540EM (8086:100e) among our %u PCI devices: "
@@ -243,11 +257,11 @@ static void stats(void)
 		return;
 	last = sum;
 	if (nb.have_nic)
-		dom_printf("netback: em0 rx %llu (%llu dropped) tx %llu (%llu ring full)\n",
-			   (unsigned long long)nb.nic.st.rx_frames,
+		dom_printf("netback: em0 rx %llu (%llu dropped) tx %llu (%llu ring full) "
+			   "interrupts %llu\n", (unsigned long long)nb.nic.st.rx_frames,
 			   (unsigned long long)nb.nic.st.rx_drops,
 			   (unsigned long long)nb.nic.st.tx_frames,
-			   (unsigned long long)nb.nic.st.tx_full);
+			   (unsigned long long)nb.nic.st.tx_full, (unsigned long long)nb.irqs);
 	for (unsigned i = 0; i < VIF_BACK_MAX; i++) {
 		const struct vif_back *v = &nb.vifs.v[i];
 
@@ -344,7 +358,7 @@ int dom_main(const struct dom_start_info *si)
 {
 	char path[PATH_LEN];
 	uint64_t next_scan = 0, next_watchdog = 0, next_stats = 0, last_rx = 0;
-	bool busy;
+	bool busy, irq;
 	int got;
 
 	nb.self = si->domid;
@@ -378,6 +392,9 @@ int dom_main(const struct dom_start_info *si)
 			sync_ports();
 		}
 		got = 0;
+		irq = nb.bar.irq_port && dom_evtchn_take(nb.bar.irq_port);
+		if (irq && e1000_irq_ack(&nb.nic))	/* the line drops; what it said, we look at */
+			nb.irqs++;
 		if (nb.have_nic) {
 			got = e1000_service(&nb.nic, RX_BUDGET, from_wire, NULL);
 			if (dom_now_ns() >= next_watchdog) {
@@ -390,6 +407,8 @@ int dom_main(const struct dom_start_info *si)
 				}
 			}
 		}
+		if (irq && nb.have_nic)	/* a dead NIC's line stays masked */
+			(void)dom_env_irq_eoi(nb.sbdf);
 		busy = vif_back_serve(&nb.vifs, from_guest, NULL);
 		if (nb.have_ip)
 			busy |= ip_port_poll();
@@ -400,7 +419,7 @@ int dom_main(const struct dom_start_info *si)
 		if (got > 0)
 			last_rx = dom_now_ns();
 		if (!busy && got <= 0)
-			dom_wait_event_timeout(!nb.have_nic ? RESCAN_MS :
+			dom_wait_event_timeout(!nb.have_nic ? RESCAN_MS : nb.bar.irq_port ? IRQ_IDLE_MS :
 					       dom_now_ns() - last_rx < IDLE_AFTER_MS * 1000000ull
 					       ? POLL_MS : IDLE_POLL_MS);
 	}

@@ -243,13 +243,16 @@ def log_wait(args, rx, timeout, what, c=None, name=None):
 
 def netback_up(c, args):
     """netback started by Dom0's rc.local: the NIC assigned, its link up,
-    bridge0's address by DHCP (returned)."""
-    log_wait(args, r"\(XEN\) IOMMU: AMD-Vi at [^\n]* enabled", 30, "IOMMU line")
+    its INTx line an event channel, bridge0's address by DHCP (returned)."""
+    name = {"amd": "AMD-Vi", "intel": "VT-d"}[args.net_iommu]
+    log_wait(args, r"\(XEN\) IOMMU: " + name + r" at [^\n]* enabled", 30, "IOMMU line")
     log_wait(args, r"\(XEN\) PCI " + re.escape(NET_BDF) + r" [^\n]*assigned to d\d+", 60,
              "assignment of the NIC")
     m = log_wait(args, r"netback: e1000 " + re.escape(NET_BDF) + r" mac ([0-9a-f:]{17}) link up",
                  60, "netback's NIC line", c, "netback")
     print(f"  netback holds {NET_BDF} (mac {m.group(1)}), link up")
+    m = log_wait(args, r"netback: e1000 " + re.escape(NET_BDF) + r": INTx on event channel \d+",
+                 10, "netback's INTx line (BH_PCI_irq_bind)", c, "netback")
     m = log_wait(args, r"netback: bridge0 (10\.0\.2\.\d+)/(\d+) by DHCP \(gw ([0-9.]+)\)", 60,
                  "bridge0's address by DHCP", c, "netback")
     bridge_ip = m.group(1)
@@ -264,6 +267,7 @@ def scenario_net(c, args):
     import hashlib
     want = hashlib.md5(open(args.log + ".probe", "rb").read()).hexdigest()
     bridge_ip = netback_up(c, args)
+    irqs_before = nic_interrupts(c)
     # Twice: netback's own tables grow a little at its first vif (a page or
     # two of its second-level table for the ring mappings), so the second
     # guest's memory must come back exactly: nothing is kept per guest.
@@ -283,6 +287,16 @@ def scenario_net(c, args):
     expect(m, "the device model logged no e1000 at 00:03.0 for vif 0")
     print(f"  emulated e1000 {m.group(1)} at 00:03.0 on netback's vif-emu")
     memory_back(c, before, "the emulated-NIC guest's power-off")
+    irqs = nic_interrupts(c)
+    expect(irqs > irqs_before, f"netback took no NIC interrupt while guests fetched ({irqs})")
+    print(f"  netback's e1000: {irqs} interrupts (INTx through the I/O APIC)")
+
+
+def nic_interrupts(c):
+    """The NIC interrupts netback counted in its last stats line (0: none yet)."""
+    found = re.findall(r"netback: em0 rx \d+ .* interrupts (\d+)",
+                       c.run("cat /var/log/xen/console/guest-netback.log"))
+    return int(found[-1]) if found else 0
 
 
 def dm_log_wait(c, name, rx, timeout, what):
@@ -776,15 +790,19 @@ def storage_args(args):
     return ["-M", "q35", "-device", STORAGE_IOMMU[args.storage]] + disk, [f"{rc} /etc/rc.local"]
 
 
+NET_IOMMU = {"amd": "amd-iommu", "intel": "intel-iommu,aw-bits=48"}
+
+
 def net_args(args):
-    """q35, AMD IOMMU, the e1000 netback owns, user networking with the test server."""
+    """q35, an IOMMU (--net-iommu), the e1000 netback owns (its INTx line
+    an event channel), user networking with the test server."""
     probe, rc = args.log + ".probe", args.log + ".net.rc.local"
     with open(probe, "wb") as f:	# text: the guest strips the headers with sed
         f.write(b"".join(os.urandom(32).hex().encode() + b"\n" for _ in range(PROBE_LINES)))
     with open(rc, "w") as f:
         f.write("xl create /etc/xen/netback.cfg\n")
     serve = os.path.join(os.path.dirname(os.path.abspath(__file__)), "net_serve.py")
-    return (["-M", "q35", "-device", "amd-iommu",
+    return (["-M", "q35", "-device", NET_IOMMU[args.net_iommu],
              "-netdev", f"user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:python3 {serve} {probe}",
              "-device", "e1000,netdev=n0,addr=03.0",
              # every frame on the wire, for reading with tcpdump -r or wireshark
@@ -955,6 +973,8 @@ def main():
     ap.add_argument("--bochs-script")
     ap.add_argument("--log", required=True)
     ap.add_argument("--storage", choices=["dom0"] + sorted(STORAGE_IOMMU), default="dom0")
+    ap.add_argument("--net-iommu", choices=sorted(NET_IOMMU), default="amd",
+                    help="the net scenarios' IOMMU")
     args = ap.parse_args()
     need = {"live": ["live.iso"], "soak": ["live.iso"], "net": ["live.iso"], "net-restart": ["live.iso"], "lifecycle": ["live.iso"], "bochs": ["live.iso"],
             "install": ["installer.iso"], "restart": ["installer.iso"],

@@ -588,3 +588,39 @@ bool pci_msix_table(const struct pci_dev *dev, int *bar, u64 *lo, u64 *hi)
 	*hi = *lo + len;
 	return true;
 }
+
+/* The bridge whose secondary bus is bus, or NULL. */
+static const struct pci_dev *bridge_of(const struct pci_table *t, u8 bus)
+{
+	for (u32 i = 0; i < t->count; i++)
+		if (t->dev[i].hdr_type == 1 && t->dev[i].sec_bus == bus)
+			return &t->dev[i];
+	return NULL;
+}
+
+int pci_intx_gsi(const struct pci_table *t, const struct pci_dev *dev)
+{
+	const struct pci_dev *lpc = NULL;
+	u32 pin, slot, hops = 0;
+
+	if (dev->irq_pin < 1 || dev->irq_pin > 4)
+		return -1;
+	for (u32 i = 0; i < t->count; i++)
+		if (t->dev[i].bus == 0 && t->dev[i].devfn == PCI_ICH9_LPC_DEVFN)
+			lpc = &t->dev[i];
+	if (!lpc || ((u32)lpc->device << 16 | lpc->vendor) != PCI_ICH9_LPC_ID)
+		return -1;
+	pin = dev->irq_pin - 1u;
+	while (dev->bus != 0) {
+		const struct pci_dev *up = bridge_of(t, dev->bus);
+
+		/* Enumeration never follows a bridge twice, but t could come
+		 * from anywhere: a loop ends after as many hops as buses. */
+		if (!up || ++hops > 256)
+			return -1;
+		pin = (pin + PCI_SLOT(dev->devfn)) % 4;
+		dev = up;
+	}
+	slot = PCI_SLOT(dev->devfn);
+	return 16 + (int)(slot <= 24 ? 4 + (slot + pin) % 4 : pin);
+}

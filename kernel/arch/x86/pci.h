@@ -281,4 +281,22 @@ bool pci_msi_message(u32 apic_id, u8 vector, u32 *addr, u32 *data);
  * the table is not wholly inside a memory BAR of dev. */
 bool pci_msix_table(const struct pci_dev *dev, int *bar, u64 *lo, u64 *hi);
 
+/* The chipset whose INTx wiring pci_intx_gsi knows: QEMU's q35, an ICH9
+ * LPC bridge (8086:2918) at 00:1f.0. */
+#define PCI_ICH9_LPC_DEVFN PCI_DEVFN(0x1f, 0)
+#define PCI_ICH9_LPC_ID 0x29188086u	/* device << 16 | vendor */
+/*
+ * The I/O APIC input (GSI) that dev's INTx pin reaches, or -1 when dev has
+ * no pin, the chipset is not one whose wiring is known, or a bus on the way
+ * up has no bridge in t. The way up: through each PCI-PCI bridge the pin
+ * turns by the device number (PCI-PCI Bridge 1.2 §9.1: INTA of device d
+ * arrives as INT((A + d) mod 4) on the bridge's own pin). On bus 0 of the
+ * q35: devices 0-24 rotate INTA-D over PIRQE-H ((device + pin) mod 4, +4);
+ * devices 25-31 are routed by the D25IR-D31IR registers, whose reset value
+ * (INTA-D to PIRQA-D) firmware keeps there; PIRQn is I/O APIC input 16 + n,
+ * level-triggered (ICH9 datasheet §5.9; QEMU's DSDT says the same). The
+ * ACPI _PRT is the general answer; the core reads no AML.
+ */
+int pci_intx_gsi(const struct pci_table *t, const struct pci_dev *dev);
+
 #endif

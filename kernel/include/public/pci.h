@@ -47,7 +47,7 @@
  *                     then looks at its device (no EOI to send). -EEXIST:
  *                     entry already bound; -EINVAL: no such entry;
  *                     -EOPNOTSUPP: neither capability, or an MSI-X table
- *                     the core cannot reach (INTx is not offered);
+ *                     the core cannot reach;
  *                     -ENOSPC: BH_PCI_IRQ_MAX entries of this device are
  *                     bound already, or the core has no vector left. The
  *                     MSI-X table's pages are never mapped into the
@@ -67,8 +67,10 @@
 #define BH_PCI_cfg_read 2
 #define BH_PCI_cfg_write 3
 #define BH_PCI_irq_bind 4
+#define BH_PCI_irq_eoi 5
 
-#define BH_PCI_IRQ_MAX 8	/* bound entries per device */
+#define BH_PCI_IRQ_MAX 8	/* bound entries per device, its INTx line included */
+#define BH_PCI_IRQ_INTX 0xffff	/* bh_pci_irq.entry: the INTx line */
 
 #define BH_PCI_SBDF(seg, bus, devfn) ((uint32_t)(seg) << 16 | (uint32_t)(bus) << 8 | (devfn))
 
@@ -117,7 +119,7 @@ struct bh_pci_cfg {
 
 struct bh_pci_irq {
 	uint32_t sbdf;		/* IN */
-	uint16_t entry;		/* IN: MSI-X table entry; 0 for MSI */
+	uint16_t entry;		/* IN: MSI-X table entry; 0 for MSI; BH_PCI_IRQ_INTX */
 	uint16_t pad;
 	uint32_t port;		/* OUT: the event channel */
 	uint32_t pad2;

@@ -22,7 +22,10 @@
  * Before the DMA attacks, its interrupt (BH_PCI_irq_bind, public/pci.h):
  * MSI-X entry 0 bound through blkback's dom_env_irq_bind (the driver then
  * sleeps on it), the same entry again (-EEXIST), entries past any table
- * (-EINVAL), entries up to BH_PCI_IRQ_MAX and one more (-ENOSPC), the
+ * (-EINVAL), its INTx line (BH_PCI_IRQ_INTX: an EOI before the bind
+ * -ENOENT, an EOI of an MSI-X entry -EINVAL, the bind, again -EEXIST,
+ * another function's EOI -EPERM, a thousand EOIs in a row, INTx disable
+ * cleared), entries up to BH_PCI_IRQ_MAX and one more (-ENOSPC), the
  * port's EVTCHNOP_status (pirq), and config writes that would turn MSI-X
  * off, mask it or move its table (dropped: read back unchanged). One line:
  *   dmahostile: interrupt: N binds answered as expected, MSI-X kept on
@@ -130,10 +133,34 @@ static long bind(uint32_t sbdf, uint16_t entry, uint32_t *port)
 	return rc;
 }
 
+static long eoi(uint32_t sbdf, uint16_t entry)
+{
+	struct bh_pci_irq q = { .sbdf = sbdf, .entry = entry };
+
+	return pci_op(BH_PCI_irq_eoi, &q);
+}
+
+/* The INTx line, next to the MSI-X entry already bound. */
+static void intx_attacks(uint32_t sbdf)
+{
+	uint32_t port = 0, cmd = 0, failed = 0;
+
+	irq_expect(eoi(sbdf, BH_PCI_IRQ_INTX), -ENOENT, "an INTx EOI before its bind");
+	irq_expect(eoi(sbdf, 0), -EINVAL, "an EOI of an MSI-X entry");
+	irq_expect(bind(sbdf, BH_PCI_IRQ_INTX, &port), 0, "bind the INTx line");
+	irq_expect(bind(sbdf, BH_PCI_IRQ_INTX, &port), -EEXIST, "the INTx line again");
+	irq_expect(eoi(sbdf ^ 0x8, BH_PCI_IRQ_INTX), -EPERM, "another function's EOI");
+	for (unsigned i = 0; i < 1000; i++)
+		failed += eoi(sbdf, BH_PCI_IRQ_INTX) != 0;
+	irq_expect(failed, 0, "a thousand INTx EOIs");
+	cfg(BH_PCI_cfg_read, sbdf, 4, 2, &cmd);
+	irq_expect(!!(cmd & 0x400), 0, "INTx disable after the bind");
+}
+
 /* The interrupt interface, attacked by its owner (see the top). */
 static void irq_attacks(uint32_t sbdf)
 {
-	static const uint16_t bad_entries[] = { 2048, 4095, 0xffff };
+	static const uint16_t bad_entries[] = { 2048, 4095, 0xfffe };
 	uint16_t cap = msix_cap(sbdf);
 	struct evtchn_status st = { .dom = DOMID_SELF };
 	uint32_t port, ctl = 0, after = 0, table = 0, v, entries, bound = 1;
@@ -147,12 +174,14 @@ static void irq_attacks(uint32_t sbdf)
 	cfg(BH_PCI_cfg_read, sbdf, cap + 4, 4, &table);
 	entries = (ctl & 0x7ff) + 1;
 	irq_expect(ctl & 0x8000, 0, "MSI-X enabled before any bind");
-	irq_expect(dom_env_irq_bind(&bar0, sbdf), 0, "bind entry 0");
+	irq_expect(dom_env_irq_bind(&bar0, sbdf, 0), 0, "bind entry 0");
 	env.wait_irq = bar0.irq_port ? dom_env_wait_irq : NULL;
 	irq_expect(bind(sbdf, 0, &port), -EEXIST, "entry 0 again");
 	for (unsigned i = 0; i < sizeof(bad_entries) / sizeof(bad_entries[0]); i++)
 		irq_expect(bind(sbdf, bad_entries[i], &port), -EINVAL, "an entry past any table");
 	irq_expect(bind(sbdf, (uint16_t)entries, &port), -EINVAL, "the entry past the table");
+	intx_attacks(sbdf);
+	bound++;	/* the line counts among BH_PCI_IRQ_MAX */
 	for (uint16_t e = 1; e < entries && bound < BH_PCI_IRQ_MAX; e++, bound++)
 		irq_expect(bind(sbdf, e, &port), 0, "a further entry");
 	if (entries > BH_PCI_IRQ_MAX)
