@@ -268,12 +268,13 @@ def scenario_net(c, args):
     want = hashlib.md5(open(args.log + ".probe", "rb").read()).hexdigest()
     bridge_ip = netback_up(c, args)
     irqs_before = nic_interrupts(c)
+    peer = net_peer_up(c, args, want)
     # Twice: netback's own tables grow a little at its first vif (a page or
     # two of its second-level table for the ring mappings), so the second
     # guest's memory must come back exactly: nothing is kept per guest.
     for run in (1, 2):
         before = free_memory(c)
-        net_guest(c, args, want, run, bridge_ip)
+        net_guest(c, args, want, run, bridge_ip, peer=peer)
         if run == 2:
             memory_back(c, before, "the second guest's power-off")
     # Issue 9 §3: the same guest without the Xen platform device, so without
@@ -281,12 +282,14 @@ def scenario_net(c, args):
     # whose frames go over a netif ring of netback's vifG.0-emu.
     before = free_memory(c)
     net_guest(c, args, want, 1, bridge_ip, "['model=e1000,bridge=bridge0']",
-              " xen_platform_pci=0", "-emu")
+              " xen_platform_pci=0", "-emu", peer)
     m = re.search(r"dm: nic 0: e1000 (00:16:3e(:[0-9a-f]{2}){3}) at 00:03\.0",
                   dm_log(c, "live"))
     expect(m, "the device model logged no e1000 at 00:03.0 for vif 0")
     print(f"  emulated e1000 {m.group(1)} at 00:03.0 on netback's vif-emu")
     memory_back(c, before, "the emulated-NIC guest's power-off")
+    c.run("xl trigger peer power", 60)
+    wait_gone(c, ["peer", "peer-dm"], 120)
     irqs = nic_interrupts(c)
     expect(irqs > irqs_before, f"netback took no NIC interrupt while guests fetched ({irqs})")
     print(f"  netback's e1000: {irqs} interrupts (INTx through the I/O APIC)")
@@ -376,7 +379,31 @@ def net_restart_guest(c, args, emulated):
     wait_gone(c, [name, name + "-dm"], 120)
 
 
-def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="", suffix=""):
+def net_peer_up(c, args, want):
+    """The peer: a guest with the peer disk, which fetches the file from the
+    host like the others, then serves it on bridge0 (busybox httpd) until
+    its power button. Its address is returned."""
+    t = time.time()
+    create_attached(c, "/etc/xen/button.cfg name=peer memory=192 vcpus=1 \"vif=['bridge=bridge0']\" "
+                    "\"disk=['/root/peer.img,raw,hda,rw','/root/live.iso,raw,hdc:cdrom,r']\"", "peer")
+    m = c.markers([SEABIOS, CD_BOOT, LINUX,
+                   ("the peer's lease", r"BULKHEAD-NET: eth0 00:16:3e"),
+                   ("the peer's fetch", r"BULKHEAD-NET-FETCH: ([0-9a-f]{32}) (\d+)"),
+                   ("the peer serving the file", r"BULKHEAD-NET-SERVE: (10\.0\.2\.\d+)"),
+                   ("the peer waiting for its button", r"BULKHEAD-BUTTON: armed")],
+                  args.guest_timeout, t)
+    c.detach()
+    expect(m[4].groups() == (want, str(PROBE_LINES * 65)),
+           f"the peer fetched {m[4].groups()}, the server sent ({want}, {PROBE_LINES * 65})")
+    print(f"  peer guest serves the file at {m[5].group(1)}, {time.time() - t:.1f} s after xl create")
+    return m[5].group(1)
+
+
+def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="", suffix="",
+              peer=None):
+    """A live guest through netback: its lease, the host's file, bridge0's
+    echo; with a peer, the same file from the peer guest over bridge0 (guest
+    to guest, no host on the way) and the echo times."""
     markers = live_markers(2)
     markers[-1:-1] = [("the guest's DHCP lease through netback",
                        r"BULKHEAD-NET: eth0 00:16:3e(:[0-9a-f]{2}){3} ip 10\.0\.2\.\d+ gw"),
@@ -384,10 +411,17 @@ def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="",
                        r"BULKHEAD-NET-FETCH: [0-9a-f]{32} \d+"),
                       ("bridge0's address answering the guest's ping",
                        r"BULKHEAD-NET-PING: " + re.escape(bridge_ip) + r" ok")]
+    if peer:
+        markers[-1:-1] = [("the echo times to the gateway", r"BULKHEAD-NET-RTT: 10\.0\.2\.2 (\S+)"),
+                          ("the file from the peer guest over bridge0",
+                           r"BULKHEAD-NET-PEER: " + re.escape(peer) + r" ([0-9a-f]{32}) (\d+) ticks (\d+)"),
+                          ("the echo times to the peer",
+                           r"BULKHEAD-NET-RTT: " + re.escape(peer) + r" ([0-9.]+)/([0-9.]+)/([0-9.]+)"),
+                          ("the end of the peers", r"BULKHEAD-NET-PEERS-DONE")]
     t = time.time()
     create_attached(c, f"/etc/xen/live.cfg \"vif={vif}\"{extra}", "live")
     try:
-        c.markers(markers, args.guest_timeout, t)
+        m = c.markers(markers, args.guest_timeout, t)
     except Failure:
         c.detach()
         time.sleep(6)	# its next counters line
@@ -398,6 +432,13 @@ def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="",
            f"the guest fetched {got[-1] if got else None}, the server sent ({want}, {PROBE_LINES * 65})")
     print(f"  guest {run}: fetched {PROBE_LINES * 65} bytes, md5 {want}, "
           f"{time.time() - t:.1f} s after xl create")
+    if peer:
+        g = m[-4].groups()
+        expect(g[:2] == (want, str(PROBE_LINES * 65)),
+               f"the guest got {g[:2]} from the peer guest, which serves ({want}, {PROBE_LINES * 65})")
+        print(f"  guest {run}: the same file from the peer guest {peer} over bridge0 "
+              f"({int(g[2]):,} TSC ticks); echo min/avg/max {'/'.join(m[-3].groups())} ms "
+              f"(gateway: {m[-5].group(1)} ms)")
     c.back_to_prompt("the guest's power-off (its console should close)", 120)
     wait_gone(c, ["live", "live-dm"], 60)
     log_wait(args, r"(netback: vif\d+\.0%s: disconnected after tx [1-9][^\n]*\n[^$]*){%d}"
@@ -755,8 +796,11 @@ def dump_and_close(c, args):
         c.type("\x01\x01\x01q\x01\x01\x01")
         c.read_until("CTRL-a three times", 3)
         time.sleep(2)
-        for name in ("live", "button", "netemu", "netpv"):	# the shell has no globs
+        for name in ("live", "button", "netemu", "netpv", "peer"):	# the shell has no globs
             c.run(f"cat /var/log/xen/qemu-dm-{name}.log", 10)
+        if getattr(args, "scenario", None) == "net":
+            c.run("cat /var/log/xen/console/guest-peer.log", 10)
+            c.run("cat /var/log/xen/xl-peer.log", 10)
     except (OSError, ValueError, Failure):
         pass
     c.close()
