@@ -288,6 +288,17 @@ def scenario_net(c, args):
     expect(m, "the device model logged no e1000 at 00:03.0 for vif 0")
     print(f"  emulated e1000 {m.group(1)} at 00:03.0 on netback's vif-emu")
     memory_back(c, before, "the emulated-NIC guest's power-off")
+    # The device model attacked from inside: the same guest, whose init first
+    # fuzzes its own emulated e1000 (registers, rings at random addresses,
+    # BAR1, config space) from both vCPUs, then binds e1000.ko again; the
+    # device model, netback and the peer must carry on, and the guest's own
+    # lease, fetches and echoes work as before.
+    before = free_memory(c)
+    net_guest(c, args, want, 2, bridge_ip, "['model=e1000,bridge=bridge0']",
+              " xen_platform_pci=0 \"disk=['/root/hostile.img,raw,hda,rw',"
+              "'/root/live.iso,raw,hdc:cdrom,r']\"", "-emu", peer, hostile=True)
+    expect(row(c.run("xl list"), "peer"), "the peer guest is gone after the hostile guest")
+    memory_back(c, before, "the hostile guest's power-off")
     c.run("xl trigger peer power", 60)
     wait_gone(c, ["peer", "peer-dm"], 120)
     irqs = nic_interrupts(c)
@@ -400,7 +411,7 @@ def net_peer_up(c, args, want):
 
 
 def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="", suffix="",
-              peer=None):
+              peer=None, hostile=False):
     """A live guest through netback: its lease, the host's file, bridge0's
     echo; with a peer, the same file from the peer guest over bridge0 (guest
     to guest, no host on the way) and the echo times."""
@@ -411,6 +422,9 @@ def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="",
                        r"BULKHEAD-NET-FETCH: [0-9a-f]{32} \d+"),
                       ("bridge0's address answering the guest's ping",
                        r"BULKHEAD-NET-PING: " + re.escape(bridge_ip) + r" ok")]
+    if hostile:
+        markers[4:4] = [("the guest's attack on its emulated e1000, survived",
+                         r"BULKHEAD-DM-HOSTILE: \d+ accesses, the NIC bound again")]
     if peer:
         markers[-1:-1] = [("the echo times to the gateway", r"BULKHEAD-NET-RTT: 10\.0\.2\.2 (\S+)"),
                           ("the file from the peer guest over bridge0",
