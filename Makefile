@@ -15,10 +15,13 @@
 #   GUEST_DISK=path/to/disk.img a raw disk image, used in place (default: none)
 # e.g. make run GUEST_ISO=build/guests/installer.iso GUEST_DISK=disk.img
 #
-# The machine (issue 8): by default a q35 PC with QEMU's AMD IOMMU and an NVMe
-# disk (RUN_NVME, a sparse RUN_NVME_GIB GiB file made once and kept) that the
-# storage driver domain blkback owns; Dom0 starts it at boot (scripts/run/
-# rc.local) and `zfs create -V` makes guests' volumes on that disk.
+# The machine (issues 8 and 9): by default a q35 PC with QEMU's AMD IOMMU, an
+# NVMe disk (RUN_NVME, a sparse RUN_NVME_GIB GiB file made once and kept) that
+# the storage driver domain blkback owns, and an e1000 on QEMU's user network
+# (NAT: guests reach what the host reaches) that the network driver domain
+# netback owns; Dom0 starts both at boot (scripts/run/rc.local), `zfs create
+# -V` makes guests' volumes on that disk and `vif=['bridge=bridge0']` puts a
+# guest on bridge0.
 #   STORAGE=dom0   the plain PC without IOMMU: volumes in Dom0's memory
 #   IOMMU=intel-iommu,aw-bits=48   Intel VT-d instead of AMD-Vi
 
@@ -42,7 +45,7 @@ ifeq ($(STORAGE),dom0)
 RUN_MACHINE :=
 else
 RUN_MACHINE := -M q35 -device $(IOMMU) -drive file=$(RUN_NVME),if=none,id=nv0,format=raw \
-	-device nvme,drive=nv0,serial=bh0,addr=04.0
+	-device nvme,drive=nv0,serial=bh0,addr=04.0 -netdev user,id=n0 -device e1000,netdev=n0,addr=03.0
 RUN_MODULES := $(RUN_MODULES),scripts/run/rc.local /etc/rc.local
 endif
 # The machine's RAM (MiB): 2048 for Dom0 (dom0_mem=1024M), a 256 MiB guest with

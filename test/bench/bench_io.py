@@ -88,9 +88,11 @@ RC = ["# make bench (test/bench/bench_io.py)",
       "xl console iobench"]
 
 
-def rootfs(base, out, rc=None, cfg_name="iobench.cfg", cfg=GUEST_CFG):
-    """Dom0's root file system base with /etc/rc (rc's lines) and /etc/xen/cfg_name."""
+def rootfs(base, out, rc=None, cfg_name="iobench.cfg", cfg=GUEST_CFG, extra=None):
+    """Dom0's root file system base with /etc/rc (rc's lines), /etc/xen/cfg_name
+    and extra's files (path: text)."""
     rc = RC if rc is None else rc
+    extra = extra or {}
 
     def add(tar, name, data):
         info = tarfile.TarInfo(name)
@@ -100,10 +102,12 @@ def rootfs(base, out, rc=None, cfg_name="iobench.cfg", cfg=GUEST_CFG):
 
     with tarfile.open(base) as src, tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as tar:
         for m in src.getmembers():
-            if m.name.strip("/").lstrip("./") not in ("etc/rc", "etc/xen/" + cfg_name):
+            if m.name.strip("/").lstrip("./") not in ["etc/rc", "etc/xen/" + cfg_name] + list(extra):
                 tar.addfile(m, src.extractfile(m) if m.isfile() else None)
         add(tar, "etc/rc", "".join(line + "\n" for line in rc).encode())
         add(tar, "etc/xen/" + cfg_name, cfg.encode())
+        for name, text in extra.items():
+            add(tar, name, text.encode())
 
 
 def images(outdir, tag):

@@ -9,12 +9,18 @@ user network (restrict=on) and the same server in both runs: QEMU's
 guestfwd maps 10.0.2.100:80 to test/integration/net_serve.py, which sends
 an 8 MiB text file. The guest's init takes a DHCP lease, then times one
 HTTP/1.0 GET of it with the TSC (BULKHEAD-TSC: net-start / net-done) and
-checks its MD5.
+checks its MD5. It then times ten echoes to the gateway (10.0.2.2, QEMU's
+user network answers them itself: the round trip through the NIC), and,
+under Bulkhead, fetches the same file from a peer guest on bridge0 (guest
+to guest: no NIC, no host) and times ten echoes to it.
   Bulkhead: a q35 machine with QEMU's AMD IOMMU; Dom0's /etc/rc starts
-    netback (which owns the e1000 at 00:03.0 by passthrough and polls it)
-    and creates the HVM guest 'netbench' (256 MiB, 1 vCPU) with
-    vif = ['bridge=bridge0']: Linux's xen-netfront, netback's vif over
-    grant copies, bridge0, the e1000.
+    netback (which owns the e1000 at 00:03.0 by passthrough and takes its
+    INTx line as an event channel) and the peer 'netpeer' (192 MiB, the
+    peer disk: it fetches the file from the host like the others, then
+    serves it with busybox httpd); once it serves, the bench creates the
+    HVM guest 'netbench' (256 MiB, 1 vCPU) with vif = ['bridge=bridge0']:
+    Linux's xen-netfront, netback's vif over grant copies, bridge0, the
+    e1000.
   Bulkhead, emulated NIC: the same with vif = ['model=e1000,bridge=bridge0']
     and xen_platform_pci=0 (no PV drivers): the guest's e1000.ko drives
     its device model's 82540EM, a netif frontend of netback's vif-emu.
@@ -39,7 +45,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
-from bench_hvm import Session  # noqa: E402
+from bench_hvm import PROMPT, Session  # noqa: E402
 from bench_io import BARE_APPEND, exit_dump, exits_per_op, inputs, rootfs  # noqa: E402
 
 RAM_MIB, PROBE_LINES = 1024, 8 * 1024 * 1024 // 65
@@ -57,10 +63,19 @@ disk = [ '/root/live.iso,raw,hdc:cdrom,r' ]
 boot = "d"
 serial = "pty"
 """
-RC = ["# make bench (test/bench/bench_net.py)",
+PEER_CFG = """name = "netpeer"
+builder = "hvm"
+memory = 192
+vcpus = 1
+vif = [ 'bridge=bridge0' ]
+disk = [ '/root/peer.img,raw,hda,rw', '/root/live.iso,raw,hdc:cdrom,r' ]
+boot = "d"
+serial = "pty"
+"""
+RC = ["# make bench (test/bench/bench_net.py): then netbench, once netpeer serves",
       "xl create /etc/xen/netback.cfg",
-      "xl create /etc/xen/netbench.cfg",
-      "xl console netbench"]
+      "xl create /etc/xen/netpeer.cfg",
+      "xl console netpeer"]
 
 
 def netdev(probe):
@@ -76,6 +91,22 @@ def fetch(s, where, timeout):
     return {"bytes": int(m.group(2)), "ticks": t1 - t0, "md5": m.group(1)}
 
 
+def rtt(s, where, addr, timeout):
+    """min/avg/max of the guest's ten echoes to addr, ms, or None (none came back)."""
+    m = s.wait(f"{where}: the echo times to {addr}", r"BULKHEAD-NET-RTT: " + addr +
+               r" (none|([0-9.]+)/([0-9.]+)/([0-9.]+))\r?\n", timeout)
+    return None if m.group(1) == "none" else dict(zip(("min", "avg", "max"),
+                                                      map(float, m.groups()[1:])))
+
+
+def peer_fetch(s, where, peer, timeout):
+    """The same file from the peer guest over bridge0: bytes, ticks, MD5, echo times."""
+    m = s.wait(f"{where}: the file from the peer", r"BULKHEAD-NET-PEER: " + re.escape(peer) +
+               r" ([0-9a-f]{32}) (\d+) ticks (\d+)\r?\n", timeout)
+    return {"bytes": int(m.group(2)), "ticks": int(m.group(3)), "md5": m.group(1),
+            "rtt_ms": rtt(s, where, re.escape(peer), timeout)}
+
+
 def run_bulkhead(f, outdir, probe, timeout, emu=False):
     fs = os.path.join(outdir, "net-rootfs.tar")
     cfg = GUEST_CFG
@@ -83,7 +114,7 @@ def run_bulkhead(f, outdir, probe, timeout, emu=False):
     if emu:
         cfg = cfg.replace("'bridge=bridge0'", "'model=e1000,bridge=bridge0'") + "xen_platform_pci = 0\n"
         domains = DOMAINS + ["netbench-dm"]
-    rootfs(f["rootfs"], fs, RC, "netbench.cfg", cfg)
+    rootfs(f["rootfs"], fs, RC, "netbench.cfg", cfg, {"etc/xen/netpeer.cfg": PEER_CFG})
     cmd = [bench.QEMU] + bench.QEMU_ARGS + [
         "-M", "q35", "-device", "amd-iommu"] + netdev(probe) + [
         "-device", "e1000,netdev=n0,addr=03.0",
@@ -91,12 +122,22 @@ def run_bulkhead(f, outdir, probe, timeout, emu=False):
         f"{f['dom0']},{fs} rootfs,{f['live_iso']} /root/live.iso"]
     cmd[cmd.index("-m") + 1] = str(RAM_MIB)
     s = Session(cmd, os.path.join(outdir, "net-bulkhead%s.log" % ("-emu" if emu else "")))
+    where = "Bulkhead" + (" (emulated e1000)" if emu else "")
     try:
+        peer = s.wait("the peer serving the file", r"BULKHEAD-NET-SERVE: (10\.0\.2\.\d+)\r?\n",
+                      timeout).group(1)
+        s.wait("the peer waiting for its button", r"BULKHEAD-BUTTON: armed", timeout)
+        s.type("\x1d")		# out of its console: Dom0's prompt
+        s.wait("Dom0's prompt after the peer's console", re.escape(PROMPT), 30)
+        s.run("xl create /etc/xen/netbench.cfg", 120)
+        s.type("xl console netbench\n")
         s.wait("the guest's lease through netback", r"BULKHEAD-NET: eth0 00:16:3e", timeout)
         before = exit_dump(s, domains)
-        got = fetch(s, "Bulkhead" + (" (emulated e1000)" if emu else ""), timeout)
+        got = fetch(s, where, timeout)
         segments = -(-got["bytes"] // MSS)
         got["exits_per_segment"] = exits_per_op(before, exit_dump(s, domains), segments, domains)
+        got["rtt_gateway_ms"] = rtt(s, where, r"10\.0\.2\.2", timeout)
+        got["from_peer"] = peer_fetch(s, where, peer, timeout)
         return got
     finally:
         s.close()
@@ -109,7 +150,9 @@ def run_bare(f, outdir, probe, timeout):
     s = Session(cmd, os.path.join(outdir, "net-bare.log"))
     try:
         s.wait("the guest's lease on the e1000", r"BULKHEAD-NET: eth0 52:54:00", timeout)
-        return fetch(s, "bare QEMU", timeout)
+        got = fetch(s, "bare QEMU", timeout)
+        got["rtt_gateway_ms"] = rtt(s, "bare QEMU", r"10\.0\.2\.2", timeout)
+        return got
     finally:
         s.proc.kill()
         s.proc.wait()
@@ -131,18 +174,23 @@ def main():
     except bench.BenchError as e:
         print(f"bench_net: FAILED: {e}", file=sys.stderr)
         return 1
-    for where, r in (("Bulkhead", bh), ("Bulkhead (emulated e1000)", emu), ("bare QEMU", bare)):
+    for where, r in (("Bulkhead", bh), ("Bulkhead (emulated e1000)", emu), ("bare QEMU", bare),
+                     ("Bulkhead, from the peer", bh["from_peer"]),
+                     ("Bulkhead (emulated e1000), from the peer", emu["from_peer"])):
         if r["md5"] != want or r["bytes"] != PROBE_LINES * 65:
             print(f"bench_net: FAILED: {where} fetched {r['bytes']} bytes, md5 {r['md5']}; "
                   f"sent {PROBE_LINES * 65}, {want}", file=sys.stderr)
             return 1
     mbs = {k: round(r["bytes"] / (r["ticks"] / 1e9) / 1e6, 1) for k, r in
-           (("bulkhead", bh), ("bulkhead_emulated_e1000", emu), ("bare_qemu", bare))}
+           (("bulkhead", bh), ("bulkhead_emulated_e1000", emu), ("bare_qemu", bare),
+            ("bulkhead_guest_to_guest", bh["from_peer"]),
+            ("bulkhead_emulated_e1000_from_peer", emu["from_peer"]))}
     result = {"bulkhead": bh, "bulkhead_emulated_e1000": emu, "bare_qemu": bare, "mb_per_s": mbs,
               "ratio_bulkhead_to_bare": round(mbs["bulkhead"] / mbs["bare_qemu"], 2),
               "ratio_emulated_e1000_to_bare": round(mbs["bulkhead_emulated_e1000"] /
                                                     mbs["bare_qemu"], 2),
-              "units": "MB/s host to guest, emulated time (1 tick = 1 ns)",
+              "units": "MB/s host to guest (guest to guest: *_from_peer), emulated time "
+                       "(1 tick = 1 ns); echo round trips in ms of the guest's clock",
               "qemu": bench.qemu_version(), "method": __doc__.split("\n\n", 1)[1]}
     path = os.path.join(outdir, "net.json")
     with open(path, "w") as fh:
@@ -154,6 +202,17 @@ def main():
           f"{result['ratio_bulkhead_to_bare']} |")
     print(f"| the same, emulated e1000 (MB/s) | {mbs['bulkhead_emulated_e1000']:,} | "
           f"{mbs['bare_qemu']:,} | {result['ratio_emulated_e1000_to_bare']} |")
+    print(f"| guest to guest over bridge0, 8 MiB HTTP (MB/s) | {mbs['bulkhead_guest_to_guest']:,} "
+          f"| - | - |")
+    print(f"| the same, emulated e1000 to xen-netfront (MB/s) | "
+          f"{mbs['bulkhead_emulated_e1000_from_peer']:,} | - | - |")
+
+    def ms(r):
+        return f"{r['avg']:.3f} (min {r['min']:.3f})" if r else "none"
+    print(f"| echo round trip to the gateway, avg ms | {ms(bh['rtt_gateway_ms'])} | "
+          f"{ms(bare['rtt_gateway_ms'])} | |")
+    print(f"| the same, emulated e1000 | {ms(emu['rtt_gateway_ms'])} | | |")
+    print(f"| echo round trip guest to guest, avg ms | {ms(bh['from_peer']['rtt_ms'])} | - | |")
     for what, r in (("xen-netfront", bh), ("emulated e1000", emu)):
         for dom, vcpus in (r.get("exits_per_segment") or {}).items():
             for v, e in vcpus.items():
