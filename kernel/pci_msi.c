@@ -194,6 +194,17 @@ long pci_intx_bind(const struct pci_cfg_ops *cfg, const struct pci_dev *p, u32 d
 	return 0;
 }
 
+bool pci_intx_bound(u32 dev)
+{
+	bool bound = false;
+
+	spin_lock(&vec_lock);
+	for (int i = 0; i < NR_VEC; i++)
+		bound |= vec[i].d && vec[i].dev == dev && vec[i].entry == BH_PCI_IRQ_INTX;
+	spin_unlock(&vec_lock);
+	return bound;
+}
+
 long pci_intx_eoi(u32 dev)
 {
 	long rc = -ENOENT;

@@ -51,6 +51,10 @@ long pci_msi_bind(const struct pci_cfg_ops *cfg, const struct pci_dev *p, u32 de
  * disable cleared, the input routed and unmasked. */
 long pci_intx_bind(const struct pci_cfg_ops *cfg, const struct pci_dev *p, u32 dev, int gsi,
 		   struct domain *d, u32 *port);
+/* Whether dev's INTx line is bound (its owner may then clear INTx disable:
+ * pci_op.c keeps the bit set otherwise, so that an unbound device cannot
+ * hold an input another device's owner has). */
+bool pci_intx_bound(u32 dev);
 /* The owner of dev has serviced its INTx: the input unmasked. -ENOENT when
  * dev's INTx is not bound. */
 long pci_intx_eoi(u32 dev);

@@ -612,6 +612,17 @@ static int bar_slot(u16 reg)
 	return reg >= PCI_BAR0 && reg < PCI_BAR0 + 4 * PCI_NR_BARS ? (reg - PCI_BAR0) / 4 : -1;
 }
 
+/* The command register's INTx disable (bit 10: bit 2 of byte 5) stays set
+ * in a write of v at reg/size unless the owner bound the device's line: a
+ * line asserted with nobody to quiet it would keep firing an input that
+ * another device's owner may hold (pci_msi.h). */
+static u32 intx_kept_off(int i, u16 reg, u8 size, u32 v)
+{
+	if (reg <= PCI_COMMAND + 1 && reg + size > PCI_COMMAND + 1 && !pci_intx_bound((u32)i))
+		v |= PCI_CMD_INTX_DISABLE << (8 * (PCI_COMMAND - reg));
+	return v;
+}
+
 static void cfg_write(int i, u16 reg, u8 size, u32 value)
 {
 	struct pci_dev *p = &tab.dev[i];
@@ -633,7 +644,8 @@ static void cfg_write(int i, u16 reg, u8 size, u32 value)
 		u32 full = w.size == 4 ? 0xffffffff : (1u << (8 * w.size)) - 1;
 		u32 old = (w.mask & full) == full ? 0 : hw_read(NULL, 0, p->bus, p->devfn, w.reg, w.size);
 
-		hw_write(NULL, 0, p->bus, p->devfn, w.reg, w.size, (old & ~w.mask) | (w.value & w.mask));
+		hw_write(NULL, 0, p->bus, p->devfn, w.reg, w.size,
+			 intx_kept_off(i, w.reg, w.size, (old & ~w.mask) | (w.value & w.mask)));
 		pci_filter_commit(p, &w);
 	}
 }

@@ -244,7 +244,7 @@ def log_wait(args, rx, timeout, what, c=None, name=None):
 def netback_up(c, args):
     """netback started by Dom0's rc.local: the NIC assigned, its link up,
     its INTx line an event channel, bridge0's address by DHCP (returned)."""
-    name = {"amd": "AMD-Vi", "intel": "VT-d"}[args.net_iommu]
+    name = {"amd": "AMD-Vi", "intel": "VT-d"}[getattr(args, "net_iommu", "amd")]
     log_wait(args, r"\(XEN\) IOMMU: " + name + r" at [^\n]* enabled", 30, "IOMMU line")
     log_wait(args, r"\(XEN\) PCI " + re.escape(NET_BDF) + r" [^\n]*assigned to d\d+", 60,
              "assignment of the NIC")
@@ -860,7 +860,7 @@ def net_args(args):
     with open(rc, "w") as f:
         f.write("xl create /etc/xen/netback.cfg\n")
     serve = os.path.join(os.path.dirname(os.path.abspath(__file__)), "net_serve.py")
-    return (["-M", "q35", "-device", NET_IOMMU[args.net_iommu],
+    return (["-M", "q35", "-device", NET_IOMMU[getattr(args, "net_iommu", "amd")],
              "-netdev", f"user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:python3 {serve} {probe}",
              "-device", "e1000,netdev=n0,addr=03.0",
              # every frame on the wire, for reading with tcpdump -r or wireshark

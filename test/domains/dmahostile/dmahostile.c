@@ -23,7 +23,8 @@
  * MSI-X entry 0 bound through blkback's dom_env_irq_bind (the driver then
  * sleeps on it), the same entry again (-EEXIST), entries past any table
  * (-EINVAL), its INTx line (BH_PCI_IRQ_INTX: an EOI before the bind
- * -ENOENT, an EOI of an MSI-X entry -EINVAL, the bind, again -EEXIST,
+ * -ENOENT, INTx disable cleared by command writes before the bind (kept
+ * set), an EOI of an MSI-X entry -EINVAL, the bind, again -EEXIST,
  * another function's EOI -EPERM, a thousand EOIs in a row, INTx disable
  * cleared), entries up to BH_PCI_IRQ_MAX and one more (-ENOSPC), the
  * port's EVTCHNOP_status (pirq), and config writes that would turn MSI-X
@@ -145,6 +146,15 @@ static void intx_attacks(uint32_t sbdf)
 {
 	uint32_t port = 0, cmd = 0, failed = 0;
 
+	cmd = 0x0006;	/* INTx disable cleared, before the line is ours: kept set */
+	irq_expect(cfg(BH_PCI_cfg_write, sbdf, 4, 2, &cmd), 0, "command write");
+	cfg(BH_PCI_cfg_read, sbdf, 4, 2, &cmd);
+	irq_expect(!!(cmd & 0x400), 1, "INTx disable before the bind");
+	cmd = 0x00000006;	/* the same through the dword with status */
+	irq_expect(cfg(BH_PCI_cfg_write, sbdf, 4, 4, &cmd), 0, "command dword write");
+	cfg(BH_PCI_cfg_read, sbdf, 4, 2, &cmd);
+	irq_expect(!!(cmd & 0x400), 1, "INTx disable before the bind (dword)");
+	cmd = 0;
 	irq_expect(eoi(sbdf, BH_PCI_IRQ_INTX), -ENOENT, "an INTx EOI before its bind");
 	irq_expect(eoi(sbdf, 0), -EINVAL, "an EOI of an MSI-X entry");
 	irq_expect(bind(sbdf, BH_PCI_IRQ_INTX, &port), 0, "bind the INTx line");

@@ -3,7 +3,7 @@
  * interface (public/pci.h) from a domain that owns no device. Crafted calls
  * first (bad ops, NULL, unaligned, non-canonical and end-of-RAM pointers,
  * sizes 0/3/8, registers 255/256/0xffff, every sbdf of segment 0 bus 0 and
- * some beyond; interrupt binds of every function of bus 0), then 200,000
+ * some beyond; interrupt binds and EOIs of every function of bus 0), then 200,000
  * random ones, then the toolstack's
  * BH_DOMCTL_pci_* (privileged only). Every answer is checked: it owns no
  * device, so each config access and interrupt bind is -EPERM (or -EFAULT
@@ -62,14 +62,14 @@ static void crafted(void)
 	struct bh_pci_list *l = (struct bh_pci_list *)scratch;
 
 	for (unsigned long op = 0; op < 8; op++)
-		if (op < BH_PCI_list || op > BH_PCI_irq_bind)
+		if (op < BH_PCI_list || op > BH_PCI_irq_eoi)
 			expect(pci(op, (uint64_t)(uintptr_t)scratch), -E_NOSYS, "bad op", op);
 	expect(pci(0xffffffffffffffffull, 0), -E_NOSYS, "bad op", ~0ull);
 	/* NULL is its own page tables (mapped): configs read and never write it. */
 	expect(pci(BH_PCI_cfg_read, 0), -E_PERM, "NULL read", 0);
 	expect(pci(BH_PCI_cfg_write, 0), -E_PERM, "NULL write", 0);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		for (unsigned long op = BH_PCI_list; op <= BH_PCI_irq_bind; op++)
+		for (unsigned long op = BH_PCI_list; op <= BH_PCI_irq_eoi; op++)
 			expect(pci(op, bad[i]), -E_FAULT, "bad pointer", bad[i]);
 	/* The list: its own devices only, none; buf never written. */
 	for (uint32_t max = 0; max < 3; max++) {
@@ -97,6 +97,8 @@ static void crafted(void)
 			expect(pci(BH_PCI_irq_bind, (uint64_t)(uintptr_t)q), -E_PERM, "irq bind",
 			       sbdf << 16 | q->entry);
 			expect(q->port, 0x77, "irq bind wrote its port", sbdf);
+			expect(pci(BH_PCI_irq_eoi, (uint64_t)(uintptr_t)q), -E_PERM, "irq eoi",
+			       sbdf << 16 | q->entry);
 		}
 	for (unsigned long op = BH_PCI_cfg_read; op <= BH_PCI_cfg_write; op++) {
 		expect(cfg(op, scratch, 0x10018, 0, 4), -E_PERM, "segment 1", 0x10018);
@@ -108,7 +110,7 @@ static void crafted(void)
 static void random_calls(uint64_t rng)
 {
 	for (unsigned long i = 0; i < RANDOM_CALLS; i++) {
-		uint64_t op = hostile_next(&rng) % 6, arg = hostile_arg(&rng, (uint64_t)(uintptr_t)scratch);
+		uint64_t op = hostile_next(&rng) % 7, arg = hostile_arg(&rng, (uint64_t)(uintptr_t)scratch);
 		uint8_t *p = scratch + hostile_next(&rng) % (HOSTILE_SCRATCH_SIZE - 4096 - 16);
 		bool mine = hostile_next(&rng) % 2;
 		long rc;
@@ -124,10 +126,10 @@ static void random_calls(uint64_t rng)
 		     arg >= (uint64_t)(uintptr_t)scratch + HOSTILE_SCRATCH_SIZE - 4096 - 16))
 			arg = (uint64_t)(uintptr_t)scratch + arg % (HOSTILE_SCRATCH_SIZE - 4096 - 16);
 		rc = pci(op, arg);
-		if (op < BH_PCI_list || op > BH_PCI_irq_bind)
+		if (op < BH_PCI_list || op > BH_PCI_irq_eoi)
 			expect(rc, -E_NOSYS, "random bad op", op);
 		else if (op != BH_PCI_list && mine)
-			expect(rc, -E_PERM, "random config access or irq bind", *(uint32_t *)p);
+			expect(rc, -E_PERM, "random config access, irq bind or eoi", *(uint32_t *)p);
 		else if (rc != -E_FAULT && rc != -E_PERM && rc != 0)
 			expect(rc, 0, "random call", op);
 		else if (op == BH_PCI_list && rc == 0 && ((struct bh_pci_list *)(uintptr_t)arg)->count)
