@@ -30,7 +30,9 @@
  *                     the domain was given, expansion ROM, capability
  *                     headers and header fields other than the command
  *                     register's decode/master/INTx-disable bits are dropped
- *                     (the call still returns 0, as hardware ignoring a
+ *                     (INTx disable stays set until the device's line is
+ *                     bound, BH_PCI_IRQ_INTX below; the call still returns
+ *                     0, as hardware ignoring a
  *                     write would); BAR sizing (all-ones) is answered from
  *                     the core's table. The MSI and MSI-X capabilities
  *                     are the core's (BH_PCI_irq_bind): writes there are
