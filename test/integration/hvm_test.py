@@ -297,6 +297,13 @@ def scenario_net(c, args):
     net_guest(c, args, want, 2, bridge_ip, "['model=e1000,bridge=bridge0']",
               " xen_platform_pci=0 \"disk=['/root/hostile.img,raw,hda,rw',"
               "'/root/live.iso,raw,hdc:cdrom,r']\"", "-emu", peer, hostile=True)
+    # The attack reached the model: its once-per-device complaints about
+    # rings and buffers outside the guest's RAM or registers out of range.
+    dm = dm_log(c, "live").rsplit("dm: device model of domain", 1)[-1]
+    said = re.findall(r"dm: e1000 03\.0: ([^\n]*(?:outside guest RAM|out of range|dropped)[^\n]*)", dm)
+    expect(said, "the hostile guest's device model logged no e1000 complaint: did the attack "
+           "reach it?\n" + dm[-1500:])
+    print(f"  the device model under attack said: {'; '.join(sorted(set(said)))}")
     expect(row(c.run("xl list"), "peer"), "the peer guest is gone after the hostile guest")
     memory_back(c, before, "the hostile guest's power-off")
     c.run("xl trigger peer power", 60)

@@ -13,9 +13,10 @@ static struct pci_table t;
 
 static struct pci_dev *add(u8 bus, u8 dev, u8 fn, u8 pin)
 {
-	struct pci_dev *d = &t.dev[t.count++];
+	struct pci_dev *d;
 
-	CHECK(t.count <= PCI_MAX_DEVICES);
+	CHECK(t.count < PCI_MAX_DEVICES);
+	d = &t.dev[t.count++];
 	memset(d, 0, sizeof(*d));
 	d->bus = bus;
 	d->devfn = PCI_DEVFN(dev, fn);
@@ -38,7 +39,6 @@ static void q35(void)
 {
 	struct pci_dev *lpc;
 
-	pci_table_init(&t);
 	memset(&t, 0, sizeof(t));
 	add(0, 0, 0, 0);		/* host bridge */
 	lpc = add(0, 0x1f, 0, 0);

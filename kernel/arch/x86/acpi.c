@@ -77,13 +77,28 @@ static const struct sdt_header *sdt_find(const struct rsdp *r, const char *sig)
 	return NULL;
 }
 
+static struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
+static u32 nr_ioapics;
+
+u32 acpi_ioapics(const struct acpi_ioapic **out)
+{
+	*out = ioapics;
+	return nr_ioapics;
+}
+
 static void madt_parse(const struct sdt_header *madt, struct platform_cpus *cpus)
 {
 	const u8 *p = (const u8 *)madt + sizeof(*madt) + 8, *end = (const u8 *)madt + madt->length;
 
-	for (; p + 2 <= end && p[1] >= 2; p += p[1]) {
+	for (; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1]) {
 		u32 id, flags;
 
+		if (p[0] == 1 && p[1] >= 12) {	/* I/O APIC */
+			if (nr_ioapics < ACPI_MAX_IOAPICS)
+				ioapics[nr_ioapics++] = (struct acpi_ioapic){
+					*(const u32 *)(p + 4), *(const u32 *)(p + 8), p[2] };
+			continue;
+		}
 		if (p[0] == 0) {		/* processor local APIC */
 			id = p[3];
 			flags = *(const u32 *)(p + 4);

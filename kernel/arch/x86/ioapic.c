@@ -22,7 +22,7 @@ struct ioapic {
 	u32 gsi_base, count;
 };
 
-static struct ioapic ioapics[IOAPIC_MAX];
+static struct ioapic ioapics[ACPI_MAX_IOAPICS];
 static u32 nr;
 static spinlock_t lock = SPINLOCK_INIT;
 
@@ -40,27 +40,20 @@ static void wr(const struct ioapic *a, u32 idx, u32 v)
 
 void ioapic_init(void)
 {
-	u32 len;
-	const u8 *madt = acpi_table_find("APIC", &len), *p, *end;
+	const struct acpi_ioapic *madt;
+	u32 n = acpi_ioapics(&madt);
 
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
-	if (!madt || len < 44)
-		return;
-	end = madt + len;
-	for (p = madt + 44; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1]) {
+	for (u32 i = 0; i < n && nr < ACPI_MAX_IOAPICS; i++) {
 		struct ioapic *a = &ioapics[nr];
-		u32 addr;
 
-		if (p[0] != 1 || p[1] < 12 || nr == IOAPIC_MAX)
+		if ((madt[i].addr & 0xfff) || paging_map_uncached(madt[i].addr, 0x1000))
 			continue;
-		addr = *(const u32 *)(p + 4);
-		if ((addr & 0xfff) || paging_map_uncached(addr, 0x1000))
-			continue;
-		a->mmio = (volatile u32 *)(uintptr_t)addr;
-		a->gsi_base = *(const u32 *)(p + 8);
+		a->mmio = (volatile u32 *)(uintptr_t)madt[i].addr;
+		a->gsi_base = madt[i].gsi_base;
 		a->count = ((rd(a, IDX_VER) >> 16) & 0xff) + 1;
-		pr_info("ioapic: id %u at 0x%x, GSIs %u-%u\n", p[2], addr, a->gsi_base,
+		pr_info("ioapic: id %u at 0x%x, GSIs %u-%u\n", madt[i].id, madt[i].addr, a->gsi_base,
 			a->gsi_base + a->count - 1);
 		nr++;
 	}

@@ -13,10 +13,8 @@
 
 #include "types.h"
 
-#define IOAPIC_MAX 8
-
-/* Once, after acpi_init, before the APs: the MADT's I/O APICs, mapped
- * uncached; the 8259s masked. */
+/* Once, after acpi_init, before the APs: the MADT's I/O APICs
+ * (acpi_ioapics), mapped uncached; the 8259s masked. */
 void ioapic_init(void);
 /* gsi's entry: vector to the CPU whose local APIC ID is apic_id, fixed,
  * physical, level-triggered, active low, left masked. 0, -ENODEV (no I/O

@@ -144,9 +144,9 @@ static long eoi(uint32_t sbdf, uint16_t entry)
 /* The INTx line, next to the MSI-X entry already bound. */
 static void intx_attacks(uint32_t sbdf)
 {
-	uint32_t port = 0, cmd = 0, failed = 0;
+	uint32_t port = 0, cmd = 0x0006, failed = 0;
 
-	cmd = 0x0006;	/* INTx disable cleared, before the line is ours: kept set */
+	/* INTx disable cleared, before the line is ours: kept set */
 	irq_expect(cfg(BH_PCI_cfg_write, sbdf, 4, 2, &cmd), 0, "command write");
 	cfg(BH_PCI_cfg_read, sbdf, 4, 2, &cmd);
 	irq_expect(!!(cmd & 0x400), 1, "INTx disable before the bind");
@@ -154,7 +154,6 @@ static void intx_attacks(uint32_t sbdf)
 	irq_expect(cfg(BH_PCI_cfg_write, sbdf, 4, 4, &cmd), 0, "command dword write");
 	cfg(BH_PCI_cfg_read, sbdf, 4, 2, &cmd);
 	irq_expect(!!(cmd & 0x400), 1, "INTx disable before the bind (dword)");
-	cmd = 0;
 	irq_expect(eoi(sbdf, BH_PCI_IRQ_INTX), -ENOENT, "an INTx EOI before its bind");
 	irq_expect(eoi(sbdf, 0), -EINVAL, "an EOI of an MSI-X entry");
 	irq_expect(bind(sbdf, BH_PCI_IRQ_INTX, &port), 0, "bind the INTx line");
