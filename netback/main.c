@@ -48,6 +48,7 @@
 #include "bridge.h"
 #include "e1000.h"
 #include "ip.h"
+#include "gso.h"
 #include "vif_back.h"
 
 #define MAX_PCI 32
@@ -141,52 +142,74 @@ static uint64_t now_ms(void)
 	return dom_now_ns() / 1000000u;
 }
 
-static void out(unsigned port, const uint8_t *frame, size_t len)
+static void nic_send(const uint8_t *frame, size_t len)
 {
-	if (port == 0) {
-		if (nb.have_nic && e1000_send(&nb.nic, frame, len) == -EAGAIN) {
-			e1000_reclaim_tx(&nb.nic);
-			e1000_send(&nb.nic, frame, len);	/* still full: dropped, as a NIC */
-		}
-		return;
+	if (nb.have_nic && e1000_send(&nb.nic, frame, len) == -EAGAIN) {
+		e1000_reclaim_tx(&nb.nic);
+		e1000_send(&nb.nic, frame, len);	/* still full: dropped, as a NIC */
 	}
-	if (port == IP_PORT) {
-		ip_port_input(frame, len);
-		return;
-	}
-	vif_back_rx(&nb.vifs, port - 1, frame, len);
 }
 
-static void forward(unsigned in, const uint8_t *frame, size_t len)
+static void nic_frame(void *arg, const uint8_t *frame, size_t len)
 {
-	int to = bridge_input(&nb.br, in, frame, len, now_ms());
+	(void)arg;
+	nic_send(frame, len);
+}
+
+static void ip_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	(void)arg;
+	ip_port_input(frame, len);
+}
+
+/* A packet to one port; a GSO packet (m) is cut into frames for the NIC and
+ * bridge0's own stack, and left to vif_back for a vif. */
+static void out(unsigned port, const uint8_t *pkt, size_t len, const struct vif_back_meta *m)
+{
+	static uint8_t frame[VIF_BACK_FRAME];
+	gso_out_fn *to = port == 0 ? nic_frame : ip_frame;
+
+	if (port != 0 && port != IP_PORT) {
+		vif_back_rx(&nb.vifs, port - 1, pkt, len, m);
+		return;
+	}
+	if (m && m->gso)
+		gso_segment(pkt, &m->g, frame, to, NULL);
+	else
+		to(NULL, pkt, len);
+}
+
+static void forward(unsigned in, const uint8_t *pkt, size_t len, const struct vif_back_meta *m)
+{
+	int to = bridge_input(&nb.br, in, pkt, len, now_ms());
 
 	if (to >= 0) {
-		out((unsigned)to, frame, len);
+		out((unsigned)to, pkt, len, m);
 		return;
 	}
 	if (to != BRIDGE_FLOOD)
 		return;
 	for (unsigned p = 0; p < BRIDGE_MAX_PORTS; p++)
 		if (p != in && bridge_port_up(&nb.br, p))
-			out(p, frame, len);
+			out(p, pkt, len, m);
 }
 
 static void from_wire(void *arg, const uint8_t *frame, uint32_t len)
 {
 	(void)arg;
-	forward(0, frame, len);
+	forward(0, frame, len, NULL);
 }
 
-static void from_guest(void *arg, unsigned i, const uint8_t *frame, size_t len)
+static void from_guest(void *arg, unsigned i, const uint8_t *pkt, size_t len,
+		       const struct vif_back_meta *m)
 {
 	(void)arg;
-	forward(1 + i, frame, len);
+	forward(1 + i, pkt, len, m);
 }
 
 static void from_ip(const uint8_t *frame, size_t len)
 {
-	forward(IP_PORT, frame, len);
+	forward(IP_PORT, frame, len, NULL);
 }
 
 /* Ports follow the vifs' connections; SELF/data/bridge0 lists them. */
@@ -266,11 +289,15 @@ static void stats(void)
 		const struct vif_back *v = &nb.vifs.v[i];
 
 		if (vif_back_connected(&nb.vifs, i))
-			dom_printf("netback: %s tx %llu (%llu errors) rx %llu (%llu dropped)\n",
-				   v->name, (unsigned long long)v->st.tx_packets,
+			dom_printf("netback: %s tx %llu (%llu errors) rx %llu (%llu dropped); "
+				   "GSO tx %llu rx %llu, frames cut for it %llu\n", v->name,
+				   (unsigned long long)v->st.tx_packets,
 				   (unsigned long long)v->st.tx_errors,
 				   (unsigned long long)v->st.rx_packets,
-				   (unsigned long long)v->st.rx_dropped);
+				   (unsigned long long)v->st.rx_dropped,
+				   (unsigned long long)v->st.tx_gso,
+				   (unsigned long long)v->st.rx_gso,
+				   (unsigned long long)v->st.rx_cut);
 	}
 }
 

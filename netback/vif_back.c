@@ -53,10 +53,12 @@ static void disconnect(const struct vif_back_set *s, struct vif_back *v)
 {
 	if (v->tx_page)
 		say(s, "%s: disconnected after tx %llu packets %llu bytes (%llu errors), "
-		    "rx %llu packets %llu bytes (%llu dropped)", v->name,
-		    (unsigned long long)v->st.tx_packets, (unsigned long long)v->st.tx_bytes,
+		    "rx %llu packets %llu bytes (%llu dropped); GSO tx %llu rx %llu, cut %llu",
+		    v->name, (unsigned long long)v->st.tx_packets, (unsigned long long)v->st.tx_bytes,
 		    (unsigned long long)v->st.tx_errors, (unsigned long long)v->st.rx_packets,
-		    (unsigned long long)v->st.rx_bytes, (unsigned long long)v->st.rx_dropped);
+		    (unsigned long long)v->st.rx_bytes, (unsigned long long)v->st.rx_dropped,
+		    (unsigned long long)v->st.tx_gso, (unsigned long long)v->st.rx_gso,
+		    (unsigned long long)v->st.rx_cut);
 	if (v->port >= 0)
 		s->env->unbind(s->env->xs.ctx, (unsigned)v->port);
 	v->port = -1;
@@ -113,7 +115,7 @@ static void start(struct xb_back_set *xs, struct xb_back_dev *d)
 {
 	static const char *const features[][2] = {
 		{ "feature-sg", "1" }, { "feature-rx-copy", "1" }, { "feature-rx-flip", "0" },
-		{ "feature-gso-tcpv4", "0" }, { "feature-gso-tcpv6", "0" },
+		{ "feature-gso-tcpv4", "1" }, { "feature-gso-tcpv6", "1" },
 		{ "feature-ipv6-csum-offload", "1" }, { "hotplug-status", "connected" },
 	};
 	const struct vif_back_set *s = SET(xs);
@@ -147,6 +149,22 @@ static int map_ring(const struct vif_back_set *s, struct vif_back *v, const char
 	return s->env->map(s->env->xs.ctx, v->xb.fe_dom, (uint32_t)ref, page, handle);
 }
 
+/* The GSO types the frontend takes whole on rx: it must also take a packet
+ * over several buffers (feature-sg), as Linux's netback requires. */
+static uint8_t rx_gso_types(const struct vif_back_set *s, const struct vif_back *v)
+{
+	uint64_t sg, v4, v6;
+	uint8_t t = 0;
+
+	if (!get_u64(s, v->xb.fe, "feature-sg", 1, &sg) || !sg)
+		return 0;
+	if (get_u64(s, v->xb.fe, "feature-gso-tcpv4", 1, &v4) && v4)
+		t |= 1u << XEN_NETIF_GSO_TYPE_TCPV4;
+	if (get_u64(s, v->xb.fe, "feature-gso-tcpv6", 1, &v6) && v6)
+		t |= 1u << XEN_NETIF_GSO_TYPE_TCPV6;
+	return t;
+}
+
 static void connect(const struct vif_back_set *s, struct vif_back *v)
 {
 	uint64_t copy, evtchn;
@@ -176,6 +194,7 @@ static void connect(const struct vif_back_set *s, struct vif_back *v)
 	}
 	v->port = rc;
 	v->more = true;
+	v->rx_gso = rx_gso_types(s, v);
 	memset(&v->st, 0, sizeof(v->st));
 	xb_back_set_state(&s->xb, &v->xb, XenbusStateConnected);
 	say(s, "%s: connected, mac %02x:%02x:%02x:%02x:%02x:%02x", v->name, v->mac[0], v->mac[1],
@@ -268,11 +287,32 @@ static int tx_copy(const struct vif_back_set *s, struct vif_back *v,
 	return s->env->copy(s->env->xs.ctx, v->xb.fe_dom, false, ops, p->nr_slots);
 }
 
+/* The packet in s->buf as p describes it: a GSO packet parsed into *m (its
+ * checksum stays blank for the port that takes it whole, or gso.c fills
+ * each frame's), a frame's checksum filled if the guest left it blank.
+ * 0, or -EINVAL: refused (a GSO packet's reason logged once per vif). */
+static int tx_check(struct vif_back_set *s, struct vif_back *v,
+		    const struct netif_tx_packet *p, struct vif_back_meta *m)
+{
+	const char *why;
+
+	m->gso = p->gso_size != 0;
+	m->gso_type = p->gso_type;
+	if (!m->gso)
+		return p->flags & NETTXF_csum_blank ? csum_fill(s->buf, p->len) : 0;
+	if (!gso_parse(s->buf, p->len, p->gso_size, p->gso_type, VIF_BACK_FRAME, &m->g, &why))
+		return 0;
+	if (!v->st.tx_errors)
+		say(s, "%s: GSO packet refused: %s", v->name, why);
+	return -EINVAL;
+}
+
 /* One packet off v's tx ring: false when there is none to take now. */
 static bool tx_one(struct vif_back_set *s, struct vif_back *v, vif_back_deliver_fn *deliver,
 		   void *arg, unsigned i)
 {
 	static struct netif_tx_packet p;
+	static struct vif_back_meta m;
 	RING_IDX prod = *(volatile RING_IDX *)&v->tx.sring->req_prod;
 	enum netif_tx_verdict verdict;
 
@@ -291,8 +331,8 @@ static bool tx_one(struct vif_back_set *s, struct vif_back *v, vif_back_deliver_
 		return false;
 	}
 	v->tx.req_cons += p.consumed;
-	if (verdict == NETIF_TX_DROP || p.len > VIF_BACK_FRAME || p.gso_size ||
-	    tx_copy(s, v, &p, s->buf) || (p.flags & NETTXF_csum_blank && csum_fill(s->buf, p.len))) {
+	if (verdict == NETIF_TX_DROP || (!p.gso_size && p.len > VIF_BACK_FRAME) ||
+	    tx_copy(s, v, &p, s->buf) || tx_check(s, v, &p, &m)) {
 		tx_answer(v, &p, NETIF_RSP_ERROR);
 		v->st.tx_errors++;
 		return true;
@@ -300,7 +340,8 @@ static bool tx_one(struct vif_back_set *s, struct vif_back *v, vif_back_deliver_
 	tx_answer(v, &p, NETIF_RSP_OKAY);
 	v->st.tx_packets++;
 	v->st.tx_bytes += p.len;
-	deliver(arg, i, s->buf, p.len);
+	v->st.tx_gso += m.gso;
+	deliver(arg, i, s->buf, p.len, &m);
 	return true;
 }
 
@@ -336,24 +377,51 @@ static void tx_serve(struct vif_back_set *s, struct vif_back *v, vif_back_delive
 
 /* ---- rx: bridge to guest ---------------------------------------------------- */
 
-/* Queued frames into the rx buffers the guest posted; false if its ring broke. */
+/* One queued packet's grant copies and responses (the plan p made for it).
+ * A failed copy turns all its responses into errors. */
+static void rx_put(const struct vif_back_set *s, struct vif_back *v, const struct netif_rx_plan *p,
+		   const uint8_t *data, uint32_t len)
+{
+	struct vif_back_copy ops[NETIF_RX_MAX_SLOTS];
+	uint16_t flags = p->gso_size ? NETRXF_csum_blank | NETRXF_data_validated : 0;
+	unsigned at = 0, n;
+
+	for (unsigned k = 0; k < p->nr; k++) {
+		ops[k] = (struct vif_back_copy){ p->slot[k].gref, 0, p->slot[k].len,
+						 (void *)(data + at) };
+		at += p->slot[k].len;
+	}
+	v->rx.req_cons += p->consumed;
+	n = netif_rx_respond(v->rx.sring->ring, RING_SIZE(&v->rx), v->rx.rsp_prod_pvt, p, flags);
+	if (s->env->copy(s->env->xs.ctx, v->xb.fe_dom, true, ops, p->nr)) {
+		for (unsigned k = 0; k < n; k++)
+			if (k != 1 || !p->gso_size)	/* not the GSO extra-info slot */
+				RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + k)->status =
+					NETIF_RSP_ERROR;
+		v->st.rx_dropped++;
+	} else {
+		v->st.rx_packets++;
+		v->st.rx_bytes += len;
+		v->st.rx_gso += p->gso_size != 0;
+	}
+	v->rx.rsp_prod_pvt += n;
+}
+
+/* Queued packets into the rx buffers the guest posted; false if its ring broke. */
 static bool rx_flush(const struct vif_back_set *s, struct vif_back *v)
 {
 	static struct netif_rx_plan p;
-	struct vif_back_copy ops[NETIF_RX_MAX_SLOTS];
 	bool sent = false;
 	int notify;
 
 	while (v->rxq_n) {
 		RING_IDX prod = *(volatile RING_IDX *)&v->rx.sring->req_prod;
-		uint16_t len = v->rxq[v->rxq_head].len;
-		uint8_t *data = v->rxq[v->rxq_head].data;
+		const struct vif_back_rxq *q = &v->rxq[v->rxq_head];
 		enum netif_rx_verdict r;
-		unsigned at = 0, n;
 
 		RING_RMB();
-		r = netif_rx_take(v->rx.sring->ring, RING_SIZE(&v->rx), v->rx.req_cons, prod, len, 0,
-				  0, &p);
+		r = netif_rx_take(v->rx.sring->ring, RING_SIZE(&v->rx), v->rx.req_cons, prod, q->len,
+				  q->gso_size, q->gso_type, &p);
 		if (r == NETIF_RX_FATAL) {
 			disconnect((struct vif_back_set *)s, v);
 			fatal(s, v, -EPROTO, "frontend broke its rx ring (impossible req_prod)");
@@ -368,24 +436,7 @@ static bool rx_flush(const struct vif_back_set *s, struct vif_back *v)
 			break;
 		}
 		if (r == NETIF_RX_OK) {
-			for (unsigned k = 0; k < p.nr; k++) {
-				ops[k] = (struct vif_back_copy){ p.slot[k].gref, 0, p.slot[k].len,
-								 data + at };
-				at += p.slot[k].len;
-			}
-			v->rx.req_cons += p.consumed;
-			n = netif_rx_respond(v->rx.sring->ring, RING_SIZE(&v->rx), v->rx.rsp_prod_pvt,
-					     &p, 0);
-			if (s->env->copy(s->env->xs.ctx, v->xb.fe_dom, true, ops, p.nr)) {
-				for (unsigned k = 0; k < n; k++)
-					RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + k)->status =
-						NETIF_RSP_ERROR;
-				v->st.rx_dropped++;
-			} else {
-				v->st.rx_packets++;
-				v->st.rx_bytes += len;
-			}
-			v->rx.rsp_prod_pvt += n;
+			rx_put(s, v, &p, v->rxdata + q->off, q->len);
 			sent = true;
 		} else {
 			v->st.rx_dropped++;
@@ -401,28 +452,97 @@ static bool rx_flush(const struct vif_back_set *s, struct vif_back *v)
 	return true;
 }
 
-int vif_back_rx(struct vif_back_set *s, unsigned i, const uint8_t *frame, size_t len)
+/* Where len bytes fit in v->rxdata after the newest packet, or -1. */
+static long rxq_room(const struct vif_back *v, uint32_t len)
 {
-	struct vif_back *v;
+	uint32_t oldest, end;
+
+	if (!v->rxq_n)
+		return 0;
+	if (v->rxq_n == VIF_BACK_RXQ)
+		return -1;
+	oldest = v->rxq[v->rxq_head].off;
+	end = v->rxq[(v->rxq_head + v->rxq_n - 1) % VIF_BACK_RXQ].off +
+	      v->rxq[(v->rxq_head + v->rxq_n - 1) % VIF_BACK_RXQ].len;
+	if (end > oldest) {	/* in one piece: room after it, or from 0 */
+		if (VIF_BACK_RXBYTES - end >= len)
+			return end;
+		return oldest >= len ? 0 : -1;
+	}
+	return oldest - end >= len ? (long)end : -1;	/* wrapped: room between */
+}
+
+/* One packet into v's queue: 0 or -ENOBUFS (dropped). */
+static int rxq_add(struct vif_back *v, const uint8_t *pkt, uint32_t len, uint16_t gso_size,
+		   uint8_t gso_type)
+{
+	long off = rxq_room(v, len);
 	unsigned tail;
 
-	if (!vif_back_connected(s, i))
-		return -ENOTCONN;
-	v = &s->v[i];
-	if (len < MIN_FRAME || len > VIF_BACK_FRAME) {
-		v->st.rx_dropped++;
-		return -EMSGSIZE;
-	}
-	if (v->rxq_n == VIF_BACK_RXQ) {
+	if (off < 0) {
 		v->st.rx_dropped++;
 		return -ENOBUFS;
 	}
 	tail = (v->rxq_head + v->rxq_n) % VIF_BACK_RXQ;
-	v->rxq[tail].len = (uint16_t)len;
-	memcpy(v->rxq[tail].data, frame, len);
+	v->rxq[tail].off = (uint32_t)off;
+	v->rxq[tail].len = len;
+	v->rxq[tail].gso_size = gso_size;
+	v->rxq[tail].gso_type = gso_type;
+	memcpy(v->rxdata + off, pkt, len);
 	v->rxq_n++;
-	rx_flush(s, v);
 	return 0;
+}
+
+/* gso_segment's frames for one vif: queued, the queue emptied into the
+ * guest's buffers when full. */
+struct rx_cut {
+	struct vif_back_set *s;
+	struct vif_back *v;
+	int rc;
+};
+
+static void rx_cut_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct rx_cut *c = arg;
+
+	if (c->v->port < 0)
+		return;	/* its ring broke during a flush: the rest go nowhere */
+	if (rxq_room(c->v, (uint32_t)len) < 0)
+		rx_flush(c->s, c->v);
+	if (c->v->port >= 0) {
+		c->v->st.rx_cut++;
+		if (rxq_add(c->v, frame, (uint32_t)len, 0, 0))
+			c->rc = -ENOBUFS;
+	}
+}
+
+int vif_back_rx(struct vif_back_set *s, unsigned i, const uint8_t *pkt, size_t len,
+		const struct vif_back_meta *m)
+{
+	struct vif_back *v;
+	struct rx_cut cut;
+	int rc;
+
+	if (!vif_back_connected(s, i))
+		return -ENOTCONN;
+	v = &s->v[i];
+	if (m && m->gso && len <= VIF_BACK_PACKET) {
+		if (v->rx_gso & (1u << m->gso_type)) {
+			rc = rxq_add(v, pkt, (uint32_t)len, m->g.mss, m->gso_type);
+		} else {
+			cut = (struct rx_cut){ s, v, 0 };
+			gso_segment(pkt, &m->g, s->cut, rx_cut_frame, &cut);
+			rc = cut.rc;
+		}
+	} else if (len < MIN_FRAME || len > VIF_BACK_FRAME) {
+		v->st.rx_dropped++;
+		return -EMSGSIZE;
+	} else {
+		rc = rxq_add(v, pkt, (uint32_t)len, 0, 0);
+	}
+	if (v->port >= 0)
+		rx_flush(s, v);
+	return rc;
 }
 
 bool vif_back_serve(struct vif_back_set *s, vif_back_deliver_fn *deliver, void *arg)

@@ -4,7 +4,7 @@
  * under SELF/backend/vif/D/N (frontend, frontend-id, mac, bridge, handle,
  * state 1; optional rate "BYTES,USEC" and vifname). Per device:
  *   new node    publish feature-sg 1, feature-rx-copy 1, feature-rx-flip 0,
- *               feature-gso-tcpv4/-tcpv6 0, feature-ipv6-csum-offload 1,
+ *               feature-gso-tcpv4/-tcpv6 1, feature-ipv6-csum-offload 1,
  *               hotplug-status connected; InitWait (2)
  *   frontend 3/4  map tx-ring-ref and rx-ring-ref, bind event-channel
  *               (request-rx-copy must be 1; split event channels and
@@ -17,12 +17,18 @@
  * Packets: tx requests are checked by netif_tx.c, copied out of the guest's
  * pages with grant copies into our buffer (never mapped), their checksum
  * filled when the guest left it blank (csum.c), answered, then handed to
- * the caller (the bridge). A packet the guest may send but that is not one
- * gets error responses; a ring the frontend breaks disconnects that vif
- * only. rate= limits a vif's tx as Linux's netback does (credit_bytes per
+ * the caller (the bridge). A GSO packet (TCP of up to 64 KiB with an MSS,
+ * feature-gso-tcpv4/-tcpv6) is checked by gso_parse and handed on whole,
+ * its checksum still blank: a frontend that said feature-sg and
+ * feature-gso-tcpv4/-tcpv6 for its own rx gets it whole (several rx
+ * buffers, the GSO extra-info slot, NETRXF_csum_blank), any other port
+ * gets it cut into frames (gso.c). A packet the guest may send but that
+ * is not one gets error responses; a ring the frontend breaks disconnects
+ * that vif only. rate= limits a vif's tx as Linux's netback does (credit_bytes per
  * credit_usec, bursts up to max(128 KiB, credit_bytes)). Frames for a
- * guest wait in a small queue until it posts rx buffers (rx-copy,
- * netif_rx.c); a full queue drops, as a NIC would.
+ * guest wait in a small queue (VIF_BACK_RXQ packets, VIF_BACK_RXBYTES
+ * bytes) until it posts rx buffers (rx-copy, netif_rx.c); a full queue
+ * drops, as a NIC would.
  *
  * No allocation; builds on the host (test/unit/test_vif_back.c).
  * Threading: none; one main loop.
@@ -35,10 +41,13 @@
 #include <stdint.h>
 #include "public/io/netif.h"
 #include "../blkback/xb_back.h"
+#include "gso.h"
 
 #define VIF_BACK_MAX 16
 #define VIF_BACK_FRAME 1518		/* 1500-byte MTU, Ethernet header, one 802.1Q tag */
-#define VIF_BACK_RXQ 32			/* frames waiting for a guest's rx buffers */
+#define VIF_BACK_PACKET GSO_MAX_PACKET	/* a GSO packet, at most */
+#define VIF_BACK_RXQ 64			/* packets waiting for a guest's rx buffers */
+#define VIF_BACK_RXBYTES (256u * 1024)	/* and their bytes, at most */
 #define VIF_BACK_BUDGET 64		/* tx packets per vif per pass */
 
 /* One grant copy: len bytes at offset in the guest's granted page gref,
@@ -69,6 +78,18 @@ struct vif_back_env {
 struct vif_back_stats {
 	uint64_t tx_packets, tx_bytes, tx_errors, tx_dropped;
 	uint64_t rx_packets, rx_bytes, rx_dropped;
+	uint64_t tx_gso;		/* GSO packets among tx_packets */
+	uint64_t rx_gso;		/* GSO packets passed whole, among rx_packets */
+	uint64_t rx_cut;		/* frames cut from GSO packets for this vif */
+};
+
+/* What a packet carries besides its bytes. gso: a TCP packet checked by
+ * gso_parse (g), its checksum blank; otherwise one frame of at most
+ * VIF_BACK_FRAME bytes, checksums filled. */
+struct vif_back_meta {
+	bool gso;
+	uint8_t gso_type;		/* XEN_NETIF_GSO_TYPE_TCPV4 or _TCPV6 */
+	struct gso_info g;
 };
 
 struct vif_back {
@@ -84,8 +105,16 @@ struct vif_back {
 	RING_IDX tx_seen;		/* req_prod as last read */
 	/* rate=: 0 credit_usec is unlimited */
 	uint64_t credit_bytes, credit_usec, remaining, credit_at;
+	uint8_t rx_gso;			/* bit t: the frontend takes GSO type t whole */
+	/* Packets for the guest, oldest at rxq_head; each stored whole in
+	 * rxdata at off (one that would run past its end starts at 0). */
 	unsigned rxq_head, rxq_n;
-	struct { uint16_t len; uint8_t data[VIF_BACK_FRAME]; } rxq[VIF_BACK_RXQ];
+	struct vif_back_rxq {
+		uint32_t off, len;
+		uint16_t gso_size;	/* 0: a frame */
+		uint8_t gso_type;
+	} rxq[VIF_BACK_RXQ];
+	uint8_t rxdata[VIF_BACK_RXBYTES];
 	struct vif_back_stats st;
 };
 
@@ -93,11 +122,13 @@ struct vif_back_set {
 	const struct vif_back_env *env;
 	struct xb_back_set xb;
 	struct vif_back v[VIF_BACK_MAX];
-	uint8_t buf[VIF_BACK_FRAME];	/* the tx packet being handled */
+	uint8_t buf[VIF_BACK_PACKET];	/* the tx packet being handled */
+	uint8_t cut[VIF_BACK_FRAME];	/* a frame being cut from a GSO packet */
 };
 
-/* A frame from vif index i (the caller's bridge port is its own choice). */
-typedef void vif_back_deliver_fn(void *arg, unsigned i, const uint8_t *frame, size_t len);
+/* A packet from vif index i (the caller's bridge port is its own choice). */
+typedef void vif_back_deliver_fn(void *arg, unsigned i, const uint8_t *pkt, size_t len,
+				 const struct vif_back_meta *m);
 
 void vif_back_set_init(struct vif_back_set *s, const struct vif_back_env *env, uint16_t self);
 /* Rereads the backend tree (new devices, frontend states, removals). */
@@ -109,9 +140,12 @@ bool vif_back_connected(const struct vif_back_set *s, unsigned i);
  * True if work is left (call again soon: more requests, or a vif waiting
  * for rate credit). */
 bool vif_back_serve(struct vif_back_set *s, vif_back_deliver_fn *deliver, void *arg);
-/* Queues a copy of a frame (14..VIF_BACK_FRAME bytes) for vif i and passes
- * what fits into its rx buffers. 0, -ENOTCONN, -EMSGSIZE or -ENOBUFS
- * (queue full: dropped). */
-int vif_back_rx(struct vif_back_set *s, unsigned i, const uint8_t *frame, size_t len);
+/* Queues a copy of a packet for vif i and passes what fits into its rx
+ * buffers: a frame (m NULL or !m->gso: 14..VIF_BACK_FRAME bytes), or a GSO
+ * packet as vif_back_deliver_fn had it (whole, or cut into frames where the
+ * frontend cannot take it). 0, -ENOTCONN, -EMSGSIZE or -ENOBUFS (queue
+ * full: dropped; for a cut packet, one of its frames). */
+int vif_back_rx(struct vif_back_set *s, unsigned i, const uint8_t *pkt, size_t len,
+		const struct vif_back_meta *m);
 
 #endif

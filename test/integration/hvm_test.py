@@ -465,6 +465,25 @@ def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="",
     log_wait(args, r"(netback: vif\d+\.0%s: disconnected after tx [1-9][^\n]*\n[^$]*){%d}"
              % (suffix, run), 10, "netback's line for the vif's end", c, "netback")
     expect(row(c.run("xl list"), "netback"), "netback is gone after the guest")
+    if peer:
+        net_gso_check(c, suffix)
+
+
+def net_gso_check(c, suffix):
+    """The peer's TCP sent GSO packets (netback offers feature-gso-tcpv4): a
+    xen-netfront guest, which said feature-gso-tcpv4 for its rx, got some of
+    them whole; the device model's netfront, which did not, got them cut
+    into frames for its e1000."""
+    ends = re.findall(r"netback: vif\d+\.0%s: disconnected after [^\n]*; GSO tx (\d+) rx (\d+), "
+                      r"cut (\d+)" % re.escape(suffix),
+                      c.run("cat /var/log/xen/console/guest-netback.log"))
+    expect(ends, f"netback logged no GSO counters at the vif{suffix}'s end")
+    rx, cut = int(ends[-1][1]), int(ends[-1][2])
+    if suffix:
+        expect(cut > 0, f"no GSO packet was cut into frames for the emulated NIC ({ends[-1]})")
+    else:
+        expect(rx > 0, f"the guest took no GSO packet whole from the peer ({ends[-1]})")
+    print(f"  GSO packets into the guest: {rx} whole, {cut} frames cut from others")
 
 
 def blkback_up(c, args):

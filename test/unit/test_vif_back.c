@@ -14,6 +14,7 @@
 #include "public/io/xenbus.h"
 #include "../../netback/csum.h"
 #include "../../netback/vif_back.h"
+#include "tcp_frame.h"
 
 /* ---- a fake xenstore ------------------------------------------------------ */
 
@@ -115,7 +116,7 @@ static int f_write(void *ctx, const char *path, const char *value)
 
 /* ---- events, grants, time ------------------------------------------------------ */
 
-#define FE_PAGES 64
+#define FE_PAGES 160
 static uint8_t fe_page[FE_PAGES][4096] __attribute__((aligned(4096)));
 static int binds, unbinds, maps, unmaps, notifies, copies_failed, bound_remote = -1;
 static uint64_t now_us;
@@ -193,11 +194,13 @@ struct fe {
 };
 
 static struct fe fa = { .dom = 5, .txref = 0, .rxref = 1 }, fb = { .dom = 6, .txref = 2, .rxref = 3 };
-static uint8_t got[4][2048];
+static uint8_t got[4][GSO_MAX_PACKET];
 static size_t got_len[4];
 static unsigned got_from[4], delivered;
+static struct vif_back_meta got_meta[4];
 
-static void deliver(void *arg, unsigned i, const uint8_t *frame, size_t len)
+static void deliver(void *arg, unsigned i, const uint8_t *frame, size_t len,
+		    const struct vif_back_meta *m)
 {
 	unsigned k = delivered++ % 4;
 
@@ -205,6 +208,7 @@ static void deliver(void *arg, unsigned i, const uint8_t *frame, size_t len)
 	memcpy(got[k], frame, len);
 	got_len[k] = len;
 	got_from[k] = i;
+	got_meta[k] = *m;
 }
 
 static bool serve(void)
@@ -352,9 +356,18 @@ static void test_handshake(void)
 	CHECK(xs_get(p) && !strcmp(xs_get(p), "1"));
 	snprintf(p, sizeof(p), "%s/feature-sg", fa.be);
 	CHECK(xs_get(p) && !strcmp(xs_get(p), "1"));
+	snprintf(p, sizeof(p), "%s/feature-gso-tcpv4", fa.be);
+	CHECK(xs_get(p) && !strcmp(xs_get(p), "1"));
+	snprintf(p, sizeof(p), "%s/feature-gso-tcpv6", fa.be);
+	CHECK(xs_get(p) && !strcmp(xs_get(p), "1"));
 	snprintf(p, sizeof(p), "%s/hotplug-status", fa.be);
 	CHECK(!strcmp(xs_get(p), "connected"));
 	CHECK(!vif_back_connected(&set, 0));
+	/* vif5.0 takes GSO packets whole on rx, as Linux's netfront does;
+	 * vif6.0 (below) says nothing, so it gets them cut. */
+	fe_key(&fa, "feature-sg", "1");
+	fe_key(&fa, "feature-gso-tcpv4", "1");
+	fe_key(&fa, "feature-gso-tcpv6", "1");
 	fe_connect(&fa);
 	vif_back_scan(&set);
 	CHECK(be_state(&fa) == XenbusStateConnected && vif_back_connected(&set, 0));
@@ -449,7 +462,7 @@ static void test_rx(void)
 
 	udp_frame(frame, 1400, 9);
 	/* No buffers posted yet: it waits in the queue. */
-	CHECK(vif_back_rx(&set, 0, frame, 1400) == 0);
+	CHECK(vif_back_rx(&set, 0, frame, 1400, NULL) == 0);
 	CHECK(fa.rx.sring->rsp_prod == 0 && set.v[0].rxq_n == 1);
 	rx_post(&fa, 77, 20);
 	serve();
@@ -460,13 +473,13 @@ static void test_rx(void)
 	CHECK(!memcmp(fe_page[20], frame, 1400));
 	fa.rx.rsp_cons = 1;
 	/* Not for a disconnected or unknown vif, not oversize or runt frames. */
-	CHECK(vif_back_rx(&set, 5, frame, 100) == -ENOTCONN);
-	CHECK(vif_back_rx(&set, 0, frame, 1519) == -EMSGSIZE);
-	CHECK(vif_back_rx(&set, 0, frame, 13) == -EMSGSIZE);
+	CHECK(vif_back_rx(&set, 5, frame, 100, NULL) == -ENOTCONN);
+	CHECK(vif_back_rx(&set, 0, frame, 1519, NULL) == -EMSGSIZE);
+	CHECK(vif_back_rx(&set, 0, frame, 13, NULL) == -EMSGSIZE);
 	/* The queue holds VIF_BACK_RXQ frames; the next is dropped. */
 	for (int k = 0; k < VIF_BACK_RXQ; k++)
-		CHECK(vif_back_rx(&set, 0, frame, 60 + k) == 0);
-	CHECK(vif_back_rx(&set, 0, frame, 100) == -ENOBUFS);
+		CHECK(vif_back_rx(&set, 0, frame, 60 + k, NULL) == 0);
+	CHECK(vif_back_rx(&set, 0, frame, 100, NULL) == -ENOBUFS);
 	for (int k = 0; k < VIF_BACK_RXQ; k++)
 		rx_post(&fa, (uint16_t)(100 + k), (uint32_t)(24 + k));
 	serve();
@@ -479,7 +492,7 @@ static void test_rx(void)
 	/* A buffer the guest never granted: an error response, counted. */
 	uint64_t dropped = set.v[0].st.rx_dropped;
 	rx_post(&fa, 200, 3);
-	CHECK(vif_back_rx(&set, 0, frame, 100) == 0);
+	CHECK(vif_back_rx(&set, 0, frame, 100, NULL) == 0);
 	rsp = RING_GET_RESPONSE(&fa.rx, fa.rx.rsp_cons);
 	CHECK(rsp->id == 200 && rsp->status == NETIF_RSP_ERROR && set.v[0].st.rx_dropped == dropped + 1);
 	fa.rx.rsp_cons++;
@@ -535,6 +548,96 @@ static void test_broken_ring(void)
 	fe_connect(&fb);
 	vif_back_scan(&set);
 	CHECK(be_state(&fb) == XenbusStateConnected);
+}
+
+/* A GSO packet from vif5.0 (tx: the extra-info slot, scatter-gather over
+ * five pages), passed whole into vif5.0's own rx (it said feature-gso) and
+ * cut into frames for vif6.0 (it did not); a GSO packet that is not TCP is
+ * refused. */
+static void gso_tx(struct fe *f, uint16_t mss, uint8_t type)
+{
+	struct netif_extra_info *x = (struct netif_extra_info *)RING_GET_REQUEST(&f->tx,
+										  f->tx.req_prod_pvt);
+
+	memset(x, 0, sizeof(*x));
+	x->type = XEN_NETIF_EXTRA_TYPE_GSO;
+	x->u.gso.size = mss, x->u.gso.type = type;
+	f->tx.req_prod_pvt++;
+}
+
+static void test_gso(void)
+{
+	static uint8_t pkt[GSO_MAX_PACKET];
+	struct netif_tx_response r[8];
+	size_t len = tcpf_build(pkt, false, 20000, 0x18, 100, 4), at = 0, n;
+	struct netif_rx_response *rsp;
+	const struct netif_extra_info *x;
+
+	tx_responses(&fa, r, 8);	/* the earlier tests' */
+	for (unsigned k = 0; k < 5; k++)
+		memcpy(fe_page[100 + k], pkt + 4096 * k, k < 4 ? 4096 : len - 4 * 4096);
+	tx_put(&fa, 1, 100, 0, (uint16_t)len,
+	       NETTXF_more_data | NETTXF_extra_info | NETTXF_csum_blank);
+	gso_tx(&fa, 1448, XEN_NETIF_GSO_TYPE_TCPV4);
+	for (unsigned k = 1; k < 5; k++)
+		tx_put(&fa, (uint16_t)(1 + k), 100 + k, 0, k < 4 ? 4096 : (uint16_t)(len - 4 * 4096),
+		       k < 4 ? NETTXF_more_data : 0);
+	tx_push(&fa);
+	delivered = 0;
+	serve();
+	CHECK(delivered == 1 && got_len[0] == len && !memcmp(got[0], pkt, len));
+	CHECK(got_meta[0].gso && got_meta[0].g.mss == 1448 && got_meta[0].g.frames == 14);
+	CHECK(tx_responses(&fa, r, 8) == 6 && r[0].status == NETIF_RSP_OKAY &&
+	      r[1].status == NETIF_RSP_NULL && r[5].id == 5 && r[5].status == NETIF_RSP_OKAY);
+	CHECK(set.v[0].st.tx_gso == 1);
+	/* Whole into vif5.0: five pages and the extra-info slot. */
+	RING_IDX first = fa.rx.rsp_cons;
+	for (unsigned k = 0; k < 6; k++)
+		rx_post(&fa, (uint16_t)(300 + k), 110 + k);
+	CHECK(vif_back_rx(&set, 0, got[0], len, &got_meta[0]) == 0);
+	CHECK(fa.rx.sring->rsp_prod == first + 6 && set.v[0].st.rx_gso == 1);
+	rsp = RING_GET_RESPONSE(&fa.rx, first);
+	CHECK(rsp->status == 4096 && (rsp->flags & NETRXF_extra_info) &&
+	      (rsp->flags & NETRXF_more_data) && (rsp->flags & NETRXF_csum_blank) &&
+	      (rsp->flags & NETRXF_data_validated));
+	x = (const struct netif_extra_info *)RING_GET_RESPONSE(&fa.rx, first + 1);
+	CHECK(x->type == XEN_NETIF_EXTRA_TYPE_GSO && x->u.gso.size == 1448 &&
+	      x->u.gso.type == XEN_NETIF_GSO_TYPE_TCPV4);
+	for (unsigned k = 0; k < 6; k++) {
+		if (k == 1)
+			continue;
+		rsp = RING_GET_RESPONSE(&fa.rx, first + k);
+		CHECK(!memcmp(fe_page[110 + k], pkt + at, (size_t)rsp->status));
+		at += (size_t)rsp->status;
+		CHECK(!!(rsp->flags & NETRXF_more_data) == (k < 5));
+	}
+	CHECK(at == len);
+	fa.rx.rsp_cons = fa.rx.sring->rsp_prod;
+	/* Cut for vif6.0: 14 frames, each a whole TCP segment. */
+	first = fb.rx.rsp_cons;
+	for (unsigned k = 0; k < 14; k++)
+		rx_post(&fb, (uint16_t)(400 + k), 120 + k);
+	CHECK(vif_back_rx(&set, 1, got[0], len, &got_meta[0]) == 0);
+	CHECK(fb.rx.sring->rsp_prod == first + 14 && set.v[1].st.rx_cut == 14);
+	for (unsigned k = 0, total = 0; k < 14; k++, total += (unsigned)n) {
+		rsp = RING_GET_RESPONSE(&fb.rx, first + k);
+		CHECK(rsp->status > 0 && !(rsp->flags & (NETRXF_more_data | NETRXF_extra_info)));
+		CHECK(tcpf_frame_ok(fe_page[120 + k], (size_t)rsp->status, false, k, 1448, 100, 4, &n));
+		if (k == 13)
+			CHECK(total + n == 20000);
+	}
+	fb.rx.rsp_cons = fb.rx.sring->rsp_prod;
+	/* Without buffers posted, the cut frames wait in the queue (64 of them). */
+	CHECK(vif_back_rx(&set, 1, got[0], len, &got_meta[0]) == 0 && set.v[1].rxq_n == 14);
+	set.v[1].rxq_n = 0;
+	/* GSO of a UDP packet: refused with errors, the reason logged. */
+	udp_frame(fe_page[100], 1000, 1);
+	tx_put(&fa, 9, 100, 0, 1000, NETTXF_extra_info | NETTXF_csum_blank);
+	gso_tx(&fa, 1448, XEN_NETIF_GSO_TYPE_TCPV4);
+	tx_push(&fa);
+	delivered = 0;
+	serve();
+	CHECK(delivered == 0 && tx_responses(&fa, r, 8) == 2 && r[0].status == NETIF_RSP_ERROR);
 }
 
 /* Hostile tx rings: random requests, every one answered exactly once. */
@@ -646,6 +749,7 @@ int main(void)
 	test_rx();
 	test_rate();
 	test_broken_ring();
+	test_gso();
 	test_fuzz();
 	test_release();
 	CHECK_DONE("vif_back");

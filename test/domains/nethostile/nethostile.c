@@ -493,7 +493,7 @@ static void malformed_one(unsigned kind, uint64_t x)
 		txdata(h.txg[1], 0, 1000, NETTXF_more_data);
 		txdata(h.txg[2], 0, 1000, 0);
 		break;
-	case 4:		/* GSO (not offered) */
+	case 4:		/* GSO of a packet that is not TCP */
 		txdata(h.txg[0], 0, 1000, NETTXF_extra_info);
 		e = (struct netif_extra_info *)txslot();
 		e->type = XEN_NETIF_EXTRA_TYPE_GSO;
