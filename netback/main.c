@@ -443,6 +443,7 @@ int dom_main(const struct dom_start_info *si)
 			next_stats = dom_now_ns() + STATS_MS * 1000000ull;
 			stats();
 		}
+		vif_back_flush(&nb.vifs);	/* what this pass queued for guests */
 		if (got > 0)
 			last_rx = dom_now_ns();
 		if (!busy && got <= 0)

@@ -377,40 +377,86 @@ static void tx_serve(struct vif_back_set *s, struct vif_back *v, vif_back_delive
 
 /* ---- rx: bridge to guest ---------------------------------------------------- */
 
-/* One queued packet's grant copies and responses (the plan p made for it).
- * A failed copy turns all its responses into errors. */
-static void rx_put(const struct vif_back_set *s, struct vif_back *v, const struct netif_rx_plan *p,
-		   const uint8_t *data, uint32_t len)
-{
+/* Packets whose responses are written (not yet pushed) and whose bytes
+ * are still to be copied: one grant-copy call for them all. */
+struct rx_batch {
+	unsigned nops, npkts;
 	struct vif_back_copy ops[NETIF_RX_MAX_SLOTS];
-	uint16_t flags = p->gso_size ? NETRXF_csum_blank | NETRXF_data_validated : 0;
-	unsigned at = 0, n;
+	struct {
+		unsigned op, nops;	/* its copies: ops[op .. op + nops - 1] */
+		RING_IDX rsp;		/* its responses: n from rsp */
+		unsigned n;
+		uint32_t len;
+		bool gso;
+	} pkt[NETIF_RX_MAX_SLOTS];
+};
 
+/* A packet's outcome: counted, or its responses turned into errors (all
+ * but a GSO extra-info slot, which is not a data response). */
+static void rx_done(struct vif_back *v, const struct rx_batch *b, unsigned i, bool copied)
+{
+	if (copied) {
+		v->st.rx_packets++;
+		v->st.rx_bytes += b->pkt[i].len;
+		v->st.rx_gso += b->pkt[i].gso;
+		return;
+	}
+	for (unsigned k = 0; k < b->pkt[i].n; k++)
+		if (k != 1 || !b->pkt[i].gso)
+			RING_GET_RESPONSE(&v->rx, b->pkt[i].rsp + k)->status = NETIF_RSP_ERROR;
+	v->st.rx_dropped++;
+}
+
+/* The batch's copies in one call; if that fails, each packet's again on its
+ * own, so that only the packets with a bad buffer fail. */
+static void rx_copy(const struct vif_back_set *s, struct vif_back *v, struct rx_batch *b)
+{
+	void *ctx = s->env->xs.ctx;
+
+	if (b->nops && !s->env->copy(ctx, v->xb.fe_dom, true, b->ops, b->nops)) {
+		for (unsigned i = 0; i < b->npkts; i++)
+			rx_done(v, b, i, true);
+	} else {
+		for (unsigned i = 0; i < b->npkts; i++)
+			rx_done(v, b, i, !s->env->copy(ctx, v->xb.fe_dom, true, b->ops + b->pkt[i].op,
+						       b->pkt[i].nops));
+	}
+	b->nops = b->npkts = 0;
+}
+
+/* One planned packet's responses written, its copies added to the batch
+ * (sent first if they would not fit). */
+static void rx_put(const struct vif_back_set *s, struct vif_back *v, struct rx_batch *b,
+		   const struct netif_rx_plan *p, const uint8_t *data, uint32_t len)
+{
+	uint16_t flags = p->gso_size ? NETRXF_csum_blank | NETRXF_data_validated : 0;
+	unsigned at = 0, i;
+
+	if (b->nops + p->nr > NETIF_RX_MAX_SLOTS)
+		rx_copy(s, v, b);
+	i = b->npkts++;
+	b->pkt[i].op = b->nops;
+	b->pkt[i].nops = p->nr;
 	for (unsigned k = 0; k < p->nr; k++) {
-		ops[k] = (struct vif_back_copy){ p->slot[k].gref, 0, p->slot[k].len,
-						 (void *)(data + at) };
+		b->ops[b->nops++] = (struct vif_back_copy){ p->slot[k].gref, 0, p->slot[k].len,
+							    (void *)(data + at) };
 		at += p->slot[k].len;
 	}
 	v->rx.req_cons += p->consumed;
-	n = netif_rx_respond(v->rx.sring->ring, RING_SIZE(&v->rx), v->rx.rsp_prod_pvt, p, flags);
-	if (s->env->copy(s->env->xs.ctx, v->xb.fe_dom, true, ops, p->nr)) {
-		for (unsigned k = 0; k < n; k++)
-			if (k != 1 || !p->gso_size)	/* not the GSO extra-info slot */
-				RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + k)->status =
-					NETIF_RSP_ERROR;
-		v->st.rx_dropped++;
-	} else {
-		v->st.rx_packets++;
-		v->st.rx_bytes += len;
-		v->st.rx_gso += p->gso_size != 0;
-	}
-	v->rx.rsp_prod_pvt += n;
+	b->pkt[i].rsp = v->rx.rsp_prod_pvt;
+	b->pkt[i].n = netif_rx_respond(v->rx.sring->ring, RING_SIZE(&v->rx), v->rx.rsp_prod_pvt, p,
+				       flags);
+	b->pkt[i].len = len;
+	b->pkt[i].gso = p->gso_size != 0;
+	v->rx.rsp_prod_pvt += b->pkt[i].n;
 }
 
-/* Queued packets into the rx buffers the guest posted; false if its ring broke. */
+/* Queued packets into the rx buffers the guest posted, their copies
+ * batched, one event for them all; false if its ring broke. */
 static bool rx_flush(const struct vif_back_set *s, struct vif_back *v)
 {
 	static struct netif_rx_plan p;
+	static struct rx_batch b;
 	bool sent = false;
 	int notify;
 
@@ -423,6 +469,7 @@ static bool rx_flush(const struct vif_back_set *s, struct vif_back *v)
 		r = netif_rx_take(v->rx.sring->ring, RING_SIZE(&v->rx), v->rx.req_cons, prod, q->len,
 				  q->gso_size, q->gso_type, &p);
 		if (r == NETIF_RX_FATAL) {
+			b.nops = b.npkts = 0;	/* its responses are never pushed */
 			disconnect((struct vif_back_set *)s, v);
 			fatal(s, v, -EPROTO, "frontend broke its rx ring (impossible req_prod)");
 			return false;
@@ -436,7 +483,7 @@ static bool rx_flush(const struct vif_back_set *s, struct vif_back *v)
 			break;
 		}
 		if (r == NETIF_RX_OK) {
-			rx_put(s, v, &p, v->rxdata + q->off, q->len);
+			rx_put(s, v, &b, &p, v->rxdata + q->off, q->len);
 			sent = true;
 		} else {
 			v->st.rx_dropped++;
@@ -445,6 +492,7 @@ static bool rx_flush(const struct vif_back_set *s, struct vif_back *v)
 		v->rxq_n--;
 	}
 	if (sent) {
+		rx_copy(s, v, &b);
 		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->rx, notify);
 		if (notify)
 			s->env->notify(s->env->xs.ctx, (unsigned)v->port);
@@ -493,8 +541,20 @@ static int rxq_add(struct vif_back *v, const uint8_t *pkt, uint32_t len, uint16_
 	return 0;
 }
 
-/* gso_segment's frames for one vif: queued, the queue emptied into the
- * guest's buffers when full. */
+/* One packet into v's queue, which is first emptied into the guest's
+ * buffers if it has no room: 0, -ENOBUFS (dropped) or -ENOTCONN (the
+ * guest broke its ring meanwhile). */
+static int rx_queue(struct vif_back_set *s, struct vif_back *v, const uint8_t *pkt, uint32_t len,
+		    uint16_t gso_size, uint8_t gso_type)
+{
+	if (v->port < 0)
+		return -ENOTCONN;
+	if (rxq_room(v, len) < 0 && !rx_flush(s, v))
+		return -ENOTCONN;
+	return rxq_add(v, pkt, len, gso_size, gso_type);
+}
+
+/* gso_segment's frames for one vif. */
 struct rx_cut {
 	struct vif_back_set *s;
 	struct vif_back *v;
@@ -504,16 +564,11 @@ struct rx_cut {
 static void rx_cut_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct rx_cut *c = arg;
+	int rc = rx_queue(c->s, c->v, frame, (uint32_t)len, 0, 0);
 
-	if (c->v->port < 0)
-		return;	/* its ring broke during a flush: the rest go nowhere */
-	if (rxq_room(c->v, (uint32_t)len) < 0)
-		rx_flush(c->s, c->v);
-	if (c->v->port >= 0) {
-		c->v->st.rx_cut++;
-		if (rxq_add(c->v, frame, (uint32_t)len, 0, 0))
-			c->rc = -ENOBUFS;
-	}
+	c->v->st.rx_cut += !rc;
+	if (rc && !c->rc)
+		c->rc = rc;
 }
 
 int vif_back_rx(struct vif_back_set *s, unsigned i, const uint8_t *pkt, size_t len,
@@ -521,28 +576,29 @@ int vif_back_rx(struct vif_back_set *s, unsigned i, const uint8_t *pkt, size_t l
 {
 	struct vif_back *v;
 	struct rx_cut cut;
-	int rc;
 
 	if (!vif_back_connected(s, i))
 		return -ENOTCONN;
 	v = &s->v[i];
 	if (m && m->gso && len <= VIF_BACK_PACKET) {
-		if (v->rx_gso & (1u << m->gso_type)) {
-			rc = rxq_add(v, pkt, (uint32_t)len, m->g.mss, m->gso_type);
-		} else {
-			cut = (struct rx_cut){ s, v, 0 };
-			gso_segment(pkt, &m->g, s->cut, rx_cut_frame, &cut);
-			rc = cut.rc;
-		}
-	} else if (len < MIN_FRAME || len > VIF_BACK_FRAME) {
+		if (v->rx_gso & (1u << m->gso_type))
+			return rx_queue(s, v, pkt, (uint32_t)len, m->g.mss, m->gso_type);
+		cut = (struct rx_cut){ s, v, 0 };
+		gso_segment(pkt, &m->g, s->cut, rx_cut_frame, &cut);
+		return cut.rc;
+	}
+	if (len < MIN_FRAME || len > VIF_BACK_FRAME) {
 		v->st.rx_dropped++;
 		return -EMSGSIZE;
-	} else {
-		rc = rxq_add(v, pkt, (uint32_t)len, 0, 0);
 	}
-	if (v->port >= 0)
-		rx_flush(s, v);
-	return rc;
+	return rx_queue(s, v, pkt, (uint32_t)len, 0, 0);
+}
+
+void vif_back_flush(struct vif_back_set *s)
+{
+	for (unsigned i = 0; i < VIF_BACK_MAX; i++)
+		if (vif_back_connected(s, i) && s->v[i].rxq_n)
+			rx_flush(s, &s->v[i]);
 }
 
 bool vif_back_serve(struct vif_back_set *s, vif_back_deliver_fn *deliver, void *arg)

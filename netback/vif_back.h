@@ -140,12 +140,16 @@ bool vif_back_connected(const struct vif_back_set *s, unsigned i);
  * True if work is left (call again soon: more requests, or a vif waiting
  * for rate credit). */
 bool vif_back_serve(struct vif_back_set *s, vif_back_deliver_fn *deliver, void *arg);
-/* Queues a copy of a packet for vif i and passes what fits into its rx
- * buffers: a frame (m NULL or !m->gso: 14..VIF_BACK_FRAME bytes), or a GSO
- * packet as vif_back_deliver_fn had it (whole, or cut into frames where the
- * frontend cannot take it). 0, -ENOTCONN, -EMSGSIZE or -ENOBUFS (queue
- * full: dropped; for a cut packet, one of its frames). */
+/* Queues a copy of a packet for vif i: a frame (m NULL or !m->gso:
+ * 14..VIF_BACK_FRAME bytes), or a GSO packet as vif_back_deliver_fn had it
+ * (whole, or cut into frames where the frontend cannot take it). The queue
+ * goes into the guest's rx buffers at vif_back_flush or vif_back_serve, or
+ * here when it is full, so that a batch of packets costs one grant-copy call
+ * per NETIF_RX_MAX_SLOTS buffers and one event. 0, -ENOTCONN, -EMSGSIZE or
+ * -ENOBUFS (still full: dropped; for a cut packet, one of its frames). */
 int vif_back_rx(struct vif_back_set *s, unsigned i, const uint8_t *pkt, size_t len,
 		const struct vif_back_meta *m);
+/* Every vif's queued packets into the buffers its guest posted. */
+void vif_back_flush(struct vif_back_set *s);
 
 #endif

@@ -118,7 +118,7 @@ static int f_write(void *ctx, const char *path, const char *value)
 
 #define FE_PAGES 160
 static uint8_t fe_page[FE_PAGES][4096] __attribute__((aligned(4096)));
-static int binds, unbinds, maps, unmaps, notifies, copies_failed, bound_remote = -1;
+static int binds, unbinds, maps, unmaps, notifies, copies_failed, copy_calls, bound_remote = -1;
 static uint64_t now_us;
 static char last_log[256];
 
@@ -150,6 +150,7 @@ static int f_copy(void *ctx, uint16_t domid, bool to_guest, const struct vif_bac
 		  unsigned n)
 {
 	(void)ctx, (void)domid;
+	copy_calls++;
 	for (unsigned k = 0; k < n; k++) {
 		const struct vif_back_copy *o = &ops[k];
 
@@ -489,13 +490,39 @@ static void test_rx(void)
 		CHECK(rsp->id == 100 + k && rsp->status == 60 + k);
 	}
 	fa.rx.rsp_cons = fa.rx.sring->rsp_prod;
-	/* A buffer the guest never granted: an error response, counted. */
-	uint64_t dropped = set.v[0].st.rx_dropped;
+	/* Three frames queued, then flushed: one copy call and one event. */
+	int calls = copy_calls, events = notifies;
+	for (int k = 0; k < 3; k++) {
+		rx_post(&fa, (uint16_t)(150 + k), (uint32_t)(24 + k));
+		CHECK(vif_back_rx(&set, 0, frame, 200 + k, NULL) == 0);
+	}
+	CHECK(fa.rx.sring->rsp_prod == fa.rx.rsp_cons);	/* not yet */
+	fa.rx.sring->rsp_event = fa.rx.rsp_cons + 1;	/* the guest wants an event */
+	vif_back_flush(&set);
+	CHECK(copy_calls == calls + 1 && notifies == events + 1);
+	for (int k = 0; k < 3; k++)
+		CHECK(RING_GET_RESPONSE(&fa.rx, fa.rx.rsp_cons + k)->status == 200 + k &&
+		      !memcmp(fe_page[24 + k], frame, 200));
+	fa.rx.rsp_cons += 3;
+	/* A buffer the guest never granted between two good ones: the batch's
+	 * call fails, each frame is copied again on its own, and only that
+	 * frame gets an error response, counted. */
+	uint64_t dropped = set.v[0].st.rx_dropped, packets = set.v[0].st.rx_packets;
+	calls = copy_calls;
+	rx_post(&fa, 199, 24);
 	rx_post(&fa, 200, 3);
-	CHECK(vif_back_rx(&set, 0, frame, 100, NULL) == 0);
+	rx_post(&fa, 201, 25);
+	for (int k = 0; k < 3; k++)
+		CHECK(vif_back_rx(&set, 0, frame, 100, NULL) == 0);
+	vif_back_flush(&set);
+	CHECK(copy_calls == calls + 4);
 	rsp = RING_GET_RESPONSE(&fa.rx, fa.rx.rsp_cons);
+	CHECK(rsp[0].id == 199 && rsp[0].status == 100);
+	rsp = RING_GET_RESPONSE(&fa.rx, fa.rx.rsp_cons + 1);
 	CHECK(rsp->id == 200 && rsp->status == NETIF_RSP_ERROR && set.v[0].st.rx_dropped == dropped + 1);
-	fa.rx.rsp_cons++;
+	rsp = RING_GET_RESPONSE(&fa.rx, fa.rx.rsp_cons + 2);
+	CHECK(rsp->id == 201 && rsp->status == 100 && set.v[0].st.rx_packets == packets + 2);
+	fa.rx.rsp_cons += 3;
 }
 
 static void test_rate(void)
@@ -595,6 +622,7 @@ static void test_gso(void)
 	for (unsigned k = 0; k < 6; k++)
 		rx_post(&fa, (uint16_t)(300 + k), 110 + k);
 	CHECK(vif_back_rx(&set, 0, got[0], len, &got_meta[0]) == 0);
+	vif_back_flush(&set);
 	CHECK(fa.rx.sring->rsp_prod == first + 6 && set.v[0].st.rx_gso == 1);
 	rsp = RING_GET_RESPONSE(&fa.rx, first);
 	CHECK(rsp->status == 4096 && (rsp->flags & NETRXF_extra_info) &&
@@ -618,6 +646,7 @@ static void test_gso(void)
 	for (unsigned k = 0; k < 14; k++)
 		rx_post(&fb, (uint16_t)(400 + k), 120 + k);
 	CHECK(vif_back_rx(&set, 1, got[0], len, &got_meta[0]) == 0);
+	vif_back_flush(&set);
 	CHECK(fb.rx.sring->rsp_prod == first + 14 && set.v[1].st.rx_cut == 14);
 	for (unsigned k = 0, total = 0; k < 14; k++, total += (unsigned)n) {
 		rsp = RING_GET_RESPONSE(&fb.rx, first + k);
