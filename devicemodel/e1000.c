@@ -26,7 +26,6 @@
 
 #define E1K_PHY_ADDR 1
 #define E1K_EEPROM_SUM 0xbabau
-#define E1K_PCI_CMD_MASTER 0x04
 
 /* PHY registers (IEEE 802.3 clause 22 and the M88E1011's own). */
 #define PHY_CTRL 0x00
@@ -96,7 +95,7 @@ void e1k_stat_add64(struct dm_e1000 *n, unsigned reg_lo, uint64_t v)
 /* The device may touch guest memory: plugged and a bus master. */
 bool e1k_dma_ok(const struct dm_e1000 *n)
 {
-	return !n->unplugged && (n->pci.cfg[0x04] & E1K_PCI_CMD_MASTER);
+	return !n->unplugged && dm_nic_bus_master(&n->pci);
 }
 
 /* ---- EEPROM ------------------------------------------------------------------ */
@@ -488,7 +487,7 @@ static const struct dm_io_ops e1k_io_ops = { e1k_io_read, e1k_io_write };
 /* ---- the device API ---------------------------------------------------------------- */
 
 struct dm_e1000 *dm_e1000_init(struct dm_env *env, struct dm_bus *bus, uint8_t devfn,
-			       const uint8_t mac[6], const struct dm_e1000_ops *ops, void *ctx)
+			       const uint8_t mac[6], const struct dm_nic_ops *ops, void *ctx)
 {
 	struct dm_e1000 *n = calloc(1, sizeof(*n));
 

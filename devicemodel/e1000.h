@@ -11,30 +11,21 @@
 #ifndef DM_E1000_H
 #define DM_E1000_H
 
-#include "pci.h"
+#include "nic.h"
 
-#define DM_E1000_FRAME_MAX 1522	/* largest frame in either direction, no FCS (1500 MTU + 14 + 802.1Q tag + slack) */
-#define DM_E1000_EAGAIN 11	/* EAGAIN (Linux and Xen errno values): -DM_E1000_EAGAIN is -EAGAIN */
+#define DM_E1000_FRAME_MAX DM_NIC_FRAME_MAX
+#define DM_E1000_EAGAIN DM_NIC_EAGAIN
 
-struct dm_e1000_ops {
-	/* A frame the guest transmitted: Ethernet header first, no FCS, 14..DM_E1000_FRAME_MAX
-	 * bytes, checksums already inserted as the descriptors asked; a TSO context's
-	 * segments arrive one frame each. Returns 0 when taken, -EAGAIN when the network
-	 * cannot take it now: the model then stops at that packet (TDH not advanced past it,
-	 * nothing written back) and tries it again at dm_e1000_tx_resume(). */
-	int (*tx)(void *ctx, const uint8_t *frame, size_t len);
-	/* Optional: the guest made receive descriptors available (RDT written while the
-	 * receiver is enabled) or enabled the receiver: frames refused with -EAGAIN may be
-	 * offered again. */
-	void (*rx_ready)(void *ctx);
-};
-
+/* ops (nic.h): a transmitted TSO context's segments arrive one frame each;
+ * a refused packet stops the ring there (TDH not advanced past it, nothing
+ * written back) until dm_e1000_tx_resume(); rx_ready follows a write of RDT
+ * while the receiver is enabled, or enabling it. */
 struct dm_e1000;
 
 /* devfn e.g. 0x18 (00:03.0). After dm_pci_host_init (or on a bridge-less test bus).
  * mac: the EEPROM's address. NULL on failure (logged). ops/ctx outlive it. */
 struct dm_e1000 *dm_e1000_init(struct dm_env *env, struct dm_bus *bus, uint8_t devfn,
-			       const uint8_t mac[6], const struct dm_e1000_ops *ops, void *ctx);
+			       const uint8_t mac[6], const struct dm_nic_ops *ops, void *ctx);
 
 /* A frame from the network (no FCS, 14..DM_E1000_FRAME_MAX bytes).
  * 1: written into the guest's receive ring (interrupt raised as the guest asked);

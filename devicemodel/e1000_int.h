@@ -180,7 +180,7 @@ struct e1k_txpkt {
 struct dm_e1000 {
 	struct dm_pci_dev pci;
 	struct dm_env *env;
-	const struct dm_e1000_ops *ops;
+	const struct dm_nic_ops *ops;
 	void *ctx;
 	bool unplugged;
 	bool irq_level;			/* what dm_pci_set_irq was last told */

@@ -18,29 +18,6 @@
 #define E1K_MIN_FRAME 60u
 #define E1K_FCS 4u
 
-static uint32_t e1k_crc_table[256];
-static bool e1k_crc_ready;
-
-/* CRC-32 of IEEE 802.3 (reflected polynomial 0xedb88320). */
-static uint32_t e1k_crc32(const uint8_t *p, size_t len)
-{
-	uint32_t c = ~0u;
-
-	if (!e1k_crc_ready) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t v = i;
-
-			for (unsigned b = 0; b < 8; b++)
-				v = v & 1 ? 0xedb88320u ^ (v >> 1) : v >> 1;
-			e1k_crc_table[i] = v;
-		}
-		e1k_crc_ready = true;
-	}
-	for (size_t i = 0; i < len; i++)
-		c = e1k_crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-	return ~c;
-}
-
 /* ---- the address filter (§13.4.22, §13.5.1) -------------------------------------- */
 
 static bool e1k_rar_match(const struct dm_e1000 *n, const uint8_t *a)
@@ -148,7 +125,7 @@ static size_t e1k_rx_build(struct dm_e1000 *n, const uint8_t *frame, size_t len)
 	memcpy(n->rxframe, frame, len);
 	memset(n->rxframe + len, 0, total - len);
 	if (!(e1k_reg(n, E1K_RCTL) & E1K_RCTL_SECRC)) {
-		uint32_t fcs = e1k_crc32(n->rxframe, total);
+		uint32_t fcs = dm_nic_crc32(n->rxframe, total);
 
 		for (unsigned i = 0; i < E1K_FCS; i++)
 			n->rxframe[total + i] = (uint8_t)(fcs >> (8 * i));

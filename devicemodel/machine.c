@@ -9,6 +9,7 @@
 #include "ide.h"
 #include "xenplatform.h"
 #include "e1000.h"
+#include "rtl8139.h"
 
 #define LOW_MEM_END 0xe0000000ull	/* public/bulkhead.h: BH_HVM_LOW_MEM_END */
 #define SPECIAL_BASE 0xfeffe000ull	/* BH_HVM_SPECIAL_BASE */
@@ -131,10 +132,14 @@ static void unplug(void *ctx, unsigned mask)
 	for (unsigned i = 0; (mask & DM_XP_UNPLUG_NICS) && i < m->nnics; i++) {
 		struct dm_machine_nic *n = &m->nics[i];
 
-		if (!n->nic)
+		if (!n->e1000 && !n->rtl8139)
 			continue;
-		dm_e1000_unplug(n->nic);
-		n->nic = NULL;
+		if (n->e1000)
+			dm_e1000_unplug(n->e1000);
+		if (n->rtl8139)
+			dm_rtl8139_unplug(n->rtl8139);
+		n->e1000 = NULL;
+		n->rtl8139 = NULL;
 		if (n->unplugged)
 			n->unplugged(n->ctx);
 	}
@@ -181,23 +186,40 @@ int dm_machine_attach(struct dm_machine *m, unsigned vdev, struct dm_blk *blk)
 	}
 }
 
-struct dm_e1000 *dm_machine_add_nic(struct dm_machine *m, const uint8_t mac[6],
-				    const struct dm_e1000_ops *ops, void (*unplugged)(void *ctx),
-				    void *ctx)
+struct dm_machine_nic *dm_machine_add_nic(struct dm_machine *m, enum dm_nic_model model,
+					  const uint8_t mac[6], const struct dm_nic_ops *ops,
+					  void (*unplugged)(void *ctx), void *ctx)
 {
 	struct dm_machine_nic *n;
 
 	if (m->nnics >= DM_MACHINE_MAX_NICS)
 		return NULL;
 	n = &m->nics[m->nnics];
-	n->nic = dm_e1000_init(m->env, m->bus, (uint8_t)(DM_MACHINE_DEVFN_NIC0 + m->nnics * 8),
-			       mac, ops, ctx);
-	if (!n->nic)
+	*n = (struct dm_machine_nic){ .model = model, .unplugged = unplugged, .ctx = ctx,
+		.devfn = (uint8_t)(DM_MACHINE_DEVFN_NIC0 + m->nnics * 8) };
+	if (model == DM_NIC_RTL8139)
+		n->rtl8139 = dm_rtl8139_init(m->env, m->bus, n->devfn, mac, ops, ctx);
+	else
+		n->e1000 = dm_e1000_init(m->env, m->bus, n->devfn, mac, ops, ctx);
+	if (!n->e1000 && !n->rtl8139)
 		return NULL;
-	n->unplugged = unplugged;
-	n->ctx = ctx;
 	m->nnics++;
-	return n->nic;
+	return n;
+}
+
+int dm_machine_nic_rx(struct dm_machine_nic *nic, const uint8_t *frame, size_t len)
+{
+	if (nic->rtl8139)
+		return dm_rtl8139_rx(nic->rtl8139, frame, len);
+	return nic->e1000 ? dm_e1000_rx(nic->e1000, frame, len) : 0;
+}
+
+void dm_machine_nic_tx_resume(struct dm_machine_nic *nic)
+{
+	if (nic->rtl8139)
+		dm_rtl8139_tx_resume(nic->rtl8139);
+	if (nic->e1000)
+		dm_e1000_tx_resume(nic->e1000);
 }
 
 void dm_machine_serial_input(struct dm_machine *m, const uint8_t *buf, size_t n)

@@ -3,7 +3,8 @@
  * Start of day: bootargs `target=G vcpus=N mem_mib=M boot=cd serial=1 pv_disks=1
  * platform=1`; maps the guest's ioreq page and ports (BH_DMOP_ioreq_setup),
  * builds the PC (machine.c), connects the disks the toolstack listed under its
- * device/vbd (blkfront) and an e1000 per vif under its device/vif (netfront),
+ * device/vbd (blkfront) and a NIC per vif under its device/vif (netfront; the
+ * node's model, e1000 or rtl8139, picks the model; absent: e1000),
  * writes /local/domain/0/device-model/G/state =
  * "running" and serves requests until the guest is gone. Commands from the
  * toolstack arrive in /local/domain/0/device-model/G/command.
@@ -23,7 +24,6 @@
 #include "ide.h"
 #include "blkfront.h"
 #include "netfront.h"
-#include "e1000.h"
 #include "gcons.h"
 
 #define IO_BUF_SIZE 4096
@@ -385,11 +385,11 @@ static void attach_disks(uint32_t self)
 	free(names);
 }
 
-/* An emulated NIC and its link: the e1000 model's frames go out through
+/* An emulated NIC and its link: the model's frames go out through
  * netfront, netfront's come in through the model. */
 struct nic_link {
 	struct dm_netfront *nf;
-	struct dm_e1000 *nic;
+	struct dm_machine_nic *nic;
 };
 
 static int nic_tx(void *ctx, const uint8_t *frame, size_t len)
@@ -406,7 +406,7 @@ static int link_rx(void *arg, const uint8_t *frame, size_t len)
 {
 	struct nic_link *l = arg;
 
-	return l->nic ? dm_e1000_rx(l->nic, frame, len) : 0;
+	return l->nic ? dm_machine_nic_rx(l->nic, frame, len) : 0;
 }
 
 static void link_resume(void *arg)
@@ -414,7 +414,7 @@ static void link_resume(void *arg)
 	struct nic_link *l = arg;
 
 	if (l->nic)
-		dm_e1000_tx_resume(l->nic);
+		dm_machine_nic_tx_resume(l->nic);
 }
 
 static void nic_unplugged(void *ctx)
@@ -425,7 +425,23 @@ static void nic_unplugged(void *ctx)
 	dm_netfront_close(l->nf);
 }
 
-static const struct dm_e1000_ops nic_ops = { nic_tx, nic_rx_ready };
+static const struct dm_nic_ops nic_ops = { nic_tx, nic_rx_ready };
+
+/* device/vif/ID/model, as the toolstack wrote it: absent (a toolstack
+ * before models) is the e1000; an unknown one is said and an e1000 too. */
+static enum dm_nic_model nic_model(uint32_t self, unsigned long id)
+{
+	enum dm_nic_model model = DM_NIC_E1000;
+	char path[80], *name = NULL;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/device/vif/%lu/model", self, id);
+	if (dom_xs_read(0, path, &name, NULL) || !name)
+		return model;
+	if (dm_nic_model_parse(name, &model))
+		dom_printf("dm: vif %lu: unknown model '%s': an e1000\n", id, name);
+	free(name);
+	return model;
+}
 
 /* The NICs the toolstack listed for us: /local/domain/SELF/device/vif/N,
  * in devid order (the first is 00:03.0, as QEMU places it). */
@@ -454,10 +470,11 @@ static void attach_nics(uint32_t self)
 	free(names);
 	for (unsigned i = 0; i < n; i++) {
 		struct nic_link *l = calloc(1, sizeof(*l));
+		enum dm_nic_model model = nic_model(self, ids[i]);
 		uint8_t mac[6];
 		int rc = l ? dm_netfront_open((unsigned)ids[i], mac, &l->nf) : -12;
 
-		if (!rc && !(l->nic = dm_machine_add_nic(&dm.m, mac, &nic_ops, nic_unplugged, l))) {
+		if (!rc && !(l->nic = dm_machine_add_nic(&dm.m, model, mac, &nic_ops, nic_unplugged, l))) {
 			dm_netfront_close(l->nf);
 			rc = -12;
 		}
@@ -466,9 +483,9 @@ static void attach_nics(uint32_t self)
 			continue;	/* l is kept: a failed link may still be referenced */
 		}
 		dm_netfront_attach(l->nf, link_rx, link_resume, l);
-		dom_printf("dm: nic %lu: e1000 %02x:%02x:%02x:%02x:%02x:%02x at 00:%02x.0\n", ids[i],
-			   mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
-			   (DM_MACHINE_DEVFN_NIC0 >> 3) + dm.m.nnics - 1);
+		dom_printf("dm: nic %lu: %s %02x:%02x:%02x:%02x:%02x:%02x at 00:%02x.0\n", ids[i],
+			   dm_nic_model_name(model), mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+			   l->nic->devfn >> 3);
 	}
 }
 

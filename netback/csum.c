@@ -9,25 +9,15 @@
 #include "errno.h"
 #include "csum.h"
 
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86dd
-#define ETH_P_8021Q 0x8100
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
 #define TCP_CSUM_OFF 16
 #define UDP_CSUM_OFF 6
-
-static unsigned be16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
 
 uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2) {
-		sum += be16(p + i);
+		sum += net_be16(p + i);
 		sum = (sum & 0xffff) + (sum >> 16);	/* never overflows 32 bits */
 	}
 	if (len & 1)
@@ -71,10 +61,10 @@ static int fill_ipv4(uint8_t *ip, size_t len)
 	if (len < 20 || (ip[0] >> 4) != 4)
 		return -EINVAL;
 	ihl = (size_t)(ip[0] & 0xf) * 4;
-	total = be16(ip + 2);
+	total = net_be16(ip + 2);
 	if (ihl < 20 || total < ihl || total > len)
 		return -EINVAL;
-	if (be16(ip + 6) & 0x1fff)
+	if (net_be16(ip + 6) & 0x1fff)
 		return -EINVAL;	/* not the first fragment: no transport header here */
 	return fill_l4(ip + ihl, total - ihl, ip[9], csum_add(0, ip + 12, 8));
 }
@@ -85,7 +75,7 @@ static int fill_ipv6(uint8_t *ip, size_t len)
 
 	if (len < 40 || (ip[0] >> 4) != 6)
 		return -EINVAL;
-	payload = be16(ip + 4);
+	payload = net_be16(ip + 4);
 	if (payload > len - 40)
 		return -EINVAL;
 	return fill_l4(ip + 40, payload, ip[6], csum_add(0, ip + 8, 32));
@@ -98,12 +88,12 @@ int csum_fill(uint8_t *frame, size_t len)
 
 	if (len < 14)
 		return -EINVAL;
-	type = be16(frame + off);
+	type = net_be16(frame + off);
 	if (type == ETH_P_8021Q) {
 		if (len < 18)
 			return -EINVAL;
 		off += 4;
-		type = be16(frame + off);
+		type = net_be16(frame + off);
 	}
 	off += 2;
 	if (type == ETH_P_IP)

@@ -15,6 +15,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What csum.c and gso.c read off the wire. */
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86dd
+#define ETH_P_8021Q 0x8100
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
+/* A big-endian 16-bit field. */
+static inline unsigned net_be16(const uint8_t *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
 /* 0, or -EINVAL for a frame whose checksum cannot be placed (it is dropped). */
 int csum_fill(uint8_t *frame, size_t len);
 

@@ -9,18 +9,9 @@
 #include "csum.h"
 #include "gso.h"
 
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86dd
-#define ETH_P_8021Q 0x8100
-#define IPPROTO_TCP 6
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
-
-static unsigned be16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
 
 static void put16(uint8_t *p, unsigned v)
 {
@@ -46,7 +37,7 @@ static int parse_ip(const uint8_t *pkt, size_t len, struct gso_info *g, const ch
 		if (ip[6] != IPPROTO_TCP)
 			return refuse(why, "GSO packet not TCP (or with IPv6 extension headers)");
 		g->l4 = g->l3 + 40;
-		g->end = g->l4 + be16(ip + 4);
+		g->end = g->l4 + net_be16(ip + 4);
 	} else {
 		size_t ihl = room ? (size_t)(ip[0] & 0xf) * 4 : 0;
 
@@ -54,12 +45,12 @@ static int parse_ip(const uint8_t *pkt, size_t len, struct gso_info *g, const ch
 			return refuse(why, "GSO TCPv4 packet without an IPv4 header");
 		if (ip[9] != IPPROTO_TCP)
 			return refuse(why, "GSO packet not TCP");
-		if (be16(ip + 6) & 0x3fff)
+		if (net_be16(ip + 6) & 0x3fff)
 			return refuse(why, "GSO packet is an IP fragment");
-		if (be16(ip + 2) < ihl)
+		if (net_be16(ip + 2) < ihl)
 			return refuse(why, "GSO packet's IP length shorter than its header");
 		g->l4 = g->l3 + ihl;
-		g->end = g->l3 + be16(ip + 2);
+		g->end = g->l3 + net_be16(ip + 2);
 	}
 	if (g->end > len)
 		return refuse(why, "GSO packet's IP length beyond the packet");
@@ -83,12 +74,12 @@ int gso_parse(const uint8_t *pkt, size_t len, uint16_t mss, uint8_t type, size_t
 	g->v6 = type == XEN_NETIF_GSO_TYPE_TCPV6;
 	g->mss = mss;
 	g->l3 = 14;
-	ether = be16(pkt + 12);
+	ether = net_be16(pkt + 12);
 	if (ether == ETH_P_8021Q) {
 		if (len < 18)
 			return refuse(why, "GSO packet's 802.1Q tag cut short");
 		g->l3 = 18;
-		ether = be16(pkt + 16);
+		ether = net_be16(pkt + 16);
 	}
 	if (ether != (g->v6 ? ETH_P_IPV6 : ETH_P_IP))
 		return refuse(why, "GSO packet's EtherType is not its GSO type's");
@@ -118,7 +109,7 @@ static void fix_headers(uint8_t *f, const struct gso_info *g, unsigned k, size_t
 		put16(ip + 4, (unsigned)(g->hlen - g->l4 + n));
 	} else {
 		put16(ip + 2, (unsigned)(g->hlen - g->l3 + n));
-		put16(ip + 4, (be16(ip + 4) + k) & 0xffff);
+		put16(ip + 4, (net_be16(ip + 4) + k) & 0xffff);
 		ip[10] = ip[11] = 0;
 		put16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, g->l4 - g->l3)));
 	}

@@ -34,8 +34,11 @@ GRUBLIB=/usr/lib/grub/i386-pc
 # disk when it runs on Xen and the toolstack offered a vbd: issue 8 §4).
 # nvme: the same disk used directly in bare QEMU (the I/O bench's baseline).
 # xen-netfront: the PV NIC (issue 9), when the guest has a vif; e1000: the
-# same NIC used directly in bare QEMU (the network bench's baseline).
-MODULES=(ata_piix sd_mod sr_mod isofs crc32c_generic ext4 xen-blkfront nvme xen-netfront e1000)
+# same NIC used directly in bare QEMU (the network bench's baseline) and the
+# device model's emulated e1000 (xen_platform_pci=0); 8139too (with mii): the
+# device model's emulated RTL8139 (vif model=rtl8139). Both load; the one
+# without a device just binds nothing.
+MODULES=(ata_piix sd_mod sr_mod isofs crc32c_generic ext4 xen-blkfront nvme xen-netfront e1000 8139too)
 # Loaded only by the power-button test (init's button_wait): the ACPI button
 # driver and the event interface its "Power Button" input device is read
 # through (both =m in Debian's kernel).

@@ -288,13 +288,21 @@ def scenario_net(c, args):
     expect(m, "the device model logged no e1000 at 00:03.0 for vif 0")
     print(f"  emulated e1000 {m.group(1)} at 00:03.0 on netback's vif-emu")
     memory_back(c, before, "the emulated-NIC guest's power-off")
+    # The same with no model= (xl's default, upstream's): Linux's 8139too on
+    # the device model's RTL8139.
+    net_guest(c, args, want, 2, bridge_ip, "['bridge=bridge0']", " xen_platform_pci=0", "-emu",
+              peer)
+    m = re.search(r"dm: nic 0: rtl8139 (00:16:3e(:[0-9a-f]{2}){3}) at 00:03\.0",
+                  dm_log(c, "live"))
+    expect(m, "the device model logged no rtl8139 at 00:03.0 for vif 0 (xl's default model)")
+    print(f"  emulated rtl8139 {m.group(1)} at 00:03.0 on netback's vif-emu")
     # The device model attacked from inside: the same guest, whose init first
     # fuzzes its own emulated e1000 (registers, rings at random addresses,
     # BAR1, config space) from both vCPUs, then binds e1000.ko again; the
     # device model, netback and the peer must carry on, and the guest's own
     # lease, fetches and echoes work as before.
     before = free_memory(c)
-    net_guest(c, args, want, 2, bridge_ip, "['model=e1000,bridge=bridge0']",
+    net_guest(c, args, want, 3, bridge_ip, "['model=e1000,bridge=bridge0']",
               " xen_platform_pci=0 \"disk=['/root/hostile.img,raw,hda,rw',"
               "'/root/live.iso,raw,hdc:cdrom,r']\"", "-emu", peer, hostile=True)
     # The attack reached the model: its once-per-device complaints about

@@ -644,6 +644,23 @@ static const char vif_cfg[] =
 	"name = \"linux\"\nbuilder = \"hvm\"\nmemory = 32\n"
 	"vif = [ 'mac=00:16:3E:74:34:32,bridge=bridge0', 'bridge=bridge0,rate=10Mb/s,vifname=web0' ]\n";
 
+/* The model node of vif id of the device model of the (one) running guest. */
+static const char *dm_vif_model(unsigned id)
+{
+	static char path[80];
+	const char *dm;
+
+	for (unsigned g = 1; g < 64; g++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/image/device-model-domid", g);
+		if ((dm = xs_value(path))) {
+			snprintf(path, sizeof(path), "/local/domain/%s/device/vif/%u/model", dm, id);
+			dm = xs_value(path);
+			return dm ? dm : "";
+		}
+	}
+	return "";
+}
+
 static void test_hvm_vifs(void)
 {
 	const char *mac, *dm;
@@ -684,6 +701,11 @@ static void test_hvm_vifs(void)
 	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/2/1/rate"), "62500,50000"));
 	CHECK(!strcmp(xs_value("/local/domain/9/backend/vif/1/0/type"), "vif"));
 	CHECK(strstr(xs_dump(), "/local/domain/2/device/vif/0 = \"\" (n2,r9)\n"));
+	/* No model=: the device model's NIC is an rtl8139, as upstream's; the
+	 * guest's own PV vif has no model node. */
+	CHECK(!strcmp(xs_value("/local/domain/2/device/vif/0/model"), "rtl8139") &&
+	      !strcmp(xs_value("/local/domain/2/device/vif/1/model"), "rtl8139"));
+	CHECK(!xs_value("/local/domain/1/device/vif/0/model"));
 	/* A hostile guest points a frontend at a node that is not its own. */
 	f_xs_write(NULL, "/local/domain/9/backend/vif/5/0/mac", "decoy");
 	f_xs_write(NULL, "/local/domain/1/device/vif/1/backend", "/local/domain/9/backend/vif/5/0");
@@ -692,17 +714,23 @@ static void test_hvm_vifs(void)
 	      xs_value("/local/domain/9/backend/vif/5/0/mac"));
 	CHECK(!xs_value("/local/domain/9/backend/vif/2/0/mac") &&
 	      !xs_value("/local/domain/9/backend/vif/2/1/mac"));
-	/* type=vif: PV only, no emulated twin; a model other than e1000 is
-	 * emulated as an e1000, with a warning; xen_platform_pci=0 reaches the
-	 * device model. */
+	/* type=vif: PV only, no emulated twin; model=rtl8139 and model=e1000
+	 * (or QEMU's e1000-82540em) reach the device model, any other model
+	 * is emulated as an rtl8139, with a warning; xen_platform_pci=0 reaches
+	 * the device model. */
 	CHECK(xl("create /etc/xen/linux.cfg vif=['bridge=bridge0,type=vif']") == 0 &&
-	      strstr(xs_dump(), "/type = \"vif\"") && !strstr(xs_dump(), "vif_ioemu"));
+	      strstr(xs_dump(), "/type = \"vif\"") && !strstr(xs_dump(), "vif_ioemu") &&
+	      !strstr(xs_dump(), "/model = "));
 	CHECK(xl("destroy linux") == 0);
-	CHECK(xl("create /etc/xen/linux.cfg vif=['bridge=bridge0,model=rtl8139'] "
+	CHECK(xl("create /etc/xen/linux.cfg vif=['bridge=bridge0,model=rtl8139',"
+		 "'bridge=bridge0,model=e1000-82540em','bridge=bridge0,model=virtio-net'] "
 		 "xen_platform_pci=0") == 0 &&
-	      strstr(F.err, "xl: warning: vif 0 model=rtl8139: the device model emulates the "
-			    "e1000 only; the guest gets an e1000\n") &&
+	      err_is("Parsing config from /etc/xen/linux.cfg\n"
+		     "xl: warning: vif 2 model=virtio-net: the device model emulates the rtl8139 "
+		     "and the e1000 only; the guest gets an rtl8139\n") &&
 	      strstr(xs_dump(), "/type = \"vif_ioemu\""));
+	CHECK(!strcmp(dm_vif_model(0), "rtl8139") && !strcmp(dm_vif_model(1), "e1000") &&
+	      !strcmp(dm_vif_model(2), "rtl8139"));
 	{
 		struct xl_hvm_cfg h = { .name = "linux", .vcpus = 1, .mem_mib = 32, .boot = "c",
 					.no_platform = true };

@@ -31,7 +31,8 @@ struct xl_vif {
 	char vifname[24];		/* "" for vifD.N */
 	uint64_t rate_bytes;		/* per rate_us; 0 unlimited */
 	uint32_t rate_us;
-	bool emulated;			/* HVM type=ioemu: the device model's e1000 too */
+	bool emulated;			/* HVM type=ioemu: the device model's NIC too */
+	char model[8];			/* that NIC: "e1000" or "rtl8139" (its device/vif/N/model) */
 };
 
 struct xl_build_cfg {

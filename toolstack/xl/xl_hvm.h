@@ -15,7 +15,7 @@
 #define XL_HVM_BIOS "/usr/lib/xen/boot/bios.bin"	/* Debian's seabios bios.bin */
 #define XL_HVM_DM "/usr/lib/bulkhead/dm.elf"
 #define XL_HVM_DM_NIC_MIB 1		/* and this per emulated NIC (its registers, packet buffers, rings) */
-#define XL_HVM_DM_MAX_NICS 4		/* the device model's e1000 slots, 00:03.0-00:06.0 */
+#define XL_HVM_DM_MAX_NICS 4		/* the device model's NIC slots, 00:03.0-00:06.0 */
 #define XL_HVM_DM_MEM_MIB 4		/* the device model's RAM (measured: a 2-vCPU Linux guest boots from its CD with it) */
 #define XL_HVM_DM_VCPUS 1
 #define XL_HVM_DM_SUFFIX "-dm"

@@ -120,20 +120,34 @@ int xl_vif_fill(struct xl *x, const struct xlspec_vif *s, struct xl_vif *v)
 	return 0;
 }
 
+/* The emulated NIC model= names: ours, and QEMU's spelling of the same
+ * 82540EM (xl passes model= to QEMU upstream). NULL for any other. */
+static const char *nic_model(const char *model)
+{
+	if (!strcmp(model, "rtl8139"))
+		return "rtl8139";
+	if (!strcmp(model, "e1000") || !strcmp(model, "e1000-82540em"))
+		return "e1000";
+	return NULL;
+}
+
 /* An HVM vif: type=ioemu (the default) is the device model's emulated NIC
- * as well as the PV one (xl.cfg(5)); the NIC is always an e1000 (82540EM),
- * whatever model= says (upstream's default model is rtl8139). */
+ * as well as the PV one (xl.cfg(5)). model= picks the NIC: rtl8139 (the
+ * default, as upstream's) or e1000 (82540EM); any other model is warned
+ * about and gets the default. */
 static int vif(struct xl *x, const struct xlspec_vif *s, struct xl_hvm_cfg *h)
 {
 	struct xl_vif *v = &h->vifs[h->nvifs];
+	const char *model = s->model_given ? nic_model(s->model) : "rtl8139";
 	int rc = xl_vif_fill(x, s, v);
 
 	if (rc)
 		return rc;
 	v->emulated = s->type != XLSPEC_VIF_VIF;
-	if (v->emulated && s->model_given && strcmp(s->model, "e1000"))
-		xl_fail(x, 0, "xl: warning: vif %u model=%s: the device model emulates the e1000 "
-			"only; the guest gets an e1000\n", s->devid, s->model);
+	if (v->emulated && !model)
+		xl_fail(x, 0, "xl: warning: vif %u model=%s: the device model emulates the rtl8139 "
+			"and the e1000 only; the guest gets an rtl8139\n", s->devid, s->model);
+	snprintf(v->model, sizeof(v->model), "%s", model ? model : "rtl8139");
 	h->nvifs++;
 	return 0;
 }

@@ -231,6 +231,8 @@ static void vif(struct xsw *w, const struct xl_vif *v, uint16_t fe, uint16_t be_
 	putf(w, fe_path, "backend-id", "%u", be_dom);
 	putf(w, fe_path, "handle", "%u", v->devid);
 	putf(w, fe_path, "mac", "%s", mac);
+	if (emu_of >= 0)	/* the device model's NIC model (absent: an e1000) */
+		putf(w, fe_path, "model", "%s", v->model[0] ? v->model : "e1000");
 	putf(w, fe_path, "state", "1");
 }
 

@@ -79,13 +79,11 @@ static void f_log(void *ctx, const char *fmt, ...)
 
 	(void)ctx;
 	fake.log_lines++;
-	if (fake.quiet)
-		return;
 	va_start(ap, fmt);
-	fputs("  [dm] ", stdout);
-	vprintf(fmt, ap);
-	fputc('\n', stdout);
+	vsnprintf(fake.last_log, sizeof(fake.last_log), fmt, ap);
 	va_end(ap);
+	if (!fake.quiet)
+		printf("  [dm] %s\n", fake.last_log);
 }
 
 struct dm_env fake_env = {

@@ -29,6 +29,7 @@ struct fake {
 	uint64_t last_mem_gpa, last_mem_len;
 	bool last_mem_ro;
 	unsigned log_lines;
+	char last_log[256];		/* the latest log line */
 	bool quiet;			/* don't print log lines */
 };
 

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "e1000.h"
 #include "fakes.h"
+#include "fake_net.h"
 
 #define DEV 0x18		/* 00:03.0 */
 #define BAR0 0xfebc0000u
@@ -37,40 +38,9 @@ static struct dm_e1000 *nics[32];	/* every one made, so none leaks */
 static unsigned nnics;
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
-/* ---- the network side ----------------------------------------------------------- */
+/* ---- the log (the network side is fake_net.h's) ------------------------------------ */
 
-#define TXLOG 16
-static uint8_t txf[TXLOG][2048];
-static size_t txlen[TXLOG];
-static unsigned ntx;		/* frames taken */
-static unsigned tx_accept = ~0u;	/* take this many more, then -EAGAIN */
-static unsigned tx_refused, rx_readies;
 static char lastlog[256];
-
-static int net_tx(void *ctx, const uint8_t *f, size_t len)
-{
-	CHECK(ctx == &ntx);
-	CHECK(len >= 14 && len <= DM_E1000_FRAME_MAX);
-	if (!tx_accept) {
-		tx_refused++;
-		return -DM_E1000_EAGAIN;
-	}
-	tx_accept--;
-	if (ntx < TXLOG) {
-		memcpy(txf[ntx], f, len);
-		txlen[ntx] = len;
-	}
-	ntx++;
-	return 0;
-}
-
-static void net_rx_ready(void *ctx)
-{
-	CHECK(ctx == &ntx);
-	rx_readies++;
-}
-
-static const struct dm_e1000_ops ops = { net_tx, net_rx_ready };
 
 static void test_log(void *ctx, const char *fmt, ...)
 {
