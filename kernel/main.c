@@ -152,6 +152,20 @@ static void dump_domain(struct domain *d, void *ctx)
 	}
 }
 
+/* The core's own interrupts by vector: who interrupts the vCPUs. */
+static void dump_vectors(void)
+{
+	char line[256];
+	size_t n = 0;
+
+	for (u32 v = 32; v < 256 && n < sizeof(line) - 16; v++)
+		if (traps_vector_count((u8)v))
+			n += (size_t)fmt_snprintf(line + n, sizeof(line) - n, " %x:%u", v,
+						  traps_vector_count((u8)v));
+	line[n] = 0;
+	pr_info("host interrupts by vector:%s\n", n ? line : " none");
+}
+
 /* Keys typed while serial input goes to the hypervisor (after CTRL-a x3). */
 static void on_key(char key)
 {
@@ -160,6 +174,7 @@ static void on_key(char key)
 		domain_foreach(dump_domain, NULL);
 		pr_info("IOMMU: %s\n", iommu_name());
 		pr_info("PCI interrupts delivered to owners: %lu\n", pci_msi_count());
+		dump_vectors();
 		iommu_poll_faults();
 	}
 }

@@ -27,6 +27,7 @@ struct desc_ptr {
 extern const u64 trap_vectors[256];
 static struct idt_entry idt[256] __aligned(16);
 static irq_handler_t handlers[256];
+static u32 vector_counts[256];
 static u8 ist_stacks[MAX_CPUS][3][IST_STACK_SIZE] __aligned(16);
 
 static const char *const exception_names[32] = {
@@ -131,9 +132,16 @@ static __noreturn void trap_report(struct trap_frame *f)
 	panic("fatal exception on CPU%u", this_cpu()->index);
 }
 
+u32 traps_vector_count(u8 vector)
+{
+	return READ_ONCE(vector_counts[vector]);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	irq_handler_t h = handlers[f->vector];
+
+	vector_counts[f->vector & 0xff]++;
 
 	if (h) {
 		h(f);

@@ -20,6 +20,8 @@ typedef void (*irq_handler_t)(struct trap_frame *f);
 /* Load this CPU's GDT, TSS (with IST stacks for NMI, #DF, #MC) and the IDT. */
 void traps_cpu_init(void);
 void traps_set_handler(u8 vector, irq_handler_t h);
+/* Host interrupts taken on vector (>= 32) since boot, all CPUs (racy: the 'q' dump). */
+u32 traps_vector_count(u8 vector);
 /* Print a backtrace from a frame pointer. */
 void traps_backtrace(u64 rbp);
 

@@ -155,11 +155,17 @@ static void svm_inject(struct vcpu *v, const struct guest_event *ev)
 				       (ev->has_error ? EVENT_ERROR_VALID | ((u64)ev->error << 32) : 0);
 }
 
+/* The STI shadow counts only while the guest is still at the instruction it
+ * covers: once the core moved RIP on (past an emulated HLT after STI, as in
+ * every idle loop), svm_run ends it, so a wake-up injects at once rather
+ * than asking for an interrupt window that opens on entry (one exit more). */
 static bool svm_intr_allowed(struct vcpu *v)
 {
-	void *vmcb = svm_vmcb(v);
+	struct svm_vcpu *s = v->vendor;
+	void *vmcb = s->vmcb;
+	bool shadow = (*vmcb64(vmcb, VMCB_INT_STATE) & 1) && v->regs.rip == s->exit_rip;
 
-	return (v->regs.rflags & RFLAGS_IF) && !(*vmcb64(vmcb, VMCB_INT_STATE) & 1) &&
+	return (v->regs.rflags & RFLAGS_IF) && !shadow &&
 	       !(*vmcb64(vmcb, VMCB_EVENTINJ) & EVENT_VALID) && !vintr_pending(vmcb);
 }
 
