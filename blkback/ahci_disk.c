@@ -243,38 +243,60 @@ static int rw_chunk(struct ahci_disk *d, bool write, uint64_t lba, uint32_t n)
 	return run(d, &f, n * d->sector_size, false);
 }
 
-int ahci_disk_read(struct ahci_disk *d, uint64_t lba, uint32_t count, void *buf)
+/* One io: max_blocks per command whatever its pieces' sizes. */
+static int rw_io(struct ahci_disk *d, const struct blk_io *io)
 {
-	int rc = buf ? check_range(d, lba, count) : fail(d, -EINVAL, "no buffer");
+	size_t len = io->v && io->n ? blk_iov_total(io->v, io->n) : 0;
+	uint64_t ss = d->sector_size ? d->sector_size : 512, lba = io->off / ss;
+	uint32_t count = (uint32_t)(len / ss);
+	struct blk_iov_cursor c;
+	int rc;
 
+	if (!len || len % ss || io->off % ss || len / ss > UINT32_MAX)
+		return fail(d, -EINVAL, "transfer outside the disk");
+	if ((rc = check_range(d, lba, count)))
+		return rc;
+	blk_iov_start(&c, io->v, io->n);
 	while (!rc && count) {
-		uint32_t n = count < d->max_blocks ? count : d->max_blocks;
+		uint32_t k = count < d->max_blocks ? count : d->max_blocks;
+		size_t bytes = (size_t)k * d->sector_size;
 
-		if (!(rc = rw_chunk(d, false, lba, n))) {
-			memcpy(buf, d->bounce, (size_t)n * d->sector_size);
-			buf = (uint8_t *)buf + (size_t)n * d->sector_size;
-			lba += n;
-			count -= n;
+		if (io->write)
+			blk_iov_copy(&c, d->bounce, bytes, 0);
+		if (!(rc = rw_chunk(d, io->write, lba, k))) {
+			if (!io->write)
+				blk_iov_copy(&c, d->bounce, bytes, 1);
+			lba += k;
+			count -= k;
 		}
 	}
 	return rc;
 }
 
-int ahci_disk_write(struct ahci_disk *d, uint64_t lba, uint32_t count, const void *buf)
+void ahci_disk_rw(struct ahci_disk *d, struct blk_io *ios, unsigned int n)
 {
+	for (unsigned int i = 0; i < n; i++)
+		ios[i].rc = rw_io(d, &ios[i]);
+}
+
+/* count sectors at lba to or from buf, as one io. */
+static int rw_flat(struct ahci_disk *d, int write, uint64_t lba, uint32_t count, void *buf)
+{
+	struct blk_iov v = { buf, (size_t)count * d->sector_size };
+	struct blk_io io = { write, lba * d->sector_size, &v, 1, 0 };
 	int rc = buf ? check_range(d, lba, count) : fail(d, -EINVAL, "no buffer");
 
-	while (!rc && count) {
-		uint32_t n = count < d->max_blocks ? count : d->max_blocks;
+	return rc ? rc : rw_io(d, &io);
+}
 
-		memcpy(d->bounce, buf, (size_t)n * d->sector_size);
-		if (!(rc = rw_chunk(d, true, lba, n))) {
-			buf = (const uint8_t *)buf + (size_t)n * d->sector_size;
-			lba += n;
-			count -= n;
-		}
-	}
-	return rc;
+int ahci_disk_read(struct ahci_disk *d, uint64_t lba, uint32_t count, void *buf)
+{
+	return rw_flat(d, 0, lba, count, buf);
+}
+
+int ahci_disk_write(struct ahci_disk *d, uint64_t lba, uint32_t count, const void *buf)
+{
+	return rw_flat(d, 1, lba, count, (void *)buf);
 }
 
 int ahci_disk_write_zeroes(struct ahci_disk *d, uint64_t lba, uint64_t count)

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include "ahci.h"
 #include "dev_env.h"
+#include "blk_iov.h"
 
 #define AHCI_DISK_BOUNCE_PAGES 32		/* 128 KiB per command at most */
 #define AHCI_DISK_PAGES (2 + AHCI_DISK_BOUNCE_PAGES)
@@ -73,6 +74,10 @@ int ahci_disk_init(struct ahci_disk *d, const struct dev_env *env);
  * device reported an error, or the disk is dead), -ETIMEDOUT. */
 int ahci_disk_read(struct ahci_disk *d, uint64_t lba, uint32_t count, void *buf);
 int ahci_disk_write(struct ahci_disk *d, uint64_t lba, uint32_t count, const void *buf);
+/* A batch (blk_iov.h): each io's bytes at byte off of the disk, to or from
+ * its pieces (which need not be whole sectors), one after the other, each
+ * in max_blocks commands; each io's rc as for read and write. */
+void ahci_disk_rw(struct ahci_disk *d, struct blk_io *ios, unsigned int n);
 /* FLUSH CACHE (EXT), whether or not IDENTIFY names a write cache. */
 int ahci_disk_flush(struct ahci_disk *d);
 /* count sectors at lba read as zeros afterwards (writes of zeros). */

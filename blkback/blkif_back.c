@@ -11,6 +11,7 @@
 #include "errno.h"
 
 #ifdef BULKHEAD_HOST
+#include <stdlib.h>
 #include <string.h>
 #else
 #include "dom.h"
@@ -18,6 +19,30 @@
 
 #define SECTOR 512u
 #define PAGE 4096u
+
+/* The pages mapped for the requests being served, with their bytes as
+ * pieces. One area for every ring: a batch is run before the
+ * blkif_back_process call that made it returns, and the owner calls from one
+ * thread. A request's pages are a run of entries from its first. Allocated
+ * at the first connect (about 30 KiB), not static: Dom0 with this area in
+ * its BSS at 0x134000 fed an HVM guest a kernel that triple-faulted (see
+ * the git log; the cause is not yet found). */
+struct scratch {
+	void *addr[BLKIF_BACK_BATCH_SEGS];
+	uint32_t handle[BLKIF_BACK_BATCH_SEGS];
+	bool temp[BLKIF_BACK_BATCH_SEGS];	/* mapped for this request only */
+	struct blk_iov iov[BLKIF_BACK_BATCH_SEGS];
+	/* The batch: requests waiting for the store's rw. */
+	struct blk_io io[BLKIF_BACK_BATCH];
+	struct {
+		uint64_t id, sector, sectors;
+		uint8_t op;
+		unsigned int first;
+	} req[BLKIF_BACK_BATCH];
+	unsigned int nreq, nseg;
+};
+static struct scratch *scratch;
+#define bt (*scratch)
 
 unsigned int blkif_back_max_ring_order(const struct blkif_back_grant_ops *gops)
 {
@@ -37,6 +62,8 @@ int blkif_back_connect_ring(struct blkif_back *b, const uint32_t *refs, unsigned
 
 	if (b->connected)
 		return -EBUSY;
+	if (!scratch && !(scratch = calloc(1, sizeof(*scratch))))
+		return -ENOMEM;
 	if (!nr_pages || nr_pages > BLKIF_BACK_MAX_RING_PAGES || (nr_pages & (nr_pages - 1)))
 		return -EINVAL;
 	if (nr_pages == 1)
@@ -131,44 +158,45 @@ static int pgrant_add(struct blkif_back *b, unsigned int slot, uint32_t ref, boo
 	return 0;
 }
 
-/* ---- one request's data pages ------------------------------------------------ */
+/* ---- data pages: one request's, or a batch's ----------------------------------- */
 
-/* Segment i's page: a persistent grant if there is (or now is) one that
- * allows the access, else mapped for this request only. 0 or -errno. */
+
+/* Entry i's page for ref: a persistent grant if there is (or now is) one
+ * that allows the access, else mapped for this request only. 0 or -errno. */
 static int get_page(struct blkif_back *b, unsigned int i, uint32_t ref, bool need_write)
 {
 	unsigned int slot, e = 0;
 	int rc;
 
-	b->seg_temp[i] = false;
+	bt.temp[i] = false;
 	if (b->persistent) {
 		slot = pgrant_probe(b, ref);
 		e = b->pgrant_slot[slot];
 		if (e && (b->pgrant_rw[e - 1] || !need_write)) {
 			b->pgrant_hits++;
-			b->seg_addr[i] = b->pgrants[e - 1].addr;
+			bt.addr[i] = b->pgrants[e - 1].addr;
 			return 0;
 		}
 		if (!e && b->nr_pgrants < pgrant_limit(b)) {
 			if ((rc = pgrant_add(b, slot, ref, need_write)))
 				return rc;
-			b->seg_addr[i] = b->pgrants[b->nr_pgrants - 1].addr;
+			bt.addr[i] = b->pgrants[b->nr_pgrants - 1].addr;
 			return 0;
 		}
 	}
 	/* Kept read-only while we need to write into it, or no room for another
 	 * persistent grant: mapped for this request. A write only reads the
 	 * frontend's pages: map them read-only. */
-	rc = b->gops->map(b->gctx, b->domid, ref, !need_write, &b->seg_addr[i], &b->seg_handle[i]);
-	b->seg_temp[i] = !rc;
+	rc = b->gops->map(b->gctx, b->domid, ref, !need_write, &bt.addr[i], &bt.handle[i]);
+	bt.temp[i] = !rc;
 	return rc;
 }
 
-static void put_pages(struct blkif_back *b, unsigned int n)
+static void put_pages(struct blkif_back *b, unsigned int first, unsigned int n)
 {
-	for (unsigned int i = 0; i < n; i++)
-		if (b->seg_temp[i])
-			b->gops->unmap(b->gctx, b->seg_addr[i], b->seg_handle[i]);
+	for (unsigned int i = first; i < first + n; i++)
+		if (bt.temp[i])
+			b->gops->unmap(b->gctx, bt.addr[i], bt.handle[i]);
 }
 
 /* Segments of a data request: each within its page, the sum within the device. */
@@ -315,74 +343,46 @@ static enum blkif_back_verdict fetch_indirect(struct blkif_back *b,
 _Static_assert(BLKIF_BACK_MAX_INDIRECT_PAGES <= BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
 	       "indirect pages fit the request");
 
+/* Maps a checked data request's n segments at entries first.. (every page,
+ * or none and BLKIF_BACK_MAP_FAILED) and describes their bytes in bt.iov. */
+static enum blkif_back_verdict map_data(struct blkif_back *b, bool to_store,
+					const struct blkif_request_segment *segs, unsigned int n,
+					unsigned int first)
+{
+	unsigned int mapped;
+
+	for (mapped = 0; mapped < n; mapped++)
+		if (get_page(b, first + mapped, segs[mapped].gref, !to_store))
+			break;
+	if (mapped < n) {
+		put_pages(b, first, mapped);
+		return BLKIF_BACK_MAP_FAILED;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const struct blkif_request_segment *s = &segs[i];
+
+		bt.iov[first + i].base = (char *)bt.addr[first + i] + s->first_sect * SECTOR;
+		bt.iov[first + i].len = (size_t)(s->last_sect - s->first_sect + 1) * SECTOR;
+	}
+	return BLKIF_BACK_OK;
+}
+
 /* Moves a checked data request's bytes between the granted pages and
- * storage: every page mapped first (nothing moves if one will not map). */
+ * storage, now, segment by segment (nothing moves if a page will not map). */
 static enum blkif_back_verdict do_data(struct blkif_back *b, bool to_store, uint64_t sector,
 				       const struct blkif_request_segment *segs, unsigned int n)
 {
+	enum blkif_back_verdict v = map_data(b, to_store, segs, n, 0);
 	uint64_t off = sector * SECTOR;
-	unsigned int mapped;
 	int rc = 0;
 
-	for (mapped = 0; mapped < n; mapped++)
-		if (get_page(b, mapped, segs[mapped].gref, !to_store))
-			break;
-	if (mapped < n) {
-		put_pages(b, mapped);
-		return BLKIF_BACK_MAP_FAILED;
-	}
-	for (unsigned int i = 0; i < n && !rc; i++) {
-		const struct blkif_request_segment *s = &segs[i];
-		char *p = (char *)b->seg_addr[i] + s->first_sect * SECTOR;
-		size_t len = (size_t)(s->last_sect - s->first_sect + 1) * SECTOR;
-
-		rc = to_store ? b->sops->write(b->sctx, off, p, len)
-			      : b->sops->read(b->sctx, off, p, len);
-		off += len;
-	}
-	put_pages(b, n);
+	if (v != BLKIF_BACK_OK)
+		return v;
+	for (unsigned int i = 0; i < n && !rc; off += bt.iov[i++].len)
+		rc = to_store ? b->sops->write(b->sctx, off, bt.iov[i].base, bt.iov[i].len)
+			      : b->sops->read(b->sctx, off, bt.iov[i].base, bt.iov[i].len);
+	put_pages(b, 0, n);
 	return rc ? BLKIF_BACK_IO_ERROR : BLKIF_BACK_OK;
-}
-
-/* Acts on a checked request; returns the final verdict. */
-static enum blkif_back_verdict act(struct blkif_back *b, const struct blkif_request *req)
-{
-	struct blkif_request_discard d;
-	bool to_store = req->operation != BLKIF_OP_READ;
-
-	switch (req->operation) {
-	case BLKIF_OP_WRITE_BARRIER:
-	case BLKIF_OP_FLUSH_DISKCACHE:
-		/* Every earlier request has completed (ring order, synchronous storage):
-		 * flushing now makes all of them stable before this one's data. */
-		if (b->sops->flush(b->sctx))
-			return BLKIF_BACK_IO_ERROR;
-		if (!req->nr_segments)
-			return BLKIF_BACK_OK;
-		break;
-	case BLKIF_OP_DISCARD:
-		as_discard(req, &d);
-		return b->sops->discard(b->sctx, d.sector_number * SECTOR, d.nr_sectors * SECTOR)
-			       ? BLKIF_BACK_IO_ERROR : BLKIF_BACK_OK;
-	default:
-		break;
-	}
-	return do_data(b, to_store, req->sector_number, req->seg, req->nr_segments);
-}
-
-/* An indirect request: copy its segments, check them, then move the data. */
-static enum blkif_back_verdict act_indirect(struct blkif_back *b,
-					    const struct blkif_request_indirect *r)
-{
-	enum blkif_back_verdict v = fetch_indirect(b, r);
-	uint64_t bytes;
-
-	if (v == BLKIF_BACK_OK)
-		v = blkif_back_check_indirect(b, r, b->segs, &bytes);
-	if (v == BLKIF_BACK_OK)
-		v = do_data(b, r->indirect_op == BLKIF_OP_WRITE, r->sector_number, b->segs,
-			    r->nr_segments);
-	return v;
 }
 
 static int16_t status_of(enum blkif_back_verdict v)
@@ -404,11 +404,132 @@ static void respond(struct blkif_back *b, uint64_t id, uint8_t op, int16_t statu
 	b->ring.rsp_prod_pvt++;
 }
 
+/* Gives the batch to the store and answers its requests. */
+static void batch_run(struct blkif_back *b)
+{
+	if (!bt.nreq)
+		return;
+	b->sops->rw(b->sctx, bt.io, bt.nreq);
+	b->batches++;
+	b->batched += bt.nreq;
+	for (unsigned int i = 0; i < bt.nreq; i++) {
+		enum blkif_back_verdict v = bt.io[i].rc ? BLKIF_BACK_IO_ERROR : BLKIF_BACK_OK;
+
+		put_pages(b, bt.req[i].first, bt.io[i].n);
+		b->counts[v]++;
+		respond(b, bt.req[i].id, bt.req[i].op, status_of(v));
+	}
+	bt.nreq = bt.nseg = 0;
+}
+
+static bool batch_overlaps(uint64_t sector, uint64_t sectors)
+{
+	for (unsigned int i = 0; i < bt.nreq; i++)
+		if (sector < bt.req[i].sector + bt.req[i].sectors &&
+		    bt.req[i].sector < sector + sectors)
+			return true;
+	return false;
+}
+
+/* A checked read or write (bytes long) joins the batch, which runs first if
+ * it is full or the request overlaps one in it. OK: queued, answered when
+ * the batch runs; else the verdict to answer now. */
+static enum blkif_back_verdict batch_add(struct blkif_back *b, uint64_t id, uint8_t op,
+					 bool to_store, uint64_t sector, uint64_t bytes,
+					 const struct blkif_request_segment *segs, unsigned int n)
+{
+	enum blkif_back_verdict v;
+
+	if (bt.nreq == BLKIF_BACK_BATCH || bt.nseg + n > BLKIF_BACK_BATCH_SEGS ||
+	    batch_overlaps(sector, bytes / SECTOR))
+		batch_run(b);
+	if ((v = map_data(b, to_store, segs, n, bt.nseg)) != BLKIF_BACK_OK)
+		return v;
+	bt.req[bt.nreq].id = id;
+	bt.req[bt.nreq].op = op;
+	bt.req[bt.nreq].sector = sector;
+	bt.req[bt.nreq].sectors = bytes / SECTOR;
+	bt.req[bt.nreq].first = bt.nseg;
+	bt.io[bt.nreq] = (struct blk_io){ to_store, sector * SECTOR, &bt.iov[bt.nseg], n, 0 };
+	bt.nreq++;
+	bt.nseg += n;
+	return BLKIF_BACK_OK;
+}
+
+/* A checked read or write: into the batch where the store takes batches
+ * (*queued then), else moved now. */
+static enum blkif_back_verdict data(struct blkif_back *b, uint64_t id, uint8_t op, bool to_store,
+				    uint64_t sector, const struct blkif_request_segment *segs,
+				    unsigned int n, bool *queued)
+{
+	enum blkif_back_verdict v;
+	uint64_t bytes;
+
+	if (!b->sops->rw)
+		return do_data(b, to_store, sector, segs, n);
+	if ((v = check_segs(b, sector, segs, n, &bytes)) != BLKIF_BACK_OK)
+		return v;	/* checked already: cannot happen */
+	v = batch_add(b, id, op, to_store, sector, bytes, segs, n);
+	*queued = v == BLKIF_BACK_OK;
+	return v;
+}
+
+/* Acts on a checked request: the final verdict, or *queued (answered when
+ * the batch runs). */
+static enum blkif_back_verdict act(struct blkif_back *b, const struct blkif_request *req,
+				   bool *queued)
+{
+	struct blkif_request_discard d;
+	bool to_store = req->operation != BLKIF_OP_READ;
+
+	switch (req->operation) {
+	case BLKIF_OP_READ:
+	case BLKIF_OP_WRITE:
+		return data(b, req->id, req->operation, to_store, req->sector_number, req->seg,
+			    req->nr_segments, queued);
+	case BLKIF_OP_WRITE_BARRIER:
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		/* Every earlier request has completed (ring order, synchronous storage,
+		 * the batch run first): flushing now makes all of them stable
+		 * before this one's data. */
+		batch_run(b);
+		if (b->sops->flush(b->sctx))
+			return BLKIF_BACK_IO_ERROR;
+		if (!req->nr_segments)
+			return BLKIF_BACK_OK;
+		break;
+	case BLKIF_OP_DISCARD:
+		batch_run(b);
+		as_discard(req, &d);
+		return b->sops->discard(b->sctx, d.sector_number * SECTOR, d.nr_sectors * SECTOR)
+			       ? BLKIF_BACK_IO_ERROR : BLKIF_BACK_OK;
+	default:
+		break;
+	}
+	return do_data(b, to_store, req->sector_number, req->seg, req->nr_segments);
+}
+
+/* An indirect request: copy its segments, check them, then move the data. */
+static enum blkif_back_verdict act_indirect(struct blkif_back *b,
+					    const struct blkif_request_indirect *r, bool *queued)
+{
+	enum blkif_back_verdict v = fetch_indirect(b, r);
+	uint64_t bytes;
+
+	if (v == BLKIF_BACK_OK)
+		v = blkif_back_check_indirect(b, r, b->segs, &bytes);
+	if (v == BLKIF_BACK_OK)
+		v = data(b, r->id, r->indirect_op, r->indirect_op == BLKIF_OP_WRITE,
+			 r->sector_number, b->segs, r->nr_segments, queued);
+	return v;
+}
+
 static void serve_one(struct blkif_back *b)
 {
 	struct blkif_request req;
 	struct blkif_request_indirect ind;
 	enum blkif_back_verdict v;
+	bool queued = false;
 	uint8_t op;
 	uint64_t bytes;
 
@@ -424,10 +545,12 @@ static void serve_one(struct blkif_back *b)
 		as_indirect(&req, &ind);
 		op = ind.indirect_op;
 		if (v == BLKIF_BACK_OK)
-			v = act_indirect(b, &ind);
+			v = act_indirect(b, &ind, &queued);
 	} else if (v == BLKIF_BACK_OK) {
-		v = act(b, &req);
+		v = act(b, &req, &queued);
 	}
+	if (queued)
+		return;
 	b->counts[v]++;
 	respond(b, req.id, op, status_of(v));
 }
@@ -456,6 +579,7 @@ unsigned int blkif_back_process(struct blkif_back *b, unsigned int budget)
 			serve_one(b);
 			budget--;
 		}
+		batch_run(b);
 		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&b->ring, notify);
 		if (notify)
 			flags |= BLKIF_BACK_NOTIFY;

@@ -18,7 +18,11 @@
  * Storage is synchronous: a request's response is written only after its
  * storage calls returned, so a write is answered once its data is stored,
  * and a flush once every request before it (processed in ring order) has
- * completed.
+ * completed. With a store that has rw, consecutive reads and writes of a
+ * pass go to it as one batch (up to BLKIF_BACK_BATCH requests and
+ * BLKIF_BACK_BATCH_SEGS segments, none overlapping another), which it may
+ * run concurrently; any other operation, or an overlap, ends the batch
+ * first, so a flush or barrier still follows everything before it.
  *
  * Threading: none; the owner calls in from one main loop.
  */
@@ -29,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "public/io/blkif.h"
+#include "blk_iov.h"
 
 /*
  * Foreign pages. map: the frontend's grant ref (one 4 KiB page) at *addr,
@@ -53,12 +58,18 @@ struct blkif_back_grant_ops {
 };
 
 /* The device's bytes; off and len are multiples of 512 inside the device.
- * 0 or -errno (-ENOSPC: no room for a sparse write). discard may be NULL. */
+ * 0 or -errno (-ENOSPC: no room for a sparse write). discard may be NULL.
+ * rw is optional: a batch of data requests in one call (blk_iov.h), each
+ * io a request's bytes at byte off, its segments as the pieces in order
+ * (each a multiple of 512, the total inside the device), no two ios
+ * overlapping; the store may run them concurrently, and returns once every
+ * one is done, each rc set. Without it, read or write per segment. */
 struct blkif_back_store_ops {
 	int (*read)(void *ctx, uint64_t off, void *buf, size_t len);
 	int (*write)(void *ctx, uint64_t off, const void *buf, size_t len);
 	int (*flush)(void *ctx);
 	int (*discard)(void *ctx, uint64_t off, uint64_t len);
+	void (*rw)(void *ctx, struct blk_io *ios, unsigned int n);
 };
 
 /* What a request was found to be (counted per class in struct blkif_back). */
@@ -83,6 +94,8 @@ enum blkif_back_verdict {
 	((BLKIF_BACK_MAX_INDIRECT + BLKIF_SEGS_PER_INDIRECT_FRAME - 1) / BLKIF_SEGS_PER_INDIRECT_FRAME)
 #define BLKIF_BACK_PGRANTS 1056			/* persistent grants per ring, at most */
 #define BLKIF_BACK_PGRANT_SLOTS 2048		/* their hash index: a power of two > 1.9x */
+#define BLKIF_BACK_BATCH 16			/* requests per store rw call */
+#define BLKIF_BACK_BATCH_SEGS (4 * BLKIF_BACK_MAX_INDIRECT)	/* their segments */
 
 /* A data grant kept mapped for the ring's life (feature-persistent). */
 struct blkif_back_pgrant {
@@ -121,12 +134,11 @@ struct blkif_back {
 	struct blkif_back_pgrant pgrants[BLKIF_BACK_PGRANTS];
 	bool pgrant_rw[BLKIF_BACK_PGRANTS];	/* mapped writable */
 	uint16_t pgrant_slot[BLKIF_BACK_PGRANT_SLOTS];
-	/* One request's scratch: its segments copied out of the indirect pages,
-	 * and the data pages mapped for it. */
+	/* One request's scratch: its segments copied out of the indirect pages.
+	 * (The data pages mapped for the requests of a batch are in
+	 * blkif_back.c's one scratch area: a batch never outlives a call.) */
 	struct blkif_request_segment segs[BLKIF_BACK_MAX_INDIRECT];
-	void *seg_addr[BLKIF_BACK_MAX_INDIRECT];
-	uint32_t seg_handle[BLKIF_BACK_MAX_INDIRECT];
-	bool seg_temp[BLKIF_BACK_MAX_INDIRECT];	/* mapped for this request only */
+	uint64_t batches, batched;	/* store rw calls, and the requests they carried */
 };
 
 /* blkif_back_process results */

@@ -148,6 +148,11 @@ static int disk_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
 	return nvme_disk_write(ctx, lba, count, buf);
 }
 
+static void disk_rw(void *ctx, struct blk_io *ios, unsigned int n)
+{
+	nvme_disk_rw(ctx, ios, n);
+}
+
 static int disk_flush(void *ctx)
 {
 	return nvme_disk_flush(ctx);
@@ -166,6 +171,11 @@ static int sata_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 static int sata_write(void *ctx, uint64_t lba, uint32_t count, const void *buf)
 {
 	return ahci_disk_write(ctx, lba, count, buf);
+}
+
+static void sata_rw(void *ctx, struct blk_io *ios, unsigned int n)
+{
+	ahci_disk_rw(ctx, ios, n);
 }
 
 static int sata_flush(void *ctx)
@@ -414,7 +424,8 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 		}
 		snprintf(tag, n, "ahci %s port %u", name, bb.sata.port);
 		*vd = (struct volumes_disk){ bb.sata.sector_size, bb.sata.sectors, &bb.sata,
-					     sata_read, sata_write, sata_flush, sata_zero };
+					     sata_read, sata_write, sata_flush, sata_zero,
+					     sata_rw };
 		return true;
 	}
 	if ((rc = nvme_disk_init(&bb.nvme, &disk_env))) {
@@ -422,7 +433,7 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 		return false;
 	}
 	*vd = (struct volumes_disk){ bb.nvme.sector_size, bb.nvme.sectors, &bb.nvme,
-				     disk_read, disk_write, disk_flush, disk_zero };
+				     disk_read, disk_write, disk_flush, disk_zero, disk_rw };
 	return true;
 }
 

@@ -11,8 +11,12 @@
 #define CSTS_POLL_EVERY 64	/* polls between two reads of CSTS */
 #define ZERO_REFUSED 1		/* zero_chunk: write zeros instead */
 
-/* Page indexes in d->pages */
-enum { P_ASQ, P_ACQ, P_IOSQ, P_IOCQ, P_IDENT, P_PRP, P_BOUNCE };
+/* Page indexes in d->pages: the queues, IDENTIFY's page, then per slot a
+ * PRP list page, then per slot its bounce pages. */
+enum { P_ASQ, P_ACQ, P_IOSQ, P_IOCQ, P_IDENT, P_PRP,
+       P_BOUNCE = P_PRP + NVME_DISK_SLOTS };
+_Static_assert(P_BOUNCE + NVME_DISK_SLOTS * NVME_DISK_BOUNCE_PAGES == NVME_DISK_PAGES, "pages");
+_Static_assert(NVME_DISK_SLOTS < NVME_DISK_IO_DEPTH, "slots fit the I/O queue");
 
 _Static_assert(NVME_DISK_ADMIN_DEPTH * sizeof(struct nvme_sqe) <= PAGE, "admin SQ page");
 _Static_assert(NVME_DISK_IO_DEPTH * sizeof(struct nvme_sqe) <= PAGE, "I/O SQ page");
@@ -83,9 +87,10 @@ static void doorbell(const struct dev_env *e, uint32_t reg, uint32_t v)
 	e->wr32(e->ctx, reg, v);
 }
 
-/* Polls q for the completion of cid (bounded). 0, -EIO or -ETIMEDOUT (dead). */
-static int wait_done(struct nvme_disk *d, struct nvme_queue *q, uint16_t cid,
-		     struct nvme_done *dn)
+/* Polls q for its next completion (bounded): 0 with *dn, or -EIO or
+ * -ETIMEDOUT (dead). Spins NVME_DISK_SPIN_US, then sleeps on the
+ * interrupt where there is one. */
+static int wait_any(struct nvme_disk *d, struct nvme_queue *q, struct nvme_done *dn)
 {
 	const struct dev_env *e = d->env;
 	uint64_t start = e->now_us(e->ctx);
@@ -97,9 +102,7 @@ static int wait_done(struct nvme_disk *d, struct nvme_queue *q, uint16_t cid,
 			return die(d, -EIO, q->why);
 		if (rc > 0) {
 			doorbell(e, q->cq_db, q->cq_head);
-			if (dn->cid == cid)
-				return 0;
-			return die(d, -EIO, "completion for a command not sent");
+			return 0;
 		}
 		if (n % CSTS_POLL_EVERY == 0 && nvme_csts_fatal(e->rd32(e->ctx, NVME_REG_CSTS)))
 			return die(d, -EIO, "controller fatal status (CSTS.CFS) or gone");
@@ -110,6 +113,17 @@ static int wait_done(struct nvme_disk *d, struct nvme_queue *q, uint16_t cid,
 		else
 			e->delay(e->ctx, NVME_DISK_POLL_US);
 	}
+}
+
+/* The completion of cid, the one command outstanding on q. */
+static int wait_done(struct nvme_disk *d, struct nvme_queue *q, uint16_t cid,
+		     struct nvme_done *dn)
+{
+	int rc = wait_any(d, q, dn);
+
+	if (!rc && dn->cid != cid)
+		return die(d, -EIO, "completion for a command not sent");
+	return rc;
 }
 
 /* Sends e (its CID already cid) on q and waits for it; status checked. */
@@ -292,10 +306,12 @@ int nvme_disk_init(struct nvme_disk *d, const struct dev_env *env)
 		return fail(d, -ENOMEM, "no memory for the queues and bounce pages");
 	d->pages = pages;
 	d->identify = (uint8_t *)pages + P_IDENT * PAGE;
-	d->prp_list = (uint64_t *)((uint8_t *)pages + P_PRP * PAGE);
-	d->bounce = (uint8_t *)pages + P_BOUNCE * PAGE;
-	for (unsigned i = 0; i < NVME_DISK_BOUNCE_PAGES; i++)
-		d->bounce_dma[i] = env->dma(env->ctx, d->bounce + i * PAGE);
+	for (unsigned s = 0; s < NVME_DISK_SLOTS; s++) {
+		d->prp_list[s] = (uint64_t *)((uint8_t *)pages + (P_PRP + s) * PAGE);
+		d->bounce[s] = (uint8_t *)pages + (P_BOUNCE + s * NVME_DISK_BOUNCE_PAGES) * PAGE;
+		for (unsigned i = 0; i < NVME_DISK_BOUNCE_PAGES; i++)
+			d->bounce_dma[s][i] = env->dma(env->ctx, d->bounce[s] + i * PAGE);
+	}
 	if ((rc = enable(d, pages)) || (rc = identify_controller(d)) ||
 	    (rc = identify_namespace(d)) || (rc = create_io_queues(d, pages))) {
 		d->dead = true;
@@ -305,19 +321,28 @@ int nvme_disk_init(struct nvme_disk *d, const struct dev_env *env)
 	return 0;
 }
 
-/* One command of n blocks at lba through the bounce pages. */
-static int rw_chunk(struct nvme_disk *d, uint8_t op, uint64_t lba, uint32_t n)
+/* The command for n blocks at lba through slot's bounce pages, CID slot. */
+static int chunk_cmd(struct nvme_disk *d, unsigned slot, uint8_t op, uint64_t lba, uint32_t n,
+		     struct nvme_sqe *e)
 {
 	uint32_t bytes = n * d->sector_size;
 	uint64_t prp1, prp2;
-	struct nvme_sqe e;
-	uint16_t cid = next_cid(d, &d->io);
 
-	if (nvme_prp_build(d->bounce_dma, (bytes + PAGE - 1) / PAGE, 0, bytes, &prp1, &prp2,
-			   d->prp_list, d->env->dma(d->env->ctx, d->prp_list), NVME_PRP_PER_PAGE) ||
-	    nvme_cmd_rw(&e, op, d->nsid, lba, n, prp1, prp2, cid))
+	if (nvme_prp_build(d->bounce_dma[slot], (bytes + PAGE - 1) / PAGE, 0, bytes, &prp1, &prp2,
+			   d->prp_list[slot], d->env->dma(d->env->ctx, d->prp_list[slot]),
+			   NVME_PRP_PER_PAGE) ||
+	    nvme_cmd_rw(e, op, d->nsid, lba, n, prp1, prp2, (uint16_t)slot))
 		return fail(d, -EINVAL, "cannot describe the transfer");
-	return run(d, &d->io, &e, cid);
+	return 0;
+}
+
+/* One command of n blocks at lba through slot 0's bounce pages, waited for. */
+static int rw_chunk(struct nvme_disk *d, uint8_t op, uint64_t lba, uint32_t n)
+{
+	struct nvme_sqe e;
+	int rc = chunk_cmd(d, 0, op, lba, n, &e);
+
+	return rc ? rc : run(d, &d->io, &e, 0);
 }
 
 static int check_range(struct nvme_disk *d, uint64_t lba, uint32_t count, const void *buf)
@@ -329,38 +354,124 @@ static int check_range(struct nvme_disk *d, uint64_t lba, uint32_t count, const 
 	return 0;
 }
 
-int nvme_disk_read(struct nvme_disk *d, uint64_t lba, uint32_t count, void *buf)
+/* An io's shape: whole sectors inside the namespace; its bytes in *len. */
+static int check_io(struct nvme_disk *d, const struct blk_io *io, size_t *len)
 {
+	uint64_t ss = d->sector_size;
+
+	*len = io->v && io->n ? blk_iov_total(io->v, io->n) : 0;
+	if (!*len || *len % ss || io->off % ss || io->off / ss >= d->sectors ||
+	    *len / ss > d->sectors - io->off / ss)
+		return fail(d, -EINVAL, "transfer outside the namespace");
+	return 0;
+}
+
+/* A command in flight: its io and where its bytes are in the io. */
+struct inflight {
+	struct blk_io *io;
+	size_t at, bytes;
+};
+
+void nvme_disk_rw(struct nvme_disk *d, struct blk_io *ios, unsigned int n)
+{
+	const struct dev_env *env = d->env;
+	struct inflight slot[NVME_DISK_SLOTS] = { { NULL, 0, 0 } };
+	size_t at = 0, io_len = 0;
+	unsigned int next = 0, busy = 0;
+	struct blk_iov_cursor c;
+	struct nvme_done dn;
+	int err = -EIO;		/* for every io not known good once the disk is dead */
+
+	for (unsigned int i = 0; i < n; i++)
+		ios[i].rc = d->dead ? fail(d, -EIO, "controller is dead") : check_io(d, &ios[i], &io_len);
+	for (;;) {
+		bool pushed = false;
+
+		/* Every free slot takes the next chunk of the next io still good. */
+		for (unsigned int s = 0; s < NVME_DISK_SLOTS && !d->dead; s++) {
+			struct blk_io *io;
+			struct nvme_sqe e;
+			size_t bytes;
+			uint32_t k;
+
+			while (next < n && (ios[next].rc || (at && at == io_len)))
+				next++, at = 0;
+			if (next == n)
+				break;
+			if (slot[s].io)
+				continue;
+			io = &ios[next];
+			if (!at)
+				io_len = blk_iov_total(io->v, io->n);	/* checked above */
+			k = (uint32_t)((io_len - at) / d->sector_size);
+			if (k > d->max_blocks)
+				k = d->max_blocks;
+			bytes = (size_t)k * d->sector_size;
+			if (io->write) {
+				blk_iov_seek(&c, io->v, io->n, at);
+				blk_iov_copy(&c, d->bounce[s], bytes, 0);
+			}
+			if (chunk_cmd(d, s, io->write ? NVME_CMD_WRITE : NVME_CMD_READ,
+				      (io->off + at) / d->sector_size, k, &e)) {
+				io->rc = -EINVAL;
+				continue;
+			}
+			if (nvme_sq_push(&d->io, &e)) {
+				die(d, -EIO, d->io.why ? d->io.why : "submission refused");
+				break;
+			}
+			slot[s] = (struct inflight){ io, at, bytes };
+			at += bytes;
+			busy++;
+			pushed = true;
+		}
+		if (pushed)
+			doorbell(env, d->io.sq_db, d->io.sq_tail);
+		if (!busy || d->dead || (err = wait_any(d, &d->io, &dn)))
+			break;
+		if (dn.cid >= NVME_DISK_SLOTS || !slot[dn.cid].io) {
+			die(d, -EIO, "completion for a command not sent");
+			break;
+		}
+		busy--;
+		d->status = dn.status;
+		if (!nvme_status_ok(dn.status)) {
+			const char *why = nvme_status_str(dn.status);
+
+			slot[dn.cid].io->rc = fail(d, -EIO, why ? why : "command failed");
+		} else if (!slot[dn.cid].io->write && !slot[dn.cid].io->rc) {
+			blk_iov_seek(&c, slot[dn.cid].io->v, slot[dn.cid].io->n, slot[dn.cid].at);
+			blk_iov_copy(&c, d->bounce[dn.cid], slot[dn.cid].bytes, 1);
+		}
+		slot[dn.cid].io = NULL;
+	}
+	/* A dead controller: nothing of this batch is known good any more. */
+	for (unsigned int i = 0; i < n && d->dead; i++)
+		if (!ios[i].rc)
+			ios[i].rc = err ? err : -EIO;
+}
+
+/* count sectors at lba to or from buf, as a batch of one. */
+static int rw_flat(struct nvme_disk *d, int write, uint64_t lba, uint32_t count, void *buf)
+{
+	struct blk_iov v = { buf, (size_t)count * d->sector_size };
+	struct blk_io io = { write, lba * d->sector_size, &v, 1, 0 };
 	int rc = check_range(d, lba, count, buf);
 
-	while (!rc && count) {
-		uint32_t n = count < d->max_blocks ? count : d->max_blocks;
+	if (rc)
+		return rc;
+	nvme_disk_rw(d, &io, 1);
+	return io.rc;
+}
 
-		if (!(rc = rw_chunk(d, NVME_CMD_READ, lba, n))) {
-			memcpy(buf, d->bounce, (size_t)n * d->sector_size);
-			buf = (uint8_t *)buf + (size_t)n * d->sector_size;
-			lba += n;
-			count -= n;
-		}
-	}
-	return rc;
+int nvme_disk_read(struct nvme_disk *d, uint64_t lba, uint32_t count, void *buf)
+{
+	return rw_flat(d, 0, lba, count, buf);
 }
 
 int nvme_disk_write(struct nvme_disk *d, uint64_t lba, uint32_t count, const void *buf)
 {
-	int rc = check_range(d, lba, count, buf);
-
-	while (!rc && count) {
-		uint32_t n = count < d->max_blocks ? count : d->max_blocks;
-
-		memcpy(d->bounce, buf, (size_t)n * d->sector_size);
-		if (!(rc = rw_chunk(d, NVME_CMD_WRITE, lba, n))) {
-			buf = (const uint8_t *)buf + (size_t)n * d->sector_size;
-			lba += n;
-			count -= n;
-		}
-	}
-	return rc;
+	return rw_flat(d, 1, lba, count, (void *)buf);
 }
 
 int nvme_disk_flush(struct nvme_disk *d)
@@ -414,7 +525,7 @@ int nvme_disk_write_zeroes(struct nvme_disk *d, uint64_t lba, uint64_t count)
 			}
 		} else {
 			if (!zeroed)
-				memset(d->bounce, 0, (size_t)d->max_blocks * d->sector_size);
+				memset(d->bounce[0], 0, (size_t)d->max_blocks * d->sector_size);
 			zeroed = true;
 			rc = rw_chunk(d, NVME_CMD_WRITE, lba, n);
 		}

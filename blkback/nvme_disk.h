@@ -2,11 +2,13 @@
  * An NVMe controller driven as one synchronous disk (NVM Express Base 1.4):
  * reset and enable (§7.6.1, §3.1.5-3.1.6) with bounded waits, the admin
  * queue, IDENTIFY controller and namespace 1 (§5.15), one I/O queue pair
- * (§5.3, §5.4), and read/write/flush/write zeroes (NVM Command Set §6)
- * polled to their completion: a call returns only once the device completed
- * the command, so a write is acknowledged after the device took it and a
- * flush after the device's write cache is on media. No interrupts (the
- * core offers no MSI yet): every wait polls and is bounded.
+ * (§5.3, §5.4), and read/write/flush/write zeroes (NVM Command Set §6).
+ * A call returns only once the device completed its commands, so a write
+ * is acknowledged after the device took it and a flush after the device's
+ * write cache is on media; a batch (nvme_disk_rw) keeps up to
+ * NVME_DISK_SLOTS commands in flight meanwhile. Waits spin briefly, then
+ * sleep on the controller's interrupt where the environment has one
+ * (dev_env.wait_irq), else poll; every wait is bounded.
  *
  * Data moves through bounce pages the driver allocates in the domain's own
  * RAM: the device is never given a caller's buffer (which may be a
@@ -28,11 +30,14 @@
 #include <stdint.h>
 #include "nvme.h"
 #include "dev_env.h"
+#include "blk_iov.h"
 
 #define NVME_DISK_ADMIN_DEPTH 16
 #define NVME_DISK_IO_DEPTH 64
 #define NVME_DISK_BOUNCE_PAGES 32		/* 128 KiB per command at most */
-#define NVME_DISK_PAGES (6 + NVME_DISK_BOUNCE_PAGES)
+#define NVME_DISK_SLOTS 8			/* data commands in flight, each with its own
+						 * bounce pages and PRP list page */
+#define NVME_DISK_PAGES (5 + NVME_DISK_SLOTS * (1 + NVME_DISK_BOUNCE_PAGES))
 #define NVME_DISK_CMD_TIMEOUT_US 10000000ull	/* 10 s per command */
 #define NVME_DISK_MIN_READY_US 500000ull	/* when CAP.TO says 0 */
 /* The pause between two polls of a completion queue or of CSTS. 1 us is far
@@ -69,9 +74,9 @@ struct nvme_disk {
 	uint16_t status;		/* of the last completed command */
 	uint64_t mdts_bytes;		/* IDENTIFY's MDTS in bytes, 0: no limit */
 	uint8_t *identify;		/* one page */
-	uint64_t *prp_list;		/* one page */
-	uint8_t *bounce;		/* NVME_DISK_BOUNCE_PAGES pages */
-	uint64_t bounce_dma[NVME_DISK_BOUNCE_PAGES];
+	uint64_t *prp_list[NVME_DISK_SLOTS];	/* one page each */
+	uint8_t *bounce[NVME_DISK_SLOTS];	/* NVME_DISK_BOUNCE_PAGES pages each */
+	uint64_t bounce_dma[NVME_DISK_SLOTS][NVME_DISK_BOUNCE_PAGES];
 	void *pages;			/* every page, from alloc_pages (kept across inits) */
 };
 
@@ -86,6 +91,16 @@ int nvme_disk_init(struct nvme_disk *d, const struct dev_env *env);
  * -EIO (the device reported an error, or the disk is dead), -ETIMEDOUT. */
 int nvme_disk_read(struct nvme_disk *d, uint64_t lba, uint32_t count, void *buf);
 int nvme_disk_write(struct nvme_disk *d, uint64_t lba, uint32_t count, const void *buf);
+/* A batch (blk_iov.h): each io's bytes at byte off of the namespace, to or
+ * from its pieces. Up to NVME_DISK_SLOTS commands of up to max_blocks are
+ * in flight at once, each through its own bounce pages, so one call keeps
+ * the device busy with the whole batch; it returns once every command
+ * completed, each io's rc set: 0, -EINVAL (not whole sectors, outside the
+ * namespace, no pieces), -EIO (the device failed one of its commands, or
+ * the disk is or became dead: then every io not yet known good), -ETIMEDOUT.
+ * A piece need not be whole sectors. The ios must not overlap (the order
+ * of their commands is the device's). */
+void nvme_disk_rw(struct nvme_disk *d, struct blk_io *ios, unsigned int n);
 int nvme_disk_flush(struct nvme_disk *d);
 /* count sectors at lba read as zeros afterwards: Write Zeroes (NVM §6.16)
  * in pieces of zero_blocks when ONCS says the controller has it, else (or

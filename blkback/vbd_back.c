@@ -48,9 +48,38 @@ static void fatal(const struct vbd_back_set *s, struct vbd_back *v, int err, con
 
 /* ---- the device's life ------------------------------------------------------ */
 
+/* What a connected queue served, for the log: "vbd 768 queue 0: 4064
+ * requests (errors 0), 2951 in 713 batches, 120 persistent-grant hits". */
+static void log_served(const struct vbd_back_set *s, const struct vbd_back *v, unsigned int q)
+{
+	const struct blkif_back *b = &v->bb[q];
+	uint64_t all = 0;
+	char msg[160] = "vbd ";
+
+	for (unsigned int k = 0; k < BLKIF_BACK_NR_VERDICTS; k++)
+		all += b->counts[k];
+	xb_back_cat_u64(msg, sizeof(msg), v->xb.id);
+	xb_back_cat(msg, sizeof(msg), " queue ");
+	xb_back_cat_u64(msg, sizeof(msg), q);
+	xb_back_cat(msg, sizeof(msg), ": ");
+	xb_back_cat_u64(msg, sizeof(msg), all);
+	xb_back_cat(msg, sizeof(msg), " requests (errors ");
+	xb_back_cat_u64(msg, sizeof(msg), all - b->counts[BLKIF_BACK_OK]);
+	xb_back_cat(msg, sizeof(msg), "), ");
+	xb_back_cat_u64(msg, sizeof(msg), b->batched);
+	xb_back_cat(msg, sizeof(msg), " in ");
+	xb_back_cat_u64(msg, sizeof(msg), b->batches);
+	xb_back_cat(msg, sizeof(msg), " batches, ");
+	xb_back_cat_u64(msg, sizeof(msg), b->pgrant_hits);
+	xb_back_cat(msg, sizeof(msg), " persistent-grant hits");
+	xb_back_log(&s->xb, msg);
+}
+
 static void disconnect(const struct vbd_back_set *s, struct vbd_back *v)
 {
 	for (unsigned int q = 0; q < VBD_BACK_QUEUES; q++) {
+		if (v->bb[q].connected)
+			log_served(s, v, q);
 		if (v->port[q] >= 0)
 			s->env->unbind(s->env->xs.ctx, (unsigned)v->port[q]);
 		v->port[q] = -1;
@@ -79,7 +108,9 @@ static int no_flush(void *ctx)
 	return 0;
 }
 
-static const struct blkif_back_store_ops no_medium = { no_read, no_write, no_flush, NULL };
+static const struct blkif_back_store_ops no_medium = {
+	.read = no_read, .write = no_write, .flush = no_flush,
+};
 
 static void publish(const struct vbd_back_set *s, struct vbd_back *v, bool cdrom, bool ro,
 		    bool removable)

@@ -274,5 +274,53 @@ int volumes_flush(void *ref)
 	return r->slot < 0 ? -EINVAL : r->v->disk.flush(r->v->disk.ctx);
 }
 
-const struct blkif_back_store_ops volumes_store_ops = { volumes_read, volumes_write,
-							volumes_flush, NULL };
+/* Per piece, for a disk without rw. */
+static int rw_pieces(struct volumes_ref *r, const struct blk_io *io)
+{
+	uint64_t off = io->off;
+	int rc = 0;
+
+	for (unsigned int i = 0; i < io->n && !rc; off += io->v[i++].len)
+		rc = io->write ? volumes_write(r, off, io->v[i].base, io->v[i].len)
+			       : volumes_read(r, off, io->v[i].base, io->v[i].len);
+	return rc;
+}
+
+#define BATCH 16	/* ios passed to the disk per call */
+
+void volumes_rw(void *ref, struct blk_io *ios, unsigned int n)
+{
+	struct volumes_ref *r = ref;
+	const struct volumes_disk *d = r->v ? &r->v->disk : NULL;
+	struct blk_io dio[BATCH];
+	unsigned int idx[BATCH];
+
+	for (unsigned int i = 0; i < n;) {
+		unsigned int k = 0;
+
+		for (; i < n && k < BATCH; i++) {
+			size_t len = ios[i].v && ios[i].n ? blk_iov_total(ios[i].v, ios[i].n) : 0;
+			uint64_t lba;
+			uint32_t count;
+
+			if ((ios[i].rc = clamp(r, ios[i].off, len, &lba, &count)))
+				continue;
+			if (!d->rw) {
+				ios[i].rc = rw_pieces(r, &ios[i]);
+				continue;
+			}
+			dio[k] = ios[i];
+			dio[k].off = lba * d->sector_size;
+			idx[k++] = i;
+		}
+		if (k)
+			d->rw(d->ctx, dio, k);
+		for (unsigned int j = 0; j < k; j++)
+			ios[idx[j]].rc = dio[j].rc;
+	}
+}
+
+const struct blkif_back_store_ops volumes_store_ops = {
+	.read = volumes_read, .write = volumes_write, .flush = volumes_flush,
+	.rw = volumes_rw,
+};

@@ -39,6 +39,9 @@ struct volumes_disk {
 	int (*write)(void *ctx, uint64_t lba, uint32_t count, const void *buf);
 	int (*flush)(void *ctx);
 	int (*zero)(void *ctx, uint64_t lba, uint64_t count);
+	/* Optional: a batch (blk_iov.h), each io at a byte offset of the
+	 * disk, each io's rc set; NULL: read/write per piece. */
+	void (*rw)(void *ctx, struct blk_io *ios, unsigned int n);
 };
 
 /* A volume opened for a vbd: the ctx of volumes_store_ops. */
@@ -91,6 +94,11 @@ void volumes_put(struct volumes_ref *r);
 int volumes_read(void *ref, uint64_t off, void *buf, size_t len);
 int volumes_write(void *ref, uint64_t off, const void *buf, size_t len);
 int volumes_flush(void *ref);
+/* A batch (blkif_back_store_ops.rw): each io at a byte offset of the
+ * volume, its pieces' total its length, clamped as above (-EINVAL, that io
+ * only); the disk's rw runs them (a piece need not be whole sectors), or
+ * without one, read/write per piece. Each io's rc set. */
+void volumes_rw(void *ref, struct blk_io *ios, unsigned int n);
 extern const struct blkif_back_store_ops volumes_store_ops;
 
 #endif

@@ -125,7 +125,9 @@ static void mod_close(void *ctx)
 	(void)ctx;
 }
 
-static const struct blkif_back_store_ops mod_ops = { mod_read, mod_write, nothing, NULL };
+static const struct blkif_back_store_ops mod_ops = {
+	.read = mod_read, .write = mod_write, .flush = nothing,
+};
 
 /* ---- storage over a RAM file system file ------------------------------ */
 
@@ -156,7 +158,9 @@ static void fs_close(void *ctx)
 	dom_fs_close((int)(intptr_t)ctx);
 }
 
-static const struct blkif_back_store_ops fs_ops = { fs_read, fs_write, nothing, NULL };
+static const struct blkif_back_store_ops fs_ops = {
+	.read = fs_read, .write = fs_write, .flush = nothing,
+};
 
 int dom0_file_open(const char *path, bool readonly, struct dom0_disk *d)
 {

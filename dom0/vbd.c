@@ -151,7 +151,9 @@ static int no_flush(void *ctx)
 	return 0;
 }
 
-static const struct blkif_back_store_ops no_medium = { no_io, no_write, no_flush, NULL };
+static const struct blkif_back_store_ops no_medium = {
+	.read = no_io, .write = no_write, .flush = no_flush,
+};
 
 /* ---- the device's life --------------------------------------------------- */
 

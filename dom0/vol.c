@@ -161,7 +161,7 @@ static int vol_discard(void *ctx, uint64_t off, uint64_t len)
 }
 
 static const struct blkif_back_store_ops vol_ops = {
-	vol_read, vol_write, vol_flush, vol_discard,
+	.read = vol_read, .write = vol_write, .flush = vol_flush, .discard = vol_discard,
 };
 
 static void vol_close(void *ctx)

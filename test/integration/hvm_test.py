@@ -554,12 +554,13 @@ def scenario_install(c, args):
         args.guest_timeout, "the installer's power-off")
     print(f"  install: {secs:.1f} s")
     if args.storage != "dom0":
-        # Every command blkback sent waited for the controller's interrupt
-        # (its MSI-X or MSI as an event channel): the installer's writes
-        # are thousands of commands.
+        # blkback sleeps on the controller's interrupt (its MSI-X or MSI as
+        # an event channel) whenever a command outlasts its spin: the
+        # installer's writes are hundreds of commands, even batched in
+        # 128 KiB pieces (a polling driver would take none).
         irqs = pci_interrupts(c)
-        expect(irqs >= 1000, f"the core delivered {irqs} device interrupts to blkback "
-               "over the whole installation (expected thousands)")
+        expect(irqs >= 200, f"the core delivered {irqs} device interrupts to blkback "
+               "over the whole installation (expected hundreds)")
         print(f"  device interrupts delivered to blkback: {irqs}")
         # blkback's own second-level tables grow a little at the first use
         # of more grant-window pages (persistent grants keep up to 1,056

@@ -350,6 +350,41 @@ static void test_basic(bool lba48, uint32_t want_max)
 	CHECK(ahci_disk_write_zeroes(&dk, 1, UINT64_MAX) == -EINVAL);
 	for (int i = 0; i < 100; i++)	/* slots are reused */
 		CHECK(ahci_disk_read(&dk, (uint64_t)i, 1, r) == 0);
+	/* Scattered: pieces of 1..4,000 bytes, the same commands as one buffer. */
+	{
+		struct blk_iov v[64];
+		size_t left = (size_t)n * 512, at = 0;
+		unsigned k = 0;
+
+		fill(w, left, &s);
+		while (at < left) {
+			size_t len = k == 63 ? left - at : 1 + check_rnd(&s) % 4000;
+
+			len = len > left - at ? left - at : len;
+			v[k++] = (struct blk_iov){ w + at, len };
+			at += len;
+		}
+		struct blk_iov one = { r, 512 };
+		struct blk_io io[3] = { { 1, 5 * 512, v, k, 1 }, { 1, 512, &one, 1, 1 },
+					{ 0, (uint64_t)SECTORS * 512, &one, 1, 0 } };
+
+		h.cmds = 0;
+		memset(r, 0x3c, 512);
+		ahci_disk_rw(&dk, io, 2);
+		CHECK(io[0].rc == 0 && io[1].rc == 0 && h.cmds == 4);
+		CHECK(!memcmp(h.disk + 5 * 512, w, left) && h.disk[512] == 0x3c);
+		memcpy(r, w, left);
+		memset(w, 0, left);
+		io[0].write = 0;
+		ahci_disk_rw(&dk, io, 1);
+		CHECK(io[0].rc == 0 && h.cmds == 7 && !memcmp(w, r, left));
+		ahci_disk_rw(&dk, &io[2], 1);	/* past the end */
+		CHECK(io[2].rc == -EINVAL && !dk.dead && h.cmds == 7);
+		v[0].len--;			/* not whole sectors */
+		ahci_disk_rw(&dk, io, 1);
+		CHECK(io[0].rc == -EINVAL && h.cmds == 7);
+		v[0].len++;
+	}
 	free(w);
 	free(r);
 }
@@ -416,7 +451,7 @@ static void test_volume_zeroed(void)
 
 	hba_new(SECTORS, true);
 	CHECK(ahci_disk_init(&dk, &env) == 0);
-	vd = (struct volumes_disk){ 512, dk.sectors, &dk, v_read, v_write, v_flush, v_zero };
+	vd = (struct volumes_disk){ 512, dk.sectors, &dk, v_read, v_write, v_flush, v_zero, NULL };
 	CHECK(volumes_open(&v, &vd, &g) == 0 && v.created);
 	CHECK(volumes_create(&v, "tank/old", 128u << 10) == 0);
 	CHECK(volumes_get(&v, "tank/old", &r) == 0);

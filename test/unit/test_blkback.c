@@ -142,8 +142,54 @@ static int st_discard(void *ctx, uint64_t off, uint64_t len)
 	return 0;
 }
 
-static const struct blkif_back_store_ops sops = { st_read, st_write, st_flush, NULL };
-static const struct blkif_back_store_ops sops_discard = { st_read, st_write, st_flush, st_discard };
+/* The batch store: each io's pieces checked (whole sectors, inside one
+ * page), no two ios of a call overlapping; calls and ios counted; an io at
+ * byte fail_off fails; else moved as read/write would. */
+static unsigned rwcalls, rwios, rwpieces;
+static uint64_t fail_off = UINT64_MAX;
+
+static void st_rw(void *ctx, struct blk_io *ios, unsigned n)
+{
+	(void)ctx;
+	rwcalls++;
+	rwios += n;
+	CHECK(n >= 1 && n <= BLKIF_BACK_BATCH);
+	for (unsigned k = 0; k < n; k++) {
+		struct blk_io *io = &ios[k];
+		size_t len = blk_iov_total(io->v, io->n);
+		uint64_t off = io->off;
+
+		CHECK(io->n >= 1 && io->n <= BLKIF_BACK_MAX_INDIRECT && in_disk(off, len));
+		for (unsigned j = 0; j < k; j++)
+			CHECK(off + len <= ios[j].off ||
+			      ios[j].off + blk_iov_total(ios[j].v, ios[j].n) <= off);
+		rwpieces += io->n;
+		io->rc = store_fail ? store_fail : off == fail_off ? -EIO : 0;
+		if (io->rc)
+			continue;
+		for (unsigned i = 0; i < io->n; off += io->v[i++].len) {
+			CHECK(io->v[i].len % 512 == 0 && io->v[i].len && io->v[i].len <= 4096);
+			CHECK((uintptr_t)io->v[i].base % 512 == 0 &&
+			      (uintptr_t)io->v[i].base % 4096 + io->v[i].len <= 4096);
+			if (io->write)
+				memcpy(disk + off, io->v[i].base, io->v[i].len);
+			else
+				memcpy(io->v[i].base, disk + off, io->v[i].len);
+		}
+		writes_done += io->write;
+	}
+}
+
+static const struct blkif_back_store_ops sops = {
+	.read = st_read, .write = st_write, .flush = st_flush,
+};
+static const struct blkif_back_store_ops sops_rw = {
+	.read = st_read, .write = st_write, .flush = st_flush, .discard = st_discard,
+	.rw = st_rw,
+};
+static const struct blkif_back_store_ops sops_discard = {
+	.read = st_read, .write = st_write, .flush = st_flush, .discard = st_discard,
+};
 
 static struct blkif_back be;
 static struct blkif_front_ring fr;
@@ -583,6 +629,91 @@ static void test_indirect(void)
 	CHECK(maps_live == 0 && maps_total == unmaps_total);
 }
 
+/* Pushes what was queued, serves it, and checks that the responses are
+ * exactly ids first..first+n-1 (in any order), with status want, or
+ * BLKIF_RSP_ERROR for bad_id. */
+static void run_many(uint64_t first, unsigned n, uint64_t bad_id)
+{
+	bool seen[64] = { false };
+	int notify;
+
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fr, notify);
+	CHECK(notify && n <= 64);
+	CHECK(!(blkif_back_process(&be, 64) & (BLKIF_BACK_BROKEN | BLKIF_BACK_MORE)));
+	CHECK(RING_HAS_UNCONSUMED_RESPONSES(&fr) == n);
+	for (unsigned i = 0; i < n; i++) {
+		struct blkif_response *rsp = RING_GET_RESPONSE(&fr, fr.rsp_cons++);
+		uint64_t k = rsp->id - first;
+
+		CHECK(k < n && !seen[k]);
+		seen[k] = true;
+		CHECK(rsp->status == (rsp->id == bad_id ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY));
+	}
+	CHECK(maps_live == (int)(be.ring_pages + be.nr_pgrants));
+}
+
+/* A store with rw gets a pass's reads and writes as batches: one call for
+ * requests that do not overlap, each request one io with its segments as
+ * the pieces in order; an overlap, a flush or a discard ends a batch first;
+ * at most BLKIF_BACK_BATCH per call; an io's error is its request's only. */
+static void test_batch(void)
+{
+	setup(false, &sops_rw);
+	be.max_indirect = BLKIF_BACK_MAX_INDIRECT;
+	for (unsigned i = 0; i < 40; i++)
+		memset(pages[100 + i], 0x20 + (int)i, 4096);
+	rwcalls = rwios = rwpieces = 0;
+	queue_ind(BLKIF_OP_WRITE, 1, 64, 40, 1, 100, 2, 5);	/* 4 sectors of each page */
+	queue(BLKIF_OP_WRITE, 2, 8, 11, 300, 7, 7);		/* 11 one-sector pieces */
+	queue_ind(BLKIF_OP_WRITE, 3, 400, 3, 2, 120, 0, 7);
+	run_many(1, 3, 0);
+	CHECK(rwcalls == 1 && rwios == 3 && rwpieces == 54);
+	for (unsigned i = 0; i < 40; i++)
+		CHECK(disk[(64 + 4 * i) * 512] == 0x20 + i && disk[(68 + 4 * i) * 512 - 1] == 0x20 + i);
+	CHECK(disk[8 * 512] == pages[300][7 * 512] && disk[19 * 512 - 1] == pages[310][4095]);
+	CHECK(disk[400 * 512] == 0x20 + 20 && disk[424 * 512 - 1] == 0x20 + 22);
+	/* Read back in another shape, and a write over the same sectors after
+	 * it: the overlap runs the read first. */
+	queue_ind(BLKIF_OP_READ, 4, 66, 20, 3, 200, 0, 7);	/* 8 sectors each, shifted */
+	queue(BLKIF_OP_WRITE, 5, 70, 1, 139, 0, 7);
+	run_many(4, 2, 0);
+	CHECK(rwcalls == 3 && rwios == 5);
+	CHECK(pages[200][0] == 0x20 && pages[200][1024] == 0x21 && pages[219][3 * 512] == 0x20 + 39);
+	CHECK(pages[200][4 * 512] == 0x21 && disk[70 * 512] == 0x20 + 39);
+	/* A flush between two writes: write, flush, write. */
+	queue(BLKIF_OP_WRITE, 6, 0, 1, 101, 0, 0);
+	queue(BLKIF_OP_FLUSH_DISKCACHE, 7, 0, 0, 0, 0, 0);
+	queue(BLKIF_OP_WRITE, 8, 1, 1, 102, 0, 0);
+	flush_order = 0;
+	uint64_t w = writes_done;
+	run_many(6, 3, 0);
+	CHECK(rwcalls == 5 && flush_order == w + 1 && writes_done == w + 2);
+	/* 20 one-sector reads: 16 and 4. */
+	for (unsigned i = 0; i < 20; i++)
+		queue(BLKIF_OP_READ, 10 + i, i, 1, 100 + i, 0, 0);
+	run_many(10, 20, 0);
+	CHECK(rwcalls == 7 && rwios == 3 + 2 + 2 + 20);
+	/* One failing io among three: its request errors, the others do not. */
+	queue(BLKIF_OP_READ, 40, 0, 1, 100, 0, 0);
+	queue(BLKIF_OP_WRITE, 41, 50, 1, 101, 0, 7);
+	queue(BLKIF_OP_READ, 42, 200, 1, 102, 0, 0);
+	fail_off = 50 * 512;
+	run_many(40, 3, 41);
+	fail_off = UINT64_MAX;
+	CHECK(rwcalls == 8 && be.counts[BLKIF_BACK_IO_ERROR] == 1);
+	/* A page that will not map: that request is answered at once, the
+	 * batch goes on without it. */
+	map_fail_ref[104] = true;
+	queue(BLKIF_OP_READ, 50, 0, 1, 103, 0, 0);
+	queue(BLKIF_OP_READ, 51, 8, 2, 104, 0, 0);
+	queue(BLKIF_OP_READ, 52, 16, 1, 106, 0, 0);
+	run_many(50, 3, 51);
+	map_fail_ref[104] = false;
+	CHECK(rwcalls == 9 && rwios == 27 + 3 + 2 && be.counts[BLKIF_BACK_MAP_FAILED] == 1);
+	blkif_back_disconnect(&be);
+	CHECK(maps_live == 0 && maps_total == unmaps_total);
+}
+
 /* ---- persistent grants ----------------------------------------------------- */
 
 static void test_persistent(void)
@@ -776,7 +907,10 @@ static void test_fuzz_features(void)
 		uint32_t refs[4] = { 0, 1020, 1021, 1022 };
 		struct blkif_sring *s;
 
-		setup(check_rnd(&rs) % 4 == 0, check_rnd(&rs) & 1 ? &sops : &sops_discard);
+		unsigned which = (unsigned)(check_rnd(&rs) % 3);
+
+		setup(check_rnd(&rs) % 4 == 0, which == 0 ? &sops : which == 1 ? &sops_discard
+								    : &sops_rw);
 		blkif_back_disconnect(&be);
 		be.gops = &gops_ring;
 		be.max_indirect = (uint16_t)(check_rnd(&rs) % 4 ? BLKIF_BACK_MAX_INDIRECT
@@ -848,6 +982,7 @@ int main(void)
 	test_overrun();
 	test_fuzz();
 	test_indirect();
+	test_batch();
 	test_persistent();
 	test_multipage();
 	test_fuzz_features();

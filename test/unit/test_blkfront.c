@@ -307,7 +307,9 @@ static int s_write(void *c, uint64_t off, const void *buf, size_t len)
 }
 
 static int s_flush(void *c) { (void)c; return 0; }
-static const struct blkif_back_store_ops sops = { s_read, s_write, s_flush, NULL };
+static const struct blkif_back_store_ops sops = {
+	.read = s_read, .write = s_write, .flush = s_flush,
+};
 
 static const char *node(const char *dir, const char *key)
 {

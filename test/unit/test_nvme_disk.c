@@ -47,6 +47,8 @@ static struct sim {
 	uint8_t *mem;			/* the driver's pages */
 	unsigned allocs, flushes, cmds;
 	uint32_t max_cmd_blocks;
+	uint32_t max_inflight;		/* I/O commands queued at once when the SQ ran */
+	uint64_t fail_lba;		/* a read or write starting here fails (0: none) */
 	unsigned zero_cmds;		/* Write Zeroes commands taken */
 	uint32_t max_zero_blocks;
 	uint64_t now;
@@ -159,7 +161,7 @@ static uint16_t io(const struct nvme_sqe *e)
 		sim.flushes++;
 		return 0;
 	}
-	if (sim.hostile & H_ERR)
+	if (sim.hostile & H_ERR || (sim.fail_lba && lba == sim.fail_lba))
 		return 0x80;	/* LBA out of range */
 	CHECK(lba + n <= sim.nsze);
 	if (op == NVME_CMD_WRITE_ZEROES) {
@@ -213,7 +215,10 @@ static uint16_t admin(const struct nvme_sqe *e)
 static void run_sq(uint16_t qid)
 {
 	struct sq *s = &sim.sq[qid];
+	uint32_t queued = s->size ? (s->tail + s->size - s->head) % s->size : 0;
 
+	if (qid == 1 && queued > sim.max_inflight)
+		sim.max_inflight = queued;
 	while (s->head != s->tail && !(sim.hostile & H_SILENT && qid == 1)) {
 		struct nvme_sqe e;
 
@@ -452,6 +457,26 @@ static int v_write(void *c, uint64_t lba, uint32_t n, const void *b)
 }
 static int v_flush(void *c) { return nvme_disk_flush(c); }
 static int v_zero(void *c, uint64_t lba, uint64_t n) { return nvme_disk_write_zeroes(c, lba, n); }
+static void v_rw(void *c, struct blk_io *ios, unsigned n) { nvme_disk_rw(c, ios, n); }
+
+/* Cuts buf (len bytes) into pieces of 1..8 sectors, or of any size with
+ * odd; the pieces go into v (at most max); returns how many. */
+static unsigned cut(uint8_t *buf, size_t len, struct blk_iov *v, unsigned max, bool odd,
+		    unsigned long long *s)
+{
+	unsigned n = 0;
+
+	while (len && n < max) {
+		size_t k = odd ? 1 + check_rnd(s) % 3000 : 512 * (1 + check_rnd(s) % 8);
+
+		if (k > len || n + 1 == max)
+			k = len;
+		v[n++] = (struct blk_iov){ buf, k };
+		buf += k;
+		len -= k;
+	}
+	return n;
+}
 
 /* Volumes over the controller, with and without Write Zeroes: a volume
  * made where a destroyed one held data reads as zeros; a failed zeroing
@@ -469,7 +494,7 @@ static void test_volume_zeroed(uint8_t oncs)
 	sim.oncs = oncs;
 	CHECK(nvme_disk_init(&dk, &env) == 0);
 	vd = (struct volumes_disk){ dk.sector_size, dk.sectors, &dk, v_read, v_write, v_flush,
-				    v_zero };
+				    v_zero, NULL };
 	CHECK(volumes_open(&v, &vd, &g) == 0 && v.created);
 	CHECK(volumes_create(&v, "tank/old", 256u << 10) == 0);
 	CHECK(volumes_get(&v, "tank/old", &r) == 0);
@@ -491,6 +516,102 @@ static void test_volume_zeroed(uint8_t oncs)
 	CHECK(volumes_read(&r, 0, buf, 256u << 10) == 0 && all_zero(buf, 256u << 10));
 	volumes_put(&r);
 	free(buf);
+}
+
+/* Batches through volumes_rw: one command per max_blocks of each io
+ * whatever its pieces (blkif's 4 KiB segments were one command each), up to
+ * NVME_DISK_SLOTS in flight at once, the bytes where each offset says, every
+ * bad shape refused before the device sees a command, a failed command
+ * failing its io only. */
+static void test_batch(void)
+{
+	static struct volumes v;
+	static const struct gpt_guid g = { { 9, 2, 3, 4, 5, 6, 7, 0x48, 0x89 } };
+	static struct blk_iov iv[4][300];
+	unsigned long long s = 7;
+	size_t len = 100u << 10;	/* 200 sectors per io: 1 command, 13 with MDTS 1 (8 KiB) */
+	uint8_t *w = malloc(4 * len), *r = malloc(4 * len);
+	struct volumes_disk vd;
+	struct volumes_ref ref;
+	struct blk_io io[5];
+
+	for (int mdts = 0; mdts < 2; mdts++) {
+		uint32_t per = mdts ? 13 : 1;
+
+		sim_new(9, (uint8_t)mdts);
+		sim.defer = true;	/* commands run at the driver's next wait: all in flight */
+		CHECK(nvme_disk_init(&dk, &env) == 0);
+		vd = (struct volumes_disk){ dk.sector_size, dk.sectors, &dk, v_read, v_write,
+					    v_flush, v_zero, v_rw };
+		CHECK(volumes_open(&v, &vd, &g) == 0);
+		CHECK(volumes_create(&v, "tank/v", 512u << 10) == 0);
+		CHECK(volumes_get(&v, "tank/v", &ref) == 0);
+		for (int round = 0; round < 20; round++) {
+			bool odd = round & 1;
+
+			fill(w, 4 * len, &s);
+			for (int k = 0; k < 4; k++)	/* ios 2..3 swapped: any order */
+				io[k] = (struct blk_io){ 1, (uint64_t)(k ^ (k >> 1)) * len,
+							 iv[k], cut(w + k * len, len, iv[k], 300, odd, &s), 1 };
+			sim.cmds = sim.max_inflight = 0;
+			volumes_rw(&ref, io, 4);
+			for (int k = 0; k < 4; k++)
+				CHECK(io[k].rc == 0);
+			CHECK(sim.cmds == 4 * per);
+			CHECK(sim.max_inflight == (4 * per < NVME_DISK_SLOTS ? 4 * per : NVME_DISK_SLOTS));
+			for (int k = 0; k < 4; k++)
+				CHECK(!memcmp(sim.ns + ref.first * 512 + io[k].off, w + k * len, len));
+			memset(r, 0, 4 * len);
+			for (int k = 0; k < 4; k++)
+				io[k] = (struct blk_io){ 0, io[k].off, iv[k],
+							 cut(r + k * len, len, iv[k], 300, !odd, &s), 1 };
+			sim.cmds = 0;
+			volumes_rw(&ref, io, 4);
+			CHECK(io[0].rc == 0 && io[3].rc == 0 && sim.cmds == 4 * per);
+			CHECK(!memcmp(r, w, 4 * len));
+		}
+		/* Bad shapes, each its own io's error: past the volume's end, not
+		 * whole sectors, no pieces; the good one between them still done. */
+		io[0] = (struct blk_io){ 1, (512u << 10) - len + 512, iv[0], cut(w, len, iv[0], 300, false, &s), 1 };
+		io[1] = (struct blk_io){ 0, 0, iv[1], cut(r, len, iv[1], 300, false, &s), 1 };
+		io[2] = (struct blk_io){ 1, len, iv[2], cut(w, len, iv[2], 300, false, &s), 1 };
+		iv[2][io[2].n - 1].len -= 100;
+		io[3] = (struct blk_io){ 1, 0, iv[3], 0, 1 };
+		sim.cmds = 0;
+		volumes_rw(&ref, io, 4);
+		CHECK(io[0].rc == -EINVAL && io[1].rc == 0 && io[2].rc == -EINVAL && io[3].rc == -EINVAL);
+		CHECK(sim.cmds == per);
+		/* A device error fails that command's io only. */
+		for (int k = 0; k < 3; k++)
+			io[k] = (struct blk_io){ 0, (uint64_t)k * len, iv[k],
+						 cut(r + k * len, len, iv[k], 300, true, &s), 1 };
+		sim.fail_lba = ref.first + len / 512;	/* io 1's first command */
+		volumes_rw(&ref, io, 3);
+		sim.fail_lba = 0;
+		CHECK(io[0].rc == 0 && io[1].rc == -EIO && io[2].rc == 0 && !dk.dead);
+		/* The controller dies mid-batch: every io not yet known good fails. */
+		sim.hostile = H_SILENT;
+		volumes_rw(&ref, io, 3);
+		CHECK(io[0].rc == -ETIMEDOUT || io[0].rc == -EIO);
+		CHECK(io[1].rc && io[2].rc && dk.dead);
+		volumes_rw(&ref, io, 1);
+		CHECK(io[0].rc == -EIO);
+		sim.hostile = 0;
+		volumes_put(&ref);
+	}
+	/* Straight to the disk: a total that is not whole sectors is refused. */
+	sim_new(9, 0);
+	CHECK(nvme_disk_init(&dk, &env) == 0);
+	iv[0][0] = (struct blk_iov){ w, 1000 };
+	io[0] = (struct blk_io){ 0, 0, iv[0], 1, 1 };
+	sim.cmds = 0;
+	nvme_disk_rw(&dk, io, 1);
+	CHECK(io[0].rc == -EINVAL && !dk.dead && sim.cmds == 0);
+	iv[0][0].len = 1024;
+	nvme_disk_rw(&dk, io, 1);
+	CHECK(io[0].rc == 0 && sim.cmds == 1);
+	free(w);
+	free(r);
 }
 
 static int init_with(unsigned hostile)
@@ -709,6 +830,7 @@ int main(void)
 	test_write_zeroes();
 	test_volume_zeroed(8);
 	test_volume_zeroed(0);
+	test_batch();
 	test_identify();
 	test_irq();
 	test_fuzz_identify();

@@ -113,7 +113,9 @@ static int d_write(void *c, uint64_t off, const void *buf, size_t len)
 
 static int d_flush(void *c) { (void)c; return 0; }
 static void d_close(void *c) { (void)c; disks_open--; }
-static const struct blkif_back_store_ops d_ops = { d_read, d_write, d_flush, NULL };
+static const struct blkif_back_store_ops d_ops = {
+	.read = d_read, .write = d_write, .flush = d_flush,
+};
 
 int dom0_disk_open(const char *path, bool readonly, struct dom0_disk *d)
 {

@@ -158,8 +158,12 @@ static int d_discard(void *ctx, uint64_t off, uint64_t len)
 	return 0;
 }
 
-static const struct blkif_back_store_ops dops = { d_read, d_write, d_flush, NULL };
-static const struct blkif_back_store_ops dops_discard = { d_read, d_write, d_flush, d_discard };
+static const struct blkif_back_store_ops dops = {
+	.read = d_read, .write = d_write, .flush = d_flush,
+};
+static const struct blkif_back_store_ops dops_discard = {
+	.read = d_read, .write = d_write, .flush = d_flush, .discard = d_discard,
+};
 
 /* "vol0"/"vol1": the RAM disks; "" an empty drive; anything else -ENOENT. */
 static int f_open(void *ctx, const char *params, bool ro, struct vbd_back_disk *d)

@@ -77,7 +77,7 @@ static int rzero(void *ctx, uint64_t lba, uint64_t count)
 
 static struct volumes_disk disk_of(struct ram *r)
 {
-	return (struct volumes_disk){ r->ss, r->sectors, r, rread, rwrite, rflush, rzero };
+	return (struct volumes_disk){ r->ss, r->sectors, r, rread, rwrite, rflush, rzero, NULL };
 }
 
 static void ram_new(uint32_t ss, uint64_t bytes)
@@ -253,6 +253,33 @@ static void test_io(void)
 	CHECK(volumes_write(&a, 0, buf, 0) == -EINVAL);
 	CHECK(volumes_read(&b, 0, buf, 2048) == 0 && !memcmp(buf, zero, 2048));	/* b untouched */
 	CHECK(volumes_read(&a, (1u << 20) - 1024, buf, 1024) == 0 && buf[0] == 0xab);
+	/* A batch over a disk without rw: piece by piece, each io clamped to
+	 * the volume on its own. */
+	{
+		uint8_t p2[1536];
+		struct blk_iov v[2] = { { buf, 512 }, { p2, 1536 } };
+		struct blk_io io[3] = { { 1, (1u << 20) - 2048, v, 2, 1 },
+					{ 0, (1u << 20) - 1536, v, 2, 0 },	/* past the end */
+					{ 1, 512, v, 1, 0 } };
+
+		memset(p2, 0xcd, sizeof(p2));
+		rd.writes = 0;
+		volumes_store_ops.rw(&a, io, 3);
+		CHECK(io[0].rc == 0 && io[1].rc == -EINVAL && io[2].rc == 0 && rd.writes == 3);
+		CHECK(rd.b[(alba + 2044) * 512] == 0xab && rd.b[(alba + 2045) * 512] == 0xcd);
+		CHECK(rd.b[(alba + 2048) * 512 - 1] == 0xcd && rd.b[(alba + 1) * 512] == 0xab);
+		v[0].len = 100;
+		io[0].write = 1;
+		volumes_rw(&a, io, 1);
+		CHECK(io[0].rc == -EINVAL && rd.writes == 3);
+		memset(p2, 0, sizeof(p2));
+		v[0].len = 512;
+		io[0] = (struct blk_io){ 0, (1u << 20) - 2048, v, 2, 1 };
+		volumes_rw(&a, io, 1);
+		CHECK(io[0].rc == 0 && p2[1535] == 0xcd);
+		volumes_rw(&b, io, 1);
+		CHECK(io[0].rc == 0 && !memcmp(p2, zero, sizeof(p2)));
+	}
 	rd.flushes = 0;
 	CHECK(volumes_flush(&a) == 0 && rd.flushes == 1);
 	volumes_put(&a);
