@@ -124,7 +124,7 @@ static void publish(const struct vbd_back_set *s, struct vbd_back *v, bool cdrom
 	put_u64(s, v->xb.be, "max-ring-page-order", blkif_back_max_ring_order(s->env->gops));
 	put_u64(s, v->xb.be, "multi-queue-max-queues", VBD_BACK_QUEUES);
 	put_u64(s, v->xb.be, "feature-max-indirect-segments", BLKIF_BACK_MAX_INDIRECT);
-	put(s, v->xb.be, "feature-persistent", "1");
+	put(s, v->xb.be, "feature-persistent", VBD_BACK_PERSISTENT ? "1" : "0");
 	if (v->disk.ops && v->disk.ops->discard) {
 		/* Linux's blkfront reads these with feature-discard (xen-blkfront.c,
 		 * blkfront_setup_discard); any 512-byte range may be discarded. */
@@ -269,7 +269,9 @@ static void connect(const struct vbd_back_set *s, struct vbd_back *v)
 			cat(dir, sizeof(dir), "/queue-");
 			cat_u64(dir, sizeof(dir), q);
 		}
-		setup_queue(s, v, q, persistent == 1, nq);
+		/* Both ends must offer it: Linux's blkfront writes its own wish
+		 * whatever we said, and ends each grant when we do not. */
+		setup_queue(s, v, q, VBD_BACK_PERSISTENT && persistent == 1, nq);
 		rc = connect_queue(s, v, q, dir, ord, &what);
 	}
 	if (rc) {

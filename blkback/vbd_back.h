@@ -42,6 +42,7 @@
 #define VBD_BACK_MAX 32
 #define VBD_BACK_BUDGET 32	/* requests per ring per pass */
 #define VBD_BACK_QUEUES 4	/* multi-queue-max-queues */
+#define VBD_BACK_PERSISTENT 1	/* feature-persistent */
 
 /* An open disk. ops NULL: no medium (an empty CD drive, 0 sectors). */
 struct vbd_back_disk {
