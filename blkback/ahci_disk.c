@@ -112,20 +112,14 @@ static int wait_slot(struct ahci_disk *d, unsigned slot)
 	}
 }
 
-/* Runs fis with bytes of data in the bounce pages (or the IDENTIFY page). */
-static int run(struct ahci_disk *d, const struct ahci_fis_h2d *fis, uint32_t bytes, bool ident)
+/* Runs fis with its data in the n segments seg. */
+static int run_segs(struct ahci_disk *d, const struct ahci_fis_h2d *fis, const struct ahci_seg *seg,
+		    unsigned n)
 {
-	struct ahci_seg seg[PRDT_CAP];
-	unsigned n = 0;
 	int slot, rc;
 
 	if (d->dead)
 		return fail(d, -EIO, "disk is dead");
-	if (ident)
-		seg[n++] = (struct ahci_seg){ dma(d, d->identify), 512 };
-	for (uint32_t off = 0; !ident && off < bytes; off += PAGE)
-		seg[n++] = (struct ahci_seg){ dma(d, d->bounce + off),
-					      bytes - off < PAGE ? bytes - off : PAGE };
 	if ((slot = ahci_slot_alloc(&d->p)) < 0)
 		return die(d, -EIO, "no command slot (port latched)");
 	rc = ahci_cmd_prepare(&d->p, (unsigned)slot, (void *)(d->page0 + TABLE_OFF),
@@ -137,6 +131,20 @@ static int run(struct ahci_disk *d, const struct ahci_fis_h2d *fis, uint32_t byt
 		return fail(d, -EINVAL, "cannot describe the command");
 	}
 	return wait_slot(d, (unsigned)slot);
+}
+
+/* Runs fis with bytes of data in the bounce pages (or the IDENTIFY page). */
+static int run(struct ahci_disk *d, const struct ahci_fis_h2d *fis, uint32_t bytes, bool ident)
+{
+	struct ahci_seg seg[PRDT_CAP];
+	unsigned n = 0;
+
+	if (ident)
+		seg[n++] = (struct ahci_seg){ dma(d, d->identify), 512 };
+	for (uint32_t off = 0; !ident && off < bytes; off += PAGE)
+		seg[n++] = (struct ahci_seg){ dma(d, d->bounce + off),
+					      bytes - off < PAGE ? bytes - off : PAGE };
+	return run_segs(d, fis, seg, n);
 }
 
 /* ---- bring-up --------------------------------------------------------------- */
@@ -233,22 +241,60 @@ static int check_range(struct ahci_disk *d, uint64_t lba, uint64_t count)
 	return 0;
 }
 
-/* One command of n sectors at lba through the bounce pages. */
-static int rw_chunk(struct ahci_disk *d, bool write, uint64_t lba, uint32_t n)
+/* One command of n sectors at lba: its data in seg (nseg of them), or
+ * else through the bounce pages. */
+static int rw_chunk(struct ahci_disk *d, bool write, uint64_t lba, uint32_t n,
+		    const struct ahci_seg *seg, unsigned nseg)
 {
 	struct ahci_fis_h2d f;
 
 	if (ahci_fis_rw(&f, write, lba, n, d->id.lba48))
 		return fail(d, -EINVAL, "cannot describe the transfer");
-	return run(d, &f, n * d->sector_size, false);
+	return seg ? run_segs(d, &f, seg, nseg) : run(d, &f, n * d->sector_size, false);
+}
+
+/*
+ * The device addresses of bytes [at, at + bytes) of io's pieces as PRDT
+ * segments, one per page touched (PRDT_CAP at most): true when the env
+ * reaches the pieces (dma_buf) and every address and length is even and
+ * the HBA can address it (§4.2.3.3). Otherwise the chunk bounces.
+ */
+static bool direct_segs(const struct ahci_disk *d, const struct blk_io *io, size_t at,
+			size_t bytes, struct ahci_seg *seg, unsigned *nseg)
+{
+	const struct dev_env *e = d->env;
+	struct blk_iov_cursor c;
+	unsigned n = 0;
+
+	if (!e->dma_buf)
+		return false;
+	blk_iov_seek(&c, io->v, io->n, at);
+	for (; bytes && c.i < c.n; c.i++, c.at = 0) {
+		const uint8_t *p = (const uint8_t *)c.v[c.i].base + c.at;
+		size_t k = c.v[c.i].len - c.at < bytes ? c.v[c.i].len - c.at : bytes;
+
+		bytes -= k;
+		for (size_t off = 0; off < k; n++) {
+			uint64_t a = e->dma_buf(e->ctx, p + off);
+			size_t in_page = PAGE - (size_t)(a % PAGE), len = in_page < k - off ? in_page : k - off;
+
+			if (n == PRDT_CAP || (a | len) & 1 || (!d->p.addr64 && a + len > (1ull << 32)))
+				return false;
+			seg[n] = (struct ahci_seg){ a, (uint32_t)len };
+			off += len;
+		}
+	}
+	*nseg = n;
+	return !bytes;
 }
 
 /* One io: max_blocks per command whatever its pieces' sizes. */
 static int rw_io(struct ahci_disk *d, const struct blk_io *io)
 {
-	size_t len = io->v && io->n ? blk_iov_total(io->v, io->n) : 0;
+	size_t len = io->v && io->n ? blk_iov_total(io->v, io->n) : 0, at = 0;
 	uint64_t ss = d->sector_size ? d->sector_size : 512, lba = io->off / ss;
 	uint32_t count = (uint32_t)(len / ss);
+	struct ahci_seg seg[PRDT_CAP];
 	struct blk_iov_cursor c;
 	int rc;
 
@@ -256,18 +302,22 @@ static int rw_io(struct ahci_disk *d, const struct blk_io *io)
 		return fail(d, -EINVAL, "transfer outside the disk");
 	if ((rc = check_range(d, lba, count)))
 		return rc;
-	blk_iov_start(&c, io->v, io->n);
 	while (!rc && count) {
 		uint32_t k = count < d->max_blocks ? count : d->max_blocks;
 		size_t bytes = (size_t)k * d->sector_size;
+		unsigned nseg = 0;
+		bool direct = direct_segs(d, io, at, bytes, seg, &nseg);
 
-		if (io->write)
+		blk_iov_seek(&c, io->v, io->n, at);
+		if (io->write && !direct)
 			blk_iov_copy(&c, d->bounce, bytes, 0);
-		if (!(rc = rw_chunk(d, io->write, lba, k))) {
-			if (!io->write)
+		if (!(rc = rw_chunk(d, io->write, lba, k, direct ? seg : NULL, nseg))) {
+			if (!io->write && !direct)
 				blk_iov_copy(&c, d->bounce, bytes, 1);
+			d->direct += direct;
 			lba += k;
 			count -= k;
+			at += bytes;
 		}
 	}
 	return rc;
@@ -308,7 +358,7 @@ int ahci_disk_write_zeroes(struct ahci_disk *d, uint64_t lba, uint64_t count)
 	while (!rc && count) {
 		uint32_t n = count < d->max_blocks ? (uint32_t)count : d->max_blocks;
 
-		if (!(rc = rw_chunk(d, true, lba, n))) {
+		if (!(rc = rw_chunk(d, true, lba, n, NULL, 0))) {
 			lba += n;
 			count -= n;
 		}

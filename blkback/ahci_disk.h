@@ -52,6 +52,7 @@ struct ahci_disk {
 	bool write_cache;		/* flush matters */
 	const char *why;		/* why the last call failed */
 	bool dead;
+	uint64_t direct;		/* data commands moved in place, not bounced */
 
 	/* Private. */
 	const struct dev_env *env;
@@ -76,7 +77,10 @@ int ahci_disk_read(struct ahci_disk *d, uint64_t lba, uint32_t count, void *buf)
 int ahci_disk_write(struct ahci_disk *d, uint64_t lba, uint32_t count, const void *buf);
 /* A batch (blk_iov.h): each io's bytes at byte off of the disk, to or from
  * its pieces (which need not be whole sectors), one after the other, each
- * in max_blocks commands; each io's rc as for read and write. */
+ * in max_blocks commands; each io's rc as for read and write. A command
+ * moves its bytes in place when the env reaches the pieces (dma_buf) and
+ * the PRDT can hold them (even addresses and lengths, a page per entry),
+ * else through the bounce pages. */
 void ahci_disk_rw(struct ahci_disk *d, struct blk_io *ios, unsigned int n);
 /* FLUSH CACHE (EXT), whether or not IDENTIFY names a write cache. */
 int ahci_disk_flush(struct ahci_disk *d);

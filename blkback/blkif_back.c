@@ -456,28 +456,26 @@ static enum blkif_back_verdict batch_add(struct blkif_back *b, uint64_t id, uint
 	return BLKIF_BACK_OK;
 }
 
-/* A checked read or write: into the batch where the store takes batches
- * (*queued then), else moved now. */
+/* A checked read or write of bytes (as the check counted them): into the
+ * batch where the store takes batches (*queued then), else moved now. */
 static enum blkif_back_verdict data(struct blkif_back *b, uint64_t id, uint8_t op, bool to_store,
-				    uint64_t sector, const struct blkif_request_segment *segs,
-				    unsigned int n, bool *queued)
+				    uint64_t sector, uint64_t bytes,
+				    const struct blkif_request_segment *segs, unsigned int n,
+				    bool *queued)
 {
 	enum blkif_back_verdict v;
-	uint64_t bytes;
 
 	if (!b->sops->rw)
 		return do_data(b, to_store, sector, segs, n);
-	if ((v = check_segs(b, sector, segs, n, &bytes)) != BLKIF_BACK_OK)
-		return v;	/* checked already: cannot happen */
 	v = batch_add(b, id, op, to_store, sector, bytes, segs, n);
 	*queued = v == BLKIF_BACK_OK;
 	return v;
 }
 
-/* Acts on a checked request: the final verdict, or *queued (answered when
- * the batch runs). */
+/* Acts on a checked request (bytes: its data, as the check counted them):
+ * the final verdict, or *queued (answered when the batch runs). */
 static enum blkif_back_verdict act(struct blkif_back *b, const struct blkif_request *req,
-				   bool *queued)
+				   uint64_t bytes, bool *queued)
 {
 	struct blkif_request_discard d;
 	bool to_store = req->operation != BLKIF_OP_READ;
@@ -485,8 +483,8 @@ static enum blkif_back_verdict act(struct blkif_back *b, const struct blkif_requ
 	switch (req->operation) {
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
-		return data(b, req->id, req->operation, to_store, req->sector_number, req->seg,
-			    req->nr_segments, queued);
+		return data(b, req->id, req->operation, to_store, req->sector_number, bytes,
+			    req->seg, req->nr_segments, queued);
 	case BLKIF_OP_WRITE_BARRIER:
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		/* Every earlier request has completed (ring order, synchronous storage,
@@ -520,7 +518,7 @@ static enum blkif_back_verdict act_indirect(struct blkif_back *b,
 		v = blkif_back_check_indirect(b, r, b->segs, &bytes);
 	if (v == BLKIF_BACK_OK)
 		v = data(b, r->id, r->indirect_op, r->indirect_op == BLKIF_OP_WRITE,
-			 r->sector_number, b->segs, r->nr_segments, queued);
+			 r->sector_number, bytes, b->segs, r->nr_segments, queued);
 	return v;
 }
 
@@ -547,7 +545,7 @@ static void serve_one(struct blkif_back *b)
 		if (v == BLKIF_BACK_OK)
 			v = act_indirect(b, &ind, &queued);
 	} else if (v == BLKIF_BACK_OK) {
-		v = act(b, &req, &queued);
+		v = act(b, &req, bytes, &queued);
 	}
 	if (queued)
 		return;

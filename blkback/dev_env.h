@@ -36,6 +36,12 @@ struct dev_env {
 	 * it does not: drivers then leave the device's interrupts off and
 	 * poll with delay. */
 	void (*wait_irq)(void *ctx, uint32_t us);
+	/* The device address of a byte of any buffer the driver is handed (a
+	 * blk_io's pieces: the domain's RAM or grants it has mapped, which the
+	 * IOMMU lets its device reach: kernel/arch/x86/iommu/iommu.h), so the
+	 * device moves the data in place. NULL: only alloc_pages memory is
+	 * reachable, and drivers bounce through it. */
+	uint64_t (*dma_buf)(void *ctx, const void *p);
 };
 
 /* Between two looks at a device that may interrupt: its interrupt, or a

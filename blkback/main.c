@@ -134,9 +134,10 @@ static int find_disk(struct bh_pci_dev *out, bool *ahci)
 
 /* ---- the disk drivers' env (dom_env.c; ctx is bb.bar) ---------------------- */
 
-/* wait_irq is set once the controller's interrupt is bound (driver_up). */
+/* wait_irq is set once the controller's interrupt is bound (driver_up). A
+ * granted page is at its guest-physical address, as all of ours (dma_buf). */
 static struct dev_env disk_env = { &bb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-				   dom_env_delay, dom_env_alloc, dom_env_dma, NULL };
+				   dom_env_delay, dom_env_alloc, dom_env_dma, NULL, dom_env_dma };
 
 static int disk_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {

@@ -1,7 +1,8 @@
 /*
  * One NVMe namespace as a synchronous disk (nvme_disk.h): bring-up per
- * §7.6.1, then one command at a time on the admin or the I/O queue, each
- * polled to its completion within NVME_DISK_CMD_TIMEOUT_US.
+ * §7.6.1, then admin commands one at a time and I/O batches of up to
+ * NVME_DISK_SLOTS commands in flight, each command done within
+ * NVME_DISK_CMD_TIMEOUT_US.
  */
 #include <string.h>
 #include "errno.h"
@@ -27,9 +28,13 @@ static int fail(struct nvme_disk *d, int rc, const char *why)
 	return rc;
 }
 
-/* The disk is broken for good: every later call fails. */
+/* The disk is broken for good: every later call fails. The controller is
+ * reset (CC.EN = 0, §3.7.2: commands in flight are aborted), so it stops
+ * moving data into pages it was given in place, which are not ours. */
 static int die(struct nvme_disk *d, int rc, const char *why)
 {
+	if (!d->dead)
+		d->env->wr32(d->env->ctx, NVME_REG_CC, 0);
 	d->dead = true;
 	return fail(d, rc, why);
 }
@@ -321,26 +326,76 @@ int nvme_disk_init(struct nvme_disk *d, const struct dev_env *env)
 	return 0;
 }
 
-/* The command for n blocks at lba through slot's bounce pages, CID slot. */
+/* The command for n blocks at lba, CID slot: its data in the pages at pg
+ * (npg of them, from first_off into the first), or else through slot's
+ * bounce pages. */
 static int chunk_cmd(struct nvme_disk *d, unsigned slot, uint8_t op, uint64_t lba, uint32_t n,
-		     struct nvme_sqe *e)
+		     const uint64_t *pg, unsigned npg, unsigned first_off, struct nvme_sqe *e)
 {
 	uint32_t bytes = n * d->sector_size;
 	uint64_t prp1, prp2;
 
-	if (nvme_prp_build(d->bounce_dma[slot], (bytes + PAGE - 1) / PAGE, 0, bytes, &prp1, &prp2,
-			   d->prp_list[slot], d->env->dma(d->env->ctx, d->prp_list[slot]),
-			   NVME_PRP_PER_PAGE) ||
+	if (!pg) {
+		pg = d->bounce_dma[slot];
+		npg = (bytes + PAGE - 1) / PAGE;
+		first_off = 0;
+	}
+	if (nvme_prp_build(pg, npg, first_off, bytes, &prp1, &prp2, d->prp_list[slot],
+			   d->env->dma(d->env->ctx, d->prp_list[slot]), NVME_PRP_PER_PAGE) ||
 	    nvme_cmd_rw(e, op, d->nsid, lba, n, prp1, prp2, (uint16_t)slot))
 		return fail(d, -EINVAL, "cannot describe the transfer");
 	return 0;
+}
+
+/*
+ * The device addresses of the pages holding bytes [at, at + bytes) of io's
+ * pieces, into pg (NVME_DISK_DIRECT_PAGES at most), and the offset into the
+ * first: true when the env reaches the pieces (dma_buf) and they form one
+ * PRP list (§4.1.1: dword-aligned; past the first byte every page starts at
+ * its offset 0, and up to the last every page is full). Otherwise the chunk
+ * bounces: the pieces of a hostile or odd request (a 512-byte segment in
+ * the middle of a page) are still served, only copied.
+ */
+static bool direct_pages(const struct nvme_disk *d, const struct blk_io *io, size_t at,
+			 size_t bytes, uint64_t *pg, unsigned *npg, unsigned *first_off)
+{
+	const struct dev_env *e = d->env;
+	struct blk_iov_cursor c;
+	unsigned n = 0;
+
+	if (!e->dma_buf)
+		return false;
+	blk_iov_seek(&c, io->v, io->n, at);
+	while (bytes && c.i < c.n) {
+		const uint8_t *p = (const uint8_t *)c.v[c.i].base + c.at;
+		size_t k = c.v[c.i].len - c.at < bytes ? c.v[c.i].len - c.at : bytes;
+
+		for (size_t off = 0; off < k;) {
+			uint64_t a = e->dma_buf(e->ctx, p + off);
+			size_t in_page = PAGE - (size_t)(a % PAGE);
+
+			if ((a & 3) || (n && a % PAGE) || n == NVME_DISK_DIRECT_PAGES)
+				return false;
+			if (k - off < in_page && k - off < bytes)
+				return false;	/* ends inside a page, more follows */
+			if (!n)
+				*first_off = (unsigned)(a % PAGE);
+			pg[n++] = a - a % PAGE;
+			off += in_page < k - off ? in_page : k - off;
+		}
+		bytes -= k;
+		c.i++;
+		c.at = 0;
+	}
+	*npg = n;
+	return !bytes;
 }
 
 /* One command of n blocks at lba through slot 0's bounce pages, waited for. */
 static int rw_chunk(struct nvme_disk *d, uint8_t op, uint64_t lba, uint32_t n)
 {
 	struct nvme_sqe e;
-	int rc = chunk_cmd(d, 0, op, lba, n, &e);
+	int rc = chunk_cmd(d, 0, op, lba, n, NULL, 0, 0, &e);
 
 	return rc ? rc : run(d, &d->io, &e, 0);
 }
@@ -366,16 +421,19 @@ static int check_io(struct nvme_disk *d, const struct blk_io *io, size_t *len)
 	return 0;
 }
 
-/* A command in flight: its io and where its bytes are in the io. */
+/* A command in flight: its io, where its bytes are in the io, and whether
+ * the device moves them in place (else through the slot's bounce pages). */
 struct inflight {
 	struct blk_io *io;
 	size_t at, bytes;
+	bool direct;
 };
 
 void nvme_disk_rw(struct nvme_disk *d, struct blk_io *ios, unsigned int n)
 {
 	const struct dev_env *env = d->env;
-	struct inflight slot[NVME_DISK_SLOTS] = { { NULL, 0, 0 } };
+	struct inflight slot[NVME_DISK_SLOTS] = { { NULL, 0, 0, false } };
+	uint64_t pg[NVME_DISK_DIRECT_PAGES];
 	size_t at = 0, io_len = 0;
 	unsigned int next = 0, busy = 0;
 	struct blk_iov_cursor c;
@@ -393,6 +451,8 @@ void nvme_disk_rw(struct nvme_disk *d, struct blk_io *ios, unsigned int n)
 			struct nvme_sqe e;
 			size_t bytes;
 			uint32_t k;
+			unsigned npg = 0, first_off = 0;
+			bool direct;
 
 			while (next < n && (ios[next].rc || (at && at == io_len)))
 				next++, at = 0;
@@ -407,12 +467,14 @@ void nvme_disk_rw(struct nvme_disk *d, struct blk_io *ios, unsigned int n)
 			if (k > d->max_blocks)
 				k = d->max_blocks;
 			bytes = (size_t)k * d->sector_size;
-			if (io->write) {
+			direct = direct_pages(d, io, at, bytes, pg, &npg, &first_off);
+			if (io->write && !direct) {
 				blk_iov_seek(&c, io->v, io->n, at);
 				blk_iov_copy(&c, d->bounce[s], bytes, 0);
 			}
 			if (chunk_cmd(d, s, io->write ? NVME_CMD_WRITE : NVME_CMD_READ,
-				      (io->off + at) / d->sector_size, k, &e)) {
+				      (io->off + at) / d->sector_size, k, direct ? pg : NULL, npg,
+				      first_off, &e)) {
 				io->rc = -EINVAL;
 				continue;
 			}
@@ -420,7 +482,8 @@ void nvme_disk_rw(struct nvme_disk *d, struct blk_io *ios, unsigned int n)
 				die(d, -EIO, d->io.why ? d->io.why : "submission refused");
 				break;
 			}
-			slot[s] = (struct inflight){ io, at, bytes };
+			slot[s] = (struct inflight){ io, at, bytes, direct };
+			d->direct += direct;
 			at += bytes;
 			busy++;
 			pushed = true;
@@ -439,7 +502,7 @@ void nvme_disk_rw(struct nvme_disk *d, struct blk_io *ios, unsigned int n)
 			const char *why = nvme_status_str(dn.status);
 
 			slot[dn.cid].io->rc = fail(d, -EIO, why ? why : "command failed");
-		} else if (!slot[dn.cid].io->write && !slot[dn.cid].io->rc) {
+		} else if (!slot[dn.cid].io->write && !slot[dn.cid].io->rc && !slot[dn.cid].direct) {
 			blk_iov_seek(&c, slot[dn.cid].io->v, slot[dn.cid].io->n, slot[dn.cid].at);
 			blk_iov_copy(&c, d->bounce[dn.cid], slot[dn.cid].bytes, 1);
 		}

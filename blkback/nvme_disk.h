@@ -38,6 +38,9 @@
 #define NVME_DISK_SLOTS 8			/* data commands in flight, each with its own
 						 * bounce pages and PRP list page */
 #define NVME_DISK_PAGES (5 + NVME_DISK_SLOTS * (1 + NVME_DISK_BOUNCE_PAGES))
+/* Pages one command moves in place (env->dma_buf): max_blocks of them, one
+ * more when the first starts inside a page. */
+#define NVME_DISK_DIRECT_PAGES (NVME_DISK_BOUNCE_PAGES + 1)
 #define NVME_DISK_CMD_TIMEOUT_US 10000000ull	/* 10 s per command */
 #define NVME_DISK_MIN_READY_US 500000ull	/* when CAP.TO says 0 */
 /* The pause between two polls of a completion queue or of CSTS. 1 us is far
@@ -65,6 +68,7 @@ struct nvme_disk {
 	uint32_t zero_blocks;		/* per Write Zeroes: NLB and MDTS limits */
 	const char *why;		/* why the last call failed */
 	bool dead;
+	uint64_t direct;		/* data commands moved in place, not bounced */
 
 	/* Private. */
 	const struct dev_env *env;
@@ -93,8 +97,10 @@ int nvme_disk_read(struct nvme_disk *d, uint64_t lba, uint32_t count, void *buf)
 int nvme_disk_write(struct nvme_disk *d, uint64_t lba, uint32_t count, const void *buf);
 /* A batch (blk_iov.h): each io's bytes at byte off of the namespace, to or
  * from its pieces. Up to NVME_DISK_SLOTS commands of up to max_blocks are
- * in flight at once, each through its own bounce pages, so one call keeps
- * the device busy with the whole batch; it returns once every command
+ * in flight at once, so one call keeps the device busy with the whole
+ * batch. A command moves its bytes in place when the env reaches the
+ * pieces (dma_buf) and they can be one PRP list, else through its own
+ * bounce pages (the result is the same). It returns once every command
  * completed, each io's rc set: 0, -EINVAL (not whole sectors, outside the
  * namespace, no pieces), -EIO (the device failed one of its commands, or
  * the disk is or became dead: then every io not yet known good), -ETIMEDOUT.

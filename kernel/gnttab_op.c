@@ -7,9 +7,12 @@
  * A mapper that dies gives its mappings back at once (gnttab_domain_kill),
  * so two domains mapping each other's grants never keep each other alive.
  * An unmap makes every vCPU of the mapper drop the translation before the
- * granter's entry shows the frame unused (memop_flush_wait).
+ * granter's entry shows the frame unused (memop_flush_wait), and so do the
+ * mapper's devices (iommu_flush: a driver domain's device reaches the
+ * grants its domain mapped, iommu.h).
  */
 #include "pci_op.h"
+#include "iommu/iommu.h"
 #include "gnttab.h"
 #include "ipc.h"
 #include "memop.h"
@@ -124,10 +127,17 @@ static int map_one(struct domain *me, struct gnttab_map_grant_ref *op)
 	if (st == GNTST_okay) {
 		int rc;
 
+		/* Its devices' I/O page table first (iommu.h), so a failed p2m
+		 * map leaves only a translation no device can have used yet... */
 		spin_lock(&me->lock);
-		rc = p2m_map(&me->p2m, op->host_addr, hpa & PAGE_MASK, ro ? P2M_R : P2M_R | P2M_W);
+		rc = iommu_map(me, op->host_addr, hpa & PAGE_MASK, !ro);
+		if (!rc && (rc = p2m_map(&me->p2m, op->host_addr, hpa & PAGE_MASK,
+					 ro ? P2M_R : P2M_R | P2M_W)))
+			iommu_unmap(me, op->host_addr);
 		spin_unlock(&me->lock);
-		/* -EEXIST: host_addr is populated; -ENOMEM: me's table pool is spent. */
+		if (rc)
+			iommu_flush(me);	/* ...but one it may still have cached */
+		/* -EEXIST: host_addr is populated; -ENOMEM: a table pool is spent. */
 		if (rc)
 			st = rc == -ENOMEM ? GNTST_no_space : GNTST_general_error;
 		if (st != GNTST_okay) {
@@ -177,12 +187,14 @@ static int unmap_begin(struct domain *me, u32 handle, u64 host_addr, bool any_ad
 	*w = (struct unmap_work){ m->granter, handle, m->ref, m->readonly };
 	spin_lock(&me->lock);
 	p2m_unmap(&me->p2m, m->gpa);
+	iommu_unmap(me, m->gpa);
 	spin_unlock(&me->lock);
 	spin_unlock(&me->gnttab->lock);
 	return GNTST_okay;
 }
 
-/* After memop_flush_wait(me): no vCPU of me can reach the frame any more. */
+/* After memop_flush_wait(me) and iommu_flush(me): no vCPU or device of me
+ * can reach the frame any more. */
 static void unmap_finish(struct domain *me, struct unmap_work *w)
 {
 	struct lock_set set = { 0 };
@@ -205,8 +217,10 @@ static void unmap_finish_all(struct domain *me, struct unmap_work *w, u32 n)
 
 	for (u32 i = 0; i < n; i++)
 		begun |= w[i].granter != NULL;
-	if (begun)
+	if (begun) {
 		memop_flush_wait(me);
+		iommu_flush(me);
+	}
 	for (u32 i = 0; i < n; i++)
 		unmap_finish(me, &w[i]);
 }

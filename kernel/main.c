@@ -137,9 +137,10 @@ static void dump_domain(struct domain *d, void *ctx)
 		if (!v)
 			continue;
 		l = &v->lapic;
-		pr_info("    v%u pCPU %u %s rip %lx rflags %lx exits %lu irr %lx:%lx:%lx:%lx "
+		pr_info("    v%u pCPU %u %s rip %lx rflags %lx exits %lu cpu %lu irr %lx:%lx:%lx:%lx "
 			"isr %lx:%lx:%lx:%lx tpr %x timer %s%ld ms poll %s\n", v->id, v->pcpu,
 			state[READ_ONCE(v->state) % 3], v->regs.rip, v->regs.rflags, v->exits,
+			v->cpu_tsc,
 			l->irr[3], l->irr[2], l->irr[1], l->irr[0], l->isr[3], l->isr[2], l->isr[1],
 			l->isr[0], l->tpr, l->deadline_tsc ? "in " : "off ",
 			l->deadline_tsc ? (long)((s64)(l->deadline_tsc - now) / (s64)tsc_per_ms) : 0,

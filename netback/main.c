@@ -83,7 +83,7 @@ static struct {
 /* ---- the NIC ----------------------------------------------------------------- */
 
 static const struct dev_env nic_env = { &nb.bar, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-					dom_env_delay, dom_env_alloc, dom_env_dma, NULL };
+					dom_env_delay, dom_env_alloc, dom_env_dma, NULL, NULL };
 
 static bool nic_up(void)
 {

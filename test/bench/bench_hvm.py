@@ -179,8 +179,10 @@ def dump_exits(dump, name):
         kinds = [] if m.group(3).split() == ["none"] else m.group(3).split()
         if len(kinds) % 2:
             raise bench.BenchError(f"cannot parse 'exits by kind:{m.group(3)}'")
+        cpu = re.search(r"\bcpu (\d+)", m.group(0))  # TSC ticks it ran (before it was switched in last)
         vcpus["v" + m.group(1)] = {"exits": int(m.group(2)),
-                                   "by_kind": {k: int(n) for k, n in zip(kinds[::2], kinds[1::2])}}
+                                   "by_kind": {k: int(n) for k, n in zip(kinds[::2], kinds[1::2])},
+                                   "cpu": int(cpu.group(1)) if cpu else None}
     return vcpus
 
 

@@ -58,11 +58,14 @@ Exits (Bulkhead only): the hypervisor's 'q' dump (Ctrl-a x3, q, Ctrl-a x3)
 when the guest names its disk (before the first test) and again after the
 last test's line; the difference of each vCPU's exit counts (kernel/main.c,
 "exits by kind") over the 4,064 iobench operations goes to exits_per_op, for
-the guest and for blkback. The core counts no event sends of its own: a
-guest's or blkback's hypercall exits bound its notifications (EVTCHNOP_send
-is one; blkback's grant maps are others). A dump costs the core some
-thousands of instructions of UART output, wherever in the first test it
-lands; a dump that cannot be parsed leaves exits_per_op null.
+the guest, blkback, the guest's device model and Dom0, with the TSC ticks
+each vCPU spent in guest mode per operation (cpu_ticks: the dump's "cpu",
+VM entry to VM exit; the core's exit handling and its idle loop are in no
+one's): where the emulated time of an operation goes. The core counts no
+event sends of its own: a guest's or blkback's hypercall exits bound its
+notifications (EVTCHNOP_send is one; blkback's grant maps are others). A
+dump costs the core some thousands of instructions of UART output, wherever
+in the first test it lands; a dump that cannot be parsed leaves exits_per_op null.
 """
 import argparse
 import io
@@ -85,7 +88,7 @@ IO_RE = re.compile(r"BULKHEAD-IO: (\S+) bytes (\d+) ops (\d+) ticks (\d+)\n")
 TESTS = ["seq-write", "seq-read", "rand-read", "rand-write"]
 HANG_S = 300
 BARE_APPEND = "console=ttyS0,115200 bulkhead=live idle=poll"  # grub-live.cfg's, + idle=poll
-DOMAINS = ["iobench", "blkback"]
+DOMAINS = ["iobench", "blkback", "iobench-dm", "Domain-0"]
 CPU = "max,-erms"
 GUEST_CFG = """name = "iobench"
 builder = "hvm"
@@ -189,6 +192,8 @@ def exits_per_op(before, after, ops, domains=None):
             kinds = {k: round((n - b["by_kind"].get(k, 0)) / ops, 2)
                      for k, n in a["by_kind"].items() if n != b["by_kind"].get(k, 0)}
             out[dom][v] = {"exits": round((a["exits"] - b["exits"]) / ops, 2), "by_kind": kinds}
+            if a.get("cpu") is not None and b.get("cpu") is not None:
+                out[dom][v]["cpu_ticks"] = round((a["cpu"] - b["cpu"]) / ops)
     return out
 
 
@@ -323,7 +328,8 @@ def main():
     for dom, vcpus in (exits or {}).items():
         for v, e in vcpus.items():
             kinds = ", ".join(f"{k} {n}" for k, n in sorted(e["by_kind"].items()))
-            print(f"{dom} {v}: {e['exits']} exits per iobench op ({kinds})")
+            cpu = f", {e['cpu_ticks']:,} ticks run" if "cpu_ticks" in e else ""
+            print(f"{dom} {v}: {e['exits']} exits per iobench op ({kinds}){cpu}")
     print(f"wrote {path}")
     return 1 if result["not_finished"] else 0
 

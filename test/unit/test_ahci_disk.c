@@ -17,6 +17,7 @@
 #include "../../blkback/volumes.h"
 
 #define BUS 0x80000000ull	/* bus address of the first allocated page */
+#define BUS_EXT 0x200000000ull	/* of h.ext's first byte: buffers the driver is handed */
 #define SECTORS 4096u
 #define DISK_PORT 2u
 
@@ -26,6 +27,9 @@ enum { H_SILENT = 1, H_TFE = 2, H_GHOST_CI = 4, H_BIG_PRDBC = 8, H_GONE = 16,
 static struct hba {
 	uint32_t r[0x1100 / 4];
 	uint8_t *disk, *mem, ident[512];
+	uint8_t *ext;			/* direct_env: the pages an io's pieces are in */
+	size_t ext_len;
+	unsigned ext_prds;		/* PRDT entries that pointed into ext */
 	unsigned hostile, cmds, allocs, flushes, resets;
 	uint32_t max_count;
 	uint64_t now;
@@ -45,6 +49,11 @@ static struct hba {
 
 static uint8_t *dev_mem(uint64_t bus, size_t len)
 {
+	if (h.ext && bus >= BUS_EXT) {
+		CHECK(bus - BUS_EXT + len <= h.ext_len);
+		h.ext_prds++;
+		return h.ext + (bus - BUS_EXT);
+	}
 	CHECK(bus >= BUS && bus - BUS + len <= AHCI_DISK_PAGES * 4096ull);
 	return h.mem + (bus - BUS);
 }
@@ -64,6 +73,18 @@ static uint64_t env_dma(void *ctx, const void *p)
 	(void)ctx;
 	CHECK((const uint8_t *)p >= h.mem && (const uint8_t *)p < h.mem + AHCI_DISK_PAGES * 4096);
 	return BUS + (uint64_t)((const uint8_t *)p - h.mem);
+}
+
+/* direct_env's dma_buf: an io's pieces, all in h.ext (the grants a driver
+ * domain mapped), and the driver's own pages. */
+static uint64_t env_dma_buf(void *ctx, const void *p)
+{
+	const uint8_t *b = p;
+
+	if (b >= h.mem && b < h.mem + AHCI_DISK_PAGES * 4096)
+		return env_dma(ctx, p);
+	CHECK(h.ext && b >= h.ext && b < h.ext + h.ext_len);
+	return BUS_EXT + (uint64_t)(b - h.ext);
 }
 
 /* ---- executing one slot from memory alone ---------------------------------- */
@@ -266,9 +287,12 @@ static void wait_irq(void *ctx, uint32_t us)
 	h.irq_timeouts++;
 }
 
-static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL };
+static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL,
+				    NULL };
+static const struct dev_env direct_env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma,
+					   NULL, env_dma_buf };
 static const struct dev_env irq_env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma,
-					wait_irq };
+					wait_irq, NULL };
 static struct ahci_disk dk;
 
 static void set_w(unsigned w, uint16_t v)
@@ -387,6 +411,52 @@ static void test_basic(bool lba48, uint32_t want_max)
 	}
 	free(w);
 	free(r);
+}
+
+/* With dma_buf the HBA moves an io's bytes in its pieces' own pages, a
+ * PRDT entry per page, pages in any order; pieces the PRDT cannot hold (an
+ * odd length) bounce, with the same bytes. */
+static void test_direct(void)
+{
+	enum { PAGES = 80 };
+	static struct blk_iov iv[PAGES];
+	unsigned long long s = 5;
+	uint8_t *w = malloc(PAGES * 4096);
+	struct blk_io io;
+
+	hba_new(SECTORS, true);
+	h.ext_len = PAGES * 4096;
+	h.ext = aligned_alloc(4096, h.ext_len);
+	CHECK(ahci_disk_init(&dk, &direct_env) == 0 && dk.max_blocks == 256);
+	fill(w, PAGES * 4096, &s);
+	for (unsigned i = 0; i < PAGES; i++) {	/* every seventh page: any order */
+		iv[i] = (struct blk_iov){ h.ext + (i * 7 % PAGES) * 4096, 4096 };
+		memcpy(iv[i].base, w + i * 4096, 4096);
+	}
+	io = (struct blk_io){ 1, 3 * 512, iv, PAGES, 1 };
+	h.cmds = h.ext_prds = 0;
+	ahci_disk_rw(&dk, &io, 1);
+	CHECK(io.rc == 0 && h.cmds == 3 && dk.direct == 3 && h.ext_prds == PAGES);
+	CHECK(!memcmp(h.disk + 3 * 512, w, PAGES * 4096));
+	memset(h.ext, 0, h.ext_len);
+	io.write = 0;
+	ahci_disk_rw(&dk, &io, 1);
+	CHECK(io.rc == 0 && dk.direct == 6 && h.ext_prds == 2 * PAGES);
+	for (unsigned i = 0; i < PAGES; i++)
+		CHECK(!memcmp(iv[i].base, w + i * 4096, 4096));
+	/* An odd piece: that command bounces. */
+	iv[0].len = 1023;
+	iv[1].len = 1;
+	memset(h.ext, 0, h.ext_len);
+	io.n = 3;
+	h.ext_prds = 0;
+	ahci_disk_rw(&dk, &io, 1);
+	CHECK(io.rc == 0 && dk.direct == 6 && h.ext_prds == 0);
+	CHECK(!memcmp(iv[0].base, w, 1023) && ((uint8_t *)iv[1].base)[0] == w[1023] &&
+	      !memcmp(iv[2].base, w + 1024, 4096));
+	free(w);
+	free(h.ext);
+	h.ext = NULL;
 }
 
 static void test_hostile(void)
@@ -594,6 +664,7 @@ int main(void)
 {
 	test_basic(true, 256);	/* the bounce pages: 128 KiB */
 	test_basic(false, 256);	/* 28-bit: 256 sectors a command */
+	test_direct();
 	test_hostile();
 	test_volume_zeroed();
 	test_irq();

@@ -279,7 +279,7 @@ static void wr32(void *ctx, uint32_t reg, uint32_t v)
 	}
 }
 
-static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL };
+static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL, NULL };
 
 static const uint8_t qemu_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 

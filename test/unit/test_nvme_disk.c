@@ -15,6 +15,7 @@
 #include "../../blkback/volumes.h"
 
 #define BUS 0x100000000ull	/* bus address of the first allocated page */
+#define BUS_EXT 0x200000000ull	/* of sim.ext's first byte: buffers the driver is handed */
 #define NS_BLOCKS 4096u
 
 enum { H_NO_READY = 1, H_CFS = 2, H_BAD_CID = 4, H_SILENT = 8, H_ERR = 16, H_GONE = 32,
@@ -45,6 +46,9 @@ static struct sim {
 	uint64_t nsze;
 	uint8_t *ns;			/* the namespace's bytes */
 	uint8_t *mem;			/* the driver's pages */
+	uint8_t *ext;			/* direct_env: the pages an io's pieces are in */
+	size_t ext_len;
+	unsigned ext_cmds;		/* I/O commands whose data started in ext */
 	unsigned allocs, flushes, cmds;
 	uint32_t max_cmd_blocks;
 	uint32_t max_inflight;		/* I/O commands queued at once when the SQ ran */
@@ -68,6 +72,10 @@ static struct sim {
 
 static uint8_t *dev_mem(uint64_t bus, size_t len)
 {
+	if (sim.ext && bus >= BUS_EXT) {
+		CHECK(bus - BUS_EXT + len <= sim.ext_len);
+		return sim.ext + (bus - BUS_EXT);
+	}
 	CHECK(bus >= BUS && bus - BUS + len <= NVME_DISK_PAGES * 4096ull);
 	return sim.mem + (bus - BUS);
 }
@@ -87,6 +95,18 @@ static uint64_t env_dma(void *ctx, const void *p)
 	(void)ctx;
 	CHECK((const uint8_t *)p >= sim.mem && (const uint8_t *)p < sim.mem + NVME_DISK_PAGES * 4096);
 	return BUS + (uint64_t)((const uint8_t *)p - sim.mem);
+}
+
+/* direct_env's dma_buf: an io's pieces, all in sim.ext (the grants a
+ * driver domain mapped), and the driver's own pages. */
+static uint64_t env_dma_buf(void *ctx, const void *p)
+{
+	const uint8_t *b = p;
+
+	if (b >= sim.mem && b < sim.mem + NVME_DISK_PAGES * 4096)
+		return env_dma(ctx, p);
+	CHECK(sim.ext && b >= sim.ext && b < sim.ext + sim.ext_len);
+	return BUS_EXT + (uint64_t)(b - sim.ext);
 }
 
 /* ---- the controller --------------------------------------------------------- */
@@ -136,18 +156,25 @@ static void identify(const struct nvme_sqe *e, uint8_t *out)
 	out[128 + 4 * (sim.flbas & 15)] = sim.ms;
 }
 
-/* Data pointer of an I/O command: PRP1 and PRP2 or a list (one page). */
-static uint8_t *page_of(const struct nvme_sqe *e, uint32_t i)
+/* Where byte b of an I/O command's bytes is (§4.1.1: from PRP1's offset
+ * to its page's end, then the pages of PRP2 or of the list at PRP2), with
+ * the bytes left in that page in *k. */
+static uint8_t *data_at(const struct nvme_sqe *e, uint32_t bytes, uint32_t b, uint32_t *k)
 {
-	uint32_t bytes = ((e->cdw12 & 0xffff) + 1) << sim.lbads;
-	uint32_t pages = (bytes + 4095) / 4096;
+	uint32_t o = (uint32_t)(e->prp1 & 4095), pages = (o + bytes + 4095) / 4096;
+	uint32_t i = (o + b) / 4096;
+	uint64_t pa = e->prp1 + b;
 
-	CHECK((e->prp1 & 4095) == 0);
-	if (i == 0)
-		return dev_mem(e->prp1, 4096);
-	if (pages == 2)
-		return dev_mem(e->prp2, 4096);
-	return dev_mem(((uint64_t *)dev_mem(e->prp2, 4096))[i - 1], 4096);
+	CHECK((o & 3) == 0);
+	if (i) {
+		uint64_t ent = pages == 2 ? e->prp2 :
+			((uint64_t *)dev_mem(e->prp2, 8ull * (pages - 1)))[i - 1];
+
+		CHECK((ent & 4095) == 0 && (pages == 2 || (e->prp2 & 7) == 0));
+		pa = ent + (o + b) % 4096;
+	}
+	*k = 4096 - (uint32_t)(pa % 4096);
+	return dev_mem(pa, *k);
 }
 
 static uint16_t io(const struct nvme_sqe *e)
@@ -177,10 +204,12 @@ static uint16_t io(const struct nvme_sqe *e)
 	CHECK(op == NVME_CMD_READ || op == NVME_CMD_WRITE);
 	if (n > sim.max_cmd_blocks)
 		sim.max_cmd_blocks = n;
-	for (uint32_t off = 0; off < bytes; off += 4096) {
-		uint32_t k = bytes - off < 4096 ? bytes - off : 4096;
-		uint8_t *p = page_of(e, off / 4096), *d = sim.ns + (lba << sim.lbads) + off;
+	sim.ext_cmds += sim.ext && e->prp1 >= BUS_EXT;
+	for (uint32_t off = 0, k; off < bytes; off += k) {
+		uint8_t *p = data_at(e, bytes, off, &k), *d = sim.ns + (lba << sim.lbads) + off;
 
+		if (k > bytes - off)
+			k = bytes - off;
 		if (op == NVME_CMD_WRITE)
 			memcpy(d, p, k);
 		else
@@ -323,9 +352,12 @@ static void wait_irq(void *ctx, uint32_t us)
 	sim.irq_timeouts++;
 }
 
-static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL };
+static const struct dev_env env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma, NULL,
+				    NULL };
 static const struct dev_env irq_env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma,
-					wait_irq };
+					wait_irq, NULL };
+static const struct dev_env direct_env = { NULL, rd32, wr32, now_us, delay, env_alloc, env_dma,
+					   NULL, env_dma_buf };
 static struct nvme_disk dk;
 
 /* A fresh controller: 64-entry queues, TO 1 s, DSTRD 0, NVM, MPSMIN 0 MPSMAX 4. */
@@ -614,6 +646,81 @@ static void test_batch(void)
 	free(r);
 }
 
+/*
+ * With dma_buf the device moves an io's bytes in its pieces' own pages
+ * (grants mapped by blkback), one PRP list per command: pages in any
+ * order, a first piece starting inside its page, a last one ending inside
+ * it. Pieces that cannot be one list (a 512-byte piece inside a page with
+ * more after it) bounce, with the same bytes. A controller that dies is
+ * disabled, so it moves nothing more into pages that are not the driver's.
+ */
+static void test_direct(void)
+{
+	enum { PAGES = 96 };
+	static struct blk_iov iv[PAGES + 2];
+	unsigned long long s = 11;
+	size_t len = 0;
+	uint8_t *w = malloc(PAGES * 4096), *img;
+	unsigned perm[PAGES], n = 0;
+	struct blk_io io;
+
+	sim_new(9, 0);
+	sim.ext_len = PAGES * 4096;
+	sim.ext = aligned_alloc(4096, sim.ext_len);
+	CHECK(nvme_disk_init(&dk, &direct_env) == 0 && dk.max_blocks == 256);
+	for (unsigned i = 0; i < PAGES; i++)
+		perm[i] = i;
+	for (unsigned i = PAGES - 1; i > 0; i--) {	/* the pages of a request: any order */
+		unsigned j = (unsigned)(check_rnd(&s) % (i + 1)), t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	/* 512 bytes into the first page to its end, 80 whole pages, 1 KiB of the last. */
+	iv[n++] = (struct blk_iov){ sim.ext + perm[0] * 4096 + 512, 3584 };
+	for (unsigned i = 1; i <= 80; i++)
+		iv[n++] = (struct blk_iov){ sim.ext + perm[i] * 4096, 4096 };
+	iv[n++] = (struct blk_iov){ sim.ext + perm[81] * 4096, 1024 };
+	for (unsigned i = 0; i < n; i++)
+		len += iv[i].len;
+	fill(w, len, &s);
+	for (unsigned i = 0, at = 0; i < n; at += (unsigned)iv[i++].len)
+		memcpy(iv[i].base, w + at, iv[i].len);
+	io = (struct blk_io){ 1, 8192, iv, n, 1 };
+	sim.cmds = sim.ext_cmds = 0;
+	nvme_disk_rw(&dk, &io, 1);
+	CHECK(io.rc == 0 && sim.cmds == 3 && sim.ext_cmds == 3 && dk.direct == 3);
+	CHECK(!memcmp(sim.ns + 8192, w, len));
+	memset(sim.ext, 0, sim.ext_len);
+	io.write = 0;
+	nvme_disk_rw(&dk, &io, 1);
+	CHECK(io.rc == 0 && sim.ext_cmds == 6 && dk.direct == 6);
+	for (unsigned i = 0, at = 0; i < n; at += (unsigned)iv[i++].len)
+		CHECK(!memcmp(iv[i].base, w + at, iv[i].len));
+	/* A piece ending inside its page with more after it: that command bounces. */
+	iv[1].len = 512;
+	img = malloc(8192);
+	memcpy(img, sim.ns + 8192, 8192);
+	memset(sim.ext, 0, sim.ext_len);
+	io.n = 3;
+	sim.cmds = sim.ext_cmds = 0;
+	nvme_disk_rw(&dk, &io, 1);
+	CHECK(io.rc == 0 && sim.cmds == 1 && sim.ext_cmds == 0 && dk.direct == 6);
+	CHECK(!memcmp(iv[0].base, img, 3584) && !memcmp(iv[1].base, img + 3584, 512) &&
+	      !memcmp(iv[2].base, img + 4096, 4096));
+	iv[1].len = 4096;
+	/* The controller goes silent: the disk dies and disables it. */
+	io.n = n;
+	sim.hostile = H_SILENT;
+	nvme_disk_rw(&dk, &io, 1);
+	CHECK(io.rc && dk.dead && !(sim.cc & 1));
+	sim.hostile = 0;
+	free(img);
+	free(w);
+	free(sim.ext);
+	sim.ext = NULL;
+}
+
 static int init_with(unsigned hostile)
 {
 	sim_new(9, 0);
@@ -831,6 +938,7 @@ int main(void)
 	test_volume_zeroed(8);
 	test_volume_zeroed(0);
 	test_batch();
+	test_direct();
 	test_identify();
 	test_irq();
 	test_fuzz_identify();

@@ -80,7 +80,7 @@ static unsigned attempts, blocked, failures;
 
 /* wait_irq once irq_attacks bound the interrupt. */
 static struct dev_env env = { &bar0, dom_env_rd32, dom_env_wr32, dom_env_now_us,
-			      dom_env_delay, dom_env_alloc, dom_env_dma, NULL };
+			      dom_env_delay, dom_env_alloc, dom_env_dma, NULL, NULL };
 
 /* ---- the controller --------------------------------------------------------- */
 

@@ -204,6 +204,25 @@ static int amdvi_flush_dte(u16 devid, u16 domid)
 	return rc;
 }
 
+/* Translations of domid dropped by every unit, each drop complete. A
+ * not-present entry is never cached (§2.2.7), so a map needs none. */
+static int amdvi_flush(u16 domid, bool map)
+{
+	struct amdvi_cmd c;
+	int rc = 0;
+
+	if (map)
+		return 0;
+	amdvi_cmd_inv_pages(&c, domid, 0, true);
+	for (u32 i = 0; i < nr_units; i++) {
+		int r = amdvi_submit(&units[i], &c);
+
+		r = r ? r : amdvi_sync(&units[i]);
+		rc = rc ? rc : r;
+	}
+	return rc;
+}
+
 static volatile u64 *amdvi_slot(u16 seg, u8 bus, u8 devfn)
 {
 	u32 id = (u32)bus << 8 | devfn;
@@ -305,5 +324,6 @@ static int amdvi_pt_new(struct iommu_pt *pt, u64 max_tables)
 
 const struct iommu_drv amdvi_drv = {
 	.name = "AMD-Vi", .init = amdvi_init, .pt_init = amdvi_pt_new,
-	.assign = amdvi_assign, .deassign = amdvi_deassign, .poll = amdvi_poll,
+	.assign = amdvi_assign, .deassign = amdvi_deassign, .flush = amdvi_flush,
+	.poll = amdvi_poll,
 };

@@ -1,16 +1,21 @@
 /*
  * The core's IOMMU front (iommu.h): picks the vendor driver from ACPI at
  * boot (IVRS: AMD-Vi, DMAR: VT-d), owns one I/O page table per domain that
- * has a device, and fills it from the domain's p2m: its RAM pages only
- * (memop_classify: MEMOP_RAM), never grant, foreign, shared-info or MMIO
- * entries, so a device reaches what its owner owns and nothing else.
+ * has a device, and fills it from the domain's p2m: its RAM pages
+ * (memop_classify: MEMOP_RAM) and the grants it has mapped (read-only
+ * ones read-only), never foreign, shared-info or MMIO entries, so a
+ * device reaches what its owner owns or was granted and nothing else.
+ * Grant map and unmap keep the table in step (iommu_map / iommu_unmap /
+ * iommu_flush, from gnttab_op.c).
  * Without a driver (or with iommu=0) nothing is translated, assign fails
  * with -ENODEV, and iommu=force/required refuses to boot, as Xen does.
  *
  * Threading: assign/deassign/domain_destroy are serialized by the caller
- * (the PCI table's lock); iommu_poll_faults may race with them (timer
- * tick, 'q' key), so it only ever touches the drivers' fault logs, one
- * poller at a time.
+ * (the PCI table's lock); a domain's table is changed under its d->lock
+ * (the mirror under memop_lock, grant maps and unmaps under d->lock); the
+ * units' queues and registers under hw_lock. iommu_poll_faults may race
+ * with all of them (timer tick, 'q' key), so it only ever touches the
+ * drivers' fault logs, one poller at a time.
  */
 #include "types.h"
 #include "errno.h"
@@ -23,6 +28,7 @@
 #include "acpi.h"
 #include "domain.h"
 #include "memop.h"
+#include "gnttab.h"
 #include "iommu.h"
 #include "iommu_drv.h"
 
@@ -41,6 +47,7 @@ static bool debug;
 static u32 faults_logged;
 static u32 polling;
 static struct iommu_dom doms[IOMMU_MAX_DOMAINS];
+static spinlock_t hw_lock = SPINLOCK_INIT;
 
 static int pages_alloc(void *ctx, u64 *pa, void **va)
 {
@@ -156,15 +163,26 @@ static struct iommu_dom *iommu_dom_find(const struct domain *d)
 	return NULL;
 }
 
-/* One p2m leaf of d: mapped when it is d's RAM (caller holds memop_lock). */
+/* One p2m leaf of d: mapped when it is d's RAM or a grant d mapped
+ * (caller holds memop_lock). */
 static int iommu_mirror_page(struct domain *d, struct iommu_pt *pt, u64 gpa, u64 e)
 {
 	paddr_t hpa;
 	unsigned perm = IOMMU_R | (e & d->p2m.fmt->w ? IOMMU_W : 0);
-	int rc;
+	enum memop_page kind = memop_classify(d, gpa, &hpa);
+	int h, rc;
 
-	if ((d->p2m.fmt->r && !(e & d->p2m.fmt->r)) || memop_classify(d, gpa, &hpa) != MEMOP_RAM)
+	if (d->p2m.fmt->r && !(e & d->p2m.fmt->r))
 		return 0;
+	if (kind == MEMOP_BUSY && (h = gnttab_maptrack_find(&d->gnttab->maptrack, gpa)) >= 0) {
+		const struct gnttab_map *m = gnttab_maptrack_lookup(&d->gnttab->maptrack, (u32)h);
+
+		if (m->unmapping)
+			return 0;
+		perm = m->readonly ? IOMMU_R : IOMMU_RW;
+	} else if (kind != MEMOP_RAM) {
+		return 0;
+	}
 	rc = iommu_pt_map(pt, gpa, hpa, perm);
 	return rc == -EEXIST ? 0 : rc;
 }
@@ -199,15 +217,15 @@ static struct iommu_dom *iommu_dom_get(struct domain *d, int *rc)
 	}
 	if (fresh && (*rc = drv->pt_init(&s->pt, d->p2m.max_tables)))
 		return NULL;
-	memop_lock(d);
+	memop_lock(d);	/* from s->d on, grant maps of d go to the table too */
+	s->d = d;
 	*rc = iommu_mirror(d, &s->pt, d->p2m.root, 3, 0);
+	if (*rc && fresh)
+		s->d = NULL;
 	memop_unlock(d);
 	if (*rc && fresh)
 		iommu_pt_teardown(&s->pt);
-	if (*rc)
-		return NULL;
-	s->d = d;
-	return s;
+	return *rc ? NULL : s;
 }
 
 int iommu_assign(struct domain *d, u16 seg, u8 bus, u8 devfn)
@@ -219,7 +237,9 @@ int iommu_assign(struct domain *d, u16 seg, u8 bus, u8 devfn)
 		return -ENODEV;
 	if (!(s = iommu_dom_get(d, &rc)))
 		return rc;
+	spin_lock(&hw_lock);
 	rc = drv->assign(&s->pt, (u16)(d->id + 1), seg, bus, devfn);
+	spin_unlock(&hw_lock);
 	if (!rc)
 		s->devices++;
 	else if (!s->devices)
@@ -236,7 +256,9 @@ void iommu_deassign(struct domain *d, u16 seg, u8 bus, u8 devfn)
 
 	if (!s)
 		return;
+	spin_lock(&hw_lock);
 	drv->deassign((u16)(d->id + 1), seg, bus, devfn);
+	spin_unlock(&hw_lock);
 	if (s->devices)
 		s->devices--;
 }
@@ -256,6 +278,46 @@ void iommu_domain_destroy(struct domain *d)
 		iommu_pt_teardown(&s->pt);
 	if (!s->devices)
 		s->d = NULL;
+}
+
+static int iommu_flush_did(struct domain *d, bool map)
+{
+	int rc;
+
+	spin_lock(&hw_lock);
+	rc = drv->flush((u16)(d->id + 1), map);
+	spin_unlock(&hw_lock);
+	return rc;
+}
+
+int iommu_map(struct domain *d, u64 gpa, paddr_t hpa, bool writable)
+{
+	struct iommu_dom *s = drv ? iommu_dom_find(d) : NULL;
+	int rc;
+
+	if (!s)
+		return 0;
+	rc = iommu_pt_map(&s->pt, gpa, hpa, writable ? IOMMU_RW : IOMMU_R);
+	if (!rc && iommu_flush_did(d, true)) {
+		iommu_pt_unmap(&s->pt, gpa, NULL);
+		iommu_flush_did(d, false);
+		rc = -EIO;
+	}
+	return rc;
+}
+
+void iommu_unmap(struct domain *d, u64 gpa)
+{
+	struct iommu_dom *s = drv ? iommu_dom_find(d) : NULL;
+
+	if (s)
+		iommu_pt_unmap(&s->pt, gpa, NULL);
+}
+
+void iommu_flush(struct domain *d)
+{
+	if (drv && iommu_dom_find(d) && iommu_flush_did(d, false))
+		pr_err("IOMMU: d%u: IOTLB flush did not complete\n", d->id);
 }
 
 void iommu_poll_faults(void)

@@ -6,9 +6,10 @@
  * Policy: once enabled, every device's DMA is blocked (faults, logged) until
  * it is assigned to a domain; an assigned device reaches that domain's RAM
  * only, at the domain's guest-physical addresses (its p2m's RAM entries,
- * gfn -> mfn, read/write), nothing else: not other domains, not the core,
- * not the domain's MMIO or foreign/grant mappings (drivers bounce through
- * their own RAM). Interrupt remapping is not used (no MSI yet).
+ * gfn -> mfn, read/write) and the pages granted to it that it has mapped
+ * (there, read-only when the mapping is), nothing else: not other
+ * domains' other pages, not the core, not the domain's MMIO or foreign
+ * mappings. Interrupt remapping is not used.
  *
  * Locking: assign/deassign/domain_destroy are called with the PCI table's
  * lock held (pci_passthrough.c), never from interrupt context.
@@ -35,6 +36,16 @@ int iommu_assign(struct domain *d, u16 seg, u8 bus, u8 devfn);
 /* Back to blocked; returns only after the device-table/context and IOTLB
  * caches were invalidated and the invalidation completed. */
 void iommu_deassign(struct domain *d, u16 seg, u8 bus, u8 devfn);
+/* Grant mappings (gnttab_op.c; caller holds d->lock, d's p2m maps gpa to
+ * hpa): iommu_map gives d's devices gpa -> hpa too, read-only unless
+ * writable; 0 when d has no devices' table, else as iommu_pt_map (-EEXIST,
+ * -ENOMEM) or -EIO. iommu_unmap takes it out again, and the devices may
+ * go on using a cached translation until iommu_flush(d) returns (called
+ * without locks held: it waits for the units), so the frame goes back to
+ * its granter only after that. */
+int iommu_map(struct domain *d, u64 gpa, paddr_t hpa, bool writable);
+void iommu_unmap(struct domain *d, u64 gpa);
+void iommu_flush(struct domain *d);
 /* d is being destroyed (its devices already deassigned): frees its I/O
  * page tables. */
 void iommu_domain_destroy(struct domain *d);

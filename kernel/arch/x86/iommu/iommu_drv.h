@@ -3,9 +3,9 @@
  * vtd.c): the front owns the per-domain I/O page tables and the policy, a
  * driver owns its registers, tables and queues. Private to this folder.
  *
- * Threading: init runs once at boot; assign and deassign are serialized by
- * the front (the caller holds the PCI table's lock); poll may run at the
- * same time from the timer tick, so it touches only the fault log.
+ * Threading: init runs once at boot; assign, deassign and flush are
+ * serialized by the front (its hardware lock); poll may run at the same
+ * time from the timer tick, so it touches only the fault log.
  */
 #ifndef IOMMU_DRV_H
 #define IOMMU_DRV_H
@@ -26,6 +26,9 @@ struct iommu_drv {
 	int (*assign)(const struct iommu_pt *pt, u16 did, u16 seg, u8 bus, u8 devfn);
 	/* Back to blocked, caches invalidated and the invalidation complete. */
 	void (*deassign)(u16 did, u16 seg, u8 bus, u8 devfn);
+	/* Every unit drops its cached translations of did, and the drop is
+	 * complete (after map: only where not-present entries are cached). */
+	int (*flush)(u16 did, bool map);
 	/* Logs and clears pending faults. */
 	void (*poll)(void);
 };

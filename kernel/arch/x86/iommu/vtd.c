@@ -27,6 +27,7 @@
 #define VTD_GCMD_WBF (1u << 27)
 #define VTD_GCMD_ONESHOT (VTD_GCMD_SRTP | (1u << 29) | VTD_GCMD_WBF | (1u << 24))
 #define VTD_CAP_RWBF (1ull << 4)
+#define VTD_CAP_CM (1ull << 7)		/* caching mode: not-present entries are cached */
 #define VTD_CAP_SAGAW_48 (1ull << 10)	/* SAGAW bit 2: 4-level tables */
 #define VTD_CCMD_ICC (1ull << 63)
 #define VTD_CCMD_GLOBAL (1ull << 61)
@@ -92,19 +93,30 @@ static int vtd_gcmd(struct vtd_unit *u, u32 bit, bool on, u32 want)
 	return vtd_wait(u, VTD_GSTS, bit, want, false);
 }
 
-/* Context cache (CCMD, §10.4.7) then IOTLB (§10.4.8): global when sid < 0. */
+/* §6.8: tables written are flushed from the unit's write buffer, if it
+ * has one, before any invalidation. */
+static int vtd_wbf(struct vtd_unit *u)
+{
+	return u->cap & VTD_CAP_RWBF ? vtd_gcmd(u, VTD_GCMD_WBF, true, 0) : 0;	/* WBFS clears */
+}
+
+/* IOTLB (§10.4.8): did's entries, or every entry when global. */
+static int vtd_iotlb(struct vtd_unit *u, u16 did, bool global)
+{
+	wr64(u, u->iotlb, VTD_IOTLB_IVT | (global ? VTD_IOTLB_GLOBAL :
+		VTD_IOTLB_DOMAIN | (u64)did << 32));
+	return vtd_wait(u, u->iotlb, VTD_IOTLB_IVT, 0, true);
+}
+
+/* Context cache (CCMD, §10.4.7) then IOTLB: global when sid < 0. */
 static int vtd_invalidate(struct vtd_unit *u, u16 did, int sid)
 {
-	int rc = 0;
+	int rc = vtd_wbf(u);
 
-	if (u->cap & VTD_CAP_RWBF)	/* §6.8: flush the write buffer first */
-		rc = vtd_gcmd(u, VTD_GCMD_WBF, true, 0);	/* WBFS clears when done */
 	wr64(u, VTD_CCMD, VTD_CCMD_ICC | (sid < 0 ? VTD_CCMD_GLOBAL :
 		VTD_CCMD_DEVICE | (u64)(u16)sid << 16 | did));
 	rc = rc ? rc : vtd_wait(u, VTD_CCMD, VTD_CCMD_ICC, 0, true);
-	wr64(u, u->iotlb, VTD_IOTLB_IVT | (sid < 0 ? VTD_IOTLB_GLOBAL :
-		VTD_IOTLB_DOMAIN | (u64)did << 32));
-	return rc ? rc : vtd_wait(u, u->iotlb, VTD_IOTLB_IVT, 0, true);
+	return rc ? rc : vtd_iotlb(u, did, sid < 0);
 }
 
 /* One unit: root table, pointer set, caches dropped, translation on (§10.4.4). */
@@ -198,6 +210,27 @@ static int vtd_assign(const struct iommu_pt *pt, u16 did, u16 seg, u8 bus, u8 de
 	return rc;
 }
 
+/* did's IOTLB entries dropped by every unit (§10.4.8, domain-selective);
+ * after a map only in caching mode (§6.1). */
+static int vtd_flush(u16 did, bool map)
+{
+	int rc = 0;
+
+	for (u32 i = 0; i < nr_units; i++) {
+		struct vtd_unit *u = &units[i];
+		int r;
+
+		if (map && !(u->cap & VTD_CAP_CM))
+			continue;
+		if (did >= u->nr_dids)
+			continue;	/* no device of did behind it (vtd_assign) */
+		r = vtd_wbf(u);
+		r = r ? r : vtd_iotlb(u, did, false);
+		rc = rc ? rc : r;
+	}
+	return rc;
+}
+
 static void vtd_deassign(u16 did, u16 seg, u8 bus, u8 devfn)
 {
 	u16 sid = (u16)(bus << 8 | devfn);
@@ -250,5 +283,5 @@ static int vtd_pt_new(struct iommu_pt *pt, u64 max_tables)
 
 const struct iommu_drv vtd_drv = {
 	.name = "VT-d", .init = vtd_init, .pt_init = vtd_pt_new,
-	.assign = vtd_assign, .deassign = vtd_deassign, .poll = vtd_poll,
+	.assign = vtd_assign, .deassign = vtd_deassign, .flush = vtd_flush, .poll = vtd_poll,
 };
