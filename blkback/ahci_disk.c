@@ -259,33 +259,34 @@ static int rw_chunk(struct ahci_disk *d, bool write, uint64_t lba, uint32_t n,
  * reaches the pieces (dma_buf) and every address and length is even and
  * the HBA can address it (§4.2.3.3). Otherwise the chunk bounces.
  */
+struct prd_segs {
+	const struct ahci_disk *d;
+	struct ahci_seg *seg;
+	unsigned n;
+};
+
+static int prd_seg(void *arg, uint64_t a, size_t len, int more)
+{
+	struct prd_segs *l = arg;
+
+	(void)more;
+	if (l->n == PRDT_CAP || (a | len) & 1 || (!l->d->p.addr64 && a + len > (1ull << 32)))
+		return 0;
+	l->seg[l->n++] = (struct ahci_seg){ a, (uint32_t)len };
+	return 1;
+}
+
 static bool direct_segs(const struct ahci_disk *d, const struct blk_io *io, size_t at,
 			size_t bytes, struct ahci_seg *seg, unsigned *nseg)
 {
 	const struct dev_env *e = d->env;
-	struct blk_iov_cursor c;
-	unsigned n = 0;
+	struct prd_segs l = { d, seg, 0 };
 
-	if (!e->dma_buf)
+	if (!e->dma_buf ||
+	    !blk_iov_dma_runs(io->v, io->n, at, bytes, PAGE, e->dma_buf, e->ctx, prd_seg, &l))
 		return false;
-	blk_iov_seek(&c, io->v, io->n, at);
-	for (; bytes && c.i < c.n; c.i++, c.at = 0) {
-		const uint8_t *p = (const uint8_t *)c.v[c.i].base + c.at;
-		size_t k = c.v[c.i].len - c.at < bytes ? c.v[c.i].len - c.at : bytes;
-
-		bytes -= k;
-		for (size_t off = 0; off < k; n++) {
-			uint64_t a = e->dma_buf(e->ctx, p + off);
-			size_t in_page = PAGE - (size_t)(a % PAGE), len = in_page < k - off ? in_page : k - off;
-
-			if (n == PRDT_CAP || (a | len) & 1 || (!d->p.addr64 && a + len > (1ull << 32)))
-				return false;
-			seg[n] = (struct ahci_seg){ a, (uint32_t)len };
-			off += len;
-		}
-	}
-	*nseg = n;
-	return !bytes;
+	*nseg = l.n;
+	return true;
 }
 
 /* One io: max_blocks per command whatever its pieces' sizes. */

@@ -11,6 +11,7 @@
 #define BLKBACK_BLK_IOV_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 struct blk_iov {
@@ -90,6 +91,40 @@ static inline void blk_iov_copy(struct blk_iov_cursor *c, void *flat, size_t len
 			c->at = 0;
 		}
 	}
+}
+
+/*
+ * For a driver whose device moves the bytes in place: bytes [at, at + bytes)
+ * of the pieces as runs that each lie in one page of the device's address
+ * space (dma: the device address of a byte), in order. fn gets each run's
+ * device address and length, and whether more bytes follow it; it returns
+ * false to stop. True when fn took every byte (the caller checked the total).
+ */
+static inline int blk_iov_dma_runs(const struct blk_iov *v, unsigned int n, size_t at,
+				   size_t bytes, size_t page,
+				   uint64_t (*dma)(void *ctx, const void *p), void *ctx,
+				   int (*fn)(void *arg, uint64_t addr, size_t len, int more),
+				   void *arg)
+{
+	struct blk_iov_cursor c;
+
+	blk_iov_seek(&c, v, n, at);
+	for (; bytes && c.i < c.n; c.i++, c.at = 0) {
+		const unsigned char *p = (const unsigned char *)c.v[c.i].base + c.at;
+		size_t k = c.v[c.i].len - c.at < bytes ? c.v[c.i].len - c.at : bytes;
+
+		for (size_t off = 0; off < k;) {
+			uint64_t a = dma(ctx, p + off);
+			size_t len = page - (size_t)(a % page);
+
+			len = len < k - off ? len : k - off;
+			off += len;
+			if (!fn(arg, a, len, off < k || bytes > k))
+				return 0;
+		}
+		bytes -= k;
+	}
+	return !bytes;
 }
 
 #endif

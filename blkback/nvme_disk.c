@@ -356,39 +356,36 @@ static int chunk_cmd(struct nvme_disk *d, unsigned slot, uint8_t op, uint64_t lb
  * bounces: the pieces of a hostile or odd request (a 512-byte segment in
  * the middle of a page) are still served, only copied.
  */
+struct prp_pages {
+	uint64_t *pg;
+	unsigned n, first_off;
+};
+
+static int prp_page(void *arg, uint64_t a, size_t len, int more)
+{
+	struct prp_pages *l = arg;
+
+	if ((a & 3) || (l->n && a % PAGE) || l->n == NVME_DISK_DIRECT_PAGES ||
+	    (more && (a + len) % PAGE))
+		return 0;	/* the last: ends inside a page, more follows */
+	if (!l->n)
+		l->first_off = (unsigned)(a % PAGE);
+	l->pg[l->n++] = a - a % PAGE;
+	return 1;
+}
+
 static bool direct_pages(const struct nvme_disk *d, const struct blk_io *io, size_t at,
 			 size_t bytes, uint64_t *pg, unsigned *npg, unsigned *first_off)
 {
 	const struct dev_env *e = d->env;
-	struct blk_iov_cursor c;
-	unsigned n = 0;
+	struct prp_pages l = { pg, 0, 0 };
 
-	if (!e->dma_buf)
+	if (!e->dma_buf ||
+	    !blk_iov_dma_runs(io->v, io->n, at, bytes, PAGE, e->dma_buf, e->ctx, prp_page, &l))
 		return false;
-	blk_iov_seek(&c, io->v, io->n, at);
-	while (bytes && c.i < c.n) {
-		const uint8_t *p = (const uint8_t *)c.v[c.i].base + c.at;
-		size_t k = c.v[c.i].len - c.at < bytes ? c.v[c.i].len - c.at : bytes;
-
-		for (size_t off = 0; off < k;) {
-			uint64_t a = e->dma_buf(e->ctx, p + off);
-			size_t in_page = PAGE - (size_t)(a % PAGE);
-
-			if ((a & 3) || (n && a % PAGE) || n == NVME_DISK_DIRECT_PAGES)
-				return false;
-			if (k - off < in_page && k - off < bytes)
-				return false;	/* ends inside a page, more follows */
-			if (!n)
-				*first_off = (unsigned)(a % PAGE);
-			pg[n++] = a - a % PAGE;
-			off += in_page < k - off ? in_page : k - off;
-		}
-		bytes -= k;
-		c.i++;
-		c.at = 0;
-	}
-	*npg = n;
-	return !bytes;
+	*npg = l.n;
+	*first_off = l.first_off;
+	return true;
 }
 
 /* One command of n blocks at lba through slot 0's bounce pages, waited for. */

@@ -17,7 +17,12 @@
  *   (d) a 3-page READ whose PRP list pointer is 4 GiB + its own valid list
  *       (whose entries name its canary pages: checked; PRP1 is its own);
  * then (e) the same 3-page READ with the list in its own RAM, data checked,
- * and a read through nvme_disk's bounce pages, data checked.
+ * and a read through nvme_disk's bounce pages, data checked; then grants
+ * (the IOMMU follows the grants a domain maps, issue 8 §2): a page of its
+ * RAM granted to itself and mapped at a second address,
+ *   (f) a READ through that mapping: the data must land in the page;
+ *   (g) the mapping unmapped (the unmap returns after the IOTLB flush), the
+ *       same READ at that address: it must not land (the page checked).
  *
  * Before the DMA attacks, its interrupt (BH_PCI_irq_bind, public/pci.h):
  * MSI-X entry 0 bound through blkback's dom_env_irq_bind (the driver then
@@ -44,6 +49,7 @@
 #include "dom/console.h"
 #include "dom/cpu.h"
 #include "dom/evtchn.h"
+#include "dom/gnttab.h"
 #include "dom/hypercall.h"
 #include "dom/start.h"
 #include "dom/time.h"
@@ -75,6 +81,7 @@ static uint8_t *canary;		/* PAGES pages of CANARY */
 static uint8_t *land;		/* PAGES pages the legitimate READs fill */
 static uint64_t *list;		/* a PRP list page */
 static unsigned attempts, blocked, failures;
+static uint16_t self;		/* our domid */
 
 /* ---- the device's environment (blkback's dom_env.c; ctx is bar0) ------------ */
 
@@ -373,11 +380,48 @@ static bool legitimate(const uint8_t *want)
 	return rc == 0 && !memcmp(buf, want, sizeof(buf));
 }
 
+/* (f) and (g): a page of ours granted to ourselves, mapped at a second
+ * address (alias): a READ through the alias lands in the page while it is
+ * mapped, and nowhere once it was unmapped. False if (f) failed. */
+static bool grant_cases(void)
+{
+	uint8_t *page = dom_env_alloc(&bar0, 1);
+	int ref = page ? dom_gnttab_grant_access(self, (uintptr_t)page >> 12, false) : -ENOMEM;
+	void *alias = NULL;
+	uint32_t handle = 0;
+	uint64_t a;
+	int rc = ref < 0 ? ref : dom_gnttab_map(self, (uint32_t)ref, false, &alias, &handle);
+	bool ok;
+
+	if (rc) {
+		dom_printf("dmahostile: (f) FAIL: no grant of our own page mapped (%d)\n", rc);
+		return false;
+	}
+	a = (uint64_t)(uintptr_t)alias;
+	memset(page, CANARY, PAGE);
+	rc = raw_read(a, 0, 1);
+	ok = rc == 0 && has_magic(page, PAGE) && !memcmp(alias, page, PAGE);
+	dom_printf("dmahostile: (f) READ into a grant it mapped 0x%llx: status 0x%x, data %s\n",
+		   (unsigned long long)a, rc, ok ? "ok" : "WRONG");
+	rc = dom_gnttab_unmap(alias, handle);
+	if (rc) {
+		dom_printf("dmahostile: (g) FAIL: the grant would not unmap (%d)\n", rc);
+		return false;
+	}
+	memset(page, CANARY, PAGE);
+	rc = raw_read(a, 0, 1);
+	report("(g) READ into a grant it unmapped", a, rc, has_magic(page, PAGE));
+	if ((rc = dom_gnttab_end_access((uint32_t)ref)))
+		dom_printf("dmahostile: (g) FAIL: the grant would not end (%d)\n", rc);
+	return ok && !rc;
+}
+
 int dom_main(const struct dom_start_info *si)
 {
 	static uint8_t pattern[PAGES * PAGE];
 	int rc;
 
+	self = (uint16_t)si->domid;
 	dom_printf("dmahostile: domid %u, %llu MiB: DMA outside its memory\n", si->domid,
 		   (unsigned long long)(si->mem_bytes >> 20));
 	if ((rc = controller_up())) {
@@ -404,6 +448,8 @@ int dom_main(const struct dom_start_info *si)
 	attacks();
 	if (!legitimate(pattern))
 		dom_printf("dmahostile: FAIL: legitimate I/O after the attacks failed\n");
+	else if (!grant_cases())
+		dom_printf("dmahostile: FAIL: DMA through a mapped grant failed\n");
 	else if (irq_wrong)
 		dom_printf("dmahostile: FAIL: %u of %u interrupt checks answered wrongly\n",
 			   irq_wrong, irq_checks);
