@@ -161,29 +161,40 @@ static int pgrant_add(struct blkif_back *b, unsigned int slot, uint32_t ref, boo
 /* ---- data pages: one request's, or a batch's ----------------------------------- */
 
 
+/* ref's page as a persistent grant that allows the access, there already or
+ * made now: 1 with *addr; 0 when there is none to be had (not agreed, the
+ * one there is read-only, no room); -errno when a new one would not map. */
+static int pgrant_get(struct blkif_back *b, uint32_t ref, bool need_write, void **addr)
+{
+	unsigned int slot, e;
+	int rc;
+
+	if (!b->persistent)
+		return 0;
+	slot = pgrant_probe(b, ref);
+	e = b->pgrant_slot[slot];
+	if (e && (b->pgrant_rw[e - 1] || !need_write)) {
+		b->pgrant_hits++;
+		*addr = b->pgrants[e - 1].addr;
+		return 1;
+	}
+	if (e || b->nr_pgrants >= pgrant_limit(b))
+		return 0;
+	if ((rc = pgrant_add(b, slot, ref, need_write)))
+		return rc;
+	*addr = b->pgrants[b->nr_pgrants - 1].addr;
+	return 1;
+}
+
 /* Entry i's page for ref: a persistent grant if there is (or now is) one
  * that allows the access, else mapped for this request only. 0 or -errno. */
 static int get_page(struct blkif_back *b, unsigned int i, uint32_t ref, bool need_write)
 {
-	unsigned int slot, e = 0;
-	int rc;
+	int rc = pgrant_get(b, ref, need_write, &bt.addr[i]);
 
 	bt.temp[i] = false;
-	if (b->persistent) {
-		slot = pgrant_probe(b, ref);
-		e = b->pgrant_slot[slot];
-		if (e && (b->pgrant_rw[e - 1] || !need_write)) {
-			b->pgrant_hits++;
-			bt.addr[i] = b->pgrants[e - 1].addr;
-			return 0;
-		}
-		if (!e && b->nr_pgrants < pgrant_limit(b)) {
-			if ((rc = pgrant_add(b, slot, ref, need_write)))
-				return rc;
-			bt.addr[i] = b->pgrants[b->nr_pgrants - 1].addr;
-			return 0;
-		}
-	}
+	if (rc)
+		return rc < 0 ? rc : 0;
 	/* Kept read-only while we need to write into it, or no room for another
 	 * persistent grant: mapped for this request. A write only reads the
 	 * frontend's pages: map them read-only. */
@@ -329,14 +340,19 @@ static enum blkif_back_verdict fetch_indirect(struct blkif_back *b,
 		unsigned int k = n - p * BLKIF_SEGS_PER_INDIRECT_FRAME;
 		uint32_t handle;
 		void *page;
+		int got;
 
 		if (k > BLKIF_SEGS_PER_INDIRECT_FRAME)
 			k = BLKIF_SEGS_PER_INDIRECT_FRAME;
-		if (b->gops->map(b->gctx, b->domid, r->indirect_grefs[p], true, &page, &handle))
+		/* Linux's blkfront keeps its indirect pages among its persistent grants. */
+		got = pgrant_get(b, r->indirect_grefs[p], false, &page);
+		if (got < 0 || (!got && b->gops->map(b->gctx, b->domid, r->indirect_grefs[p], true,
+						      &page, &handle)))
 			return BLKIF_BACK_MAP_FAILED;
 		memcpy(&b->segs[p * BLKIF_SEGS_PER_INDIRECT_FRAME], page,
 		       k * sizeof(struct blkif_request_segment));
-		b->gops->unmap(b->gctx, page, handle);
+		if (!got)
+			b->gops->unmap(b->gctx, page, handle);
 	}
 	return BLKIF_BACK_OK;
 }

@@ -30,6 +30,19 @@ void exit_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 	virt->inject(v, &ev);
 }
 
+/* The length of the instruction that made exit e when it is the one such
+ * exits come from without prefixes (HLT, VMCALL, VMMCALL: the exits every
+ * guest makes most), else 0: the decoder's to say. */
+static int exit_plain_len(const struct exit_record *e, const u8 *code, int got)
+{
+	if (e->kind == EXIT_HLT && got >= 1 && code[0] == 0xf4)
+		return 1;
+	if (e->kind == EXIT_HYPERCALL && got >= 3 && code[0] == 0x0f && code[1] == 0x01 &&
+	    (code[2] == 0xc1 || code[2] == 0xd9))
+		return 3;
+	return 0;
+}
+
 bool exit_skip(struct vcpu *v, const struct exit_record *e)
 {
 	struct guest_mode m;
@@ -39,7 +52,9 @@ bool exit_skip(struct vcpu *v, const struct exit_record *e)
 	if (!len) {
 		virt->get_mode(v, &m);
 		got = guest_fetch(v, &m, v->regs.rip, code, sizeof(code));
-		len = got > 0 ? insn_length(code, (size_t)got, guest_insn_mode(&m)) : got;
+		len = exit_plain_len(e, code, got);
+		if (!len)
+			len = got > 0 ? insn_length(code, (size_t)got, guest_insn_mode(&m)) : got;
 		if (len <= 0) {
 			domain_crash(v, "cannot decode the instruction at RIP 0x%lx (error %d, exit %u, "
 				     "cr0 %lx cr3 %lx cr4 %lx efer %lx cs %lx)", v->regs.rip, len, e->kind,

@@ -101,7 +101,8 @@ static void all_gone(void)
 	}
 }
 
-/* Exits by kind, one line: "exits by kind: io 12 npf 3 ..." (the bench reads it). */
+/* Exits by kind, one line: "exits by kind: io 12 npf 3 ..." (the bench reads
+ * it), and the TSC ticks the core spent in each kind's handler. */
 static void dump_exit_kinds(const struct vcpu *v)
 {
 	static const char *const kind[EXIT_KIND_COUNT] = {
@@ -109,15 +110,20 @@ static void dump_exit_kinds(const struct vcpu *v)
 		"io", "npf", "triple-fault", "virt-insn", "xsetbv", "exception", "dr", "cache",
 		"invalid", "unhandled",
 	};
-	char line[256];
-	size_t n = 0;
+	char line[256], ticks[320];
+	size_t n = 0, t = 0;
 
 	for (u32 k = 0; k < EXIT_KIND_COUNT && n < sizeof(line) - 40; k++)
-		if (v->exit_kinds[k])
+		if (v->exit_kinds[k]) {
 			n += (size_t)fmt_snprintf(line + n, sizeof(line) - n, " %s %u", kind[k],
 					      v->exit_kinds[k]);
-	line[n] = 0;
+			t += (size_t)fmt_snprintf(ticks + t, sizeof(ticks) - t, " %s %lu", kind[k],
+					      v->exit_tsc[k]);
+		}
+	line[n] = ticks[t] = 0;
 	pr_info("      exits by kind:%s\n", n ? line : " none");
+	if (t)
+		pr_info("      exit ticks by kind:%s\n", ticks);	/* TSC in their handlers */
 }
 
 /* Xen's 'q' key: each domain and, racily (a diagnostic), its vCPUs. */
@@ -165,6 +171,8 @@ static void dump_vectors(void)
 						  traps_vector_count((u8)v));
 	line[n] = 0;
 	pr_info("host interrupts by vector:%s\n", n ? line : " none");
+	for (u32 i = 0; i < nr_cpus; i++)	/* racy, a diagnostic */
+		pr_info("pCPU %u: idle %lu tsc %lu\n", i, READ_ONCE(pcpus[i].idle_tsc), rdtsc());
 }
 
 /* Keys typed while serial input goes to the hypervisor (after CTRL-a x3). */

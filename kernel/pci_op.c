@@ -43,6 +43,10 @@ struct pt_dev {
 };
 
 static struct pci_table tab;	/* written once by pci_op_init, then BARs never move */
+/* Every memory BAR's pages lie in [bars_lo, bars_hi) (pci_op_init): most
+ * addresses pci_op_is_bar_page is asked about, on every guest-memory copy,
+ * are RAM outside it. */
+static u64 bars_lo = ~0ull, bars_hi;
 static struct pt_dev pt[PCI_MAX_DEVICES];
 static spinlock_t lock = SPINLOCK_INIT;
 static spinlock_t conf1_lock = SPINLOCK_INIT;	/* 0xcf8 then 0xcfc: one access at a time */
@@ -269,9 +273,17 @@ void pci_op_init(const struct boot_info *bi)
 	for (u32 i = 0; i < tab.count; i++) {
 		pt[i].owner = BH_PCI_OWNER_NONE;
 		pt[i].bad = tab.dev[i].flags != 0;
-		for (int b = 0; b < PCI_NR_BARS; b++)
-			if (bar_is_mem(&tab.dev[i].bar[b]) && bar_unsafe(&tab.dev[i].bar[b], bi))
+		for (int b = 0; b < PCI_NR_BARS; b++) {
+			u64 lo, hi;
+
+			if (!bar_is_mem(&tab.dev[i].bar[b]))
+				continue;
+			if (bar_unsafe(&tab.dev[i].bar[b], bi))
 				pt[i].bad = true;
+			bar_pages(&tab.dev[i].bar[b], &lo, &hi);
+			bars_lo = MIN(bars_lo, lo);
+			bars_hi = MAX(bars_hi, hi);
+		}
 		pt[i].msix_table = !pt[i].bad && msix_table_map(&tab.dev[i], bi);
 		if (tab.dev[i].hdr_type == 0)	/* quiet lines: no owner, no driver */
 			hw_write(NULL, 0, tab.dev[i].bus, tab.dev[i].devfn, PCI_COMMAND, 2,
@@ -287,6 +299,8 @@ bool pci_op_is_bar_page(paddr_t hpa)
 {
 	if (ecam && hpa >= ecam_win.base && hpa < ecam_win.base + ecam_win.size)
 		return true;	/* the core's, like a BAR: never RAM, never mapped */
+	if (hpa < bars_lo || hpa >= bars_hi)
+		return false;
 	for (u32 i = 0; i < tab.count; i++)
 		for (int b = 0; b < PCI_NR_BARS; b++) {
 			u64 lo, hi;

@@ -218,6 +218,7 @@ void sched_loop(void)
 
 	for (;;) {
 		struct vcpu *v;
+		u64 t0 = rdtsc();
 
 		irq_disable();
 		if (__atomic_load_n(&reap_flag[c->index], __ATOMIC_ACQUIRE))
@@ -228,11 +229,12 @@ void sched_loop(void)
 			 * comes after CLI: QEMU's PAUSE leaves its CPU loop, and
 			 * an STI shadow on it never opened the window. */
 			__asm__ __volatile__("sti; nop; cli; pause" ::: "memory");
-			continue;
-		}
-		if (!v) {
+		} else if (!v) {
 			/* STI's one-instruction shadow makes sti;hlt race-free. */
 			__asm__ __volatile__("sti; hlt" ::: "memory");
+		}
+		if (!v) {
+			c->idle_tsc += rdtsc() - t0;	/* the 'q' dump's idle ticks */
 			continue;
 		}
 		if (__atomic_load_n(&v->domain->dying, __ATOMIC_ACQUIRE)) {

@@ -141,7 +141,8 @@ void vcpu_enter(struct vcpu *v)
 {
 	struct pcpu *c = this_cpu();
 	struct exit_record e;
-	u64 t0;
+	u64 t0, t1;
+	u32 k;
 
 	vcpu_switch(c, v);
 	if (v->domain->hvm && !hvm_vcpu_runnable_now(v)) {
@@ -151,10 +152,13 @@ void vcpu_enter(struct vcpu *v)
 	exit_prepare_entry(v);
 	t0 = rdtsc();
 	virt->run(v, &e);
-	v->cpu_tsc += rdtsc() - t0;
+	k = e.kind < EXIT_KIND_COUNT ? e.kind : EXIT_UNHANDLED;
+	t1 = rdtsc();
+	v->cpu_tsc += t1 - t0;
 	v->exits++;
-	v->exit_kinds[e.kind < EXIT_KIND_COUNT ? e.kind : EXIT_UNHANDLED]++;
+	v->exit_kinds[k]++;
 	exit_handle(v, &e);
+	v->exit_tsc[k] += rdtsc() - t1;
 }
 
 bool vcpu_has_event(struct vcpu *v)

@@ -46,6 +46,7 @@ struct vcpu {
 	u64 cpu_tsc;			/* (P) TSC ticks spent running */
 	u64 exits;			/* (P) */
 	u32 exit_kinds[EXIT_KIND_COUNT];	/* (P) exits by enum exit_kind, for 'q' and the bench */
+	u64 exit_tsc[EXIT_KIND_COUNT];	/* (P) TSC ticks the core spent handling them */
 	/* HVM guests (hvm.c, ioreq.c). */
 	u8 io_wait;			/* (P) enum ioreq_wait: an access the device model owes */
 	u8 reset_req;			/* (A) HVM_RESET_*: INIT / SIPI to apply on entry */

@@ -75,11 +75,13 @@ RC = ["# make bench (test/bench/bench_hvm.py): the stamp, then the HVM guest at 
       "xl create /etc/xen/button.cfg name=bench vcpus=1",
       "xl console bench"]  # not xl create -c: it loses the CD for now (hvm_test.py)
 # The hypervisor's 'q' dump of one domain: its header, then per vCPU a state
-# line, a register line and an "exits by kind" line (kernel/main.c, dump_domain).
+# line, a register line, an "exits by kind" line and (when it exited at all)
+# an "exit ticks by kind" line (kernel/main.c, dump_domain).
 DOM_RE = r"\(XEN\) +d(\d+) '{name}': (\d+) vCPUs?[^\n]*\n"
 VCPU_RE = re.compile(r"\(XEN\) +v(\d+) pCPU [^\n]*?\bexits (\d+)[^\n]*\n"
                      r"(?:\(XEN\) +rax [^\n]*\n)?"
-                     r"\(XEN\) +exits by kind:([^\n]*)\n")
+                     r"\(XEN\) +exits by kind:([^\n]*)\n"
+                     r"(?:\(XEN\) +exit ticks by kind:([^\n]*)\n)?")
 
 
 def rootfs(base, out, stamp_elf):
@@ -179,23 +181,31 @@ def dump_exits(dump, name):
         kinds = [] if m.group(3).split() == ["none"] else m.group(3).split()
         if len(kinds) % 2:
             raise bench.BenchError(f"cannot parse 'exits by kind:{m.group(3)}'")
-        cpu = re.search(r"\bcpu (\d+)", m.group(0))  # TSC ticks it ran (before it was switched in last)
+        cpu = re.search(r"\bcpu (\d+)", m.group(0))  # TSC ticks in guest mode
+        ticks = (m.group(4) or "").split()  # TSC ticks in the core's handlers, by kind
         vcpus["v" + m.group(1)] = {"exits": int(m.group(2)),
                                    "by_kind": {k: int(n) for k, n in zip(kinds[::2], kinds[1::2])},
-                                   "cpu": int(cpu.group(1)) if cpu else None}
+                                   "cpu": int(cpu.group(1)) if cpu else None,
+                                   "ticks_by_kind": {k: int(n) for k, n in
+                                                     zip(ticks[::2], ticks[1::2])}}
     return vcpus
 
 
-def exits_by_kind(s, names):
+def q_dump(s):
     """The hypervisor's 'q' dump (Ctrl-a x3, q, Ctrl-a x3) while the guest still
-    runs; per domain of names, dump_exits. The console must be Dom0's."""
+    runs, as text. The console must be Dom0's."""
     # The core handles each key as it arrives (kernel/console.c): the whole
     # dump comes before the message that input went back to Dom0.
     s.type("\x01\x01\x01q\x01\x01\x01")
     s.wait("the 'q' dump's start", r"\(XEN\) domains:\n", 60)
     at = s.at
     end = s.wait("serial input back to Dom0 after the dump", r"\(XEN\) \*\*\* Serial input to DOM0", 60)
-    dump = s.log[at:end.start()]
+    return s.log[at:end.start()]
+
+
+def exits_by_kind(s, names):
+    """Per domain of names, dump_exits of a 'q' dump (q_dump)."""
+    dump = q_dump(s)
     return {n: dump_exits(dump, n) for n in names}
 
 

@@ -60,8 +60,10 @@ last test's line; the difference of each vCPU's exit counts (kernel/main.c,
 "exits by kind") over the 4,064 iobench operations goes to exits_per_op, for
 the guest, blkback, the guest's device model and Dom0, with the TSC ticks
 each vCPU spent in guest mode per operation (cpu_ticks: the dump's "cpu",
-VM entry to VM exit; the core's exit handling and its idle loop are in no
-one's): where the emulated time of an operation goes. The core counts no
+VM entry to VM exit), and under "core" the ticks the pCPU spent idle
+(the dump's "pCPU 0: idle"; with idle_poll, mostly waiting for the
+controller) and the rest, the core's own work (exits, scheduling,
+interrupts): where the emulated time of an operation goes. The core counts no
 event sends of its own: a guest's or blkback's hypercall exits bound its
 notifications (EVTCHNOP_send is one; blkback's grant maps are others). A
 dump costs the core some thousands of instructions of UART output, wherever
@@ -78,7 +80,7 @@ import tarfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
-from bench_hvm import Session, exits_by_kind  # noqa: E402
+from bench_hvm import Session, dump_exits, q_dump  # noqa: E402
 
 RAM_MIB, NVME_MIB, SIGN = 1024, 256, b"BULKHEAD-IOBENCH"
 CMDLINE = ("dom0_mem=384M dom0_max_vcpus=1 console=com1 com1=115200,8n1 "
@@ -165,12 +167,16 @@ def results(s, timeout, where, hang_s):
 
 
 def exit_dump(s, domains=None):
-    """exits_by_kind of domains (DOMAINS), or None (logged) if the dump will not parse;
-    the scan for the guest's lines goes on from where the dump began, since
-    the guest keeps printing while the core dumps."""
+    """dump_exits of domains (DOMAINS) and, under "pCPUs", each pCPU's idle
+    ticks and TSC (kernel/main.c dump_vectors), or None (logged) if the dump
+    will not parse; the scan for the guest's lines goes on from where the
+    dump began, since the guest keeps printing while the core dumps."""
     at = s.at
     try:
-        got = exits_by_kind(s, domains or DOMAINS)
+        dump = q_dump(s)
+        got = {n: dump_exits(dump, n) for n in domains or DOMAINS}
+        got["pCPUs"] = {int(c): {"idle": int(i), "tsc": int(t)} for c, i, t in
+                        re.findall(r"\(XEN\) pCPU (\d+): idle (\d+) tsc (\d+)", dump)}
     except bench.BenchError as e:
         print(f"bench_io: the 'q' dump: {str(e).splitlines()[0]}", file=sys.stderr)
         got = None
@@ -179,10 +185,13 @@ def exit_dump(s, domains=None):
 
 
 def exits_per_op(before, after, ops, domains=None):
-    """Per domain and vCPU: (after - before) / ops, total and by kind."""
+    """Per domain and vCPU: (after - before) / ops, total and by kind, and the
+    ticks it ran in guest mode; under "core", per pCPU: the ticks elapsed, idle,
+    and the rest (the core's own work: exits, scheduling, interrupts)."""
     if not before or not after:
         return None
     out = {}
+    ran = {}
     for dom in domains or DOMAINS:
         if not before.get(dom) or not after.get(dom):
             return None
@@ -192,8 +201,20 @@ def exits_per_op(before, after, ops, domains=None):
             kinds = {k: round((n - b["by_kind"].get(k, 0)) / ops, 2)
                      for k, n in a["by_kind"].items() if n != b["by_kind"].get(k, 0)}
             out[dom][v] = {"exits": round((a["exits"] - b["exits"]) / ops, 2), "by_kind": kinds}
+            tk = {k: round((n - b.get("ticks_by_kind", {}).get(k, 0)) / ops)
+                  for k, n in a.get("ticks_by_kind", {}).items()}
+            if any(tk.values()):
+                out[dom][v]["core_ticks_by_kind"] = {k: n for k, n in tk.items() if n}
             if a.get("cpu") is not None and b.get("cpu") is not None:
                 out[dom][v]["cpu_ticks"] = round((a["cpu"] - b["cpu"]) / ops)
+                ran[0] = ran.get(0, 0) + a["cpu"] - b["cpu"]   # one pCPU (-smp 1)
+    for c, a in after.get("pCPUs", {}).items():
+        b = before.get("pCPUs", {}).get(c)
+        if b and c in ran:
+            total, idle = a["tsc"] - b["tsc"], a["idle"] - b["idle"]
+            out.setdefault("core", {})[f"pCPU{c}"] = {
+                "ticks": round(total / ops), "idle_ticks": round(idle / ops),
+                "core_ticks": round((total - idle - ran[c]) / ops)}
     return out
 
 
@@ -326,6 +347,11 @@ def main():
         else:
             print(f"| {t} ({unit}) | {fb.get(t, 'did not finish')} | {fr.get(t, '-')} | - |")
     for dom, vcpus in (exits or {}).items():
+        if dom == "core":
+            for c, e in vcpus.items():
+                print(f"{c}: {e['ticks']:,} ticks per iobench op: {e['idle_ticks']:,} idle, "
+                      f"{e['core_ticks']:,} in the core")
+            continue
         for v, e in vcpus.items():
             kinds = ", ".join(f"{k} {n}" for k, n in sorted(e["by_kind"].items()))
             cpu = f", {e['cpu_ticks']:,} ticks run" if "cpu_ticks" in e else ""

@@ -34,6 +34,7 @@ struct pcpu {
 	struct vcpu *current;	/* vCPU being run or last run here; this CPU only */
 	void *vendor;		/* vendor's per-CPU state (VMXON region, host save areas) */
 	u64 ticks;		/* timer interrupts taken; this CPU only */
+	u64 idle_tsc;		/* TSC ticks with no vCPU to run (sched_loop); this CPU only */
 	struct runqueue rq;	/* runnable vCPUs; under rq.lock */
 	struct vcpu *vcpus;	/* every vCPU placed here, via cpu_next; under rq.lock */
 	u64 gdt[GDT_ENTRIES] __aligned(16);
