@@ -54,7 +54,11 @@ void dom_env_wait_irq(void *bar, uint32_t us)
 	 * after this look still ends the wait below (sti; hlt). */
 	if (dom_evtchn_take(b->irq_port))
 		return;
+	if (b->irq_masked)
+		dom_evtchn_unmask(b->irq_port);	/* pending: redelivered, the wait ends */
 	dom_wait_event_timeout((us + 999) / 1000);
+	if (b->irq_masked)
+		dom_evtchn_mask(b->irq_port);
 }
 
 void *dom_env_alloc(void *bar, unsigned n)

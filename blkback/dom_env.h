@@ -21,6 +21,11 @@ struct dom_bar {
 	volatile uint8_t *base;
 	uint64_t size;
 	unsigned irq_port;	/* the device's interrupt (dom_env_irq_bind), 0: none */
+	/* The owner keeps irq_port masked outside dom_env_wait_irq: an
+	 * interrupt that comes while the driver is not waiting for one (its
+	 * spin already saw the completion) then only marks the port pending,
+	 * instead of waking the domain from its next halt for nothing. */
+	bool irq_masked;
 };
 
 uint32_t dom_env_rd32(void *bar, uint32_t reg);
@@ -31,7 +36,9 @@ void dom_env_delay(void *bar, uint32_t us);
  * a timeout); NULL when the heap is out. */
 void *dom_env_alloc(void *bar, unsigned n);
 /* dev_env.wait_irq: an event on the BAR's irq_port since the last call, or
- * about us microseconds (the runtime's timer: 1 ms at least). */
+ * about us microseconds (the runtime's timer: 1 ms at least). With
+ * irq_masked the port is unmasked for the wait only (one that came while
+ * masked ends the wait at once). */
 void dom_env_wait_irq(void *bar, uint32_t us);
 uint64_t dom_env_dma(void *bar, const void *p);
 

@@ -415,6 +415,9 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 	if ((rc = dom_env_irq_bind(&bb.bar, dev->sbdf, 0))) {
 		dom_printf("blkback: %s: no interrupt (%d): polling\n", tag, rc);
 	} else {
+		/* Only a command's wait looks at it (nvme_disk.c, ahci_disk.c). */
+		dom_evtchn_mask(bb.bar.irq_port);
+		bb.bar.irq_masked = true;
 		disk_env.wait_irq = dom_env_wait_irq;
 		dom_printf("blkback: %s: interrupt on event channel %u\n", tag, bb.bar.irq_port);
 	}
