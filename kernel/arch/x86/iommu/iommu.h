@@ -40,9 +40,9 @@ void iommu_deassign(struct domain *d, u16 seg, u8 bus, u8 devfn);
  * hpa): iommu_map gives d's devices gpa -> hpa too, read-only unless
  * writable; 0 when d has no devices' table, else as iommu_pt_map (-EEXIST,
  * -ENOMEM) or -EIO. iommu_unmap takes it out again, and the devices may
- * go on using a cached translation until iommu_flush(d) returns (called
- * without locks held: it waits for the units), so the frame goes back to
- * its granter only after that. */
+ * go on using a cached translation until iommu_flush(d) returns (it waits
+ * for the units: best called outside d->lock; the units' lock is taken
+ * inside every other), so the frame goes back to its granter only after. */
 int iommu_map(struct domain *d, u64 gpa, paddr_t hpa, bool writable);
 void iommu_unmap(struct domain *d, u64 gpa);
 void iommu_flush(struct domain *d);
