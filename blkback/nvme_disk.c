@@ -367,7 +367,7 @@ static int prp_page(void *arg, uint64_t a, size_t len, int more)
 
 	if ((a & 3) || (l->n && a % PAGE) || l->n == NVME_DISK_DIRECT_PAGES ||
 	    (more && (a + len) % PAGE))
-		return 0;	/* the last: ends inside a page, more follows */
+		return 0;	/* unaligned, too many, or a page cut short mid-list */
 	if (!l->n)
 		l->first_off = (unsigned)(a % PAGE);
 	l->pg[l->n++] = a - a % PAGE;
