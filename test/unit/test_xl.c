@@ -17,6 +17,7 @@
 #include "xl_build.h"
 #include "xl_elf.h"
 #include "xl_hvm.h"
+#include "public/hvm.h"
 
 #define MAX_DOMS 16
 #define MAX_FILES 64
@@ -83,6 +84,7 @@ static struct fake {
 	int store_guest;		/* hvm_store's last guest, -1: none */
 	uint64_t store_pfn;
 	uint16_t gcons_dm;
+	uint64_t callback_irq[8];	/* HVM_PARAM_CALLBACK_IRQ by domid */
 } F;
 
 /* ---- fake backend ---- */
@@ -535,6 +537,7 @@ static struct xl_backend BE = {
 	.err = f_err, .set_dm = f_set_dm, .now_ns = f_now_ns, .xs_write = f_xs_write,
 	.xs_read = f_xs_read, .xs_rm = f_xs_rm, .xs_set_perms = f_xs_set_perms,
 	.gcons_add = f_gcons_add, .gcons_remove = f_gcons_remove, .hvm_store = f_hvm_store,
+	.hvm_param = f_hvm_param,
 	.pci_list = f_pci_list, .pci_assign = f_pci_assign,
 };
 

@@ -136,6 +136,15 @@ static void f_gcons_remove(void *ctx, uint16_t guest)
 		F.gcons_guest = -1;
 }
 
+static int f_hvm_param(void *ctx, uint16_t domid, uint32_t index, uint64_t *value)
+{
+	(void)ctx;
+	if (!dom_by_id(domid) || domid >= sizeof(F.callback_irq) / sizeof(F.callback_irq[0]))
+		return -XL_EINVAL;
+	*value = index == HVM_PARAM_CALLBACK_IRQ ? F.callback_irq[domid] : 0;
+	return 0;
+}
+
 static int f_hvm_store(void *ctx, uint16_t guest, const char *name, uint64_t pfn,
 		       uint64_t console_pfn)
 {

@@ -584,10 +584,16 @@ static void test_hvm_shutdown(void)
 	      err_is("PV control interface not available: sending ACPI reset button event.\n"));
 	CHECK(!strcmp(xs_value("/local/domain/0/device-model/1/command"), "reset"));
 	CHECK(F.last_shutdown == 0 && dom_by_id(1));
-	/* PV drivers in the guest: the control node, as for PV guests. */
+	/* A feature key alone is not PV drivers (libxl asks the callback param). */
 	f_xs_write(NULL, "/local/domain/1/control/feature-poweroff", "1");
+	CHECK(xl("shutdown linux") == 1 && !xs_value("/local/domain/1/control/shutdown"));
+	/* PV drivers in the guest set their event-channel callback (FreeBSD
+	 * writes no feature key): the control node, as for PV guests. */
+	F.callback_irq[1] = 2ull << 56 | 0xf3;
 	CHECK(xl("shutdown linux") == 0 && err_is(""));
 	CHECK(!strcmp(xs_value("/local/domain/1/control/shutdown"), "poweroff"));
+	CHECK(xl("reboot -F linux") == 0 && err_is(""));
+	CHECK(!strcmp(xs_value("/local/domain/1/control/shutdown"), "reboot"));
 	CHECK(xl("help reboot") == 0 && strstr(F.out, "-F             fallback to ACPI reset"));
 	/* xl trigger: the ACPI event whatever the PV drivers offer. */
 	CHECK(xl("trigger linux reset") == 0 && err_is(""));

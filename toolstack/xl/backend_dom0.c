@@ -7,6 +7,7 @@
 #include "xl.h"
 #include "dom/hypercall.h"	/* the runtime's entry: negative Xen errno on failure */
 #include "dom/time.h"
+#include "public/hvm.h"
 
 static int domctl(uint32_t cmd, uint16_t domid, struct bh_domctl *d)
 {
@@ -187,6 +188,16 @@ static int dom0_set_dm(void *ctx, uint16_t domid, uint16_t dm_domid)
 	return domctl(BH_DOMCTL_set_dm, domid, &d);
 }
 
+static int dom0_hvm_param(void *ctx, uint16_t domid, uint32_t index, uint64_t *value)
+{
+	struct xen_hvm_param p = { .domid = domid, .index = index };
+	long rc = dom_hypercall_hvm_op(HVMOP_get_param, &p);
+
+	(void)ctx;
+	*value = p.value;
+	return (int)rc;
+}
+
 static uint64_t dom0_now_ns(void *ctx)
 {
 	(void)ctx;
@@ -253,6 +264,7 @@ void xl_backend_dom0(struct xl_backend *be, const struct xl_dom0_io *io)
 	be->vcpu_list = dom0_vcpu_list;
 	be->set_dm = dom0_set_dm;
 	be->now_ns = dom0_now_ns;
+	be->hvm_param = dom0_hvm_param;
 	be->xs_write = io->xs_write;
 	be->xs_read = io->xs_read;
 	be->xs_rm = io->xs_rm;

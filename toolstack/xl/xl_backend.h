@@ -103,6 +103,8 @@ struct xl_backend {
 	 * `xl console -t pv`; HVM_PARAM_CONSOLE_PFN/EVTCHN set). Undone with
 	 * the rest of the guest's store (xl_builder_hook_xenstore_release).
 	 * NULL: no PV devices. */
+	/* HVMOP_get_param of a guest (public/hvm/params.h); NULL: none. */
+	int (*hvm_param)(void *ctx, uint16_t domid, uint32_t index, uint64_t *value);
 	int (*hvm_store)(void *ctx, uint16_t guest, const char *name, uint64_t store_pfn,
 			 uint64_t console_pfn);
 

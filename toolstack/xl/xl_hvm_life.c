@@ -21,6 +21,7 @@
  *     model's emulated NIC and for the guest's own PV NIC.
  */
 #include "xl_hvm.h"
+#include "public/hvm.h"
 
 #define MAX_GUESTS 32
 /* A guest's own vif is written again this long after its old nodes were
@@ -387,17 +388,33 @@ static int dm_command(struct xl *x, uint16_t guest, const char *cmd)
 	return be->xs_write ? be->xs_write(be->ctx, path, cmd) : -XL_ENOSYS;
 }
 
+/* Whether guest's PV drivers listen on control/shutdown. libxl's test
+ * (libxl__domain_pvcontrol_available): they set their event-channel
+ * callback, HVM_PARAM_CALLBACK_IRQ, first; FreeBSD writes no control/
+ * feature-* key. Where the param cannot be read, Linux's feature key. */
+static bool pv_control(struct xl *x, uint16_t guest, bool reboot)
+{
+	const struct xl_backend *be = x->be;
+	char path[96], feature[16];
+	uint64_t callback = 0;
+
+	if (be->hvm_param)
+		return !be->hvm_param(be->ctx, guest, HVM_PARAM_CALLBACK_IRQ, &callback) &&
+		       callback;
+	snprintf(path, sizeof(path), "/local/domain/%u/control/feature-%s", guest,
+		 reboot ? "reboot" : "poweroff");
+	xl_hvm_xs_get(x, path, feature, sizeof(feature));
+	return !strcmp(feature, "1");
+}
+
 int xl_hvm_shutdown(struct xl *x, uint16_t guest, uint32_t reason, bool fallback)
 {
 	const struct xl_backend *be = x->be;
 	bool reboot = reason == SHUTDOWN_reboot;
-	char path[96], feature[16];
+	char path[96];
 	int rc;
 
-	snprintf(path, sizeof(path), "/local/domain/%u/control/feature-%s", guest,
-		 reboot ? "reboot" : "poweroff");
-	xl_hvm_xs_get(x, path, feature, sizeof(feature));
-	if (!strcmp(feature, "1")) {	/* the guest's PV drivers listen */
+	if (pv_control(x, guest, reboot)) {
 		snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", guest);
 		rc = be->xs_write(be->ctx, path, reboot ? "reboot" : "poweroff");
 		return rc ? xl_fail_rc(x, reboot ? "reboot" : "shutdown", rc) : XL_OK;
