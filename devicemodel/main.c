@@ -515,7 +515,9 @@ static int machine_setup(const struct dom_start_info *si)
 	cfg.serial = arg_num(si->bootargs, "serial=", 1) != 0;
 	cfg.pv_disks = arg_num(si->bootargs, "pv_disks=", 0) != 0;
 	cfg.no_platform = arg_num(si->bootargs, "platform=", 1) == 0;
-	cfg.rtc_base = 1704067200;	/* 2024-01-01 until the toolstack passes the time */
+	cfg.rtc_base = (int64_t)dom_wallclock_sec();	/* the host's time, as Xen's RTC */
+	if (!cfg.rtc_base)
+		cfg.rtc_base = 1704067200;	/* 2024-01-01: the core knows no time */
 	arg_str(si->bootargs, "boot=", cfg.boot, sizeof(cfg.boot), "cd");
 	if (!(dm.bus = dm_bus_new(&env)))
 		return -12;

@@ -633,6 +633,7 @@ int evtchn_domain_init(struct domain *d)
 	}
 	for (u32 i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
 		vtime_fill(&ev->shared->vcpu_info[i]);
+	vtime_fill_wallclock(ev->shared);
 	d->evtchn = ev;
 	return 0;
 }

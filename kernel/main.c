@@ -22,6 +22,8 @@
 #include "pci_op.h"
 #include "pci_msi.h"
 #include "ioapic.h"
+#include "rtc.h"
+#include "vtime.h"
 #include "public/xen.h"
 
 struct cmdline_opts boot_opts;
@@ -259,6 +261,7 @@ static void bsp_platform_init(void)
 	pcpus[0].apic_id = apic_id();
 	apic_calibrate();
 	apic_cpu_init();	/* again, now that the timer count is known */
+	vtime_set_wallclock(rtc_read_unix());
 	traps_set_handler(2, on_nmi);
 	traps_set_handler(VECTOR_TIMER, on_timer);
 	traps_set_handler(VECTOR_KICK, on_kick);

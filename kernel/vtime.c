@@ -9,6 +9,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "public/vcpu.h"
+#include "public/shared_info.h"
 #include "public/event_channel.h"
 
 /* ns per TSC tick as mul * 2^shift / 2^32 with 2^31 <= mul < 2^32 (the
@@ -51,6 +52,28 @@ void vtime_fill(struct vcpu_info *vi)
 	scale(&t->tsc_to_system_mul, &t->tsc_shift);
 	t->flags = PVCLOCK_TSC_STABLE_BIT;
 	__atomic_store_n(&t->version, (t->version | 1) + 1, __ATOMIC_RELEASE);
+}
+
+static u64 now_ns(void);
+static u64 wallclock_ns;	/* ns since 1970 at system time 0 */
+
+void vtime_set_wallclock(u64 unix_now)
+{
+	u64 since_boot = now_ns();
+
+	if (unix_now && unix_now * 1000000000ull > since_boot)
+		wallclock_ns = unix_now * 1000000000ull - since_boot;
+}
+
+void vtime_fill_wallclock(struct shared_info *s)
+{
+	u64 sec = wallclock_ns / 1000000000ull;
+
+	__atomic_store_n(&s->wc_version, s->wc_version | 1, __ATOMIC_RELEASE);
+	s->wc_sec = (u32)sec;
+	s->wc_sec_hi = (u32)(sec >> 32);
+	s->wc_nsec = (u32)(wallclock_ns % 1000000000ull);
+	__atomic_store_n(&s->wc_version, (s->wc_version | 1) + 1, __ATOMIC_RELEASE);
 }
 
 u64 vtime_ns_to_tsc(u64 ns)

@@ -8,6 +8,8 @@
 #include "dom/trap.h"
 #include "dom/cpu.h"
 #include "dom/start.h"
+#include "dom/evtchn.h"
+#include "public/shared_info.h"
 
 #define X2APIC_SVR 0x80f
 #define X2APIC_LVT_TIMER 0x832
@@ -36,6 +38,33 @@ uint64_t dom_now_ns(void)
 	unsigned __int128 d = (unsigned __int128)(dom_rdtsc() - tsc_start) * ns_mult;
 
 	return (uint64_t)(d >> 32);
+}
+
+/* shared_info's wall clock (its time at system time 0) plus system time from
+ * vCPU 0's pvclock, each read under its version (odd: being written). */
+uint64_t dom_wallclock_sec(void)
+{
+	const struct shared_info *s = dom_evtchn_shared_info();
+	const struct vcpu_time_info *t;
+	uint64_t wc_ns, sys, delta;
+	uint32_t v;
+
+	if (!s)
+		return 0;
+	do {
+		v = __atomic_load_n(&s->wc_version, __ATOMIC_ACQUIRE);
+		wc_ns = ((uint64_t)s->wc_sec_hi << 32 | s->wc_sec) * 1000000000ull + s->wc_nsec;
+	} while ((v & 1) || v != __atomic_load_n(&s->wc_version, __ATOMIC_ACQUIRE));
+	if (!wc_ns)
+		return 0;
+	t = &s->vcpu_info[0].time;
+	do {
+		v = __atomic_load_n(&t->version, __ATOMIC_ACQUIRE);
+		delta = dom_rdtsc() - t->tsc_timestamp;
+		delta = t->tsc_shift < 0 ? delta >> -t->tsc_shift : delta << t->tsc_shift;
+		sys = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+	} while ((v & 1) || v != __atomic_load_n(&t->version, __ATOMIC_ACQUIRE));
+	return (wc_ns + sys) / 1000000000ull;
 }
 
 uint64_t dom_tsc_hz(void)

@@ -102,7 +102,12 @@ class HvmConsole(Console):
         """Markers in order; timeout covers all of them."""
         since = since or time.time()
         end = since + timeout
-        return [self.marker(d, rx, max(1, end - time.time()), since) for d, rx in pairs]
+        found = []
+        for d, rx, *check in pairs:	# check: a function of the match, raises Failure
+            found.append(self.marker(d, rx, max(1, end - time.time()), since))
+            for f in check:
+                f(found[-1])
+        return found
 
     def type(self, text):
         self.proc.stdin.write(text.encode())
@@ -189,9 +194,22 @@ def scenario_seabios(c, args):
     print(f"  seabios guest: {time.time() - t:.1f} s from xl create to gone")
 
 
+def clock_now(m):
+    """The guest's clock (BULKHEAD-DATE) is the host's: QEMU's CMOS clock
+    starts at the host's UTC time, the core reads it at boot and gives it to
+    guests in shared_info, the device model's clock starts from that."""
+    skew = int(m.group(1)) - time.time()
+    expect(abs(skew) < 300, f"the guest's clock is {skew:+.0f} s off the host's "
+           f"({m.group(0)!r}; 1970 means shared_info's wall clock is not set)")
+
+
+DATE = ("the guest's clock", r"BULKHEAD-DATE: (-?\d+)", clock_now)
+
+
 def live_markers(cpus):
     return [SEABIOS, CD_BOOT, LINUX,
             ("the live marker with all CPUs", r"BULKHEAD-LIVE: " + KVER + rf" cpus={cpus}\b"),
+            DATE,
             ("the live run finished", r"BULKHEAD-LIVE-DONE")]
 
 

@@ -27,6 +27,9 @@ void dom_time_init(void);
 
 /* Nanoseconds since start of day. */
 uint64_t dom_now_ns(void);
+/* Seconds since 1970 now, from the core's wall clock (shared_info); 0 when
+ * it keeps none or events are not set up. */
+uint64_t dom_wallclock_sec(void);
 /* The TSC rate found at start of day. */
 uint64_t dom_tsc_hz(void);
 

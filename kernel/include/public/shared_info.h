@@ -70,7 +70,7 @@ struct shared_info {
 	struct vcpu_info vcpu_info[XEN_LEGACY_MAX_VCPUS];
 	xen_ulong_t evtchn_pending[64];	/* one bit per port: 64 x 64 = 4096 ports */
 	xen_ulong_t evtchn_mask[64];
-	uint32_t wc_version;		/* wall clock (not maintained yet) */
+	uint32_t wc_version;		/* wall clock at system time 0: odd while changing */
 	uint32_t wc_sec;
 	uint32_t wc_nsec;
 	uint32_t wc_sec_hi;
