@@ -6,6 +6,7 @@
 #include "domain.h"
 #include "frame.h"
 #include "cpu.h"
+#include "percpu.h"
 #include "errno.h"
 #include "lib.h"
 
@@ -14,17 +15,56 @@
 #define PTE_PS 0x80ull
 #define ADDR_MASK 0x000ffffffffff000ull
 
+/*
+ * The host frame behind gpa, with its permissions; false when none is
+ * mapped or it is a device's BAR (its owner's to touch, never the core's on
+ * its behalf). v: the current vCPU, whose cache of earlier lookups is
+ * tried first, or NULL. The exits that copy guest memory (the instruction
+ * at every HLT and VMMCALL exit, each hypercall argument, the guest's
+ * page-table entries on their way) look up the same few frames each time.
+ * An entry is used only while the domain's p2m_gen is the one it was made
+ * under: every removal or replacement of a p2m entry bumps it before the
+ * old frame can be freed (memop_flush_wait, domain_p2m_changed), so, like
+ * a TLB entry, a cached frame can outlive its p2m entry only until then.
+ * New entries need no bump: misses are not cached.
+ */
+static bool frame_of(struct domain *d, struct vcpu *v, gpaddr_t gpa, paddr_t *hpa, unsigned *perm)
+{
+	struct vcpu_p2m_cache *c = NULL;
+	u64 key = (gpa & PAGE_MASK) | 1, gen = 0;
+	paddr_t h;
+	unsigned p;
+
+	if (v && v == this_cpu()->current) {	/* its own pCPU: no one else touches it */
+		gen = __atomic_load_n(&d->p2m_gen, __ATOMIC_ACQUIRE);
+		c = &v->p2m_cache[(gpa >> PAGE_SHIFT) % VCPU_P2M_CACHE];
+		if (c->key == key && c->gen == gen) {
+			*hpa = c->hpa | (gpa & ~PAGE_MASK);
+			*perm = c->perm;
+			return true;
+		}
+	}
+	/* gen was read first: a removal racing with this lookup leaves an
+	 * entry tagged with the generation before its bump. */
+	if (!p2m_lookup(&d->p2m, gpa, &h, &p) || pci_op_is_bar_page(h & PAGE_MASK))
+		return false;
+	if (c)
+		*c = (struct vcpu_p2m_cache){ key, gen, h & PAGE_MASK, p };
+	*hpa = h;
+	*perm = p;
+	return true;
+}
+
 /* Copies between the core and guest-physical memory, frame by frame. */
-static int gpa_copy(struct domain *d, gpaddr_t gpa, void *buf, size_t len, bool to_guest)
+static int gpa_copy(struct domain *d, struct vcpu *v, gpaddr_t gpa, void *buf, size_t len,
+		    bool to_guest)
 {
 	while (len) {
 		size_t chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
 		paddr_t hpa;
 		unsigned perm;
 
-		/* A device's BAR is its owner's to touch, never the core's on its behalf. */
-		if (!p2m_lookup(&d->p2m, gpa, &hpa, &perm) || (to_guest && !(perm & P2M_W)) ||
-		    pci_op_is_bar_page(hpa & PAGE_MASK))
+		if (!frame_of(d, v, gpa, &hpa, &perm) || (to_guest && !(perm & P2M_W)))
 			return -EFAULT;
 		if (to_guest)
 			memcpy(phys_to_virt(hpa), buf, chunk);
@@ -39,12 +79,12 @@ static int gpa_copy(struct domain *d, gpaddr_t gpa, void *buf, size_t len, bool 
 
 int gpa_read(struct domain *d, gpaddr_t gpa, void *buf, size_t len)
 {
-	return gpa_copy(d, gpa, buf, len, false);
+	return gpa_copy(d, NULL, gpa, buf, len, false);
 }
 
 int gpa_write(struct domain *d, gpaddr_t gpa, const void *buf, size_t len)
 {
-	return gpa_copy(d, gpa, (void *)buf, len, true);
+	return gpa_copy(d, NULL, gpa, (void *)buf, len, true);
 }
 
 bool guest_mode_is64(const struct guest_mode *m)
@@ -63,18 +103,19 @@ enum insn_mode guest_insn_mode(const struct guest_mode *m)
 
 /* Reads one paging-structure entry of the given width: entries are aligned,
  * so one p2m lookup and a load, no copy loop (this runs several times per exit). */
-static int read_entry(struct domain *d, gpaddr_t gpa, bool wide, u64 *e)
+static int read_entry(struct vcpu *v, gpaddr_t gpa, bool wide, u64 *e)
 {
 	paddr_t hpa;
+	unsigned perm;
 
-	if (!p2m_lookup(&d->p2m, gpa, &hpa, NULL))
+	if (!frame_of(v->domain, v, gpa, &hpa, &perm))
 		return -EFAULT;
 	*e = wide ? *(const volatile u64 *)phys_to_virt(hpa) : *(const volatile u32 *)phys_to_virt(hpa);
 	return 0;
 }
 
 /* Walks levels from the top; each level indexes with `bits` bits at `shift`. */
-static int walk(struct domain *d, u64 table, u64 gva, int levels, bool wide, bool write,
+static int walk(struct vcpu *v, u64 table, u64 gva, int levels, bool wide, bool write,
 		gpaddr_t *gpa)
 {
 	int shift = wide ? 12 + 9 * (levels - 1) : 22;
@@ -83,7 +124,7 @@ static int walk(struct domain *d, u64 table, u64 gva, int levels, bool wide, boo
 	for (int l = levels; l > 0; l--, shift -= bits) {
 		u64 e;
 
-		if (read_entry(d, table + ((gva >> shift) & ((1u << bits) - 1)) * (wide ? 8 : 4),
+		if (read_entry(v, table + ((gva >> shift) & ((1u << bits) - 1)) * (wide ? 8 : 4),
 			       wide, &e) || !(e & PTE_P) || (write && !(e & PTE_W)))
 			return -EFAULT;
 		if (l == 1 || (e & PTE_PS)) {
@@ -100,7 +141,6 @@ static int walk(struct domain *d, u64 table, u64 gva, int levels, bool wide, boo
 
 int guest_translate(struct vcpu *v, const struct guest_mode *m, u64 gva, bool write, gpaddr_t *gpa)
 {
-	struct domain *d = v->domain;
 	u64 pdpte;
 
 	if (!(m->cr0 & CR0_PG)) {
@@ -108,14 +148,15 @@ int guest_translate(struct vcpu *v, const struct guest_mode *m, u64 gva, bool wr
 		return 0;
 	}
 	if (m->efer & EFER_LMA)
-		return walk(d, m->cr3 & ADDR_MASK, gva, 4, true, write, gpa);
+		return walk(v, m->cr3 & ADDR_MASK, gva, 4, true, write, gpa);
 	if (m->cr4 & CR4_PAE) {	/* PDPTE from the 32-byte table at CR3 */
-		if (gpa_read(d, (m->cr3 & 0xffffffe0u) + ((gva >> 30) & 3) * 8, &pdpte, 8) ||
+		if (gpa_copy(v->domain, v, (m->cr3 & 0xffffffe0u) + ((gva >> 30) & 3) * 8, &pdpte, 8,
+			     false) ||
 		    !(pdpte & PTE_P))
 			return -EFAULT;
-		return walk(d, pdpte & ADDR_MASK, gva & 0x3fffffff, 2, true, write, gpa);
+		return walk(v, pdpte & ADDR_MASK, gva & 0x3fffffff, 2, true, write, gpa);
 	}
-	return walk(d, m->cr3 & 0xfffff000u, gva & 0xffffffffull, 2, false, write, gpa);
+	return walk(v, m->cr3 & 0xfffff000u, gva & 0xffffffffull, 2, false, write, gpa);
 }
 
 /* Copies page by page; dir_in = guest to core. */
@@ -127,13 +168,10 @@ static int copy_guest(struct vcpu *v, u64 gva, void *buf, size_t len, bool dir_i
 	while (len) {
 		size_t chunk = MIN(len, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
 		gpaddr_t gpa;
-		int rc;
 
 		if (guest_translate(v, &m, gva, !dir_in, &gpa))
 			return -EFAULT;
-		rc = dir_in ? gpa_read(v->domain, gpa, buf, chunk) :
-			      gpa_write(v->domain, gpa, buf, chunk);
-		if (rc)
+		if (gpa_copy(v->domain, v, gpa, buf, chunk, !dir_in))
 			return -EFAULT;
 		gva += chunk;
 		buf = (u8 *)buf + chunk;
@@ -163,7 +201,7 @@ int guest_fetch(struct vcpu *v, const struct guest_mode *m, u64 rip, u8 *buf, si
 		gpaddr_t gpa;
 
 		if (guest_translate(v, m, lin + got, false, &gpa) ||
-		    gpa_read(v->domain, gpa, buf + got, chunk))
+		    gpa_copy(v->domain, v, gpa, buf + got, chunk, false))
 			break;
 		got += chunk;
 	}

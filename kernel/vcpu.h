@@ -19,6 +19,16 @@ enum vcpu_state {
  * Legend: (I) immutable after creation; (P) touched only on the owning pCPU;
  * (Q) under pcpus[v->pcpu].rq.lock.
  */
+/* A p2m lookup the vCPU's exits made, tagged with the domain's p2m_gen then
+ * (guestmem.c): key = guest frame address | 1, 0 when empty. */
+#define VCPU_P2M_CACHE 16
+struct vcpu_p2m_cache {
+	u64 key;
+	u64 gen;
+	paddr_t hpa;
+	unsigned perm;
+};
+
 struct vcpu {
 	struct domain *domain;		/* (I) */
 	u32 id;				/* (I) index within the domain */
@@ -59,6 +69,7 @@ struct vcpu {
 	u64 mmio_gpa, mmio_val;		/* (P) a device read: where, and its answer */
 	u8 mmio_pending;		/* (P) size of the read with the device model; 0: a write */
 	u8 mmio_size;			/* (P) size of the answered read, for the re-run; 0: none */
+	struct vcpu_p2m_cache p2m_cache[VCPU_P2M_CACHE];	/* (P) guestmem.c */
 };
 
 /* Allocates vCPU id of d with its start state, placed on a pCPU. */

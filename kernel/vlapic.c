@@ -148,10 +148,13 @@ void vlapic_kick(struct vcpu *v)
 int vlapic_pending(const struct vcpu *v)
 {
 	const struct vlapic *l = &v->lapic;
-	int irr = highest(l->irr), isr = highest(l->isr);
+	int irr = highest(l->irr), isr;
 
+	if (irr < 0)	/* the common case at every entry: nothing requested */
+		return -1;
+	isr = highest(l->isr);
 	/* Priority classes: a vector is taken only above what is in service and TPR. */
-	if (irr < 0 || (isr >= 0 && (irr >> 4) <= (isr >> 4)) || (irr >> 4) <= (int)(l->tpr >> 4))
+	if ((isr >= 0 && (irr >> 4) <= (isr >> 4)) || (irr >> 4) <= (int)(l->tpr >> 4))
 		return -1;
 	return irr;
 }

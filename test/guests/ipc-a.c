@@ -41,12 +41,22 @@ static int check_reservation(void)
 
 	if (max != 1024 || now != 1022)	/* 4 MiB, less the two pages replaced */
 		return ipc_fail("reservation before", now);
+	/* A hypercall argument in the page: the core's copy goes through its
+	 * translation of the frame, which must not outlive the frame. */
+	*(volatile domid_t *)spare_page = DOMID_SELF;
+	if ((rc = memory_op(XENMEM_current_reservation, spare_page)) != 1022)
+		return ipc_fail("an argument in the spare page", rc);
 	if ((rc = reservation(XENMEM_decrease_reservation, &gfn, 1)) != 1 ||
 	    current_pages() != 1021)
 		return ipc_fail("decrease_reservation", rc);
+	if ((rc = memory_op(XENMEM_current_reservation, spare_page)) != -14)	/* -EFAULT */
+		return ipc_fail("an argument in the page given back", rc);
 	if ((rc = reservation(XENMEM_populate_physmap, &gfn, 1)) != 1 || current_pages() != 1022)
 		return ipc_fail("populate_physmap", rc);
 	((volatile uint8_t *)spare_page)[100] = 42;	/* fresh RAM, usable */
+	*(volatile domid_t *)spare_page = DOMID_SELF;
+	if ((rc = memory_op(XENMEM_current_reservation, spare_page)) != 1022)
+		return ipc_fail("an argument in the page populated again", rc);
 	for (int i = 0; i < 3; i++)
 		extra[i] = (EXTRA_GPA >> 12) + (uint64_t)i;
 	if ((rc = reservation(XENMEM_populate_physmap, extra, 3)) != 2)	/* the maximum stops it */

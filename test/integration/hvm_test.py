@@ -460,8 +460,9 @@ def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="",
                       ("bridge0's address answering the guest's ping",
                        r"BULKHEAD-NET-PING: " + re.escape(bridge_ip) + r" ok")]
     if hostile:
-        markers[4:4] = [("the guest's attack on its emulated NIC, survived",
-                         r"BULKHEAD-DM-HOSTILE: \d+ accesses, the NIC bound again")]
+        at = markers.index(DATE) + 1	# printed after the disk is known, before NET
+        markers[at:at] = [("the guest's attack on its emulated NIC, survived",
+                           r"BULKHEAD-DM-HOSTILE: \d+ accesses, the NIC bound again")]
     if peer:
         markers[-1:-1] = [("the echo times to the gateway", r"BULKHEAD-NET-RTT: 10\.0\.2\.2 (\S+)"),
                           ("the file from the peer guest over bridge0",
