@@ -451,6 +451,12 @@ long evtchn_op_vcpu_op(struct vcpu *v, const u64 *a)
 		return 1;
 	case VCPUOP_register_vcpu_info:
 		return register_vcpu_info(v, (u32)a[1], a[2]);
+	case VCPUOP_send_nmi:	/* any vCPU of the caller's own domain; no argument */
+		if (a[2])
+			return -EINVAL;
+		if (!__atomic_exchange_n(&d->vcpus[a[1]]->lapic.nmi_pending, true, __ATOMIC_ACQ_REL))
+			vlapic_kick(d->vcpus[a[1]]);
+		return 0;
 	default:
 		return vtime_vcpu_op(v, (u32)a[0], (u32)a[1], a[2]);
 	}

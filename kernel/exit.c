@@ -66,6 +66,21 @@ bool exit_skip(struct vcpu *v, const struct exit_record *e)
 	return true;
 }
 
+/* An NMI (an IPI with delivery mode NMI, VCPUOP_send_nmi) goes in as soon
+ * as the guest is out of its last one's handler; an interrupt waiting too
+ * then finds the event slot taken and asks for its window. */
+static void nmi_prepare_entry(struct vcpu *v)
+{
+	struct guest_event ev = { EVENT_NMI, 2, false, 0 };
+
+	if (!virt->nmi_allowed(v)) {
+		virt->set_nmi_window(v);
+		return;
+	}
+	__atomic_store_n(&v->lapic.nmi_pending, false, __ATOMIC_RELEASE);
+	virt->inject(v, &ev);
+}
+
 /* The event-channel callback vector first (Xen's order: it is not an APIC
  * interrupt), then the local APIC's highest deliverable vector, then, for an
  * HVM guest's BSP, an ExtINT from the 8259 through LINT0. */
@@ -73,6 +88,9 @@ void exit_prepare_entry(struct vcpu *v)
 {
 	bool cb = __atomic_load_n(&v->upcall_vector, __ATOMIC_ACQUIRE) != 0;
 	int vector = -1, ext = -1;
+
+	if (unlikely(__atomic_load_n(&v->lapic.nmi_pending, __ATOMIC_ACQUIRE)))
+		nmi_prepare_entry(v);
 
 	if (!cb) {
 		vector = vlapic_pending(v);
@@ -126,8 +144,10 @@ static void on_hlt(struct vcpu *v, const struct exit_record *e)
 {
 	if (!exit_skip(v, e))
 		return;
-	/* Sleep unless an interrupt could be taken right away. */
-	if (!vcpu_has_event(v) || !(v->regs.rflags & RFLAGS_IF))
+	/* Sleep unless an interrupt could be taken right away (an NMI can,
+	 * whatever RFLAGS.IF says). */
+	if (!__atomic_load_n(&v->lapic.nmi_pending, __ATOMIC_ACQUIRE) &&
+	    (!vcpu_has_event(v) || !(v->regs.rflags & RFLAGS_IF)))
 		sched_block(v);
 }
 

@@ -248,6 +248,7 @@ bool hvm_vcpu_wakeable(struct vcpu *v)
 	if (v->io_wait)
 		return ioreq_answered(v);
 	return __atomic_load_n(&v->upcall_vector, __ATOMIC_ACQUIRE) || vlapic_pending(v) >= 0 ||
+	       __atomic_load_n(&v->lapic.nmi_pending, __ATOMIC_ACQUIRE) ||
 	       hvm_extint_peek(v) >= 0 || virt->event_queued(v);
 }
 

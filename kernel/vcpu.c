@@ -166,7 +166,7 @@ bool vcpu_has_event(struct vcpu *v)
 	if (v->domain->hvm)
 		return hvm_vcpu_wakeable(v);
 	return __atomic_load_n(&v->upcall_vector, __ATOMIC_ACQUIRE) || vlapic_pending(v) >= 0 ||
-	       virt->event_queued(v);
+	       __atomic_load_n(&v->lapic.nmi_pending, __ATOMIC_ACQUIRE) || virt->event_queued(v);
 }
 
 void vcpu_mode(struct vcpu *v, struct guest_mode *m)

@@ -155,6 +155,12 @@ struct virt_ops {
 	bool (*intr_allowed)(struct vcpu *v);
 	/* Ask for (or stop asking for) an EXIT_INTR_WINDOW exit. */
 	void (*set_intr_window)(struct vcpu *v, bool on);
+	/* True when an NMI can be delivered at the next entry: no NMI in
+	 * service (delivered, its handler's IRET not yet run), no interrupt
+	 * shadow, no event already queued. */
+	bool (*nmi_allowed)(struct vcpu *v);
+	/* Ask for an exit once that changes (it comes as EXIT_INTR_WINDOW). */
+	void (*set_nmi_window)(struct vcpu *v);
 	/* True while an event handed to the CPU (inject, or the re-delivery of
 	 * one an exit cut short) waits for the guest to take it: a vCPU that
 	 * halts then (STI;HLT) must not sleep. */

@@ -190,6 +190,73 @@ static int check_vtimer(void)
 	return 0;
 }
 
+/* --- NMIs: VCPUOP_send_nmi and an x2APIC IPI with delivery mode NMI each
+ * deliver one through vector 2, never into a handler that has not returned
+ * (the second is sent from inside the first's handler, which then makes
+ * exits that would let an unblocked NMI in) --- */
+
+#define MSR_X2APIC_ICR 0x830
+#define ICR_NMI (4u << 8)
+
+static volatile uint32_t nmi_count, nmi_nested, in_nmi;
+static volatile int nmi_send_ipi;
+
+static void on_nmi(struct trap_frame *f)
+{
+	(void)f;
+	if (in_nmi)
+		nmi_nested++;
+	in_nmi = 1;
+	if (++nmi_count == 1) {
+		uint32_t r[4];
+
+		if (nmi_send_ipi)
+			cpu_wrmsr(MSR_X2APIC_ICR, ICR_NMI);	/* physical, to APIC ID 0: us */
+		else
+			vcpu_op(VCPUOP_send_nmi, 0, (void *)0);
+		for (int i = 0; i < 50; i++) {
+			cpu_cpuid(0, 0, r);
+			hypercall_sched_op(SCHEDOP_yield, 0);
+		}
+	}
+	in_nmi = 0;
+}
+
+static int nmi_round(int ipi)
+{
+	long rc;
+
+	nmi_count = nmi_nested = 0;
+	nmi_send_ipi = ipi;
+	if (ipi)
+		cpu_wrmsr(MSR_X2APIC_ICR, ICR_NMI);
+	else if ((rc = vcpu_op(VCPUOP_send_nmi, 0, (void *)0)))
+		return fail("VCPUOP_send_nmi to ourselves", (uint64_t)rc);
+	for (int i = 0; i < 1000 && nmi_count < 2; i++)
+		hypercall_sched_op(SCHEDOP_yield, 0);
+	if (nmi_nested)
+		return fail(ipi ? "an NMI IPI entered the running NMI handler" :
+				  "a sent NMI entered the running NMI handler", nmi_nested);
+	if (nmi_count != 2)
+		return fail(ipi ? "NMI IPIs delivered (2 sent)" : "sent NMIs delivered (2 sent)",
+			    nmi_count);
+	return 0;
+}
+
+static int check_nmi(void)
+{
+	long rc;
+
+	if ((rc = vcpu_op(VCPUOP_send_nmi, 7, (void *)0)) != -ENOENT)
+		return fail("VCPUOP_send_nmi to a vCPU that does not exist", (uint64_t)rc);
+	if ((rc = vcpu_op(VCPUOP_send_nmi, 0, target_page)) != -EINVAL)
+		return fail("VCPUOP_send_nmi with an argument", (uint64_t)rc);
+	if (nmi_round(0) || nmi_round(1))
+		return 1;
+	pass("NMIs delivered one at a time, sent and by IPI");
+	return 0;
+}
+
 /* --- 1: XSETBV refuses every XCR0 the CPU would fault on --- */
 
 static void cpu_xsetbv(uint32_t idx, uint64_t val)
@@ -508,9 +575,11 @@ int guest_main(unsigned int vcpu, unsigned int domid)
 		trap_set_handler(6, on_fault);
 		trap_set_handler(13, on_fault);
 		trap_set_handler(17, on_alignment);
+		trap_set_handler(2, on_nmi);
 		check_hypercall_page((uint16_t)domid);
 		check_commandline();
 		check_vtimer();
+		check_nmi();
 		check_instructions();
 		check_debug();
 		check_alignment();

@@ -52,6 +52,8 @@ XSA_MARKERS = [
      r"\(d\d+\) xsa: hypercall page refused on read-only grant, grant frame and hole; taken in RAM ok"),
     ("XENVER_commandline denied to a guest", r"\(d\d+\) xsa: XENVER_commandline denied ok"),
     ("the single-shot timer's checks", r"\(d\d+\) xsa: singleshot timer checks ok"),
+    ("NMIs sent and by IPI, one at a time",
+     r"\(d\d+\) xsa: NMIs delivered one at a time, sent and by IPI ok"),
     ("INVD/WBINVD complete, INVLPGA/MONITOR #UD",
      r"\(d\d+\) xsa: WBINVD and INVD complete; INVLPGA and MONITOR raise #UD ok"),
     ("#DB reflected with DR6", r"\(d\d+\) xsa: #DB reflected: single step, data breakpoint ok"),

@@ -4,7 +4,8 @@
  * the single-shot timer (set/stop, the calling vCPU's own: VIRQ_TIMER at
  * timeout_abs_ns of its pvclock time), VCPUOP_stop_periodic_timer (there is
  * no periodic timer: it succeeds), VCPUOP_register_runstate_memory_area
- * (accepted, never written: no steal time is reported). The others answer
+ * (accepted, never written: no steal time is reported), VCPUOP_send_nmi (an
+ * NMI to any vCPU of the caller's domain; arg must be NULL). The others answer
  * -ENOSYS. An unknown vcpuid gets -ENOENT.
  */
 #ifndef PUBLIC_VCPU_H

@@ -73,6 +73,22 @@ static void vintr_inject(void *vmcb, u8 vector)
 	*vmcb32(vmcb, VMCB_INTERCEPT_MISC1) &= ~MISC1_VINTR;
 }
 
+/* At each exit while an NMI's handler runs: its IRET exited (the intercept
+ * goes, the guest runs it), or the guest has moved on from that IRET. An
+ * NMI that an exit cut short is delivered again (EXITINTINFO) and stays
+ * blocking. */
+static void nmi_track(struct svm_vcpu *s, void *vmcb, u64 rip)
+{
+	if (*vmcb64(vmcb, VMCB_EXITCODE) == SVM_EXIT_IRET) {
+		*vmcb32(vmcb, VMCB_INTERCEPT_MISC1) &= ~MISC1_IRET;
+		s->iret_seen = true;
+		s->iret_rip = rip;
+	} else if (s->iret_seen && rip != s->iret_rip) {
+		s->nmi_blocked = false;
+		s->iret_seen = false;
+	}
+}
+
 static void svm_run(struct vcpu *v, struct exit_record *e)
 {
 	struct svm_vcpu *s = v->vendor;
@@ -98,6 +114,8 @@ static void svm_run(struct vcpu *v, struct exit_record *e)
 	v->regs.gpr[GPR_RAX] = *vmcb64(vmcb, VMCB_RAX);
 	v->regs.rflags = *vmcb64(vmcb, VMCB_RFLAGS);
 	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
+	if (unlikely(s->nmi_blocked))
+		nmi_track(s, vmcb, v->regs.rip);
 	/* An event cut short by the exit is delivered again (APM 15.7.2): an
 	 * interrupt as a virtual one (vintr_inject), anything else as it was.
 	 * QEMU records an interrupt it was delivering as an "exception" of
@@ -137,8 +155,9 @@ static void svm_reset(struct vcpu *v, const struct vcpu_start *st)
 {
 	struct svm_vcpu *s = v->vendor;
 
-	svm_vmcb_reset(s->vmcb, st);
+	svm_vmcb_reset(s->vmcb, st);	/* the IRET intercept goes with the rest */
 	s->exit_rip = ~0ull;
+	s->nmi_blocked = s->iret_seen = false;
 }
 
 static void svm_inject(struct vcpu *v, const struct guest_event *ev)
@@ -150,6 +169,13 @@ static void svm_inject(struct vcpu *v, const struct guest_event *ev)
 	if (ev->type == EVENT_EXTINT) {
 		vintr_inject(vmcb, ev->vector);
 		return;
+	}
+	if (ev->type == EVENT_NMI) {
+		struct svm_vcpu *s = v->vendor;
+
+		s->nmi_blocked = true;
+		s->iret_seen = false;
+		*vmcb32(vmcb, VMCB_INTERCEPT_MISC1) |= MISC1_IRET;
 	}
 	*vmcb64(vmcb, VMCB_EVENTINJ) = ev->vector | ((u64)type[ev->type] << 8) | EVENT_VALID |
 				       (ev->has_error ? EVENT_ERROR_VALID | ((u64)ev->error << 32) : 0);
@@ -167,6 +193,22 @@ static bool svm_intr_allowed(struct vcpu *v)
 
 	return (v->regs.rflags & RFLAGS_IF) && !shadow &&
 	       !(*vmcb64(vmcb, VMCB_EVENTINJ) & EVENT_VALID) && !vintr_pending(vmcb);
+}
+
+static bool svm_nmi_allowed(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->vendor;
+	void *vmcb = s->vmcb;
+	bool shadow = (*vmcb64(vmcb, VMCB_INT_STATE) & 1) && v->regs.rip == s->exit_rip;
+
+	return !s->nmi_blocked && !shadow && !(*vmcb64(vmcb, VMCB_EVENTINJ) & EVENT_VALID);
+}
+
+/* Nothing to arm: the IRET intercept is on while an NMI blocks, and the
+ * exit after the guest left the IRET ends it. */
+static void svm_set_nmi_window(struct vcpu *v)
+{
+	(void)v;
 }
 
 static bool svm_event_queued(struct vcpu *v)
@@ -218,6 +260,8 @@ const struct virt_ops svm_ops = {
 	.intr_allowed = svm_intr_allowed,
 	.event_queued = svm_event_queued,
 	.set_intr_window = svm_set_intr_window,
+	.nmi_allowed = svm_nmi_allowed,
+	.set_nmi_window = svm_set_nmi_window,
 	.set_efer = svm_set_efer,
 	.set_dr_intercept = svm_set_dr_intercept,
 	.seg_bases = svm_seg_bases,

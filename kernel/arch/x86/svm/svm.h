@@ -27,6 +27,12 @@ struct svm_vcpu {
 	void *vmcb;
 	u64 exit_rip;		/* guest RIP at the last exit */
 	u64 p2m_gen;		/* the domain's p2m generation at the last entry */
+	/* An NMI's handler runs from its delivery to its IRET, which exits
+	 * (MISC1_IRET) before it executes: NMIs stay blocked until the guest
+	 * has left iret_rip (SVM keeps no such state for injected NMIs). */
+	bool nmi_blocked;
+	bool iret_seen;
+	u64 iret_rip;
 };
 
 static inline void *svm_vmcb(struct vcpu *v)

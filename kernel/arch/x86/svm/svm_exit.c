@@ -86,6 +86,7 @@ static const struct svm_exit_map svm_exits[SLOT_COUNT] = {
 	[SVM_EXIT_SMI] = KIND(EXIT_EXTINT),
 	[SVM_EXIT_VINTR] = KIND(EXIT_INTR_WINDOW),
 	[SVM_EXIT_CPUID] = KIND(EXIT_CPUID),
+	[SVM_EXIT_IRET] = KIND(EXIT_INTR_WINDOW),	/* svm.c: the end of an NMI's handler */
 	[SVM_EXIT_INVD] = KIND(EXIT_CACHE),
 	[SVM_EXIT_HLT] = KIND(EXIT_HLT),
 	[SVM_EXIT_INVLPGA] = KIND(EXIT_VIRT_INSN),

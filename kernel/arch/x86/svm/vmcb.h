@@ -56,6 +56,7 @@
 #define MISC1_VINTR (1u << 4)
 #define MISC1_CPUID (1u << 18)
 #define MISC1_INVD (1u << 22)
+#define MISC1_IRET (1u << 20)
 #define MISC1_HLT (1u << 24)
 #define MISC1_INVLPGA (1u << 26)
 #define MISC1_IOIO (1u << 27)
@@ -96,6 +97,7 @@
 #define SVM_EXIT_SMI 0x62
 #define SVM_EXIT_VINTR 0x64
 #define SVM_EXIT_CPUID 0x72
+#define SVM_EXIT_IRET 0x74
 #define SVM_EXIT_INVD 0x76
 #define SVM_EXIT_HLT 0x78
 #define SVM_EXIT_INVLPGA 0x7a

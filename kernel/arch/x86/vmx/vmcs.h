@@ -57,6 +57,7 @@
 /* Pin-based controls (24.6.1). */
 #define PIN_EXT_INTR (1u << 0)
 #define PIN_NMI (1u << 3)
+#define PIN_VIRT_NMI (1u << 5)
 #define PIN_PREEMPT_TIMER (1u << 6)
 
 /* Primary processor-based controls (24.6.2). */
@@ -68,6 +69,7 @@
 #define PROC_CR3_STORE (1u << 16)
 #define PROC_CR8_LOAD (1u << 19)
 #define PROC_CR8_STORE (1u << 20)
+#define PROC_NMI_WINDOW (1u << 22)
 #define PROC_MOV_DR (1u << 23)
 #define PROC_UNCOND_IO (1u << 24)
 #define PROC_MSR_BITMAP (1u << 28)
@@ -113,6 +115,7 @@
 /* Guest interruptibility state (24.4.2). */
 #define INTR_BLOCK_STI (1u << 0)
 #define INTR_BLOCK_MOV_SS (1u << 1)
+#define INTR_BLOCK_NMI (1u << 3)	/* virtual-NMI blocking, with PIN_VIRT_NMI */
 #define INTR_SHADOW (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)
 
 /* Access rights (24.4.1): bit 16 marks a segment unusable. */
@@ -128,6 +131,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_INIT = 3,
 	VMX_EXIT_SIPI = 4,
 	VMX_EXIT_INTR_WINDOW = 7,
+	VMX_EXIT_NMI_WINDOW = 8,
 	VMX_EXIT_TASK_SWITCH = 9,
 	VMX_EXIT_CPUID = 10,
 	VMX_EXIT_GETSEC = 11,

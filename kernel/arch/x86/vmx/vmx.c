@@ -182,8 +182,9 @@ static void vmx_arm_timer(struct vmx_vcpu *st)
 static void vmx_prepare_entry(struct vmx_vcpu *st)
 {
 	struct vcpu *v = st->vcpu;
-	u32 proc = st->want_intr_window ? st->proc_ctls | PROC_INTR_WINDOW
-					: st->proc_ctls & ~PROC_INTR_WINDOW;
+	u32 proc = (st->proc_ctls & ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW)) |
+		   (st->want_intr_window ? PROC_INTR_WINDOW : 0) |
+		   (st->want_nmi_window ? PROC_NMI_WINDOW : 0);
 
 	/* The interrupt shadow covers one instruction: gone once the core moved
 	 * RIP; STI blocking with IF clear would fail the entry (26.3.1.5). */
@@ -210,6 +211,25 @@ static void vmx_prepare_entry(struct vmx_vcpu *st)
 		write_cr2(st->cr2);
 }
 
+/* An exit in the middle of the guest's IRET out of an NMI handler (an EPT
+ * violation or an intercepted exception while it popped its frame) has
+ * already ended the NMI blocking; the IRET runs again, so the blocking is
+ * put back (SDM 27.2.3, "NMI unblocking due to IRET", bit 12). */
+static void vmx_iret_reblock(struct vmx_vcpu *st)
+{
+	u32 reason = (u32)vmx_vmread(VMCS_EXIT_REASON) & 0xffff;
+	u64 bit12 = 0;
+
+	if (reason == VMX_EXIT_EPT_VIOLATION)
+		bit12 = vmx_vmread(VMCS_EXIT_QUAL) & (1u << 12);
+	else if (reason == VMX_EXIT_EXCEPTION_NMI)
+		bit12 = vmx_vmread(VMCS_EXIT_INTR_INFO) & (1u << 12);
+	if (bit12 && !(st->intr_state & INTR_BLOCK_NMI)) {
+		st->intr_state |= INTR_BLOCK_NMI;
+		vmx_vmwrite(VMCS_GUEST_INTR_STATE, st->intr_state);
+	}
+}
+
 static void vmx_after_exit(struct vmx_vcpu *st)
 {
 	struct vcpu *v = st->vcpu;
@@ -226,6 +246,9 @@ static void vmx_after_exit(struct vmx_vcpu *st)
 	v->regs.rflags = vmx_vmread(VMCS_GUEST_RFLAGS);
 	st->exit_rip = v->regs.rip;
 	st->intr_state = vmx_vmread(VMCS_GUEST_INTR_STATE);
+	st->want_nmi_window = false;	/* asked again at the entry while an NMI waits */
+	if (unlikely(st->had_nmi) && !(idt & INTR_INFO_VALID))
+		vmx_iret_reblock(st);
 	if (idt & INTR_INFO_VALID) {
 		st->reinject.info = idt & (INTR_INFO_VALID | INTR_INFO_ERRCODE | 0x7ff);
 		st->reinject.error = vmx_vmread(VMCS_IDT_VEC_ERR);
@@ -304,6 +327,8 @@ static void vmx_inject(struct vcpu *v, const struct guest_event *ev)
 
 	st->pending = *ev;
 	st->has_pending = true;
+	if (ev->type == EVENT_NMI)
+		st->had_nmi = true;
 }
 
 static bool vmx_intr_allowed(struct vcpu *v)
@@ -317,6 +342,22 @@ static bool vmx_intr_allowed(struct vcpu *v)
 static void vmx_set_intr_window(struct vcpu *v, bool on)
 {
 	vmx_of(v)->want_intr_window = on;
+}
+
+/* Without virtual NMIs the core could not tell when the guest's NMI
+ * handler ends: it delivers none (vmx_caps.virt_nmi). */
+static bool vmx_nmi_allowed(struct vcpu *v)
+{
+	struct vmx_vcpu *st = vmx_of(v);
+	bool shadow = st->intr_state & INTR_SHADOW && v->regs.rip == st->exit_rip;
+
+	return vmx_caps.virt_nmi && !(st->intr_state & INTR_BLOCK_NMI) && !shadow &&
+	       !st->has_pending && !st->reinject.info;
+}
+
+static void vmx_set_nmi_window(struct vcpu *v)
+{
+	vmx_of(v)->want_nmi_window = vmx_caps.virt_nmi;
 }
 
 static bool vmx_event_queued(struct vcpu *v)
@@ -368,6 +409,8 @@ const struct virt_ops vmx_ops = {
 	.inject = vmx_inject,
 	.intr_allowed = vmx_intr_allowed,
 	.set_intr_window = vmx_set_intr_window,
+	.nmi_allowed = vmx_nmi_allowed,
+	.set_nmi_window = vmx_set_nmi_window,
 	.event_queued = vmx_event_queued,
 	.set_efer = vmx_set_efer,
 	.set_dr_intercept = vmx_set_dr_intercept,

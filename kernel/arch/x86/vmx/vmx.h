@@ -26,6 +26,7 @@ struct vmx_caps {
 	/* The controls every VMCS starts with (vmx_cpu.c). */
 	u32 pin_ctls, proc_ctls, proc2_ctls, exit_ctls, entry_ctls;
 	u32 preempt_ticks;	/* one host tick in preemption-timer units; 0 = none */
+	bool virt_nmi;		/* virtual NMIs and NMI-window exiting: guests get NMIs */
 };
 
 extern struct vmx_caps vmx_caps;
@@ -53,6 +54,8 @@ struct vmx_vcpu {
 	u32 pin_ctls;			/* pin-based controls as last written */
 	u32 proc_ctls;			/* primary controls as last written */
 	bool want_intr_window;		/* set_intr_window() asked for it */
+	bool want_nmi_window;		/* set_nmi_window() asked, since the last exit */
+	bool had_nmi;			/* ever injected one: its IRET may be cut short */
 	u64 exit_rip;			/* guest RIP at the last exit */
 	u32 intr_state;			/* guest interruptibility at the last exit */
 	u64 cr2;			/* guest CR2: not in the VMCS */

@@ -198,6 +198,11 @@ static void vmx_swap_list_init(void)
 static void vmx_ctls_init(struct vmx_caps *c)
 {
 	c->pin_ctls = vmx_ctl(c->pin, PIN_NEED);
+	/* SDM 24.6.1, 25.3: the CPU then tracks the guest's NMI blocking (an
+	 * injected NMI sets it, the guest's IRET ends it). */
+	c->virt_nmi = vmx_allows(c->pin, PIN_VIRT_NMI) && vmx_allows(c->proc, PROC_NMI_WINDOW);
+	if (c->virt_nmi)
+		c->pin_ctls |= PIN_VIRT_NMI;
 	c->proc_ctls = vmx_ctl(c->proc, PROC_WANT);
 	c->proc2_ctls = vmx_ctl(c->proc2, PROC2_WANT);
 	c->exit_ctls = vmx_ctl(c->exit, EXIT_WANT) & ~EXIT_ACK_INTR;
