@@ -290,7 +290,8 @@ static int v_open(void *ctx, const char *params, bool ro, struct vbd_back_disk *
 		free(r);
 		return rc;
 	}
-	*d = (struct vbd_back_disk){ &volumes_store_ops, r,
+	*d = (struct vbd_back_disk){ bb.vols.disk.zero_native ? &volumes_store_ops_discard
+							      : &volumes_store_ops, r,
 				     r->count * bb.vols.disk.sector_size / 512, false, r };
 	return 0;
 }
@@ -429,7 +430,7 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 		snprintf(tag, n, "ahci %s port %u", name, bb.sata.port);
 		*vd = (struct volumes_disk){ bb.sata.sector_size, bb.sata.sectors, &bb.sata,
 					     sata_read, sata_write, sata_flush, sata_zero,
-					     sata_rw };
+					     sata_rw, false };	/* zeroes by writing: no discard */
 		return true;
 	}
 	if ((rc = nvme_disk_init(&bb.nvme, &disk_env))) {
@@ -437,7 +438,8 @@ static bool driver_up(const struct bh_pci_dev *dev, struct volumes_disk *vd, cha
 		return false;
 	}
 	*vd = (struct volumes_disk){ bb.nvme.sector_size, bb.nvme.sectors, &bb.nvme,
-				     disk_read, disk_write, disk_flush, disk_zero, disk_rw };
+				     disk_read, disk_write, disk_flush, disk_zero, disk_rw,
+				     bb.nvme.write_zeroes };
 	return true;
 }
 

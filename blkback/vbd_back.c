@@ -113,7 +113,7 @@ static const struct blkif_back_store_ops no_medium = {
 };
 
 static void publish(const struct vbd_back_set *s, struct vbd_back *v, bool cdrom, bool ro,
-		    bool removable)
+		    bool removable, bool discard)
 {
 	put_u64(s, v->xb.be, "sectors", v->disk.sectors);
 	put(s, v->xb.be, "sector-size", "512");
@@ -125,7 +125,7 @@ static void publish(const struct vbd_back_set *s, struct vbd_back *v, bool cdrom
 	put_u64(s, v->xb.be, "multi-queue-max-queues", VBD_BACK_QUEUES);
 	put_u64(s, v->xb.be, "feature-max-indirect-segments", BLKIF_BACK_MAX_INDIRECT);
 	put(s, v->xb.be, "feature-persistent", VBD_BACK_PERSISTENT ? "1" : "0");
-	if (v->disk.ops && v->disk.ops->discard) {
+	if (v->disk.ops && v->disk.ops->discard && !ro && discard) {
 		/* Linux's blkfront reads these with feature-discard (xen-blkfront.c,
 		 * blkfront_setup_discard); any 512-byte range may be discarded. */
 		put(s, v->xb.be, "feature-discard", "1");
@@ -140,7 +140,7 @@ static void start(struct xb_back_set *xs, struct xb_back_dev *d)
 {
 	const struct vbd_back_set *s = SET(xs);
 	struct vbd_back *v = VBD(d);
-	char params[VAL_LEN], mode[VAL_LEN], type[VAL_LEN], removable[VAL_LEN];
+	char params[VAL_LEN], mode[VAL_LEN], type[VAL_LEN], removable[VAL_LEN], discard[VAL_LEN];
 	bool cdrom, ro;
 	int rc;
 
@@ -149,6 +149,7 @@ static void start(struct xb_back_set *xs, struct xb_back_dev *d)
 	get(s, v->xb.be, "mode", mode);
 	get(s, v->xb.be, "device-type", type);
 	get(s, v->xb.be, "removable", removable);
+	get(s, v->xb.be, "discard-enable", discard);	/* libxl's; absent: on */
 	cdrom = !strcmp(type, "cdrom");
 	ro = cdrom || strcmp(mode, "w");
 	v->xb.started = true;
@@ -163,7 +164,7 @@ static void start(struct xb_back_set *xs, struct xb_back_dev *d)
 		v->disk.sectors = 0;
 	ro |= v->disk.readonly;
 	v->readonly = ro;
-	publish(s, v, cdrom, ro, !strcmp(removable, "1"));
+	publish(s, v, cdrom, ro, !strcmp(removable, "1"), strcmp(discard, "0") != 0);
 	set_state(s, v, XenbusStateInitWait);
 }
 

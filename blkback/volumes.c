@@ -320,7 +320,26 @@ void volumes_rw(void *ref, struct blk_io *ios, unsigned int n)
 	}
 }
 
+int volumes_discard(void *ref, uint64_t off, uint64_t len)
+{
+	struct volumes_ref *r = ref;
+	uint64_t lba;
+	uint32_t n;
+	int rc;
+
+	if (!len)	/* blkif allows an empty range: nothing to do */
+		return r->slot < 0 ? -EINVAL : 0;
+	if ((rc = clamp(r, off, len, &lba, &n)))
+		return rc;
+	return r->v->disk.zero(r->v->disk.ctx, lba, n);
+}
+
 const struct blkif_back_store_ops volumes_store_ops = {
 	.read = volumes_read, .write = volumes_write, .flush = volumes_flush,
 	.rw = volumes_rw,
+};
+
+const struct blkif_back_store_ops volumes_store_ops_discard = {
+	.read = volumes_read, .write = volumes_write, .flush = volumes_flush,
+	.discard = volumes_discard, .rw = volumes_rw,
 };

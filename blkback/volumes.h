@@ -42,6 +42,9 @@ struct volumes_disk {
 	/* Optional: a batch (blk_iov.h), each io at a byte offset of the
 	 * disk, each io's rc set; NULL: read/write per piece. */
 	void (*rw)(void *ctx, struct blk_io *ios, unsigned int n);
+	/* zero is the disk's own command (NVMe Write Zeroes: no data moves),
+	 * so guests are offered discard (volumes_store_ops_discard). */
+	bool zero_native;
 };
 
 /* A volume opened for a vbd: the ctx of volumes_store_ops. */
@@ -99,6 +102,11 @@ int volumes_flush(void *ref);
  * only); the disk's rw runs them (a piece need not be whole sectors), or
  * without one, read/write per piece. Each io's rc set. */
 void volumes_rw(void *ref, struct blk_io *ios, unsigned int n);
+/* blkif discard (discard-secure 0: what the range then reads is not
+ * promised; here it reads as zeros), clamped as above, by the disk's zero. */
+int volumes_discard(void *ref, uint64_t off, uint64_t len);
 extern const struct blkif_back_store_ops volumes_store_ops;
+/* The same with discard, for a disk with zero_native. */
+extern const struct blkif_back_store_ops volumes_store_ops_discard;
 
 #endif

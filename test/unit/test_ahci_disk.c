@@ -521,7 +521,7 @@ static void test_volume_zeroed(void)
 
 	hba_new(SECTORS, true);
 	CHECK(ahci_disk_init(&dk, &env) == 0);
-	vd = (struct volumes_disk){ 512, dk.sectors, &dk, v_read, v_write, v_flush, v_zero, NULL };
+	vd = (struct volumes_disk){ 512, dk.sectors, &dk, v_read, v_write, v_flush, v_zero, NULL, false };
 	CHECK(volumes_open(&v, &vd, &g) == 0 && v.created);
 	CHECK(volumes_create(&v, "tank/old", 128u << 10) == 0);
 	CHECK(volumes_get(&v, "tank/old", &r) == 0);

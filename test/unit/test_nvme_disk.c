@@ -526,7 +526,7 @@ static void test_volume_zeroed(uint8_t oncs)
 	sim.oncs = oncs;
 	CHECK(nvme_disk_init(&dk, &env) == 0);
 	vd = (struct volumes_disk){ dk.sector_size, dk.sectors, &dk, v_read, v_write, v_flush,
-				    v_zero, NULL };
+				    v_zero, NULL, false };
 	CHECK(volumes_open(&v, &vd, &g) == 0 && v.created);
 	CHECK(volumes_create(&v, "tank/old", 256u << 10) == 0);
 	CHECK(volumes_get(&v, "tank/old", &r) == 0);
@@ -574,7 +574,7 @@ static void test_batch(void)
 		sim.defer = true;	/* commands run at the driver's next wait: all in flight */
 		CHECK(nvme_disk_init(&dk, &env) == 0);
 		vd = (struct volumes_disk){ dk.sector_size, dk.sectors, &dk, v_read, v_write,
-					    v_flush, v_zero, v_rw };
+					    v_flush, v_zero, v_rw, false };
 		CHECK(volumes_open(&v, &vd, &g) == 0);
 		CHECK(volumes_create(&v, "tank/v", 512u << 10) == 0);
 		CHECK(volumes_get(&v, "tank/v", &ref) == 0);

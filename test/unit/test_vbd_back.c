@@ -547,6 +547,20 @@ static void test_discard_keys(void)
 	CHECK(!strcmp(be_get(1, 768, "discard-granularity"), "512"));
 	CHECK(!strcmp(be_get(1, 768, "discard-alignment"), "0"));
 	CHECK(!strcmp(be_get(1, 768, "discard-secure"), "0"));
+	/* libxl's discard-enable = 0 (xl.cfg's no-discard), and a read-only
+	 * disk: no discard offered. */
+	{
+		char p[160];
+
+		reset();
+		toolstack(1, 768, "trim0", "w");
+		be_path(p, sizeof(p), 1, 768, "discard-enable");
+		xs_set(p, "0");
+		toolstack(2, 768, "trim0", "r");
+		vbd_back_scan(&set);
+		CHECK(be_state(1, 768) == XenbusStateInitWait && be_state(2, 768) == XenbusStateInitWait);
+		CHECK(!be_get(1, 768, "feature-discard") && !be_get(2, 768, "feature-discard"));
+	}
 }
 
 /* A queue's ring at ref (pages ref.. of order), in the frontend's dir key prefix. */

@@ -77,7 +77,7 @@ static int rzero(void *ctx, uint64_t lba, uint64_t count)
 
 static struct volumes_disk disk_of(struct ram *r)
 {
-	return (struct volumes_disk){ r->ss, r->sectors, r, rread, rwrite, rflush, rzero, NULL };
+	return (struct volumes_disk){ r->ss, r->sectors, r, rread, rwrite, rflush, rzero, NULL, true };
 }
 
 static void ram_new(uint32_t ss, uint64_t bytes)
@@ -280,10 +280,27 @@ static void test_io(void)
 		volumes_rw(&b, io, 1);
 		CHECK(io[0].rc == 0 && !memcmp(p2, zero, sizeof(p2)));
 	}
+	/* Discard: the disk's zero on the volume's own sectors, never past it. */
+	CHECK(!volumes_store_ops.discard && volumes_store_ops_discard.discard == volumes_discard);
+	memset(rd.b + (b.first) * 512, 0x77, 512);
+	rd.zeroes = 0;
+	CHECK(volumes_discard(&a, (1u << 20) - 1024, 1024) == 0 && rd.zeroes == 1 &&
+	      rd.zero_lba == alba + 2046 && rd.zero_count == 2);
+	CHECK(volumes_read(&a, (1u << 20) - 1024, buf, 1024) == 0 && !memcmp(buf, zero, 1024));
+	CHECK(volumes_discard(&a, (1u << 20) - 512, 1024) == -EINVAL);	/* into b */
+	CHECK(volumes_discard(&a, UINT64_MAX - 511, 512) == -EINVAL);
+	CHECK(volumes_discard(&a, 0, UINT64_MAX - 511) == -EINVAL);
+	CHECK(volumes_discard(&a, 256, 512) == -EINVAL);
+	CHECK(volumes_discard(&a, 512, 0) == 0 && rd.zeroes == 1);	/* nothing to do */
+	CHECK(rd.b[b.first * 512] == 0x77 && rd.zeroes == 1);
+	rd.fail_zero = 1;
+	CHECK(volumes_discard(&a, 0, 512) == -EIO);
+	rd.fail_zero = 0;
 	rd.flushes = 0;
 	CHECK(volumes_flush(&a) == 0 && rd.flushes == 1);
 	volumes_put(&a);
 	CHECK(volumes_flush(&a) == -EINVAL);
+	CHECK(volumes_discard(&a, 0, 512) == -EINVAL && volumes_discard(&a, 0, 0) == -EINVAL);
 	volumes_put(&b);
 }
 

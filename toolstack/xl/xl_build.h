@@ -19,6 +19,7 @@ struct xl_disk {
 	char vdev[8];		/* hda..hdd (HVM), xvda..xvdp (runtime domains) */
 	uint32_t devid;		/* xenstore id (Xen's vbd-interface encoding) */
 	bool cdrom, rw, phy;	/* phy: a /dev/ path */
+	bool discard;		/* discard-enable (libxl: discard/no-discard, else rw) */
 	char backend[64];	/* backend=DOMAIN; "": automatic (xl_hvm_disk_backend) */
 };
 

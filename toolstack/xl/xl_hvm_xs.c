@@ -143,6 +143,7 @@ static void vbd(struct xsw *w, const struct xl_disk *k, uint16_t fe_dom, uint16_
 	putf(w, be, "params", "%s", k->target);
 	putf(w, be, "type", "%s", k->phy ? "phy" : "file");
 	putf(w, be, "mode", "%s", k->rw ? "w" : "r");
+	putf(w, be, "discard-enable", "%d", k->discard ? 1 : 0);	/* as libxl */
 	putf(w, be, "device-type", "%s", type);
 	putf(w, be, "removable", "%d", k->cdrom ? 1 : 0);
 	putf(w, be, "online", "1");

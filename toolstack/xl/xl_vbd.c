@@ -43,6 +43,7 @@ int xl_disk_fill(struct xl_disk *k, const struct xlspec_disk *s)
 	strcpy(k->vdev, s->vdev);
 	k->cdrom = s->cdrom;
 	k->rw = s->readwrite;
+	k->discard = s->discard == XLSPEC_FLAG_DEFAULT ? s->readwrite : s->discard == XLSPEC_FLAG_ON;
 	k->phy = !strncmp(k->target, "/dev/", 5);
 	if (s->backend)
 		snprintf(k->backend, sizeof(k->backend), "%s", s->backend);
