@@ -234,7 +234,7 @@ static enum blkif_back_verdict check_segs(const struct blkif_back *b, uint64_t s
 static enum blkif_back_verdict check_discard(const struct blkif_back *b,
 					     const struct blkif_request_discard *d)
 {
-	if (!b->sops->discard)
+	if (!b->sops->discard || b->no_discard)
 		return BLKIF_BACK_UNSUPPORTED;
 	if (b->readonly)
 		return BLKIF_BACK_READONLY;

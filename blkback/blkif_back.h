@@ -109,6 +109,7 @@ struct blkif_back {
 	uint16_t domid;			/* the frontend */
 	uint64_t sectors;		/* device size in 512-byte sectors */
 	bool readonly;
+	bool no_discard;	/* discard not offered (discard-enable 0): unsupported */
 	const struct blkif_back_grant_ops *gops;
 	void *gctx;
 	const struct blkif_back_store_ops *sops;

@@ -125,7 +125,8 @@ static void publish(const struct vbd_back_set *s, struct vbd_back *v, bool cdrom
 	put_u64(s, v->xb.be, "multi-queue-max-queues", VBD_BACK_QUEUES);
 	put_u64(s, v->xb.be, "feature-max-indirect-segments", BLKIF_BACK_MAX_INDIRECT);
 	put(s, v->xb.be, "feature-persistent", VBD_BACK_PERSISTENT ? "1" : "0");
-	if (v->disk.ops && v->disk.ops->discard && !ro && discard) {
+	v->discard = v->disk.ops && v->disk.ops->discard && !ro && discard;
+	if (v->discard) {
 		/* Linux's blkfront reads these with feature-discard (xen-blkfront.c,
 		 * blkfront_setup_discard); any 512-byte range may be discarded. */
 		put(s, v->xb.be, "feature-discard", "1");
@@ -194,6 +195,7 @@ static void setup_queue(const struct vbd_back_set *s, struct vbd_back *v, unsign
 	b->domid = v->xb.fe_dom;
 	b->sectors = v->disk.ops ? v->disk.sectors : 0;
 	b->readonly = v->readonly;
+	b->no_discard = !v->discard;
 	b->gops = s->env->gops;
 	b->gctx = s->env->gctx;
 	b->sops = v->disk.ops ? v->disk.ops : &no_medium;

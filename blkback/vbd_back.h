@@ -75,6 +75,7 @@ struct vbd_back {
 	bool have_disk;
 	struct vbd_back_disk disk;
 	bool readonly;			/* as published in info */
+	bool discard;			/* feature-discard published */
 	unsigned int nr_queues;		/* connected rings: bb[0..nr_queues-1] */
 	struct blkif_back bb[VBD_BACK_QUEUES];
 	int port[VBD_BACK_QUEUES];	/* each queue's bound event channel, -1 none */

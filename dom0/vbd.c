@@ -171,8 +171,9 @@ static void start(struct vbd *v)
 {
 	char *params = get(v->be, "params"), *mode = get(v->be, "mode");
 	char *type = get(v->be, "device-type"), *removable = get(v->be, "removable");
+	char *discard = get(v->be, "discard-enable");	/* libxl's; absent: on */
 	bool cdrom = type && !strcmp(type, "cdrom");
-	bool ro = cdrom || !mode || strcmp(mode, "w");
+	bool ro = cdrom || !mode || strcmp(mode, "w"), offer_discard;
 	int rc = 0;
 
 	if (!params || !*v->fe) {
@@ -192,9 +193,12 @@ static void start(struct vbd *v)
 	put(v->be, "feature-flush-cache", "1");
 	put(v->be, "feature-barrier", "1");
 	put(v->be, "max-ring-page-order", "0");
-	if (v->have_disk && v->disk.ops->discard)
+	offer_discard = v->have_disk && v->disk.ops->discard && !ro &&
+			!(discard && !strcmp(discard, "0"));
+	if (offer_discard)
 		put(v->be, "feature-discard", "1");
 	v->bb = (struct blkif_back){ .domid = v->fe_dom, .readonly = ro, .gops = &grant_ops,
+				     .no_discard = !offer_discard,
 				     .sectors = v->have_disk ? v->disk.sectors : 0,
 				     .sops = v->have_disk ? v->disk.ops : &no_medium,
 				     .sctx = v->have_disk ? v->disk.ctx : NULL };
@@ -204,6 +208,7 @@ out:
 	free(mode);
 	free(type);
 	free(removable);
+	free(discard);
 }
 
 static void connect(struct vbd *v)

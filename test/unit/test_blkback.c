@@ -399,6 +399,14 @@ static void test_discard(void)
 	r = RING_GET_REQUEST(&fr, fr.req_prod_pvt++);
 	memcpy(r, &d, sizeof(d));
 	CHECK(run_one(6, BLKIF_OP_DISCARD) == BLKIF_RSP_ERROR);
+	/* Not offered (discard-enable 0): refused, the disk untouched. */
+	be.no_discard = true;
+	d.id = 7;
+	d.nr_sectors = 2;
+	d.sector_number = 8;
+	r = RING_GET_REQUEST(&fr, fr.req_prod_pvt++);
+	memcpy(r, &d, sizeof(d));
+	CHECK(run_one(7, BLKIF_OP_DISCARD) == BLKIF_RSP_EOPNOTSUPP && disk[8 * 512] == 0x11);
 }
 
 static void test_overrun(void)
