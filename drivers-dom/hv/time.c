@@ -54,6 +54,7 @@ uint64_t dom_wallclock_sec(void)
 	do {
 		v = __atomic_load_n(&s->wc_version, __ATOMIC_ACQUIRE);
 		wc_ns = ((uint64_t)s->wc_sec_hi << 32 | s->wc_sec) * 1000000000ull + s->wc_nsec;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the fields before the re-read */
 	} while ((v & 1) || v != __atomic_load_n(&s->wc_version, __ATOMIC_ACQUIRE));
 	if (!wc_ns)
 		return 0;
@@ -63,6 +64,7 @@ uint64_t dom_wallclock_sec(void)
 		delta = dom_rdtsc() - t->tsc_timestamp;
 		delta = t->tsc_shift < 0 ? delta >> -t->tsc_shift : delta << t->tsc_shift;
 		sys = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while ((v & 1) || v != __atomic_load_n(&t->version, __ATOMIC_ACQUIRE));
 	return (wc_ns + sys) / 1000000000ull;
 }

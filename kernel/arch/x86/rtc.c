@@ -79,10 +79,11 @@ static u8 cmos(u8 reg)
 
 static void read_regs(u8 *r)
 {
+	static const u8 regs[] = { 0, 2, 4, 7, 8, 9, REG_B, REG_CENTURY };
+
 	/* An update starts at most 244 us after UIP rises and takes ~2 ms. */
 	for (u32 i = 0; i < 10000000 && (cmos(REG_A) & A_UIP); i++)
 		cpu_relax();
-	static const u8 regs[] = { 0, 2, 4, 7, 8, 9, REG_B, REG_CENTURY };
 
 	memset(r, 0, RTC_NREGS);
 	for (u32 i = 0; i < sizeof(regs); i++)
