@@ -202,6 +202,20 @@ int dom0_xl_xs_rm(void *ctx, const char *path)
 	return rc == XSD_ENOENT ? 0 : -rc;
 }
 
+int dom0_xl_xs_dir(void *ctx, const char *path, char **names, size_t *len)
+{
+	const struct xs_rec *r;
+	uint32_t n = 0;
+	int rc = xs_op_read(dom0_xs(), path, &r);
+
+	(void)ctx;
+	if (rc)
+		return -rc;
+	*names = xs_op_children(dom0_xs(), path, &n);
+	*len = n;
+	return 0;
+}
+
 int dom0_xl_xs_set_perms(void *ctx, const char *path, const struct xl_xs_perm *p, unsigned n)
 {
 	struct xs_perm perms[4];

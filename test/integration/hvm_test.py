@@ -287,6 +287,7 @@ def scenario_net(c, args):
     bridge_ip = netback_up(c, args)
     irqs_before = nic_interrupts(c)
     peer = net_peer_up(c, args, want)
+    device_lists(c, "peer")
     # Twice: netback's own tables grow a little at its first vif (a page or
     # two of its second-level table for the ring mappings), so the second
     # guest's memory must come back exactly: nothing is kept per guest.
@@ -445,6 +446,24 @@ def net_peer_up(c, args, want):
            f"the peer fetched {m[4].groups()}, the server sent ({want}, {PROBE_LINES * 65})")
     print(f"  peer guest serves the file at {m[5].group(1)}, {time.time() - t:.1f} s after xl create")
     return m[5].group(1)
+
+
+def device_lists(c, name):
+    """xl network-list / block-list of a running guest whose xen-netfront and
+    xen-blkfront connected: its vif on netback and its disk on Dom0, each
+    Connected (4) with the event channel and ring references it wrote."""
+    nb = c.run("xl domid netback").strip().splitlines()[-1]
+    dom = c.run(f"xl domid {name}").strip().splitlines()[-1]
+    out = c.run(f"xl network-list {name}")
+    expect(re.search(r"^Idx BE Mac Addr\.         handle state evt-ch   tx-/rx-ring-ref BE-path", out, re.M),
+           f"xl network-list {name}: no header in {out!r}")
+    vif = r"^0   %s +00:16:3e(:[0-9a-f]{2}){3} +0 +4 +\d+ +\d+/\d+ +/local/domain/%s/backend/vif/%s/0 *$"
+    expect(re.search(vif % (nb, nb, dom), out, re.M),
+           f"xl network-list {name}: no connected vif 0 on netback (d{nb}) in {out!r}")
+    out = c.run(f"xl block-list {name}")
+    vbd = r"^768   0   %s +4 +\d+ +\d+ +/local/domain/0/backend/vbd/%s/768 *$" % (dom, dom)
+    expect(re.search(vbd, out, re.M), f"xl block-list {name}: no connected hda (768) in {out!r}")
+    print(f"  xl network-list / block-list {name}: vif 0 on d{nb} and hda connected")
 
 
 def net_guest(c, args, want, run, bridge_ip, vif="['bridge=bridge0']", extra="", suffix="",

@@ -535,7 +535,7 @@ static struct xl_backend BE = {
 	.cons_open = f_cons_open, .cons_read = f_cons_read, .cons_write = f_cons_write,
 	.cons_close = f_cons_close, .term_read = f_term_read, .wait = f_wait, .out = f_out,
 	.err = f_err, .set_dm = f_set_dm, .now_ns = f_now_ns, .xs_write = f_xs_write,
-	.xs_read = f_xs_read, .xs_rm = f_xs_rm, .xs_set_perms = f_xs_set_perms,
+	.xs_read = f_xs_read, .xs_rm = f_xs_rm, .xs_dir = f_xs_dir, .xs_set_perms = f_xs_set_perms,
 	.gcons_add = f_gcons_add, .gcons_remove = f_gcons_remove, .hvm_store = f_hvm_store,
 	.hvm_param = f_hvm_param,
 	.pci_list = f_pci_list, .pci_assign = f_pci_assign,

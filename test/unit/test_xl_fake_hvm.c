@@ -100,6 +100,31 @@ static int f_xs_rm(void *ctx, const char *path)
 	return 0;
 }
 
+/* The children's names, each once, in the order they were made. */
+static int f_xs_dir(void *ctx, const char *path, char **names, size_t *len)
+{
+	size_t plen = strlen(path), used = 0;
+	char *out;
+
+	(void)ctx;
+	if (!node_find(path))
+		return -XL_ENOENT;
+	out = calloc(1, sizeof(F.xs) / sizeof(F.xs[0]) * sizeof(F.xs[0].path));
+	if (!out)
+		return -XL_ENOMEM;
+	for (unsigned i = 0; i < F.nxs; i++) {
+		const char *p = F.xs[i].path;
+
+		if (strncmp(p, path, plen) || p[plen] != '/' || strchr(p + plen + 1, '/'))
+			continue;
+		strcpy(out + used, p + plen + 1);
+		used += strlen(p + plen + 1) + 1;
+	}
+	*names = out;
+	*len = used;
+	return 0;
+}
+
 static int f_xs_set_perms(void *ctx, const char *path, const struct xl_xs_perm *p, unsigned n)
 {
 	struct fake_node *node = node_find(path);

@@ -391,6 +391,23 @@ static void test_hvm_create(void)
 	/* Again under the same name: refused before anything is made. */
 	CHECK(xl("create /etc/xen/linux.cfg") == 1 && F.creates == 2);
 	CHECK(strstr(F.err, "A domain named 'linux' already exists (domid 1).\n"));
+	/* xl block-list: the guest's PV disks and the device model's (whose
+	 * IDE disks they back), Vdev order, upstream's columns (its "handle"
+	 * is the frontend's domain). */
+	CHECK(xl("block-list linux") == 0 &&
+	      !strcmp(F.out, "Vdev  BE  handle state evt-ch ring-ref BE-path                       \n"
+			     "768   0   1      1     -1     -1       /local/domain/0/backend/vbd/1/768\n"
+			     "5632  0   1      1     -1     -1       /local/domain/0/backend/vbd/1/5632\n"));
+	f_xs_write(NULL, "/local/domain/1/device/vbd/768/ring-ref", "8");
+	f_xs_write(NULL, "/local/domain/1/device/vbd/768/event-channel", "11");
+	f_xs_write(NULL, "/local/domain/1/device/vbd/768/state", "4");
+	CHECK(xl("block-list nosuch linux-dm 1") == 0 &&
+	      err_is("nosuch is an invalid domain identifier\n") &&
+	      !strcmp(F.out, "Vdev  BE  handle state evt-ch ring-ref BE-path                       \n"
+			     "768   0   2      1     -1     -1       /local/domain/0/backend/vbd/2/768\n"
+			     "5632  0   2      1     -1     -1       /local/domain/0/backend/vbd/2/5632\n"
+			     "768   0   1      4     11     8        /local/domain/0/backend/vbd/1/768\n"
+			     "5632  0   1      1     -1     -1       /local/domain/0/backend/vbd/1/5632\n"));
 	CHECK(xl("destroy linux") == 0 && nothing_left());
 }
 
@@ -675,6 +692,43 @@ static const char *dm_vif_model(unsigned id)
 	return "";
 }
 
+#define NETLIST_HEAD \
+	"Idx BE Mac Addr.         handle state evt-ch   tx-/rx-ring-ref BE-path                       \n"
+
+/* xl network-list (upstream's columns) of the guest test_hvm_vifs made:
+ * what the frontend wrote as it connects, the MAC as the backend has it. */
+static void test_network_list(void)
+{
+	const char *vif1 = "1   9  ";
+
+	CHECK(xl("network-list linux") == 0 && err_is("") &&
+	      strstr(F.out, NETLIST_HEAD "0   9  00:16:3e:74:34:32     0     1     -1    -1/-1"
+			    "          /local/domain/9/backend/vif/1/0\n") == F.out &&
+	      strstr(F.out, vif1) && strstr(F.out, "     1     1     -1    -1/-1          "
+					     "/local/domain/9/backend/vif/1/1\n"));
+	f_xs_write(NULL, "/local/domain/1/device/vif/0/event-channel", "14");
+	f_xs_write(NULL, "/local/domain/1/device/vif/0/tx-ring-ref", "768");
+	f_xs_write(NULL, "/local/domain/1/device/vif/0/rx-ring-ref", "769");
+	f_xs_write(NULL, "/local/domain/1/device/vif/0/state", "4");
+	CHECK(xl("network-list 1") == 0 &&
+	      strstr(F.out, NETLIST_HEAD "0   9  00:16:3e:74:34:32     0     4     14   768/769"
+			    "         /local/domain/9/backend/vif/1/0\n1   9  00:16:3e:"));
+	/* The device model's emulated twins are its own vifs. */
+	CHECK(xl("network-list linux-dm") == 0 &&
+	      strstr(F.out, "     0     1     -1    -1/-1          /local/domain/9/backend/vif/2/0\n"));
+	/* A MAC the backend's domain garbled is not printed as it is; an
+	 * unknown id lists nothing, an unknown name is an error (upstream's). */
+	f_xs_write(NULL, "/local/domain/9/backend/vif/1/0/mac", "\033[2J:00:00:00:00:0");
+	CHECK(xl("network-list linux") == 0 &&
+	      strstr(F.out, "\n0   9  00:00:00:00:00:00     0     4") && !strchr(F.out, 033));
+	f_xs_write(NULL, "/local/domain/9/backend/vif/1/0/mac", "00:16:3E:74:34:32");
+	CHECK(xl("network-list 77") == 0 && !strcmp(F.out, NETLIST_HEAD));
+	CHECK(xl("network-list linux nosuch") == 1 &&
+	      err_is("nosuch is an invalid domain identifier (rc=-6)\n") &&
+	      strstr(F.out, "00:16:3e:74:34:32     0     4"));
+	CHECK(xl("network-list") == 2 && err_is("'xl network-list' requires at least 1 argument.\n"));
+}
+
 static void test_hvm_vifs(void)
 {
 	const char *mac, *dm;
@@ -720,6 +774,7 @@ static void test_hvm_vifs(void)
 	CHECK(!strcmp(xs_value("/local/domain/2/device/vif/0/model"), "rtl8139") &&
 	      !strcmp(xs_value("/local/domain/2/device/vif/1/model"), "rtl8139"));
 	CHECK(!xs_value("/local/domain/1/device/vif/0/model"));
+	test_network_list();
 	/* A hostile guest points a frontend at a node that is not its own. */
 	f_xs_write(NULL, "/local/domain/9/backend/vif/5/0/mac", "decoy");
 	f_xs_write(NULL, "/local/domain/1/device/vif/1/backend", "/local/domain/9/backend/vif/5/0");

@@ -268,6 +268,7 @@ void xl_backend_dom0(struct xl_backend *be, const struct xl_dom0_io *io)
 	be->xs_write = io->xs_write;
 	be->xs_read = io->xs_read;
 	be->xs_rm = io->xs_rm;
+	be->xs_dir = io->xs_dir;
 	be->xs_set_perms = io->xs_set_perms;
 	be->gcons_add = io->gcons_add;
 	be->gcons_remove = io->gcons_remove;

@@ -30,6 +30,7 @@ struct xl_dom0_io {
 	int (*xs_write)(void *ctx, const char *path, const char *value);
 	int (*xs_read)(void *ctx, const char *path, char **value);
 	int (*xs_rm)(void *ctx, const char *path);
+	int (*xs_dir)(void *ctx, const char *path, char **names, size_t *len);
 	int (*xs_set_perms)(void *ctx, const char *path, const struct xl_xs_perm *p, unsigned n);
 	int (*gcons_add)(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
 			 uint32_t *port);

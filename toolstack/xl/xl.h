@@ -153,6 +153,8 @@ int xl_cmd_pci_assignable_list(struct xl *x, const struct xl_args *a);
 int xl_cmd_pci_assignable_add(struct xl *x, const struct xl_args *a);
 int xl_cmd_pci_assignable_remove(struct xl *x, const struct xl_args *a);
 int xl_cmd_pci_list(struct xl *x, const struct xl_args *a);
+int xl_cmd_network_list(struct xl *x, const struct xl_args *a);
+int xl_cmd_block_list(struct xl *x, const struct xl_args *a);
 int xl_cmd_pause(struct xl *x, const struct xl_args *a);
 int xl_cmd_unpause(struct xl *x, const struct xl_args *a);
 int xl_cmd_rename(struct xl *x, const struct xl_args *a);

@@ -88,6 +88,9 @@ struct xl_backend {
 	int (*xs_write)(void *ctx, const char *path, const char *value);
 	int (*xs_read)(void *ctx, const char *path, char **value);
 	int (*xs_rm)(void *ctx, const char *path);
+	/* The children of path as a malloc'd block of NUL-terminated names
+	 * (*len bytes) the caller frees; NULL: no listing (xl network-list). */
+	int (*xs_dir)(void *ctx, const char *path, char **names, size_t *len);
 	int (*xs_set_perms)(void *ctx, const char *path, const struct xl_xs_perm *p, unsigned n);
 	/* An HVM guest's serial console: a console ring (public/io/console.h)
 	 * in its device model's page pfn; allocates the device model's event

@@ -16,6 +16,10 @@ static const struct xl_opt opt_console[] = {
 
 /* Alphabetical, as `xl help` lists them. */
 const struct xl_cmd xl_cmds[] = {
+	{ "block-list", xl_cmd_block_list, NULL, 1, -1, true, false,
+	  "<Domain(s)>", "List virtual block devices for a domain",
+	  "Columns: the device number, its backend's domain, the frontend's domain,\n"
+	  "the frontend's xenbus state, event channel and ring reference, the backend's path." },
 	{ "console", xl_cmd_console, opt_console, 1, 1, false, false,
 	  "[options] <Domain>", "Attach to a domain's console",
 	  "-t <type>       console type, pv or serial (an HVM guest's default: serial)\n"
@@ -48,6 +52,10 @@ const struct xl_cmd xl_cmds[] = {
 	{ "mem-max", xl_cmd_mem_max, NULL, 2, 2, false, true,
 	  "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>",
 	  "Set the maximum amount of memory a domain may use", NULL },
+	{ "network-list", xl_cmd_network_list, NULL, 1, -1, true, false,
+	  "<Domain(s)>", "List virtual network interfaces for a domain",
+	  "Columns: the vif's number, its backend's domain (netback's for bridge0), its MAC,\n"
+	  "the frontend's xenbus state, event channel and ring references, the backend's path." },
 	{ "pause", xl_cmd_pause, NULL, 1, 1, false, true,
 	  "<Domain>", "Pause the execution of a domain", NULL },
 	{ "pci-assignable-add", xl_cmd_pci_assignable_add, NULL, 1, 1, false, true,

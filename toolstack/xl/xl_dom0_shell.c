@@ -105,6 +105,7 @@ void dom0_xl_cons_close(void *ctx, uint16_t domid);
 int dom0_xl_xs_write(void *ctx, const char *path, const char *value);
 int dom0_xl_xs_read(void *ctx, const char *path, char **value);
 int dom0_xl_xs_rm(void *ctx, const char *path);
+int dom0_xl_xs_dir(void *ctx, const char *path, char **names, size_t *len);
 int dom0_xl_xs_set_perms(void *ctx, const char *path, const struct xl_xs_perm *p, unsigned n);
 int dom0_xl_gcons_add(void *ctx, uint16_t guest, const char *name, uint16_t dm, uint64_t pfn,
 		      uint32_t *port);
@@ -128,6 +129,7 @@ static const struct xl_dom0_io dom0_io = {
 	.xs_write = dom0_xl_xs_write,
 	.xs_read = dom0_xl_xs_read,
 	.xs_rm = dom0_xl_xs_rm,
+	.xs_dir = dom0_xl_xs_dir,
 	.xs_set_perms = dom0_xl_xs_set_perms,
 	.gcons_add = dom0_xl_gcons_add,
 	.gcons_remove = dom0_xl_gcons_remove,
