@@ -108,30 +108,43 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 	return true;
 }
 
-static void vifs_of(struct xl *x, uint32_t domid)
+/* Each device of domid's KIND ("vif", "vbd") whose backend is a domain's, in
+ * id order: row() prints it. */
+typedef void row_fn(struct xl *x, uint32_t domid, unsigned long id, const char *fe,
+		    const char *be, unsigned bdom);
+
+static void each_device(struct xl *x, uint32_t domid, const char *kind, row_fn *row)
 {
 	unsigned long ids[DEV_MAX];
-	char dir[DIR_PATH], fe[FE_PATH], be[XS_PATH], path[XS_PATH + 8], val[24];
-	uint8_t mac[6];
+	char dir[DIR_PATH], fe[FE_PATH], be[XS_PATH];
 	unsigned n, bdom;
 
-	snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
+	snprintf(dir, sizeof(dir), "/local/domain/%u/device/%s", domid, kind);
 	n = device_ids(x, dir, ids);
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(fe, sizeof(fe), "%s/%lu", dir, ids[i]);
-		if (!backend_of(x, fe, be, sizeof(be), &bdom))
-			continue;
-		/* The MAC as the backend holds it (libxl reads it there), parsed
-		 * and printed again: the backend's domain may write anything. */
-		snprintf(path, sizeof(path), "%s/mac", be);
-		xl_hvm_xs_get(x, path, val, sizeof(val));
-		if (!parse_mac(val, mac))
-			memset(mac, 0, sizeof(mac));
-		xl_out(x, "%-3lu %-2u %02x:%02x:%02x:%02x:%02x:%02x%6lu %5ld %6ld %5ld/%-11ld %-30s\n",
-		       ids[i], bdom, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], ids[i],
-		       fe_num(x, fe, "state"), fe_num(x, fe, "event-channel"),
-		       fe_num(x, fe, "tx-ring-ref"), fe_num(x, fe, "rx-ring-ref"), be);
+		if (backend_of(x, fe, be, sizeof(be), &bdom))
+			row(x, domid, ids[i], fe, be, bdom);
 	}
+}
+
+static void vif_row(struct xl *x, uint32_t domid, unsigned long id, const char *fe,
+		    const char *be, unsigned bdom)
+{
+	char path[XS_PATH + 8], val[24];
+	uint8_t mac[6];
+
+	(void)domid;
+	/* The MAC as the backend holds it (libxl reads it there), parsed and
+	 * printed again: the backend's domain may write anything. */
+	snprintf(path, sizeof(path), "%s/mac", be);
+	xl_hvm_xs_get(x, path, val, sizeof(val));
+	if (!parse_mac(val, mac))
+		memset(mac, 0, sizeof(mac));
+	xl_out(x, "%-3lu %-2u %02x:%02x:%02x:%02x:%02x:%02x%6lu %5ld %6ld %5ld/%-11ld %-30s\n",
+	       id, bdom, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], id,
+	       fe_num(x, fe, "state"), fe_num(x, fe, "event-channel"),
+	       fe_num(x, fe, "tx-ring-ref"), fe_num(x, fe, "rx-ring-ref"), be);
 }
 
 int xl_cmd_network_list(struct xl *x, const struct xl_args *a)
@@ -144,28 +157,18 @@ int xl_cmd_network_list(struct xl *x, const struct xl_args *a)
 		if (!qualifier(x, a->pos[i], &domid))
 			return xl_fail(x, XL_FAIL, "%s is an invalid domain identifier (rc=-6)\n",
 				       a->pos[i]);
-		vifs_of(x, domid);
+		each_device(x, domid, "vif", vif_row);
 	}
 	return XL_OK;
 }
 
-static void vbds_of(struct xl *x, uint32_t domid)
+static void vbd_row(struct xl *x, uint32_t domid, unsigned long id, const char *fe,
+		    const char *be, unsigned bdom)
 {
-	unsigned long ids[DEV_MAX];
-	char dir[DIR_PATH], fe[FE_PATH], be[XS_PATH];
-	unsigned n, bdom;
-
-	snprintf(dir, sizeof(dir), "/local/domain/%u/device/vbd", domid);
-	n = device_ids(x, dir, ids);
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(fe, sizeof(fe), "%s/%lu", dir, ids[i]);
-		if (!backend_of(x, fe, be, sizeof(be), &bdom))
-			continue;
-		/* upstream's "handle" column shows the frontend's domain */
-		xl_out(x, "%-5lu %-3u %-6u %-5ld %-6ld %-8ld %-30s\n", ids[i], bdom, domid,
-		       fe_num(x, fe, "state"), fe_num(x, fe, "event-channel"),
-		       fe_num(x, fe, "ring-ref"), be);
-	}
+	/* upstream's "handle" column shows the frontend's domain */
+	xl_out(x, "%-5lu %-3u %-6u %-5ld %-6ld %-8ld %-30s\n", id, bdom, domid,
+	       fe_num(x, fe, "state"), fe_num(x, fe, "event-channel"), fe_num(x, fe, "ring-ref"),
+	       be);
 }
 
 int xl_cmd_block_list(struct xl *x, const struct xl_args *a)
@@ -179,7 +182,7 @@ int xl_cmd_block_list(struct xl *x, const struct xl_args *a)
 			xl_fail(x, XL_FAIL, "%s is an invalid domain identifier\n", a->pos[i]);
 			continue;
 		}
-		vbds_of(x, domid);
+		each_device(x, domid, "vbd", vbd_row);
 	}
 	return XL_OK;
 }
