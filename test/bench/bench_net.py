@@ -9,7 +9,11 @@ user network (restrict=on) and the same server in both runs: QEMU's
 guestfwd maps 10.0.2.100:80 to test/integration/net_serve.py, which sends
 an 8 MiB text file. The guest's init takes a DHCP lease, then times one
 HTTP/1.0 GET of it with the TSC (BULKHEAD-TSC: net-start / net-done) and
-checks its MD5. It then times ten echoes to the gateway (10.0.2.2, QEMU's
+checks its MD5; the throughput counts from the reply's first line (net-first)
+to the end, not the connection's set-up (QEMU starts the server process
+per connection, and the guest's SYN meanwhile waits out its 1 s
+retransmission timeout: that second was most of the time before). It then
+times ten echoes to the gateway (10.0.2.2, QEMU's
 user network answers them itself: the round trip through the NIC), and,
 under Bulkhead, fetches the same file from a peer guest on bridge0 (guest
 to guest: no NIC, no host) and times ten echoes to it.
@@ -29,6 +33,12 @@ to guest: no NIC, no host) and times ten echoes to it.
     bench_io's baseline: its waits for the NIC are then counted in
     instructions, not skipped by sleep=off's time jumps), drives itself
     (e1000.ko). The guest under Bulkhead keeps HLT (bench_io says why).
+  Bare QEMU, guest to guest: two such machines, each also with a second
+    e1000 on a wire between them (QEMU's socket netdev), the first with
+    the peer disk (it serves the file as the peer guest does), the second
+    fetching it over the wire. Two emulated CPUs where Bulkhead's guests,
+    netback and Dom0 share one: the ratio is Bulkhead on one machine
+    against two bare ones.
 Exits per received TCP segment (bytes / 1,448): the core's 'q' dump right
 after the lease and after the fetch, per domain and vCPU; the first dump
 lands while the fetch may have begun, so they are a lower bound.
@@ -40,6 +50,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,8 +98,16 @@ def fetch(s, where, timeout):
     """Bytes, ticks and MD5 of the guest's timed GET."""
     t0 = int(s.wait(f"{where}: the fetch's start", r"BULKHEAD-TSC: net-start (\d+)\r?\n", timeout).group(1))
     t1 = int(s.wait(f"{where}: the fetch's end", r"BULKHEAD-TSC: net-done (\d+)\r?\n", timeout).group(1))
+    tf = s.wait(f"{where}: the reply's first line", r"BULKHEAD-TSC: net-first (\d+|unknown)\r?\n",
+                timeout).group(1)
+    if tf == "unknown":
+        raise bench.BenchError(f"{where}: the guest did not mark the reply's first line")
+    tf = int(tf)
     m = s.wait(f"{where}: the fetched file", r"BULKHEAD-NET-FETCH: ([0-9a-f]{32}) (\d+)\r?\n", timeout)
-    return {"bytes": int(m.group(2)), "ticks": t1 - t0, "md5": m.group(1)}
+    if not t0 <= tf <= t1:
+        raise bench.BenchError(f"{where}: the reply's first line at {tf}, outside {t0}..{t1}")
+    return {"bytes": int(m.group(2)), "ticks": t1 - tf, "connect_ticks": tf - t0,
+            "md5": m.group(1)}
 
 
 def rtt(s, where, addr, timeout):
@@ -102,7 +121,9 @@ def rtt(s, where, addr, timeout):
 def peer_fetch(s, where, peer, timeout):
     """The same file from the peer guest over bridge0: bytes, ticks, MD5, echo times."""
     m = s.wait(f"{where}: the file from the peer", r"BULKHEAD-NET-PEER: " + re.escape(peer) +
-               r" ([0-9a-f]{32}) (\d+) ticks (\d+)\r?\n", timeout)
+               r" ([0-9a-f]{32}) (\d+) ticks (\d+)\r?\n|BULKHEAD-NET-PEERS-DONE", timeout)
+    if not m.group(1):	# the guest went on: nothing came from the peer
+        raise bench.BenchError(f"{where}: the peer at {peer} served no file (log {s.out.name})")
     return {"bytes": int(m.group(2)), "ticks": int(m.group(3)), "md5": m.group(1),
             "rtt_ms": rtt(s, where, re.escape(peer), timeout)}
 
@@ -143,25 +164,77 @@ def run_bulkhead(f, outdir, probe, timeout, emu=False):
         s.close()
 
 
-def run_bare(f, outdir, probe, timeout):
-    cmd = [bench.QEMU] + bench.QEMU_ARGS + [
+def bare_cmd(f, extra):
+    return [bench.QEMU] + bench.QEMU_ARGS + [
         "-cdrom", f["live_iso"], "-kernel", f["vmlinuz"], "-initrd", f["initrd"],
-        "-append", BARE_APPEND] + netdev(probe) + ["-device", "e1000,netdev=n0"]
-    s = Session(cmd, os.path.join(outdir, "net-bare.log"))
+        "-append", BARE_APPEND] + extra
+
+
+def end(s):
+    s.proc.kill()
+    s.proc.wait()
+    s.out.close()
+
+
+def run_bare(f, outdir, probe, timeout):
+    s = Session(bare_cmd(f, netdev(probe) + ["-device", "e1000,netdev=n0"]),
+                os.path.join(outdir, "net-bare.log"))
     try:
         s.wait("the guest's lease on the e1000", r"BULKHEAD-NET: eth0 52:54:00", timeout)
         got = fetch(s, "bare QEMU", timeout)
         got["rtt_gateway_ms"] = rtt(s, "bare QEMU", r"10\.0\.2\.2", timeout)
         return got
     finally:
-        s.proc.kill()
-        s.proc.wait()
-        s.out.close()
+        end(s)
+
+
+def free_port():
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def run_bare_pair(f, outdir, probe, timeout):
+    """Guest to guest on two bare machines joined by a wire: each has its
+    e1000 on its own user network (its lease, the host's file) and a second
+    e1000 on a TCP socket to the other's (eth1, 192.168.7.1 and .2: QEMU's
+    user network must not be on that wire, it resets TCP to addresses it
+    does not serve). The first has the peer disk and serves the file; the
+    second fetches it over the wire. Each machine has its own emulated CPU
+    and clock; the figure is in the fetching guest's."""
+    port = free_port()
+    wire = "192.168.7.1"
+    peer = Session(bare_cmd(f, netdev(probe) + [
+        "-device", "e1000,netdev=n0",
+        "-netdev", f"socket,id=s0,listen=127.0.0.1:{port}",
+        "-device", "e1000,netdev=s0,mac=52:54:00:00:00:01",
+        "-drive", f"file={f['peer_img']},format=raw,if=ide,index=0,snapshot=on"]),
+        os.path.join(outdir, "net-bare-peer.log"))
+    try:
+        peer.wait("the bare peer's wire", r"BULKHEAD-NET-WIRE: eth1 " + re.escape(wire), timeout)
+        peer.wait("the bare peer serving the file", r"BULKHEAD-NET-SERVE: ", timeout)
+        s = Session(bare_cmd(f, netdev(probe) + [
+            "-device", "e1000,netdev=n0",
+            "-netdev", f"socket,id=s0,connect=127.0.0.1:{port}",
+            "-device", "e1000,netdev=s0,mac=52:54:00:00:00:02"]),
+            os.path.join(outdir, "net-bare-pair.log"))
+        try:
+            s.wait("the second bare guest's wire", r"BULKHEAD-NET-WIRE: eth1 192\.168\.7\.2", timeout)
+            return peer_fetch(s, "bare QEMU, guest to guest", wire, timeout)
+        finally:
+            end(s)
+    finally:
+        end(peer)
 
 
 def main():
     args, f, outdir = inputs(__doc__, "bench_net")
     if not args:
+        return 1
+    f["peer_img"] = os.path.join(args.build, "dom0", "peer.img")
+    if not os.path.exists(f["peer_img"]):
+        print(f"bench_net: FAILED: {f['peer_img']} is missing (ninja -C {args.build})",
+              file=sys.stderr)
         return 1
     probe = os.path.join(outdir, "net-probe.txt")
     with open(probe, "wb") as fh:
@@ -171,10 +244,12 @@ def main():
         bh = run_bulkhead(f, outdir, probe, args.timeout)
         emu = run_bulkhead(f, outdir, probe, args.timeout, emu=True)
         bare = run_bare(f, outdir, probe, args.timeout)
+        bare_pair = run_bare_pair(f, outdir, probe, args.timeout)
     except bench.BenchError as e:
         print(f"bench_net: FAILED: {e}", file=sys.stderr)
         return 1
     for where, r in (("Bulkhead", bh), ("Bulkhead (emulated e1000)", emu), ("bare QEMU", bare),
+                     ("bare QEMU, guest to guest", bare_pair),
                      ("Bulkhead, from the peer", bh["from_peer"]),
                      ("Bulkhead (emulated e1000), from the peer", emu["from_peer"])):
         if r["md5"] != want or r["bytes"] != PROBE_LINES * 65:
@@ -183,10 +258,13 @@ def main():
             return 1
     mbs = {k: round(r["bytes"] / (r["ticks"] / 1e9) / 1e6, 1) for k, r in
            (("bulkhead", bh), ("bulkhead_emulated_e1000", emu), ("bare_qemu", bare),
-            ("bulkhead_guest_to_guest", bh["from_peer"]),
+            ("bulkhead_guest_to_guest", bh["from_peer"]), ("bare_qemu_guest_to_guest", bare_pair),
             ("bulkhead_emulated_e1000_from_peer", emu["from_peer"]))}
-    result = {"bulkhead": bh, "bulkhead_emulated_e1000": emu, "bare_qemu": bare, "mb_per_s": mbs,
+    result = {"bulkhead": bh, "bulkhead_emulated_e1000": emu, "bare_qemu": bare,
+              "bare_qemu_guest_to_guest": bare_pair, "mb_per_s": mbs,
               "ratio_bulkhead_to_bare": round(mbs["bulkhead"] / mbs["bare_qemu"], 2),
+              "ratio_guest_to_guest": round(mbs["bulkhead_guest_to_guest"] /
+                                            mbs["bare_qemu_guest_to_guest"], 2),
               "ratio_emulated_e1000_to_bare": round(mbs["bulkhead_emulated_e1000"] /
                                                     mbs["bare_qemu"], 2),
               "units": "MB/s host to guest (guest to guest: *_from_peer), emulated time "
@@ -203,7 +281,7 @@ def main():
     print(f"| the same, emulated e1000 (MB/s) | {mbs['bulkhead_emulated_e1000']:,} | "
           f"{mbs['bare_qemu']:,} | {result['ratio_emulated_e1000_to_bare']} |")
     print(f"| guest to guest over bridge0, 8 MiB HTTP (MB/s) | {mbs['bulkhead_guest_to_guest']:,} "
-          f"| - | - |")
+          f"| {mbs['bare_qemu_guest_to_guest']:,} (two machines) | {result['ratio_guest_to_guest']} |")
     print(f"| the same, emulated e1000 to xen-netfront (MB/s) | "
           f"{mbs['bulkhead_emulated_e1000_from_peer']:,} | - | - |")
 
@@ -212,7 +290,8 @@ def main():
     print(f"| echo round trip to the gateway, avg ms | {ms(bh['rtt_gateway_ms'])} | "
           f"{ms(bare['rtt_gateway_ms'])} | |")
     print(f"| the same, emulated e1000 | {ms(emu['rtt_gateway_ms'])} | | |")
-    print(f"| echo round trip guest to guest, avg ms | {ms(bh['from_peer']['rtt_ms'])} | - | |")
+    print(f"| echo round trip guest to guest, avg ms | {ms(bh['from_peer']['rtt_ms'])} | "
+          f"{ms(bare_pair['rtt_ms'])} | |")
     for what, r in (("xen-netfront", bh), ("emulated e1000", emu)):
         for dom, vcpus in (r.get("exits_per_segment") or {}).items():
             for v, e in vcpus.items():
