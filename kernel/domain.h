@@ -52,6 +52,7 @@ struct domain {
 		struct domain *owner;		/* holds a reference; NULL: free slot */
 		bool unmapping;			/* unmapped, its vCPUs not yet flushed */
 	} foreign[FOREIGN_MAPS];
+	u32 nr_foreign;				/* (L) slots in use: foreign_here's shortcut */
 	/* IPC (evtchn_op.c, gnttab_op.c, hvmop.c): set up in domain_new, closed
 	 * in domain_kill, freed in domain_free. */
 	u64 hvm_params[HVM_NR_PARAMS];		/* (L) written under d->lock, read atomically */

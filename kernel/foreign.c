@@ -38,6 +38,7 @@ int domain_map_foreign(struct domain *d, struct domain *owner, u64 gpa, u64 loca
 		slot->local_gpa = local_gpa;
 		slot->hpa = hpa;
 		slot->unmapping = false;
+		d->nr_foreign++;
 		WRITE_ONCE(slot->owner, owner);	/* last: foreign_elsewhere reads it first */
 	}
 	spin_unlock(&d->lock);
@@ -68,6 +69,7 @@ int domain_unmap_foreign(struct domain *d, u64 local_gpa)
 	memop_flush_wait(d);
 	spin_lock(&d->lock);
 	owner = slot->owner;
+	d->nr_foreign--;
 	WRITE_ONCE(slot->owner, NULL);
 	spin_unlock(&d->lock);
 	domain_put(owner);
@@ -83,6 +85,8 @@ void foreign_unmap_all(struct domain *d)
 
 bool foreign_here(struct domain *d, gpaddr_t gpa)
 {
+	if (!d->nr_foreign)
+		return false;
 	for (u32 i = 0; i < FOREIGN_MAPS; i++)
 		if (d->foreign[i].owner && d->foreign[i].local_gpa == gpa)
 			return true;

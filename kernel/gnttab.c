@@ -195,6 +195,11 @@ void gnttab_maptrack_destroy(struct gnttab_maptrack *m)
 	m->nr_used = 0;
 }
 
+static u32 gpa_bucket(gpaddr_t gpa)
+{
+	return (u32)(gpa >> PAGE_SHIFT) % GNTTAB_GPA_BUCKETS;
+}
+
 int gnttab_maptrack_alloc(struct gnttab_maptrack *m, void *granter, u32 *handle)
 {
 	if (!granter)
@@ -210,6 +215,7 @@ int gnttab_maptrack_alloc(struct gnttab_maptrack *m, void *granter, u32 *handle)
 			memset(e, 0, sizeof(*e));
 			e->granter = granter;
 			m->nr_used++;
+			m->by_gpa[gpa_bucket(0)]++;
 			*handle = p * GNTTAB_MAPS_PER_PAGE + i;
 			return 0;
 		}
@@ -235,8 +241,20 @@ void gnttab_maptrack_free(struct gnttab_maptrack *m, u32 handle)
 
 	if (!e)
 		return;
+	m->by_gpa[gpa_bucket(e->gpa)]--;
 	memset(e, 0, sizeof(*e));
 	m->nr_used--;
+}
+
+void gnttab_maptrack_set_gpa(struct gnttab_maptrack *m, u32 handle, gpaddr_t gpa)
+{
+	struct gnttab_map *e = gnttab_maptrack_lookup(m, handle);
+
+	if (!e)
+		return;
+	m->by_gpa[gpa_bucket(e->gpa)]--;
+	e->gpa = gpa;
+	m->by_gpa[gpa_bucket(gpa)]++;
 }
 
 int gnttab_maptrack_next(const struct gnttab_maptrack *m, u32 from)
@@ -256,6 +274,8 @@ int gnttab_maptrack_next(const struct gnttab_maptrack *m, u32 from)
 
 int gnttab_maptrack_find(const struct gnttab_maptrack *m, gpaddr_t gpa)
 {
+	if (!m->by_gpa[gpa_bucket(gpa)])
+		return -1;
 	for (int h = gnttab_maptrack_next(m, 0); h >= 0; h = gnttab_maptrack_next(m, (u32)h + 1))
 		if (gnttab_maptrack_lookup(m, (u32)h)->gpa == gpa)
 			return h;

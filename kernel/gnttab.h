@@ -56,9 +56,14 @@ struct gnttab_map {
 	u8 unmapping;		/* an unmap of it is under way (the core's flag) */
 };
 
+#define GNTTAB_GPA_BUCKETS 64
 struct gnttab_maptrack {
 	struct gnttab_map *page[GNTTAB_MAPTRACK_PAGES];	/* allocated on demand */
 	u32 nr_used;
+	/* Handles in use by gpa's frame number modulo GNTTAB_GPA_BUCKETS: find
+	 * answers "none" without a scan where the count is 0 (every grant copy
+	 * asks this of both ends). */
+	u16 by_gpa[GNTTAB_GPA_BUCKETS];
 	const struct page_ops *pages;
 };
 
@@ -93,6 +98,8 @@ int gnttab_maptrack_alloc(struct gnttab_maptrack *m, void *granter, u32 *handle)
 /* The mapping under handle, or NULL when the handle is not in use. */
 struct gnttab_map *gnttab_maptrack_lookup(const struct gnttab_maptrack *m, u32 handle);
 void gnttab_maptrack_free(struct gnttab_maptrack *m, u32 handle);
+/* Records where handle's mapping is (its gpa; set it only this way). */
+void gnttab_maptrack_set_gpa(struct gnttab_maptrack *m, u32 handle, gpaddr_t gpa);
 /* The handle of the mapping at gpa, or -1. */
 int gnttab_maptrack_find(const struct gnttab_maptrack *m, gpaddr_t gpa);
 /* The next handle in use at or after `from`, or -1. */

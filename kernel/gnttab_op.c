@@ -147,7 +147,7 @@ static int map_one(struct domain *me, struct gnttab_map_grant_ref *op)
 	}
 	if (st == GNTST_okay) {
 		m = gnttab_maptrack_lookup(&me->gnttab->maptrack, handle);
-		m->gpa = op->host_addr;
+		gnttab_maptrack_set_gpa(&me->gnttab->maptrack, handle, op->host_addr);
 		m->hpa = hpa & PAGE_MASK;
 		m->ref = op->ref;
 		m->domid = g->id;

@@ -295,6 +295,10 @@ def main():
     for what, r in (("xen-netfront", bh), ("emulated e1000", emu)):
         for dom, vcpus in (r.get("exits_per_segment") or {}).items():
             for v, e in vcpus.items():
+                if "by_kind" not in e:	# the core's own: per pCPU, ticks
+                    print(f"{what}: core {v}: " + ", ".join(f"{k} {n:,}" for k, n in e.items())
+                          + " ticks per segment")
+                    continue
                 kinds = ", ".join(f"{k} {n}" for k, n in sorted(e["by_kind"].items()))
                 print(f"{what}: {dom} {v}: {e['exits']} exits per segment ({kinds})")
     print(f"wrote {path}")

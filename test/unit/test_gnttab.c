@@ -132,17 +132,39 @@ static void test_maptrack(void)
 	CHECK(gnttab_maptrack_alloc(&m, &granter_a, &h) == 0 && h == 0);
 	e = gnttab_maptrack_lookup(&m, h);
 	CHECK(e && e->granter == &granter_a);
-	e->gpa = 0x4000000;
+	/* A new handle is at gpa 0 until set (a find of 0 sees it, as a scan
+	 * of the entries would). */
+	CHECK(gnttab_maptrack_find(&m, 0) == 0);
+	gnttab_maptrack_set_gpa(&m, 0, 0x4000000);
+	CHECK(e->gpa == 0x4000000 && gnttab_maptrack_find(&m, 0) == -1);
 	CHECK(gnttab_maptrack_alloc(&m, &granter_b, &h) == 0 && h == 1);
-	gnttab_maptrack_lookup(&m, 1)->gpa = 0x4001000;
+	gnttab_maptrack_set_gpa(&m, 1, 0x4001000);
 	CHECK(gnttab_maptrack_find(&m, 0x4001000) == 1 && gnttab_maptrack_find(&m, 0x5000) == -1);
+	/* Same bucket (frame numbers 64 apart), other address: not found; the
+	 * bucket's count follows moves and frees. */
+	CHECK(gnttab_maptrack_find(&m, 0x4001000 + 64 * 4096) == -1);
+	CHECK(gnttab_maptrack_find(&m, 0x4000000) == 0);
+	gnttab_maptrack_set_gpa(&m, 0, 0x4001000 + 64 * 4096);
+	CHECK(gnttab_maptrack_find(&m, 0x4001000 + 64 * 4096) == 0 &&
+	      gnttab_maptrack_find(&m, 0x4001000) == 1 && gnttab_maptrack_find(&m, 0x4000000) == -1);
+	gnttab_maptrack_set_gpa(&m, 7, 0x5000);	/* no such handle: nothing */
+	CHECK(gnttab_maptrack_find(&m, 0x5000) == -1);
+	gnttab_maptrack_set_gpa(&m, 0, 0x4000000);
 	CHECK(gnttab_maptrack_lookup(&m, 2) == NULL);
 	CHECK(gnttab_maptrack_lookup(&m, GNTTAB_MAX_MAPS) == NULL);
 	CHECK(gnttab_maptrack_lookup(&m, 0xffffffffu) == NULL);
 	gnttab_maptrack_free(&m, 0);
 	CHECK(gnttab_maptrack_lookup(&m, 0) == NULL && m.nr_used == 1);
 	gnttab_maptrack_free(&m, 0);	/* twice: ignored */
-	CHECK(m.nr_used == 1);
+	CHECK(m.nr_used == 1 && gnttab_maptrack_find(&m, 0x4000000) == -1 &&
+	      gnttab_maptrack_find(&m, 0x4001000) == 1);
+	{
+		unsigned sum = 0;
+
+		for (unsigned b = 0; b < GNTTAB_GPA_BUCKETS; b++)
+			sum += m.by_gpa[b];
+		CHECK(sum == m.nr_used);
+	}
 	CHECK(gnttab_maptrack_next(&m, 0) == 1 && gnttab_maptrack_next(&m, 2) == -1);
 	CHECK(gnttab_maptrack_alloc(&m, &granter_a, &h) == 0 && h == 0);	/* reused */
 
