@@ -40,8 +40,11 @@ to guest: no NIC, no host) and times ten echoes to it.
     netback and Dom0 share one: the ratio is Bulkhead on one machine
     against two bare ones.
 Exits per received TCP segment (bytes / 1,448): the core's 'q' dump right
-after the lease and after the fetch, per domain and vCPU; the first dump
-lands while the fetch may have begun, so they are a lower bound.
+after the lease and after the fetch, per domain and vCPU. The window also
+holds the connection's set-up and, for the guest, its header stripping and
+MD5 of the file (so the guest's ticks per segment are an upper bound), and
+the first dump may land after the fetch began (the exits may be missing a
+few).
 The ratio Bulkhead / bare is what the issue's aim (>= 0.9) is about. The
 server and QEMU's user network are the same on both sides; they are part of
 what is timed, so the ratio understates the difference in our own path.
